@@ -1,0 +1,537 @@
+//! `dossier`: the command-line front end. Parses flags, reads the passphrase, calls the core,
+//! prints. Exit status: 0 success, 1 a negative answer (verify found problems, check-file found
+//! no match), 2 an error.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Parser, Subcommand};
+use dossier::{
+    CreateOptions, DEFAULT_WORK_FACTOR, ImportOptions, Imported, Item, ItemEdit, Progress,
+    SecretString, Vault, verify::Status,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use zeroize::Zeroizing;
+
+#[derive(Parser)]
+#[command(
+    name = "dossier",
+    version,
+    about = "An encrypted, verifiable evidence vault",
+    max_term_width = 100
+)]
+struct Cli {
+    /// The vault folder [default: the platform data folder, e.g. ~/.local/share/dossier/vault]
+    #[arg(long, global = true, value_name = "DIR", env = "DOSSIER_VAULT")]
+    vault: Option<PathBuf>,
+    /// Read the passphrase from the first line of FILE instead of prompting
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new vault
+    Init {
+        /// scrypt work factor (log2 N) protecting the passphrase slot
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_WORK_FACTOR,
+              value_parser = clap::value_parser!(u8).range(dossier::MIN_WORK_FACTOR as i64..=dossier::MAX_WORK_FACTOR as i64))]
+        kdf_work_factor: u8,
+    },
+    /// Import files as evidence (prints one item id per file)
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Where the evidence came from [default: the path it is imported from]
+        #[arg(long)]
+        source: Option<String>,
+        /// A note stored with each imported item
+        #[arg(long)]
+        note: Option<String>,
+        /// Store a second copy of bytes that are already in the vault
+        #[arg(long)]
+        allow_duplicate: bool,
+    },
+    /// List the items in the vault
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Include deleted and purged items
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one item and its custody history
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the original bytes of an item to a new file
+    Extract {
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
+    /// Decrypt and re-hash every item, check the custody chain, report unknown files
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tell whether a file is in the vault (exit 0 and the item) or not (exit 1)
+    CheckFile { path: PathBuf },
+    /// Print the custody log
+    Log {
+        /// Only the entries about this item
+        #[arg(long, value_name = "ID")]
+        item: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an item's name, notes or source
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Mark an item deleted (its bytes are kept until `purge`)
+    Delete {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Remove a deleted item's bytes for good
+    Purge { id: String },
+    /// The vault's age identity
+    #[command(subcommand)]
+    Identity(IdentityCommand),
+    /// The vault passphrase
+    #[command(subcommand)]
+    Passphrase(PassphraseCommand),
+}
+
+#[derive(Subcommand)]
+enum IdentityCommand {
+    /// Write the age identity that decrypts the vault (keep it offline, e.g. printed)
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PassphraseCommand {
+    /// Re-wrap the vault key under a new passphrase
+    Change {
+        /// Read the new passphrase from FILE instead of prompting
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_WORK_FACTOR,
+              value_parser = clap::value_parser!(u8).range(dossier::MIN_WORK_FACTOR as i64..=dossier::MAX_WORK_FACTOR as i64))]
+        kdf_work_factor: u8,
+    },
+}
+
+fn main() -> ExitCode {
+    if let Err(e) = dossier::hardening::disable_core_dumps() {
+        eprintln!("warning: could not disable core dumps: {e}");
+    }
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let root = match &cli.vault {
+        Some(v) => v.clone(),
+        None => dirs::data_dir()
+            .ok_or_else(|| anyhow!("no data folder on this system; pass --vault DIR"))?
+            .join("dossier")
+            .join("vault"),
+    };
+    let pass_file = cli.passphrase_file.as_deref();
+    match cli.command {
+        Command::Init { kdf_work_factor } => {
+            let pass = new_passphrase(pass_file)?;
+            let vault = Vault::create(
+                &root,
+                &pass,
+                &CreateOptions {
+                    work_factor: kdf_work_factor,
+                },
+            )?;
+            eprintln!("created vault {} at {}", vault.vault_id(), root.display());
+            eprintln!(
+                "keep a recovery copy: dossier identity export --out FILE (store it offline)"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            files,
+            source,
+            note,
+            allow_duplicate,
+        } => {
+            let mut vault = open(&root, pass_file)?;
+            let options = ImportOptions {
+                source,
+                notes: note,
+                allow_duplicate,
+            };
+            let bar = CliProgress::new();
+            let mut failed = 0;
+            for file in &files {
+                match vault.import(file, &options, &bar) {
+                    Ok(Imported::New(item)) => println!("{}", item.id),
+                    Ok(Imported::Duplicate(item)) => {
+                        eprintln!(
+                            "{}: already in the vault as {} ({}); not stored again",
+                            file.display(),
+                            item.id,
+                            item.name
+                        );
+                        println!("{}", item.id);
+                    }
+                    Err(e) => {
+                        bar.clear();
+                        eprintln!("error: {e}");
+                        failed += 1;
+                        if matches!(e, dossier::Error::Cancelled) {
+                            break;
+                        }
+                    }
+                }
+            }
+            if failed > 0 {
+                bail!(
+                    "{failed} of {} files were not imported; everything else is stored",
+                    files.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List { json, all } => {
+            let vault = open(&root, pass_file)?;
+            let items = vault.items(all)?;
+            if json {
+                let list: Vec<_> = items.iter().map(item_json).collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for i in &items {
+                    let status = if i.status() == "active" {
+                        String::new()
+                    } else {
+                        format!(" [{}]", i.status())
+                    };
+                    println!(
+                        "{}  {:>12}  {}  {}  {}{status}",
+                        i.id,
+                        i.size,
+                        &i.imported_at[..10.min(i.imported_at.len())],
+                        &i.sha256[..16],
+                        i.name
+                    );
+                }
+                if items.is_empty() {
+                    eprintln!("the vault holds no items");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id, json } => {
+            let vault = open(&root, pass_file)?;
+            let item = vault.item(&id)?;
+            let log = vault.custody_log(Some(&item.id))?;
+            if json {
+                let mut v = item_json(&item);
+                v["custody"] = serde_json::to_value(&log)?;
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("id:        {}", item.id);
+                println!("name:      {}", item.name);
+                println!("size:      {} bytes", item.size);
+                println!("type:      {}", item.media_type);
+                println!("sha256:    {}", item.sha256);
+                println!("imported:  {}", item.imported_at);
+                println!("source:    {}", item.source.as_deref().unwrap_or("-"));
+                println!(
+                    "notes:     {}",
+                    if item.notes.is_empty() {
+                        "-"
+                    } else {
+                        &item.notes
+                    }
+                );
+                println!("status:    {}", item.status());
+                println!("custody:");
+                for e in &log {
+                    println!("  #{} {} {} {}", e.seq, e.at, e.action, e.detail);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract { id, out } => {
+            let mut vault = open(&root, pass_file)?;
+            let item = vault.extract(&id, &out, &CliProgress::new())?;
+            eprintln!(
+                "wrote {} ({} bytes, sha256 {}) to {}",
+                item.name,
+                item.size,
+                item.sha256,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { json } => {
+            let mut vault = open(&root, pass_file)?;
+            let report = vault.verify(&CliProgress::new())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for w in &report.warnings {
+                    eprintln!("warning: {w}");
+                }
+                for c in &report.items {
+                    let deleted = if c.item_status == "deleted" {
+                        " [deleted]"
+                    } else {
+                        ""
+                    };
+                    match &c.problem {
+                        None => {
+                            println!("{:<10}  {}  {}{deleted}", c.status.as_str(), c.id, c.name)
+                        }
+                        Some(p) => println!(
+                            "{:<10}  {}  {}{deleted}: {p}",
+                            c.status.as_str(),
+                            c.id,
+                            c.name
+                        ),
+                    }
+                }
+                for f in &report.unknown_files {
+                    println!("UNKNOWN     {f}: not accounted for by the catalog");
+                }
+                match &report.custody_break {
+                    None => println!(
+                        "custody log: {} entries, chain intact",
+                        report.custody_entries
+                    ),
+                    Some(b) => println!("custody log: BROKEN at entry {}: {}", b.seq, b.problem),
+                }
+                println!(
+                    "{} items: {} OK, {} CHANGED, {} MISSING, {} UNREADABLE; {} unknown files (catalog generation {})",
+                    report.items.len(),
+                    report.count(Status::Ok),
+                    report.count(Status::Changed),
+                    report.count(Status::Missing),
+                    report.count(Status::Unreadable),
+                    report.unknown_files.len(),
+                    report.catalog_generation
+                );
+            }
+            Ok(if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::CheckFile { path } => {
+            let vault = open(&root, pass_file)?;
+            let (sha256, items) = vault.check_file(&path, &CliProgress::new())?;
+            if items.is_empty() {
+                println!("not in the vault: {} (sha256 {sha256})", path.display());
+                return Ok(ExitCode::from(1));
+            }
+            for i in &items {
+                println!(
+                    "{}  {}  [{}]  sha256 {}",
+                    i.id,
+                    i.name,
+                    i.status(),
+                    i.sha256
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log { item, json } => {
+            let vault = open(&root, pass_file)?;
+            let item = item.map(|i| vault.item(&i)).transpose()?;
+            let log = vault.custody_log(item.as_ref().map(|i| i.id.as_str()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&log)?);
+            } else {
+                for e in &log {
+                    println!(
+                        "{:>5}  {}  {:<7}  {:<16}  {}",
+                        e.seq,
+                        e.at,
+                        e.action,
+                        e.item.as_deref().unwrap_or("-"),
+                        e.detail
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Edit {
+            id,
+            name,
+            note,
+            source,
+        } => {
+            let mut vault = open(&root, pass_file)?;
+            let item = vault.edit(
+                &id,
+                &ItemEdit {
+                    name,
+                    notes: note,
+                    source,
+                },
+            )?;
+            println!("{}", item.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Delete { id, reason } => {
+            let mut vault = open(&root, pass_file)?;
+            let item = vault.delete(&id, reason.as_deref())?;
+            eprintln!(
+                "deleted {} ({}); its bytes stay until `dossier purge {}`",
+                item.id, item.name, item.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Purge { id } => {
+            let mut vault = open(&root, pass_file)?;
+            let item = vault.purge(&id)?;
+            eprintln!(
+                "purged {} ({}); the catalog keeps its record and hash",
+                item.id, item.name
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Identity(IdentityCommand::Export { out }) => {
+            let mut vault = open(&root, pass_file)?;
+            vault.export_identity(&out)?;
+            eprintln!(
+                "wrote the vault identity to {}; anyone with this file can read the vault",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Passphrase(PassphraseCommand::Change {
+            new_passphrase_file,
+            kdf_work_factor,
+        }) => {
+            let mut vault = open(&root, pass_file)?;
+            let new = new_passphrase(new_passphrase_file.as_deref())?;
+            vault.change_passphrase(&new, kdf_work_factor)?;
+            eprintln!("passphrase changed");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn item_json(item: &Item) -> serde_json::Value {
+    let mut v = serde_json::to_value(item).expect("items serialise");
+    v["status"] = item.status().into();
+    v
+}
+
+fn open(root: &Path, pass_file: Option<&Path>) -> anyhow::Result<Vault> {
+    // Say "not a vault" before asking for a passphrase.
+    dossier::check_vault_header(root)?;
+    let pass = match pass_file {
+        Some(f) => read_passphrase_file(f)?,
+        None => prompt("Passphrase: ")?,
+    };
+    let vault = Vault::open(root, &pass)?;
+    for w in vault.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(vault)
+}
+
+fn read_passphrase_file(path: &Path) -> anyhow::Result<SecretString> {
+    let mut text = Zeroizing::new(String::new());
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_string(&mut text))
+        .with_context(|| format!("cannot read the passphrase file {}", path.display()))?;
+    let line = text.lines().next().unwrap_or("");
+    Ok(SecretString::from(line.to_string()))
+}
+
+fn prompt(label: &str) -> anyhow::Result<SecretString> {
+    if !std::io::stdin().is_terminal() && std::fs::File::open("/dev/tty").is_err() {
+        bail!("no terminal to ask for the passphrase; use --passphrase-file FILE");
+    }
+    let p = rpassword::prompt_password(label).context("cannot read the passphrase")?;
+    Ok(SecretString::from(p))
+}
+
+fn new_passphrase(file: Option<&Path>) -> anyhow::Result<SecretString> {
+    use dossier::ExposeSecret;
+    let pass = match file {
+        Some(f) => read_passphrase_file(f)?,
+        None => {
+            let a = prompt("New passphrase: ")?;
+            let b = prompt("Repeat it: ")?;
+            if a.expose_secret() != b.expose_secret() {
+                bail!("the two passphrases differ; nothing was changed");
+            }
+            a
+        }
+    };
+    dossier::check_new_passphrase(&pass)?;
+    Ok(pass)
+}
+
+/// A progress bar on stderr when it is a terminal; nothing when piped.
+struct CliProgress(ProgressBar);
+
+impl CliProgress {
+    fn new() -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            ProgressBar::new(0)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        CliProgress(bar)
+    }
+    fn clear(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Progress for CliProgress {
+    fn start(&self, label: &str, total: u64) {
+        self.0.reset();
+        self.0.set_length(total);
+        self.0.set_message(label.to_string());
+    }
+    fn position(&self, done: u64) {
+        self.0.set_position(done);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

@@ -1,0 +1,256 @@
+//! Evidence blobs: one age file per item, holding the original bytes bit-exact behind a small
+//! header and followed by zero padding, all inside the encryption.
+//!
+//! Plaintext layout (all integers little-endian):
+//! ```text
+//! 0   8   magic  "DSBLOB\0\x01"
+//! 8   16  blob id (raw bytes of the file name: a swapped file is detected)
+//! 24  8   data length L (u64)
+//! 32  L   the original bytes
+//! …       zero bytes up to padding::padded_len(32 + L)
+//! ```
+//! Writing reads the source once: a helper thread hashes the chunk just read and reads the next
+//! one while this thread encrypts, so SHA-256 and age's ChaCha20-Poly1305 use both cores.
+//! Reading never calls data evidence before the whole file authenticated (age releases
+//! plaintext chunk by chunk before it sees the end) and the hash matched.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+
+use sha2::{Digest, Sha256};
+
+use crate::padding::padded_len;
+use crate::progress::Progress;
+
+pub const MAGIC: &[u8; 8] = b"DSBLOB\0\x01";
+pub const HEADER_LEN: u64 = 32;
+/// Chunk size for streaming. Two of these are in memory at once, whatever the file size.
+const CHUNK: usize = 4 << 20;
+static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+
+/// What came out of writing a blob.
+#[derive(Debug)]
+pub struct Written {
+    pub sha256: [u8; 32],
+    /// The first bytes of the source, for content type detection.
+    pub head: Vec<u8>,
+}
+
+/// Why a write failed: the source (name it to the user) or the vault side.
+#[derive(Debug)]
+pub enum WriteError {
+    Source(io::Error),
+    /// The source did not have the length it had when we started.
+    SourceChanged {
+        actual: u64,
+    },
+    Vault(io::Error),
+    Cancelled,
+}
+
+/// Encrypts `len` bytes from `source` into `out` as a blob, hashing on the way.
+pub fn write(
+    source: &mut File,
+    len: u64,
+    blob_id: &[u8; 16],
+    recipient: &age::x25519::Recipient,
+    out: File,
+    progress: &dyn Progress,
+) -> Result<(Written, File), WriteError> {
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as _))
+        .expect("a single X25519 recipient is always valid");
+    let mut w = encryptor
+        .wrap_output(BufWriter::with_capacity(256 * 1024, out))
+        .map_err(WriteError::Vault)?;
+    let mut header = [0u8; HEADER_LEN as usize];
+    header[..8].copy_from_slice(MAGIC);
+    header[8..24].copy_from_slice(blob_id);
+    header[24..32].copy_from_slice(&len.to_le_bytes());
+    w.write_all(&header).map_err(WriteError::Vault)?;
+
+    let mut hasher = Sha256::new();
+    let mut current = vec![0u8; CHUNK];
+    let mut next = vec![0u8; CHUNK];
+    let mut n = fill(source, &mut current).map_err(WriteError::Source)?;
+    let head = current[..n.min(8192)].to_vec();
+    let mut total = 0u64;
+    while n > 0 {
+        if progress.is_cancelled() {
+            return Err(WriteError::Cancelled);
+        }
+        total += n as u64;
+        if total > len {
+            return Err(WriteError::SourceChanged { actual: total });
+        }
+        let chunk = &current[..n];
+        let (read_next, wrote) = std::thread::scope(|s| {
+            let helper = s.spawn(|| {
+                hasher.update(chunk);
+                fill(source, &mut next)
+            });
+            let wrote = w.write_all(chunk);
+            (helper.join().expect("hashing thread panicked"), wrote)
+        });
+        wrote.map_err(WriteError::Vault)?;
+        n = read_next.map_err(WriteError::Source)?;
+        std::mem::swap(&mut current, &mut next);
+        progress.position(total);
+    }
+    if total != len {
+        return Err(WriteError::SourceChanged { actual: total });
+    }
+    let mut pad = padded_len(HEADER_LEN + len) - HEADER_LEN - len;
+    while pad > 0 {
+        let k = pad.min(ZEROS.len() as u64) as usize;
+        w.write_all(&ZEROS[..k]).map_err(WriteError::Vault)?;
+        pad -= k as u64;
+    }
+    let file = w
+        .finish()
+        .and_then(|b| b.into_inner().map_err(|e| e.into_error()))
+        .map_err(WriteError::Vault)?;
+    Ok((
+        Written {
+            sha256: hasher.finalize().into(),
+            head,
+        },
+        file,
+    ))
+}
+
+/// Reads until `buf` is full or the source ends.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(k) => filled += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Why a blob could not be read back as the evidence it should be.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The bytes on disk do not authenticate, or decrypt to something other than this blob.
+    Changed(String),
+    /// The file could not be read at all (permissions, I/O error).
+    Unreadable(io::Error),
+    /// Writing the plaintext to the caller's sink failed.
+    Sink(io::Error),
+    Cancelled,
+}
+
+/// What a fully authenticated blob contained.
+#[derive(Debug)]
+pub struct Authenticated {
+    pub sha256: [u8; 32],
+    pub len: u64,
+}
+
+/// Decrypts a blob, checks its header against `blob_id`, streams the data to `sink` while
+/// hashing, and checks the padding and the end of the file. Only an `Ok` means every byte
+/// authenticated; on `Err` whatever reached `sink` must be thrown away.
+pub fn read(
+    file: File,
+    blob_id: &[u8; 16],
+    identity: &age::x25519::Identity,
+    sink: &mut (dyn Write + Send),
+    progress: &dyn Progress,
+) -> Result<Authenticated, ReadError> {
+    let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(256 * 1024, file))
+        .map_err(decrypt_error)?;
+    let mut r = decryptor
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .map_err(decrypt_error)?;
+    let mut header = [0u8; HEADER_LEN as usize];
+    r.read_exact(&mut header).map_err(stream_error)?;
+    if &header[..8] != MAGIC {
+        return Err(ReadError::Changed("not a Dossier blob (bad magic)".into()));
+    }
+    if &header[8..24] != blob_id {
+        return Err(ReadError::Changed(
+            "the file holds a different blob (swapped)".into(),
+        ));
+    }
+    let len = u64::from_le_bytes(header[24..32].try_into().expect("8 bytes"));
+
+    let mut hasher = Sha256::new();
+    let mut current = vec![0u8; CHUNK];
+    let mut next = vec![0u8; CHUNK];
+    let mut remaining = len;
+    let mut n = fill(
+        &mut r,
+        &mut current[..CHUNK.min(usize::try_from(remaining).unwrap_or(CHUNK))],
+    )
+    .map_err(stream_error)?;
+    while remaining > 0 {
+        if n == 0 {
+            return Err(ReadError::Changed(
+                "the blob ends before its data does".into(),
+            ));
+        }
+        if progress.is_cancelled() {
+            return Err(ReadError::Cancelled);
+        }
+        remaining -= n as u64;
+        let want = CHUNK.min(usize::try_from(remaining).unwrap_or(CHUNK));
+        let chunk = &current[..n];
+        let (wrote, read_next) = std::thread::scope(|s| {
+            let helper = s.spawn(|| {
+                hasher.update(chunk);
+                sink.write_all(chunk)
+            });
+            let read_next = fill(&mut r, &mut next[..want]);
+            (helper.join().expect("hashing thread panicked"), read_next)
+        });
+        wrote.map_err(ReadError::Sink)?;
+        progress.position(len - remaining);
+        n = read_next.map_err(stream_error)?;
+        std::mem::swap(&mut current, &mut next);
+    }
+    // The padding must be zeros of exactly the expected length, then the authenticated end.
+    let mut pad = padded_len(HEADER_LEN + len) - HEADER_LEN - len;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let k = fill(&mut r, &mut buf).map_err(stream_error)?;
+        if k == 0 {
+            break;
+        }
+        if k as u64 > pad || buf[..k].iter().any(|&b| b != 0) {
+            return Err(ReadError::Changed(
+                "the padding after the data is not as written".into(),
+            ));
+        }
+        pad -= k as u64;
+    }
+    if pad != 0 {
+        return Err(ReadError::Changed(
+            "the blob is shorter than its padded length".into(),
+        ));
+    }
+    Ok(Authenticated {
+        sha256: hasher.finalize().into(),
+        len,
+    })
+}
+
+fn decrypt_error(e: age::DecryptError) -> ReadError {
+    match e {
+        age::DecryptError::Io(e) => stream_error(e),
+        other => ReadError::Changed(format!("does not decrypt with the vault key ({other})")),
+    }
+}
+
+fn stream_error(e: io::Error) -> ReadError {
+    match e.kind() {
+        // age reports failed authentication as InvalidData; a cut-off file as UnexpectedEof.
+        io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {
+            ReadError::Changed(format!("does not authenticate ({e})"))
+        }
+        _ => ReadError::Unreadable(e),
+    }
+}

@@ -1,0 +1,78 @@
+//! Crash-safe file primitives: private modes, fsync of files *and* directories, and publication
+//! by hard link (which never overwrites) so that a file either exists whole under its final name
+//! or not at all. Every function returns the raw `io::Error`; callers add the path and context.
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+
+/// Fixed access/modification time stamped on vault files, so mtimes do not reveal activity.
+/// (ctime cannot be set from user space; see docs/FORMAT.md, threat model.)
+const NORMALISED_TIME: i64 = 946_684_800; // 2000-01-01T00:00:00Z
+
+/// Creates a new file readable only by its owner; fails if it exists.
+pub fn create_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Creates a directory (not its parents) accessible only by its owner.
+pub fn mkdir_private(path: &Path) -> io::Result<()> {
+    DirBuilder::new().mode(0o700).create(path)
+}
+
+/// Like [`mkdir_private`], but an existing directory is fine.
+pub fn ensure_dir_private(path: &Path) -> io::Result<bool> {
+    match mkdir_private(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Makes a directory's entries (creations, renames, unlinks) durable.
+pub fn sync_dir(path: &Path) -> io::Result<()> {
+    File::open(path)?.sync_all()
+}
+
+/// Publishes a fully written and synced `tmp` file as `dest`, never replacing an existing
+/// `dest`: hard link, fsync the destination directory, then drop the temporary name.
+pub fn publish(tmp: &Path, dest: &Path) -> io::Result<()> {
+    fs::hard_link(tmp, dest)?;
+    if let Some(dir) = dest.parent() {
+        sync_dir(dir)?;
+    }
+    fs::remove_file(tmp)
+}
+
+/// Atomically replaces `dest` with the synced `tmp` file and makes the rename durable.
+pub fn replace(tmp: &Path, dest: &Path) -> io::Result<()> {
+    fs::rename(tmp, dest)?;
+    if let Some(dir) = dest.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Stamps the fixed time on a vault file (best effort is not enough: errors are returned).
+pub fn normalise_times(path: &Path) -> io::Result<()> {
+    let t = filetime::FileTime::from_unix_time(NORMALISED_TIME, 0);
+    filetime::set_file_times(path, t, t)
+}
+
+/// Opens a vault file for reading without updating its access time where the kernel allows it,
+/// so that reading evidence leaves no trace of *which* item was opened.
+pub fn open_read_noatime(path: &Path) -> io::Result<File> {
+    match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOATIME)
+        .open(path)
+    {
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => File::open(path),
+        other => other,
+    }
+}

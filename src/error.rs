@@ -1,0 +1,125 @@
+//! The one error type of the core. Front ends (CLI, app) switch on [`Error::code`], never on the
+//! message text; messages name the file or item concerned so a person can act on them.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("wrong passphrase: it does not unlock the vault at {}", .vault.display())]
+    WrongPassphrase { vault: PathBuf },
+
+    #[error("{} is not a Dossier vault (no DOSSIER header file)", .path.display())]
+    NotAVault { path: PathBuf },
+
+    #[error("{} already exists and is not empty; choose a new folder for the vault", .path.display())]
+    VaultExists { path: PathBuf },
+
+    #[error("{} uses vault format {found:?}, which this version of Dossier does not understand", .path.display())]
+    UnsupportedFormat { path: PathBuf, found: String },
+
+    #[error("the vault at {} is open in another Dossier process; close it and try again", .path.display())]
+    InUse { path: PathBuf },
+
+    #[error("the key slot {} needs scrypt work factor 2^{required}, above the limit 2^{limit}", .path.display())]
+    KdfTooExpensive {
+        path: PathBuf,
+        required: u8,
+        limit: u8,
+    },
+
+    #[error("passphrase rejected: {reason}")]
+    WeakPassphrase { reason: &'static str },
+
+    #[error("cannot read {}: {source}", .path.display())]
+    Source { path: PathBuf, source: io::Error },
+
+    #[error("{} is not a regular file ({kind}); only files can be imported", .path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
+
+    #[error("{} changed size while it was being read ({expected} bytes expected, {actual} read); nothing was stored", .path.display())]
+    SourceChanged {
+        path: PathBuf,
+        expected: u64,
+        actual: u64,
+    },
+
+    #[error("{} already exists; Dossier does not overwrite files", .path.display())]
+    OutputExists { path: PathBuf },
+
+    #[error("no item with id {id:?}")]
+    NoSuchItem { id: String },
+
+    #[error("id prefix {prefix:?} matches several items: {candidates}")]
+    AmbiguousId { prefix: String, candidates: String },
+
+    #[error("item {id} ({name}) was purged; its bytes are gone from this vault")]
+    Purged { id: String, name: String },
+
+    #[error("item {id} ({name}) must be deleted before it can be purged")]
+    NotDeleted { id: String, name: String },
+
+    #[error("item {id} ({name}) failed its integrity check: {problem}")]
+    Integrity {
+        id: String,
+        name: String,
+        problem: String,
+    },
+
+    #[error("invalid input: {0}")]
+    Invalid(String),
+
+    #[error("the vault's catalog is damaged: {0}")]
+    Corrupt(String),
+
+    #[error("cancelled")]
+    Cancelled,
+
+    #[error("{what} ({}): {source}", .path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+
+    #[error("catalog database error: {0}")]
+    Catalog(#[from] rusqlite::Error),
+}
+
+impl Error {
+    /// A small, stable identifier for front ends to act on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::NotAVault { .. } => "not_a_vault",
+            Error::VaultExists { .. } => "vault_exists",
+            Error::UnsupportedFormat { .. } => "unsupported_format",
+            Error::InUse { .. } => "in_use",
+            Error::KdfTooExpensive { .. } => "kdf_too_expensive",
+            Error::WeakPassphrase { .. } => "weak_passphrase",
+            Error::Source { .. } | Error::NotAFile { .. } | Error::SourceChanged { .. } => {
+                "bad_source"
+            }
+            Error::OutputExists { .. } => "output_exists",
+            Error::NoSuchItem { .. } | Error::AmbiguousId { .. } => "no_such_item",
+            Error::Purged { .. } | Error::NotDeleted { .. } => "wrong_state",
+            Error::Integrity { .. } => "integrity",
+            Error::Invalid(_) => "invalid_input",
+            Error::Corrupt(_) | Error::Catalog(_) => "corrupt",
+            Error::Cancelled => "cancelled",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    pub(crate) fn io(
+        what: &'static str,
+        path: impl AsRef<Path>,
+    ) -> impl FnOnce(io::Error) -> Error {
+        let path = path.as_ref().to_path_buf();
+        move |source| Error::Io { what, path, source }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,37 @@
+//! Dossier's core: an age-encrypted, integrity-checked evidence vault. No GUI here; the CLI
+//! (`src/bin/dossier.rs`) and the desktop app call the same functions.
+//!
+//! Where to start:
+//! - [`Vault::create`] / [`Vault::open`] give an unlocked [`Vault`]; everything else is a method
+//!   on it: [`Vault::import`], [`Vault::items`], [`Vault::extract`], [`Vault::verify`],
+//!   [`Vault::check_file`], [`Vault::custody_log`], [`Vault::edit`], [`Vault::delete`],
+//!   [`Vault::purge`], [`Vault::change_passphrase`], [`Vault::export_identity`].
+//! - Long work takes a [`Progress`], which also carries cancellation.
+//! - Errors are one [`Error`] enum with a stable [`Error::code`].
+//! - Call [`hardening::disable_core_dumps`] first in any binary that opens a vault.
+//!
+//! The on-disk format and the threat model are in `docs/FORMAT.md`.
+
+#![forbid(unsafe_code)]
+
+mod blob;
+mod catalog;
+pub mod custody;
+mod durable;
+mod error;
+pub mod hardening;
+mod keys;
+mod layout;
+pub mod padding;
+mod progress;
+mod vault;
+pub mod verify;
+
+pub use age::secrecy::{ExposeSecret, SecretString};
+pub use catalog::Item;
+pub use custody::Entry as CustodyEntry;
+pub use error::{Error, Result};
+pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase};
+pub use layout::{FORMAT_VERSION, check_header as check_vault_header};
+pub use progress::{CancelFlag, Progress, Silent};
+pub use vault::{Clock, CreateOptions, ImportOptions, Imported, ItemEdit, Vault, hash_file};

@@ -1,0 +1,918 @@
+//! The vault: the one door to everything the core does with evidence. Every mutation runs in a
+//! SQLite transaction, is persisted as a new catalog generation, and only then is reported as
+//! done; if persisting fails the in-memory catalog is reloaded from disk, so memory never holds
+//! state the disk does not.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::blob;
+use crate::catalog::{Catalog, Item};
+use crate::custody::{self, Action, Entry};
+use crate::durable;
+use crate::error::{Error, Result};
+use crate::keys::{self, VaultKey};
+use crate::layout::{self, Layout, random_hex};
+use crate::progress::Progress;
+use crate::verify::{self, ItemCheck, Report, Status};
+
+/// Source of the current time; tests pin it (custody entries record it).
+pub type Clock = Box<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// Options for [`Vault::create`].
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    /// scrypt log2(N) for the passphrase slot. See [`keys::DEFAULT_WORK_FACTOR`].
+    pub work_factor: u8,
+}
+
+impl Default for CreateOptions {
+    fn default() -> Self {
+        CreateOptions {
+            work_factor: keys::DEFAULT_WORK_FACTOR,
+        }
+    }
+}
+
+/// Options for [`Vault::import`].
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Where the evidence came from; defaults to the path it was imported from.
+    pub source: Option<String>,
+    pub notes: Option<String>,
+    /// Store a second copy even when the same bytes are already in the vault.
+    pub allow_duplicate: bool,
+}
+
+/// The result of importing one file.
+#[derive(Debug, Clone)]
+pub enum Imported {
+    /// Stored as a new item.
+    New(Item),
+    /// The same bytes (same SHA-256) are already in the vault as this item; nothing was stored.
+    Duplicate(Item),
+}
+
+impl Imported {
+    pub fn item(&self) -> &Item {
+        match self {
+            Imported::New(i) | Imported::Duplicate(i) => i,
+        }
+    }
+}
+
+/// Changes to an item's metadata. `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ItemEdit {
+    pub name: Option<String>,
+    pub notes: Option<String>,
+    pub source: Option<String>,
+}
+
+/// An open, unlocked vault. Holds an exclusive lock on the vault directory while it lives;
+/// dropping it drops the key (which wipes itself) and the catalog.
+pub struct Vault {
+    layout: Layout,
+    _lock: File,
+    key: VaultKey,
+    recipient: age::x25519::Recipient,
+    catalog: Catalog,
+    clock: Clock,
+    warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("root", &self.layout.root)
+            .finish_non_exhaustive()
+    }
+}
+
+fn system_clock() -> Clock {
+    Box::new(OffsetDateTime::now_utc)
+}
+
+fn timestamp(t: OffsetDateTime) -> String {
+    let t = t
+        .replace_nanosecond(t.millisecond() as u32 * 1_000_000)
+        .unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339 formats any UTC time")
+}
+
+/// Takes the vault's exclusive lock (on the header file), so two processes never write at once.
+fn lock(layout: &Layout) -> Result<File> {
+    let path = layout.header();
+    let file = File::open(&path).map_err(Error::io("cannot open the vault header", &path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::InUse {
+            path: layout.root.clone(),
+        }),
+        Err(fs::TryLockError::Error(e)) => Err(Error::io("cannot lock the vault", &path)(e)),
+    }
+}
+
+impl Vault {
+    /// Creates a new vault in `root`, which must not exist or be an empty directory.
+    pub fn create(
+        root: &Path,
+        passphrase: &SecretString,
+        options: &CreateOptions,
+    ) -> Result<Vault> {
+        keys::check_new_passphrase(passphrase)?;
+        let layout = Layout::new(root);
+        match fs::read_dir(root) {
+            Ok(mut entries) => {
+                if entries.next().is_some() {
+                    return Err(Error::VaultExists { path: root.into() });
+                }
+                fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                    .map_err(Error::io("cannot restrict the vault folder", root))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    fs::create_dir_all(parent)
+                        .map_err(Error::io("cannot create the folder", parent))?;
+                }
+                durable::mkdir_private(root)
+                    .map_err(Error::io("cannot create the vault folder", root))?;
+            }
+            Err(e) => return Err(Error::io("cannot use the vault folder", root)(e)),
+        }
+        for dir in [
+            layout.keys(),
+            layout.catalog(),
+            layout.blobs(),
+            layout.tmp(),
+        ] {
+            durable::mkdir_private(&dir)
+                .map_err(Error::io("cannot create a vault folder", &dir))?;
+        }
+        let key = VaultKey::generate();
+        keys::write_passphrase_slot(&layout, &key, passphrase, options.work_factor)?;
+        let clock = system_clock();
+        let now = clock();
+        let mut catalog = Catalog::create(key.vault_id(), &timestamp(now))?;
+        custody::append(
+            &catalog.db,
+            &timestamp(now),
+            Action::Create,
+            None,
+            &json!({ "format": layout::FORMAT_VERSION, "kdf_work_factor": options.work_factor }),
+        )?;
+        let recipient = key.recipient();
+        catalog.save(&layout, &recipient, now.unix_timestamp())?;
+        // The header goes last: until it exists, the folder is not a vault.
+        let tmp = layout.tmp().join(random_hex(16));
+        (|| {
+            let mut f = durable::create_private(&tmp)?;
+            f.write_all(layout::header_text().as_bytes())?;
+            f.sync_all()?;
+            durable::publish(&tmp, &layout.header())
+        })()
+        .map_err(Error::io("cannot write the vault header", layout.header()))?;
+        durable::sync_dir(root).map_err(Error::io("cannot sync the vault folder", root))?;
+        let lock = lock(&layout)?;
+        Ok(Vault {
+            layout,
+            _lock: lock,
+            key,
+            recipient,
+            catalog,
+            clock,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Opens a vault with its passphrase. A wrong passphrase changes no byte on disk.
+    pub fn open(root: &Path, passphrase: &SecretString) -> Result<Vault> {
+        let layout = Layout::new(root);
+        layout::check_header(root)?;
+        let lock = lock(&layout)?;
+        let key = keys::unlock_passphrase_slot(&layout, passphrase)?;
+        let (catalog, warnings) = Catalog::load(&layout, &key.identity)?;
+        if catalog.info("vault_id")?.as_deref() != Some(key.vault_id()) {
+            return Err(Error::Corrupt(
+                "the catalog belongs to a different vault".into(),
+            ));
+        }
+        let recipient = key.recipient();
+        let mut vault = Vault {
+            layout,
+            _lock: lock,
+            key,
+            recipient,
+            catalog,
+            clock: system_clock(),
+            warnings,
+        };
+        vault.finish_interrupted_work()?;
+        Ok(vault)
+    }
+
+    /// Replaces the clock (tests pin time with it).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.layout.root
+    }
+
+    pub fn vault_id(&self) -> &str {
+        self.key.vault_id()
+    }
+
+    /// The catalog generation in use and when it was saved (Unix seconds): shown at unlock so
+    /// a rollback to an older generation is visible.
+    pub fn generation(&self) -> (u64, i64) {
+        (self.catalog.generation(), self.catalog.saved_at())
+    }
+
+    /// Problems noticed while opening.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        (self.clock)()
+    }
+
+    /// Runs `change` in a transaction, then persists a new generation. Returns the value and
+    /// the path of the new generation file.
+    fn commit<T>(
+        &mut self,
+        change: impl FnOnce(&Catalog, &str) -> Result<T>,
+    ) -> Result<(T, PathBuf)> {
+        let now = self.now();
+        let stamp = timestamp(now);
+        let tx = self.catalog.db.unchecked_transaction()?;
+        let value = change(&self.catalog, &stamp)?;
+        tx.commit()?;
+        match self
+            .catalog
+            .save(&self.layout, &self.recipient, now.unix_timestamp())
+        {
+            Ok(path) => Ok((value, path)),
+            Err(e) => Err(self.reload_after(e)),
+        }
+    }
+
+    /// After a failed persist: bring memory back to what the disk holds, and return `err`.
+    fn reload_after(&mut self, err: Error) -> Error {
+        match Catalog::load(&self.layout, &self.key.identity) {
+            Ok((catalog, _)) => {
+                self.catalog = catalog;
+                err
+            }
+            Err(reload) => Error::Corrupt(format!(
+                "{err}; reloading the catalog also failed ({reload}); close and reopen the vault"
+            )),
+        }
+    }
+
+    /// Completes or undoes work a crash interrupted: a blob in `tmp/` that a committed
+    /// generation names is moved into place (the import had been recorded); anything else in
+    /// `tmp/` was never acknowledged and is removed; a purged item's leftover bytes are removed.
+    fn finish_interrupted_work(&mut self) -> Result<()> {
+        let referenced: std::collections::HashMap<String, bool> =
+            self.catalog.blobs()?.into_iter().collect();
+        let tmp = self.layout.tmp();
+        let entries = fs::read_dir(&tmp).map_err(Error::io("cannot list tmp", &tmp))?;
+        let mut swept = false;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_string();
+            if referenced.get(&stem) == Some(&false) && !self.layout.blob(&stem).exists() {
+                self.place_blob(&path, &stem)?;
+                self.warnings
+                    .push(format!("completed an interrupted import (blob {stem})"));
+            } else {
+                fs::remove_file(&path)
+                    .map_err(Error::io("cannot remove a leftover file", &path))?;
+                swept = true;
+            }
+        }
+        if swept {
+            durable::sync_dir(&tmp).map_err(Error::io("cannot sync", &tmp))?;
+        }
+        for (blob, purged) in &referenced {
+            let path = self.layout.blob(blob);
+            if *purged && path.exists() {
+                fs::remove_file(&path).map_err(Error::io("cannot finish a purge", &path))?;
+                self.warnings
+                    .push(format!("finished an interrupted purge (blob {blob})"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a finished blob from `tmp/` to its final place, durably.
+    fn place_blob(&self, tmp: &Path, blob: &str) -> Result<()> {
+        let dest = self.layout.blob(blob);
+        let fan = dest.parent().expect("blob paths have a parent");
+        let io = (|| {
+            if durable::ensure_dir_private(fan)? {
+                durable::sync_dir(&self.layout.blobs())?;
+            }
+            fs::hard_link(tmp, &dest)?;
+            durable::sync_dir(fan)
+        })();
+        io.map_err(Error::io("cannot store the evidence file", &dest))?;
+        let _ = fs::remove_file(tmp); // a leftover is swept at the next open
+        Ok(())
+    }
+
+    // ---- import -------------------------------------------------------------------------
+
+    /// Imports one file as evidence, bit-exact. On success the item is durable; on any error
+    /// nothing of it remains and every earlier item is untouched.
+    pub fn import(
+        &mut self,
+        path: &Path,
+        options: &ImportOptions,
+        progress: &dyn Progress,
+    ) -> Result<Imported> {
+        let source_err = |e| Error::Source {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        let mut src = File::open(path).map_err(source_err)?;
+        let meta = src.metadata().map_err(source_err)?;
+        if meta.is_dir() {
+            return Err(Error::NotAFile {
+                path: path.into(),
+                kind: "a folder",
+            });
+        }
+        if !meta.is_file() {
+            return Err(Error::NotAFile {
+                path: path.into(),
+                kind: "a device, pipe or socket",
+            });
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        let len = meta.len();
+
+        let mut blob_id = [0u8; 16];
+        getrandom::fill(&mut blob_id).expect("the operating system's random source failed");
+        let blob = hex::encode(blob_id);
+        let tmp = self.layout.tmp_blob(&blob);
+        progress.start(&name, len);
+        let written = self.write_blob(&mut src, path, len, &blob_id, &tmp, progress);
+        let written = match written {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        let sha256 = hex::encode(written.sha256);
+
+        if !options.allow_duplicate
+            && let Some(existing) = self
+                .catalog
+                .items_by_sha256(&sha256)?
+                .into_iter()
+                .find(|i| i.purged_at.is_none())
+        {
+            let _ = fs::remove_file(&tmp);
+            progress.finish();
+            return Ok(Imported::Duplicate(existing));
+        }
+
+        let mut item = Item {
+            id: String::new(),
+            name,
+            size: len,
+            media_type: media_type(&written.head),
+            sha256,
+            imported_at: String::new(),
+            source: Some(options.source.clone().unwrap_or_else(|| absolute(path))),
+            notes: options.notes.clone().unwrap_or_default(),
+            deleted_at: None,
+            deleted_reason: None,
+            purged_at: None,
+            blob: blob.clone(),
+        };
+        item.id = self.new_item_id()?;
+        let committed = self.commit(|cat, now| {
+            item.imported_at = now.to_string();
+            cat.insert_item(&item)?;
+            custody::append(
+                &cat.db,
+                now,
+                Action::Import,
+                Some(&item.id),
+                &json!({ "name": item.name, "size": item.size, "sha256": item.sha256,
+                         "source": item.source }),
+            )?;
+            Ok(())
+        });
+        let ((), generation_file) = match committed {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.place_blob(&tmp, &blob) {
+            // Withdraw the generation that names the blob, so the import leaves no trace.
+            // If even that fails, the blob stays in tmp/ and the next open completes it.
+            if self.catalog.withdraw(&generation_file).is_ok() {
+                let _ = fs::remove_file(self.layout.blob(&blob));
+                let _ = fs::remove_file(&tmp);
+            }
+            return Err(self.reload_after(e));
+        }
+        progress.finish();
+        Ok(Imported::New(item))
+    }
+
+    fn write_blob(
+        &self,
+        src: &mut File,
+        path: &Path,
+        len: u64,
+        blob_id: &[u8; 16],
+        tmp: &Path,
+        progress: &dyn Progress,
+    ) -> Result<blob::Written> {
+        let vault_err = Error::io("cannot write to the vault", tmp);
+        let out =
+            durable::create_private(tmp).map_err(Error::io("cannot write to the vault", tmp))?;
+        let (written, file) = blob::write(src, len, blob_id, &self.recipient, out, progress)
+            .map_err(|e| match e {
+                blob::WriteError::Source(source) => Error::Source {
+                    path: path.into(),
+                    source,
+                },
+                blob::WriteError::SourceChanged { actual } => Error::SourceChanged {
+                    path: path.into(),
+                    expected: len,
+                    actual,
+                },
+                blob::WriteError::Vault(e) => Error::io("cannot write to the vault", tmp)(e),
+                blob::WriteError::Cancelled => Error::Cancelled,
+            })?;
+        (|| {
+            drop(file);
+            durable::normalise_times(tmp)?;
+            File::open(tmp)?.sync_all()?;
+            durable::sync_dir(&self.layout.tmp())
+        })()
+        .map_err(vault_err)?;
+        Ok(written)
+    }
+
+    fn new_item_id(&self) -> Result<String> {
+        loop {
+            let id = random_hex(8);
+            if !self.catalog.id_exists(&id)? {
+                return Ok(id);
+            }
+        }
+    }
+
+    // ---- reading ------------------------------------------------------------------------
+
+    /// Items in import order; `include_removed` adds deleted and purged ones.
+    pub fn items(&self, include_removed: bool) -> Result<Vec<Item>> {
+        self.catalog.items(include_removed)
+    }
+
+    /// An item by id or unique id prefix.
+    pub fn item(&self, id: &str) -> Result<Item> {
+        self.catalog.item(id)
+    }
+
+    /// The custody log, oldest first; with `item`, only the entries about it.
+    pub fn custody_log(&self, item: Option<&str>) -> Result<Vec<Entry>> {
+        custody::entries(&self.catalog.db, item)
+    }
+
+    /// Decrypts an item and writes the original to `out` (which must not exist). The file
+    /// appears under `out` only after every byte authenticated and the SHA-256 matched.
+    pub fn extract(&mut self, id: &str, out: &Path, progress: &dyn Progress) -> Result<Item> {
+        let item = self.catalog.item(id)?;
+        if item.purged_at.is_some() {
+            return Err(Error::Purged {
+                id: item.id,
+                name: item.name,
+            });
+        }
+        if out.symlink_metadata().is_ok() {
+            return Err(Error::OutputExists { path: out.into() });
+        }
+        let file_name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let partial = out.with_file_name(format!(".{file_name}.{}.partial", random_hex(4)));
+        progress.start(&item.name, item.size);
+        let result = self.extract_to(&item, out, &partial, progress);
+        if result.is_err() {
+            let _ = fs::remove_file(&partial);
+        }
+        result?;
+        progress.finish();
+        let detail = json!({ "to": absolute(out), "sha256": item.sha256 });
+        self.commit(|cat, now| {
+            custody::append(&cat.db, now, Action::Export, Some(&item.id), &detail)
+        })?;
+        Ok(item)
+    }
+
+    fn extract_to(
+        &self,
+        item: &Item,
+        out: &Path,
+        partial: &Path,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let out_err = Error::io("cannot write the extracted copy", out);
+        let file = durable::create_private(partial)
+            .map_err(Error::io("cannot write the extracted copy", partial))?;
+        let mut sink = BufWriter::new(file);
+        let path = self.layout.blob(&item.blob);
+        let blob_file = durable::open_read_noatime(&path).map_err(|e| Error::Integrity {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            problem: format!(
+                "its encrypted file {} cannot be opened: {e}",
+                path.display()
+            ),
+        })?;
+        let read = blob::read(
+            blob_file,
+            &blob_id(&item.blob),
+            &self.key.identity,
+            &mut sink,
+            progress,
+        );
+        let integrity = |problem: String| Error::Integrity {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            problem,
+        };
+        match read {
+            Ok(a) if hex::encode(a.sha256) == item.sha256 && a.len == item.size => {}
+            Ok(_) => {
+                return Err(integrity(
+                    "its SHA-256 no longer matches the catalog".into(),
+                ));
+            }
+            Err(blob::ReadError::Changed(p)) => return Err(integrity(p)),
+            Err(blob::ReadError::Unreadable(e)) => {
+                return Err(integrity(format!("unreadable: {e}")));
+            }
+            Err(blob::ReadError::Sink(e)) => {
+                return Err(Error::io("cannot write the extracted copy", partial)(e));
+            }
+            Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
+        }
+        (|| {
+            let file = sink.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            drop(file);
+            fs::hard_link(partial, out)?;
+            fs::remove_file(partial)?;
+            match out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(dir) => durable::sync_dir(dir),
+                None => durable::sync_dir(Path::new(".")),
+            }
+        })()
+        .map_err(out_err)
+    }
+
+    /// Whether a file outside the vault is in it, by SHA-256. Returns the hash and the items
+    /// (including deleted and purged ones) that hold the same bytes.
+    pub fn check_file(&self, path: &Path, progress: &dyn Progress) -> Result<(String, Vec<Item>)> {
+        let sha256 = hash_file(path, progress)?;
+        let items = self.catalog.items_by_sha256(&sha256)?;
+        Ok((sha256, items))
+    }
+
+    /// Decrypts every blob, re-hashes it, checks the custody chain and looks for files the
+    /// catalog does not account for. The run itself is recorded in the custody log.
+    pub fn verify(&mut self, progress: &dyn Progress) -> Result<Report> {
+        let mut items = Vec::new();
+        let mut expected_blobs = HashSet::new();
+        for item in self.catalog.items(true)? {
+            if item.purged_at.is_some() {
+                continue;
+            }
+            expected_blobs.insert(item.blob.clone());
+            progress.start(&item.name, item.size);
+            let (status, problem) = self.check_item(&item, progress)?;
+            progress.finish();
+            items.push(ItemCheck {
+                id: item.id.clone(),
+                name: item.name.clone(),
+                status,
+                item_status: item.status(),
+                problem,
+            });
+        }
+        let catalog_files = self.catalog.readable_files();
+        let unknown_files = verify::unknown_files(&self.layout, &catalog_files, &expected_blobs);
+        let (custody_entries, custody_break) = match custody::check_chain(&self.catalog.db)? {
+            Ok(n) => (n, None),
+            Err(b) => (0, Some(b)),
+        };
+        let mut report = Report {
+            items,
+            unknown_files,
+            custody_entries,
+            custody_break,
+            catalog_generation: self.catalog.generation(),
+            warnings: self.warnings.clone(),
+        };
+        let detail = json!({
+            "items": report.items.len(),
+            "ok": report.count(Status::Ok),
+            "changed": report.count(Status::Changed),
+            "missing": report.count(Status::Missing),
+            "unreadable": report.count(Status::Unreadable),
+            "unknown_files": report.unknown_files.len(),
+            "chain_intact": report.custody_break.is_none(),
+        });
+        if let Err(e) =
+            self.commit(|cat, now| custody::append(&cat.db, now, Action::Verify, None, &detail))
+        {
+            report.warnings.push(format!(
+                "the verification could not be recorded in the custody log: {e}"
+            ));
+        }
+        Ok(report)
+    }
+
+    fn check_item(&self, item: &Item, progress: &dyn Progress) -> Result<(Status, Option<String>)> {
+        let path = self.layout.blob(&item.blob);
+        let file = match durable::open_read_noatime(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((
+                    Status::Missing,
+                    Some(format!("{} is gone", rel(&self.layout, &path))),
+                ));
+            }
+            Err(e) => {
+                return Ok((
+                    Status::Unreadable,
+                    Some(format!("{}: {e}", rel(&self.layout, &path))),
+                ));
+            }
+        };
+        Ok(
+            match blob::read(
+                file,
+                &blob_id(&item.blob),
+                &self.key.identity,
+                &mut std::io::sink(),
+                progress,
+            ) {
+                Ok(a) if hex::encode(a.sha256) == item.sha256 && a.len == item.size => {
+                    (Status::Ok, None)
+                }
+                Ok(a) => (
+                    Status::Changed,
+                    Some(format!(
+                        "SHA-256 is now {} ({} bytes), catalog says {}",
+                        hex::encode(a.sha256),
+                        a.len,
+                        item.sha256
+                    )),
+                ),
+                Err(blob::ReadError::Changed(p)) => (Status::Changed, Some(p)),
+                Err(blob::ReadError::Unreadable(e)) => (Status::Unreadable, Some(e.to_string())),
+                Err(blob::ReadError::Sink(_)) => unreachable!("io::sink never fails"),
+                Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
+            },
+        )
+    }
+
+    // ---- changes ------------------------------------------------------------------------
+
+    /// Changes an item's name, notes or source. The old and new values go into the custody log.
+    pub fn edit(&mut self, id: &str, edit: &ItemEdit) -> Result<Item> {
+        let item = self.catalog.item(id)?;
+        if let Some(name) = &edit.name
+            && name.trim().is_empty()
+        {
+            return Err(Error::Invalid("an item's name cannot be empty".into()));
+        }
+        let mut changes = serde_json::Map::new();
+        let mut record = |field: &str, old: Option<&str>, new: &Option<String>| {
+            if let Some(new) = new
+                && Some(new.as_str()) != old
+            {
+                changes.insert(field.into(), json!({ "from": old, "to": new }));
+            }
+        };
+        record("name", Some(&item.name), &edit.name);
+        record("notes", Some(&item.notes), &edit.notes);
+        record("source", item.source.as_deref(), &edit.source);
+        if changes.is_empty() {
+            return Ok(item);
+        }
+        self.commit(|cat, now| {
+            cat.db.execute(
+                "UPDATE items SET name = coalesce(?2, name), notes = coalesce(?3, notes),
+                 source = coalesce(?4, source) WHERE id = ?1",
+                rusqlite::params![item.id, edit.name, edit.notes, edit.source],
+            )?;
+            custody::append(&cat.db, now, Action::Edit, Some(&item.id), &changes.into())
+        })?;
+        self.catalog.item(&item.id)
+    }
+
+    /// Marks an item deleted. Its bytes stay (and keep being verified) until [`Vault::purge`].
+    pub fn delete(&mut self, id: &str, reason: Option<&str>) -> Result<Item> {
+        let item = self.catalog.item(id)?;
+        if item.deleted_at.is_some() {
+            return Err(Error::Invalid(format!(
+                "item {} ({}) is already deleted",
+                item.id, item.name
+            )));
+        }
+        self.commit(|cat, now| {
+            cat.db.execute(
+                "UPDATE items SET deleted_at = ?2, deleted_reason = ?3 WHERE id = ?1",
+                rusqlite::params![item.id, now, reason],
+            )?;
+            custody::append(
+                &cat.db,
+                now,
+                Action::Delete,
+                Some(&item.id),
+                &json!({ "reason": reason }),
+            )
+        })?;
+        self.catalog.item(&item.id)
+    }
+
+    /// Removes a deleted item's bytes for good. The catalog entry and its history remain.
+    pub fn purge(&mut self, id: &str) -> Result<Item> {
+        let item = self.catalog.item(id)?;
+        if item.purged_at.is_some() {
+            return Err(Error::Purged {
+                id: item.id,
+                name: item.name,
+            });
+        }
+        if item.deleted_at.is_none() {
+            return Err(Error::NotDeleted {
+                id: item.id,
+                name: item.name,
+            });
+        }
+        self.commit(|cat, now| {
+            cat.db.execute(
+                "UPDATE items SET purged_at = ?2 WHERE id = ?1",
+                rusqlite::params![item.id, now],
+            )?;
+            custody::append(
+                &cat.db,
+                now,
+                Action::Purge,
+                Some(&item.id),
+                &json!({ "sha256": item.sha256 }),
+            )
+        })?;
+        let path = self.layout.blob(&item.blob);
+        let removed = fs::remove_file(&path)
+            .and_then(|()| durable::sync_dir(path.parent().expect("fan dir")));
+        if let Err(e) = removed
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            self.warnings.push(format!(
+                "the purged bytes will be removed at the next open: {e}"
+            ));
+        }
+        self.catalog.item(&item.id)
+    }
+
+    /// Re-wraps the vault key under a new passphrase. Evidence and catalog are not rewritten.
+    pub fn change_passphrase(&mut self, new: &SecretString, work_factor: u8) -> Result<()> {
+        keys::check_new_passphrase(new)?;
+        keys::write_passphrase_slot(&self.layout, &self.key, new, work_factor)?;
+        self.commit(|cat, now| {
+            custody::append(
+                &cat.db,
+                now,
+                Action::Rekey,
+                None,
+                &json!({ "slot": "passphrase", "kdf_work_factor": work_factor }),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Writes the vault's age identity to `out` (mode 0600, never overwriting): with it and
+    /// the stock `age` tool, `tools/recover.py` restores every item without Dossier.
+    pub fn export_identity(&mut self, out: &Path) -> Result<()> {
+        if out.symlink_metadata().is_ok() {
+            return Err(Error::OutputExists { path: out.into() });
+        }
+        (|| {
+            let mut f = durable::create_private(out)?;
+            f.write_all(self.key.identity_file().as_bytes())?;
+            f.sync_all()
+        })()
+        .map_err(Error::io("cannot write the identity file", out))?;
+        self.commit(|cat, now| {
+            custody::append(
+                &cat.db,
+                now,
+                Action::Export,
+                None,
+                &json!({ "what": "identity", "to": absolute(out) }),
+            )
+        })?;
+        Ok(())
+    }
+}
+
+fn blob_id(blob: &str) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    hex::decode_to_slice(blob, &mut id).expect("blob names in the catalog are 32 hex digits");
+    id
+}
+
+fn rel(layout: &Layout, p: &Path) -> String {
+    p.strip_prefix(&layout.root)
+        .unwrap_or(p)
+        .display()
+        .to_string()
+}
+
+fn absolute(p: &Path) -> String {
+    std::path::absolute(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Content-based type: what the bytes are, not what the name claims.
+fn media_type(head: &[u8]) -> String {
+    if let Some(t) = infer::get(head) {
+        return t.mime_type().to_string();
+    }
+    if head.is_empty() {
+        return "application/x-empty".into();
+    }
+    if std::str::from_utf8(head).is_ok()
+        || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok()
+    {
+        return "text/plain".into();
+    }
+    "application/octet-stream".into()
+}
+
+/// SHA-256 of a file outside the vault, streamed.
+pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
+    let source_err = |e| Error::Source {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let mut f = File::open(path).map_err(source_err)?;
+    let meta = f.metadata().map_err(source_err)?;
+    if meta.is_dir() {
+        return Err(Error::NotAFile {
+            path: path.into(),
+            kind: "a folder",
+        });
+    }
+    progress.start(&path.display().to_string(), meta.len());
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut done = 0u64;
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf).map_err(source_err)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        done += n as u64;
+        progress.position(done);
+    }
+    progress.finish();
+    Ok(hex::encode(h.finalize()))
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Restore every item of a Dossier vault without Dossier.
+
+    python3 tools/recover.py VAULT IDENTITY OUTDIR
+
+Uses only the Python standard library (3.11+, for sqlite3's deserialize) and the stock `age`
+command-line tool. IDENTITY is the file written by `dossier identity export`, or the output of
+`age -d VAULT/keys/passphrase.age` (which asks for the vault passphrase).
+
+Active items are written to OUTDIR under their original names; deleted (not purged) items to
+OUTDIR/deleted/. Every file is checked against the SHA-256 in the catalog before it is kept,
+and OUTDIR/SHA256SUMS lists them in `sha256sum -c` format. See docs/FORMAT.md.
+"""
+
+import hashlib
+import os
+import sqlite3
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+BLOB_MAGIC = b"DSBLOB\x00\x01"
+CATALOG_MAGIC = b"DSCATL\x00\x01"
+HEADER_LEN = 32
+FLOOR = 64 * 1024
+CHUNK = 1 << 20
+
+
+def padme(n: int) -> int:
+    if n < 2:
+        return n
+    e = n.bit_length() - 1
+    s = e.bit_length()
+    step = 1 << (e - s)
+    return -(-n // step) * step
+
+
+def padded_len(n: int) -> int:
+    return padme(max(n, FLOOR))
+
+
+class RecoveryError(Exception):
+    pass
+
+
+def age_decrypt_all(identity: Path, path: Path) -> bytes:
+    """Decrypts a (small) age file into memory; only a zero exit means it authenticated."""
+    proc = subprocess.run(["age", "-d", "-i", str(identity), str(path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise RecoveryError(f"{path}: age could not decrypt it: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
+def load_catalog(vault: Path, identity: Path) -> sqlite3.Connection:
+    candidates = []
+    for path in sorted((vault / "catalog").glob("*.age")):
+        try:
+            data = age_decrypt_all(identity, path)
+        except RecoveryError as e:
+            print(f"warning: skipping catalog file: {e}", file=sys.stderr)
+            continue
+        if len(data) < HEADER_LEN or data[:8] != CATALOG_MAGIC:
+            print(f"warning: {path} is not a Dossier catalog", file=sys.stderr)
+            continue
+        generation, _saved_at, length = struct.unpack("<QqQ", data[8:32])
+        body = data[HEADER_LEN:HEADER_LEN + length]
+        padding = data[HEADER_LEN + length:]
+        if len(body) != length or len(data) != padded_len(HEADER_LEN + length) or padding.count(0) != len(padding):
+            print(f"warning: {path} has an inconsistent length or padding", file=sys.stderr)
+            continue
+        candidates.append((generation, path, body))
+    if not candidates:
+        raise RecoveryError(f"no catalog generation in {vault / 'catalog'} could be decrypted with {identity}")
+    generation, path, body = max(candidates, key=lambda c: c[0])
+    print(f"catalog generation {generation} ({path.name})", file=sys.stderr)
+    db = sqlite3.connect(":memory:")
+    db.deserialize(body)
+    return db
+
+
+def safe_name(name: str, item_id: str) -> str:
+    name = name.replace("/", "_").replace("\x00", "_").strip()
+    if name in ("", ".", ".."):
+        name = item_id
+    return name
+
+
+def restore_blob(identity: Path, blob_path: Path, blob: str, size: int, sha256: str, dest: Path) -> None:
+    """Streams one blob through `age -d` into dest, keeping it only if everything checks out."""
+    partial = dest.with_name("." + dest.name + ".partial")
+    proc = subprocess.Popen(["age", "-d", "-i", str(identity), str(blob_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        header = proc.stdout.read(HEADER_LEN)
+        if len(header) != HEADER_LEN or header[:8] != BLOB_MAGIC:
+            raise RecoveryError(f"{blob_path}: not a Dossier blob")
+        if header[8:24] != bytes.fromhex(blob):
+            raise RecoveryError(f"{blob_path}: holds a different blob (files swapped?)")
+        (length,) = struct.unpack("<Q", header[24:32])
+        if length != size:
+            raise RecoveryError(f"{blob_path}: length {length} differs from the catalog's {size}")
+        digest = hashlib.sha256()
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            remaining = length
+            while remaining:
+                chunk = proc.stdout.read(min(CHUNK, remaining))
+                if not chunk:
+                    raise RecoveryError(f"{blob_path}: ends before its data does")
+                digest.update(chunk)
+                out.write(chunk)
+                remaining -= len(chunk)
+            padding = 0
+            while True:
+                chunk = proc.stdout.read(CHUNK)
+                if not chunk:
+                    break
+                if chunk.count(0) != len(chunk):
+                    raise RecoveryError(f"{blob_path}: unexpected bytes after the data")
+                padding += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if proc.wait() != 0:
+            raise RecoveryError(f"{blob_path}: age failed: {proc.stderr.read().decode(errors='replace').strip()}")
+        if HEADER_LEN + length + padding != padded_len(HEADER_LEN + length):
+            raise RecoveryError(f"{blob_path}: padding length is wrong")
+        if digest.hexdigest() != sha256:
+            raise RecoveryError(f"{blob_path}: SHA-256 {digest.hexdigest()} differs from the catalog's {sha256}")
+        os.link(partial, dest)  # never overwrites
+        os.unlink(partial)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        if partial.exists():
+            partial.unlink()
+        raise
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    vault, identity, outdir = Path(argv[1]), Path(argv[2]), Path(argv[3])
+    header = (vault / "DOSSIER").read_text(encoding="utf-8", errors="replace").splitlines()
+    if header[:2] != ["dossier vault", "format 1"]:
+        print(f"error: {vault} is not a Dossier vault of format 1 (header: {header[:2]})", file=sys.stderr)
+        return 2
+    try:
+        db = load_catalog(vault, identity)
+    except RecoveryError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    outdir.mkdir(parents=True, exist_ok=True)
+    rows = db.execute(
+        "SELECT id, name, size, sha256, blob, deleted_at IS NOT NULL FROM items "
+        "WHERE purged_at IS NULL ORDER BY imported_at, id").fetchall()
+    sums, failures = [], 0
+    for item_id, name, size, sha256, blob, deleted in rows:
+        folder = outdir / "deleted" if deleted else outdir
+        folder.mkdir(exist_ok=True)
+        dest = folder / safe_name(name, item_id)
+        if dest.exists():
+            stem, dot, ext = dest.name.partition(".")
+            dest = folder / f"{stem} ({item_id}){dot}{ext}"
+        blob_path = vault / "blobs" / blob[:2] / f"{blob[2:]}.age"
+        try:
+            restore_blob(identity, blob_path, blob, size, sha256, dest)
+        except (RecoveryError, OSError) as e:
+            failures += 1
+            print(f"FAILED  {item_id}  {name}: {e}", file=sys.stderr)
+            continue
+        sums.append(f"{sha256}  {dest.relative_to(outdir)}\n")
+        print(f"OK      {item_id}  {dest.relative_to(outdir)}")
+    (outdir / "SHA256SUMS").write_text("".join(sums), encoding="utf-8")
+    print(f"restored {len(rows) - failures} of {len(rows)} items into {outdir}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
