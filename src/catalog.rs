@@ -262,7 +262,12 @@ impl Catalog {
                 durable::publish(&tmp, &dest).map_err(Error::io("cannot save the catalog", &dest))
             });
         if let Err(e) = result {
+            // The link may have happened before the directory sync failed: a generation that
+            // was not reported saved must not be found by the next load.
             let _ = fs::remove_file(&tmp);
+            if fs::remove_file(&dest).is_ok() {
+                let _ = durable::sync_dir(&layout.catalog());
+            }
             return Err(e);
         }
         self.generation = generation;

@@ -70,7 +70,10 @@ mod tests {
             let mut l = lo + 1;
             while l <= 2 * lo {
                 let p = padme(l);
-                assert!(p > lo && p <= 2 * lo, "padding leaves the doubling: {l} -> {p}");
+                assert!(
+                    p > lo && p <= 2 * lo,
+                    "padding leaves the doubling: {l} -> {p}"
+                );
                 classes.insert(p);
                 l += stride;
             }

@@ -7,6 +7,22 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
+
+/// Writes a line to stdout; a failed write (closed pipe, full disk) is an error, not a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*).context("cannot write to standard output")?
+    }};
+}
+
+/// Writes a message to stderr; if even that fails there is no one left to tell.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 use clap::{Parser, Subcommand};
 use dossier::{
     CreateOptions, DEFAULT_WORK_FACTOR, ImportOptions, Imported, Item, ItemEdit, Progress,
@@ -141,13 +157,13 @@ enum PassphraseCommand {
 
 fn main() -> ExitCode {
     if let Err(e) = dossier::hardening::disable_core_dumps() {
-        eprintln!("warning: could not disable core dumps: {e}");
+        note!("warning: could not disable core dumps: {e}");
     }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            note!("error: {e:#}");
             ExitCode::from(2)
         }
     }
@@ -172,10 +188,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     work_factor: kdf_work_factor,
                 },
             )?;
-            eprintln!("created vault {} at {}", vault.vault_id(), root.display());
-            eprintln!(
-                "keep a recovery copy: dossier identity export --out FILE (store it offline)"
-            );
+            note!("created vault {} at {}", vault.vault_id(), root.display());
+            note!("keep a recovery copy: dossier identity export --out FILE (store it offline)");
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -194,19 +208,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut failed = 0;
             for file in &files {
                 match vault.import(file, &options, &bar) {
-                    Ok(Imported::New(item)) => println!("{}", item.id),
+                    Ok(Imported::New(item)) => say!("{}", item.id),
                     Ok(Imported::Duplicate(item)) => {
-                        eprintln!(
+                        note!(
                             "{}: already in the vault as {} ({}); not stored again",
                             file.display(),
                             item.id,
                             item.name
                         );
-                        println!("{}", item.id);
+                        say!("{}", item.id);
                     }
                     Err(e) => {
                         bar.clear();
-                        eprintln!("error: {e}");
+                        note!("error: importing {}: {e}", file.display());
                         failed += 1;
                         if matches!(e, dossier::Error::Cancelled) {
                             break;
@@ -227,7 +241,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let items = vault.items(all)?;
             if json {
                 let list: Vec<_> = items.iter().map(item_json).collect();
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                say!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 for i in &items {
                     let status = if i.status() == "active" {
@@ -235,7 +249,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     } else {
                         format!(" [{}]", i.status())
                     };
-                    println!(
+                    say!(
                         "{}  {:>12}  {}  {}  {}{status}",
                         i.id,
                         i.size,
@@ -245,7 +259,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
                 if items.is_empty() {
-                    eprintln!("the vault holds no items");
+                    note!("the vault holds no items");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -257,16 +271,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 let mut v = item_json(&item);
                 v["custody"] = serde_json::to_value(&log)?;
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("id:        {}", item.id);
-                println!("name:      {}", item.name);
-                println!("size:      {} bytes", item.size);
-                println!("type:      {}", item.media_type);
-                println!("sha256:    {}", item.sha256);
-                println!("imported:  {}", item.imported_at);
-                println!("source:    {}", item.source.as_deref().unwrap_or("-"));
-                println!(
+                say!("id:        {}", item.id);
+                say!("name:      {}", item.name);
+                say!("size:      {} bytes", item.size);
+                say!("type:      {}", item.media_type);
+                say!("sha256:    {}", item.sha256);
+                say!("imported:  {}", item.imported_at);
+                say!("source:    {}", item.source.as_deref().unwrap_or("-"));
+                say!(
                     "notes:     {}",
                     if item.notes.is_empty() {
                         "-"
@@ -274,10 +288,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         &item.notes
                     }
                 );
-                println!("status:    {}", item.status());
-                println!("custody:");
+                say!("status:    {}", item.status());
+                say!("custody:");
                 for e in &log {
-                    println!("  #{} {} {} {}", e.seq, e.at, e.action, e.detail);
+                    say!("  #{} {} {} {}", e.seq, e.at, e.action, e.detail);
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -285,7 +299,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract { id, out } => {
             let mut vault = open(&root, pass_file)?;
             let item = vault.extract(&id, &out, &CliProgress::new())?;
-            eprintln!(
+            note!(
                 "wrote {} ({} bytes, sha256 {}) to {}",
                 item.name,
                 item.size,
@@ -298,10 +312,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut vault = open(&root, pass_file)?;
             let report = vault.verify(&CliProgress::new())?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                say!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 for w in &report.warnings {
-                    eprintln!("warning: {w}");
+                    note!("warning: {w}");
                 }
                 for c in &report.items {
                     let deleted = if c.item_status == "deleted" {
@@ -311,9 +325,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     };
                     match &c.problem {
                         None => {
-                            println!("{:<10}  {}  {}{deleted}", c.status.as_str(), c.id, c.name)
+                            say!("{:<10}  {}  {}{deleted}", c.status.as_str(), c.id, c.name)
                         }
-                        Some(p) => println!(
+                        Some(p) => say!(
                             "{:<10}  {}  {}{deleted}: {p}",
                             c.status.as_str(),
                             c.id,
@@ -322,16 +336,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
                 for f in &report.unknown_files {
-                    println!("UNKNOWN     {f}: not accounted for by the catalog");
+                    say!("UNKNOWN     {f}: not accounted for by the catalog");
                 }
                 match &report.custody_break {
-                    None => println!(
+                    None => say!(
                         "custody log: {} entries, chain intact",
                         report.custody_entries
                     ),
-                    Some(b) => println!("custody log: BROKEN at entry {}: {}", b.seq, b.problem),
+                    Some(b) => say!("custody log: BROKEN at entry {}: {}", b.seq, b.problem),
                 }
-                println!(
+                say!(
                     "{} items: {} OK, {} CHANGED, {} MISSING, {} UNREADABLE; {} unknown files (catalog generation {})",
                     report.items.len(),
                     report.count(Status::Ok),
@@ -352,11 +366,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let vault = open(&root, pass_file)?;
             let (sha256, items) = vault.check_file(&path, &CliProgress::new())?;
             if items.is_empty() {
-                println!("not in the vault: {} (sha256 {sha256})", path.display());
+                say!("not in the vault: {} (sha256 {sha256})", path.display());
                 return Ok(ExitCode::from(1));
             }
             for i in &items {
-                println!(
+                say!(
                     "{}  {}  [{}]  sha256 {}",
                     i.id,
                     i.name,
@@ -371,10 +385,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let item = item.map(|i| vault.item(&i)).transpose()?;
             let log = vault.custody_log(item.as_ref().map(|i| i.id.as_str()))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&log)?);
+                say!("{}", serde_json::to_string_pretty(&log)?);
             } else {
                 for e in &log {
-                    println!(
+                    say!(
                         "{:>5}  {}  {:<7}  {:<16}  {}",
                         e.seq,
                         e.at,
@@ -401,31 +415,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     source,
                 },
             )?;
-            println!("{}", item.id);
+            say!("{}", item.id);
             Ok(ExitCode::SUCCESS)
         }
         Command::Delete { id, reason } => {
             let mut vault = open(&root, pass_file)?;
             let item = vault.delete(&id, reason.as_deref())?;
-            eprintln!(
+            note!(
                 "deleted {} ({}); its bytes stay until `dossier purge {}`",
-                item.id, item.name, item.id
+                item.id,
+                item.name,
+                item.id
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Purge { id } => {
             let mut vault = open(&root, pass_file)?;
             let item = vault.purge(&id)?;
-            eprintln!(
+            note!(
                 "purged {} ({}); the catalog keeps its record and hash",
-                item.id, item.name
+                item.id,
+                item.name
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Identity(IdentityCommand::Export { out }) => {
             let mut vault = open(&root, pass_file)?;
             vault.export_identity(&out)?;
-            eprintln!(
+            note!(
                 "wrote the vault identity to {}; anyone with this file can read the vault",
                 out.display()
             );
@@ -438,7 +455,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut vault = open(&root, pass_file)?;
             let new = new_passphrase(new_passphrase_file.as_deref())?;
             vault.change_passphrase(&new, kdf_work_factor)?;
-            eprintln!("passphrase changed");
+            note!("passphrase changed");
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -459,7 +476,7 @@ fn open(root: &Path, pass_file: Option<&Path>) -> anyhow::Result<Vault> {
     };
     let vault = Vault::open(root, &pass)?;
     for w in vault.warnings() {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     Ok(vault)
 }

@@ -1,0 +1,179 @@
+//! I/O faults mid-import (ENOSPC/EIO injected with strace on every write, fsync, link and
+//! rename the import makes): the import fails with a clear error, or succeeds completely; the
+//! vault keeps verifying with every earlier item.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+
+fn have_strace() -> bool {
+    let ok = std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "CI must install strace");
+        eprintln!("skipped: strace is not installed");
+    }
+    ok
+}
+
+/// How often each syscall of interest runs during one clean import.
+fn syscall_counts(f: &Fixture, src: &str) -> BTreeMap<String, usize> {
+    let counts = f.dir.join("counts.txt");
+    let mut cmd = f.std_cmd(&["import", "--allow-duplicate", src]);
+    let program = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
+    let out = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-c", "-o"])
+        .arg(&counts)
+        .arg(program)
+        .args(args)
+        .env("TMPDIR", &f.tmpdir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let _ = &mut cmd;
+    let text = std::fs::read_to_string(&counts).unwrap();
+    let mut map = BTreeMap::new();
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if let (Some(name), Some(calls)) = (cols.last(), cols.get(3))
+            && [
+                "write",
+                "fsync",
+                "linkat",
+                "rename",
+                "renameat",
+                "renameat2",
+                "utimensat",
+            ]
+            .contains(name)
+        {
+            map.insert(name.to_string(), calls.parse().unwrap_or(0));
+        }
+    }
+    map
+}
+
+#[test]
+fn enospc_and_eio_mid_import_fail_cleanly_and_keep_the_vault_whole() {
+    if !have_strace() {
+        return;
+    }
+    let f = Fixture::new("faults");
+    let earlier: Vec<_> = (0..3)
+        .map(|i| f.file(&format!("earlier {i}.pdf"), &noise(150_000, 40 + i)))
+        .collect();
+    let earlier_refs: Vec<&std::path::Path> = earlier.iter().map(|p| p.as_path()).collect();
+    let earlier_ids = f.import(&earlier_refs);
+
+    let probe = f.file("probe", &noise(300_000, 99));
+    let counts = syscall_counts(&f, probe.to_str().unwrap());
+    assert!(
+        counts.get("fsync").copied().unwrap_or(0) >= 3,
+        "imports fsync: {counts:?}"
+    );
+    let (mut failed, mut succeeded) = (0, 0);
+    for (syscall, &n) in &counts {
+        for errno in ["ENOSPC", "EIO"] {
+            for k in 1..=n {
+                let bytes = noise(300_000, 1_000 + failed + succeeded);
+                let src = f.file("incoming.pdf", &bytes);
+                let sha = sha256_hex(&bytes);
+                let cmd = f.std_cmd(&["import", src.to_str().unwrap()]);
+                let out = std::process::Command::new("strace")
+                    .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+                    .arg(format!("inject={syscall}:error={errno}:when={k}"))
+                    .arg(cmd.get_program())
+                    .args(cmd.get_args())
+                    .env("TMPDIR", &f.tmpdir)
+                    .output()
+                    .unwrap();
+                let err = stderr(&out);
+                let listed = f.list_json();
+                let stored = listed.iter().any(|e| e["sha256"] == sha.as_str());
+                let case = format!("{errno} on {syscall} #{k}");
+                if out.status.success() {
+                    succeeded += 1;
+                    assert!(
+                        stored,
+                        "{case}: reported success but the item is not stored"
+                    );
+                } else {
+                    failed += 1;
+                    let says = if errno == "ENOSPC" {
+                        "No space left on device"
+                    } else {
+                        "Input/output error"
+                    };
+                    assert!(
+                        err.contains(says),
+                        "{case}: the error says what happened: {err}"
+                    );
+                    assert!(!err.contains("panicked"), "{case}: no panic: {err}");
+                    assert!(
+                        !stored || err.contains("cannot write to standard output"),
+                        "{case}: a failed import left an item behind: {err}"
+                    );
+                }
+                let verify = f.run(&["verify", "--json"]);
+                assert_eq!(
+                    verify.status.code(),
+                    Some(0),
+                    "{case}: the vault must still verify clean: {}",
+                    stdout(&verify)
+                );
+                for id in &earlier_ids {
+                    assert!(
+                        listed.iter().any(|e| e["id"] == id.as_str()),
+                        "{case}: earlier item {id} lost"
+                    );
+                }
+                if stored {
+                    let id = listed.iter().find(|e| e["sha256"] == sha.as_str()).unwrap()["id"]
+                        .as_str()
+                        .unwrap()
+                        .to_string();
+                    f.ok(&["delete", &id]);
+                    f.ok(&["purge", &id]);
+                }
+            }
+        }
+    }
+    eprintln!(
+        "fault injection: {failed} imports failed cleanly, {succeeded} succeeded despite the fault; counts {counts:?}"
+    );
+    assert!(failed > 5, "the injections must actually hit the import");
+    f.assert_tmpdir_empty();
+    f.cleanup();
+}
+
+#[test]
+fn a_failed_catalog_save_keeps_the_previous_state() {
+    if !have_strace() {
+        return;
+    }
+    let f = Fixture::new("editfault");
+    let id = f.import(&[&f.file("a.txt", b"a")]).remove(0);
+    let cmd = f.std_cmd(&["edit", &id, "--note", "new note"]);
+    let out = std::process::Command::new("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            "inject=fsync:error=ENOSPC:when=1",
+        ])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let shown: serde_json::Value = serde_json::from_str(&f.ok(&["show", &id, "--json"])).unwrap();
+    assert_eq!(shown["notes"], "", "the edit did not happen");
+    f.ok(&["verify"]);
+    f.cleanup();
+}
