@@ -94,6 +94,9 @@ def restore_blob(identity: Path, blob_path: Path, blob: str, size: int, sha256: 
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         header = proc.stdout.read(HEADER_LEN)
+        if len(header) != HEADER_LEN and proc.wait() != 0:
+            raise RecoveryError(f"{blob_path}: age refused it (damaged or altered): "
+                                f"{proc.stderr.read().decode(errors='replace').strip()}")
         if len(header) != HEADER_LEN or header[:8] != BLOB_MAGIC:
             raise RecoveryError(f"{blob_path}: not a Dossier blob")
         if header[8:24] != bytes.fromhex(blob):
