@@ -1,1 +1,281 @@
-fn main() {}
+//! Figures for docs/BENCHMARKS.md, each against a reference run on the same machine in the same
+//! run: `cargo bench --bench vault --features bench-support` (needs `age` and GNU `time`).
+//! `-- --quick` uses smaller sizes for a smoke run.
+//!
+//! 1. Import of a 512 MiB file vs `age -r` then `sha256sum`, sequentially.
+//! 2. `verify` of a 1 GiB item vs `age -d | sha256sum`.
+//! 3. Peak RSS of `dossier import` for a 2 GiB file vs a 1 KiB file.
+//! 4. Open (scrypt 2^10 unwrap included) of a 10,000-item vault, and one durable edit on it.
+//!
+//! Machines here are shared and noisy: every figure is a median of several alternating runs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use dossier::{CreateOptions, ImportOptions, ItemEdit, SecretString, Silent, Vault};
+
+const PASS: &str = "benchmark passphrase";
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn mib_s(bytes: u64, d: Duration) -> String {
+    format!(
+        "{:.0} MiB/s",
+        bytes as f64 / (1 << 20) as f64 / d.as_secs_f64()
+    )
+}
+
+fn timed(f: impl FnOnce()) -> Duration {
+    let t = Instant::now();
+    f();
+    t.elapsed()
+}
+
+fn sh(script: &str) -> Duration {
+    timed(|| {
+        let st = Command::new("bash").arg("-c").arg(script).status().unwrap();
+        assert!(st.success(), "{script}");
+    })
+}
+
+/// A file of pseudo-random (incompressible) bytes.
+fn make_file(path: &Path, len: u64) {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        for chunk in buf.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+        }
+        let k = left.min(buf.len() as u64) as usize;
+        f.write_all(&buf[..k]).unwrap();
+        left -= k as u64;
+    }
+    f.flush().unwrap();
+}
+
+fn new_vault(dir: &Path) -> Vault {
+    let _ = std::fs::remove_dir_all(dir);
+    Vault::create(
+        dir,
+        &SecretString::from(PASS.to_string()),
+        &CreateOptions { work_factor: 10 },
+    )
+    .unwrap()
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-work");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    for tool in ["age", "age-keygen", "sha256sum"] {
+        assert!(
+            Command::new("which")
+                .arg(tool)
+                .output()
+                .unwrap()
+                .status
+                .success(),
+            "{tool} is needed (apt install age)"
+        );
+    }
+    let rounds = if quick { 1 } else { 3 };
+    println!("| figure | Dossier | reference | ratio |\n|---|---|---|---|");
+
+    // 1. Import vs age -r + sha256sum.
+    let size: u64 = if quick { 64 << 20 } else { 512 << 20 };
+    let src = root.join("source.bin");
+    make_file(&src, size);
+    let id_file = root.join("identity.txt");
+    Command::new("age-keygen")
+        .arg("-o")
+        .arg(&id_file)
+        .output()
+        .unwrap();
+    let identity = std::fs::read_to_string(&id_file).unwrap();
+    let recipient = identity
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_string();
+    let mut vault = new_vault(&root.join("vault-import"));
+    let opts = ImportOptions {
+        allow_duplicate: true,
+        ..Default::default()
+    };
+    let (mut ours, mut age_times, mut sha_times) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let out = root.join("ref.age");
+        let _ = std::fs::remove_file(&out);
+        age_times.push(sh(&format!(
+            "age -r {recipient} -o {} {}",
+            out.display(),
+            src.display()
+        )));
+        sha_times.push(sh(&format!("sha256sum {} > /dev/null", src.display())));
+        ours.push(timed(|| {
+            vault.import(&src, &opts, &Silent).unwrap();
+        }));
+    }
+    let (o, a, h) = (median(ours), median(age_times), median(sha_times));
+    let r = a + h;
+    println!(
+        "| import {} MiB (hash + encrypt + fsync) | {} ({}) | {} (`age -r` {} then `sha256sum` {}, no fsync) | {:.2} |",
+        size >> 20,
+        secs(o),
+        mib_s(size, o),
+        secs(r),
+        secs(a),
+        secs(h),
+        o.as_secs_f64() / r.as_secs_f64()
+    );
+    drop(vault);
+    let _ = std::fs::remove_dir_all(root.join("vault-import"));
+
+    // 2. Verify vs age -d | sha256sum.
+    let size: u64 = if quick { 128 << 20 } else { 1 << 30 };
+    make_file(&src, size);
+    let dir = root.join("vault-verify");
+    let mut vault = new_vault(&dir);
+    vault.import(&src, &opts, &Silent).unwrap();
+    vault
+        .export_identity(&root.join("vault-identity.txt"))
+        .unwrap();
+    let blob = walk_files(&dir.join("blobs")).pop().unwrap();
+    let (mut ours, mut reference) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        reference.push(sh(&format!(
+            "age -d -i {} {} | sha256sum > /dev/null",
+            root.join("vault-identity.txt").display(),
+            blob.display()
+        )));
+        ours.push(timed(|| {
+            let report = vault.verify(&Silent).unwrap();
+            assert!(report.is_clean());
+        }));
+    }
+    let (o, r) = (median(ours), median(reference));
+    println!(
+        "| verify {} MiB | {} ({}) | {} (`age -d \\| sha256sum`) | {:.2} |",
+        size >> 20,
+        secs(o),
+        mib_s(size, o),
+        secs(r),
+        o.as_secs_f64() / r.as_secs_f64()
+    );
+    drop(vault);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // 3. Peak memory of the CLI: big file vs 1 KiB file (same KDF cost in both).
+    let big: u64 = if quick { 256 << 20 } else { 2 << 30 };
+    make_file(&src, big);
+    let small = root.join("small.bin");
+    make_file(&small, 1024);
+    let pass = root.join("pass");
+    std::fs::write(&pass, PASS).unwrap();
+    let dir = root.join("vault-rss");
+    drop(new_vault(&dir));
+    let rss = |file: &Path| -> u64 {
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(env!("CARGO_BIN_EXE_dossier"))
+            .args(["import", "--allow-duplicate"])
+            .arg(file)
+            .arg("--vault")
+            .arg(&dir)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .output()
+            .expect("GNU time is needed (apt install time)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let (big_kib, small_kib) = (rss(&src), rss(&small));
+    println!(
+        "| peak RSS, `dossier import` of {} MiB | {} MiB | {} MiB (same command, 1 KiB file) | +{} MiB |",
+        big >> 20,
+        big_kib / 1024,
+        small_kib / 1024,
+        (big_kib.saturating_sub(small_kib)) / 1024
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&src);
+
+    // 4. Open and one durable edit on a 10,000-item vault.
+    let dir = root.join("vault-10k");
+    let mut vault = new_vault(&dir);
+    let ids = vault.bench_fill(10_000).unwrap();
+    drop(vault);
+    let catalog_bytes: u64 = walk_files(&dir.join("catalog"))
+        .iter()
+        .map(|p| p.metadata().unwrap().len())
+        .max()
+        .unwrap();
+    let pass = SecretString::from(PASS.to_string());
+    let mut opens = Vec::new();
+    for _ in 0..5 {
+        opens.push(timed(|| drop(Vault::open(&dir, &pass).unwrap())));
+    }
+    let mut vault = Vault::open(&dir, &pass).unwrap();
+    let mut edits = Vec::new();
+    for (i, id) in ids.iter().take(9).enumerate() {
+        let edit = ItemEdit {
+            notes: Some(format!("note {i}")),
+            ..Default::default()
+        };
+        edits.push(timed(|| {
+            vault.edit(id, &edit).unwrap();
+        }));
+    }
+    println!(
+        "| open 10,000-item vault (catalog file {} KiB; scrypt 2^10 included) | {} | goal < 300 ms | |",
+        catalog_bytes / 1024,
+        ms(median(opens))
+    );
+    println!(
+        "| one durable edit on it (new catalog generation, fsynced) | {} | goal < 100 ms | |",
+        ms(median(edits))
+    );
+    drop(vault);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk_files(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}

@@ -9,16 +9,19 @@
 //! 32  L   the original bytes
 //! …       zero bytes up to padding::padded_len(32 + L)
 //! ```
-//! Writing reads the source once: a helper thread hashes the chunk just read and reads the next
-//! one while this thread encrypts, so SHA-256 and age's ChaCha20-Poly1305 use both cores.
+//! Writing reads the source once and pipelines read+hash, encryption and the write to disk on
+//! separate threads, so both cores work.
 //! Reading never calls data evidence before the whole file authenticated (age releases
 //! plaintext chunk by chunk before it sees the end) and the hash matched.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use sha2::{Digest, Sha256};
 
+use crate::durable::EagerWriteback;
 use crate::padding::padded_len;
 use crate::progress::Progress;
 
@@ -49,6 +52,10 @@ pub enum WriteError {
 }
 
 /// Encrypts `len` bytes from `source` into `out` as a blob, hashing on the way.
+///
+/// Three stages keep both cores busy: a helper reads and hashes the next chunk, this thread
+/// encrypts, and a writer thread copies ciphertext into the kernel (which, on a VM, costs as
+/// much as the encryption). Memory is bounded: two read buffers and a few write buffers.
 pub fn write(
     source: &mut File,
     len: u64,
@@ -57,11 +64,107 @@ pub fn write(
     out: File,
     progress: &dyn Progress,
 ) -> Result<(Written, File), WriteError> {
+    let (tx, rx) = sync_channel::<Vec<u8>>(WRITE_DEPTH);
+    let (pool_tx, pool_rx) = sync_channel::<Vec<u8>>(WRITE_DEPTH + 2);
+    let failed = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| write_out(out, rx, pool_tx, &failed));
+        let sink = ChannelWriter {
+            buf: Vec::with_capacity(WRITE_BUF),
+            tx,
+            pool: pool_rx,
+            failed: &failed,
+        };
+        let encrypted = encrypt(source, len, blob_id, recipient, sink, progress);
+        let (file, write_error) = writer.join().expect("writer thread panicked");
+        match (encrypted, write_error) {
+            (_, Some(e)) => Err(WriteError::Vault(e)),
+            (Err(e), None) => Err(e),
+            (Ok(written), None) => Ok((written, file)),
+        }
+    })
+}
+
+const WRITE_BUF: usize = 1 << 20;
+const WRITE_DEPTH: usize = 4;
+
+/// The writer stage: copies ciphertext buffers into the file and hands them back for reuse.
+/// After an error it keeps draining (so the encryptor never blocks) and reports the first one.
+fn write_out(
+    out: File,
+    rx: Receiver<Vec<u8>>,
+    pool: SyncSender<Vec<u8>>,
+    failed: &AtomicBool,
+) -> (File, Option<io::Error>) {
+    let mut out = EagerWriteback::new(out);
+    let mut error = None;
+    for mut buf in rx {
+        if error.is_none()
+            && let Err(e) = out.write_all(&buf)
+        {
+            failed.store(true, Ordering::Relaxed);
+            error = Some(e);
+        }
+        buf.clear();
+        let _ = pool.try_send(buf);
+    }
+    (out.into_inner(), error)
+}
+
+/// Hands ciphertext to the writer stage in [`WRITE_BUF`] pieces.
+struct ChannelWriter<'a> {
+    buf: Vec<u8>,
+    tx: SyncSender<Vec<u8>>,
+    pool: Receiver<Vec<u8>>,
+    failed: &'a AtomicBool,
+}
+
+impl ChannelWriter<'_> {
+    fn send(&mut self) -> io::Result<()> {
+        if self.failed.load(Ordering::Relaxed) {
+            // The writer's own error is what gets reported; this only stops the encryption.
+            return Err(io::Error::other("writing the blob failed"));
+        }
+        let next = self
+            .pool
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(WRITE_BUF));
+        let full = std::mem::replace(&mut self.buf, next);
+        self.tx
+            .send(full)
+            .map_err(|_| io::Error::other("the writer thread stopped"))
+    }
+}
+
+impl Write for ChannelWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let take = data.len().min(WRITE_BUF - self.buf.len());
+        self.buf.extend_from_slice(&data[..take]);
+        if self.buf.len() == WRITE_BUF {
+            self.send()?;
+        }
+        Ok(take)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.send()?;
+        }
+        Ok(())
+    }
+}
+
+fn encrypt(
+    source: &mut File,
+    len: u64,
+    blob_id: &[u8; 16],
+    recipient: &age::x25519::Recipient,
+    sink: ChannelWriter<'_>,
+    progress: &dyn Progress,
+) -> Result<Written, WriteError> {
     let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as _))
         .expect("a single X25519 recipient is always valid");
-    let mut w = encryptor
-        .wrap_output(BufWriter::with_capacity(256 * 1024, out))
-        .map_err(WriteError::Vault)?;
+    let mut w = encryptor.wrap_output(sink).map_err(WriteError::Vault)?;
     let mut header = [0u8; HEADER_LEN as usize];
     header[..8].copy_from_slice(MAGIC);
     header[8..24].copy_from_slice(blob_id);
@@ -105,17 +208,12 @@ pub fn write(
         w.write_all(&ZEROS[..k]).map_err(WriteError::Vault)?;
         pad -= k as u64;
     }
-    let file = w
-        .finish()
-        .and_then(|b| b.into_inner().map_err(|e| e.into_error()))
-        .map_err(WriteError::Vault)?;
-    Ok((
-        Written {
-            sha256: hasher.finalize().into(),
-            head,
-        },
-        file,
-    ))
+    let mut sink = w.finish().map_err(WriteError::Vault)?;
+    sink.flush().map_err(WriteError::Vault)?;
+    Ok(Written {
+        sha256: hasher.finalize().into(),
+        head,
+    })
 }
 
 /// Reads until `buf` is full or the source ends.

@@ -76,3 +76,52 @@ pub fn open_read_noatime(path: &Path) -> io::Result<File> {
         other => other,
     }
 }
+
+/// A file writer that asks the kernel to start writing back every [`EagerWriteback::STEP`]
+/// bytes as they are written, instead of leaving gigabytes dirty for the final fsync: the disk
+/// then works while we encrypt. It is only a hint (POSIX_FADV_DONTNEED starts non-blocking
+/// writeback on Linux and drops the ciphertext from the page cache); durability still comes
+/// from the final fsync, which also reports any writeback error.
+pub struct EagerWriteback {
+    file: File,
+    written: u64,
+    advised: u64,
+}
+
+impl EagerWriteback {
+    const STEP: u64 = 32 << 20;
+
+    pub fn new(file: File) -> Self {
+        EagerWriteback {
+            file,
+            written: 0,
+            advised: 0,
+        }
+    }
+
+    pub fn into_inner(self) -> File {
+        self.file
+    }
+}
+
+impl io::Write for EagerWriteback {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.advised >= Self::STEP {
+            let (offset, len) = (self.advised as i64, (self.written - self.advised) as i64);
+            let _ = nix::fcntl::posix_fadvise(
+                &self.file,
+                offset,
+                len,
+                nix::fcntl::PosixFadviseAdvice::POSIX_FADV_DONTNEED,
+            );
+            self.advised = self.written;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}

@@ -850,6 +850,51 @@ impl Vault {
     }
 }
 
+#[cfg(feature = "bench-support")]
+impl Vault {
+    /// Benchmarks only: adds `n` catalog rows shaped like real imports (with custody entries)
+    /// in one commit, without blobs, so open and edit can be timed on a large catalog without
+    /// minutes of real imports. Such items verify as MISSING.
+    #[doc(hidden)]
+    pub fn bench_fill(&mut self, n: usize) -> Result<Vec<String>> {
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            ids.push(self.new_item_id()?);
+        }
+        self.commit(|cat, now| {
+            for (i, id) in ids.iter().enumerate() {
+                let item = Item {
+                    id: id.clone(),
+                    name: format!("Решение суда по делу № 2-{i}/2031 (копия, стр. 1-12).pdf"),
+                    size: 1_000_000 + i as u64,
+                    media_type: "application/pdf".into(),
+                    sha256: random_hex(32),
+                    imported_at: now.to_string(),
+                    source: Some(format!(
+                        "/home/lawyer/Documents/Cases/2031/client-{i}/scan-{i}.pdf"
+                    )),
+                    notes: String::new(),
+                    deleted_at: None,
+                    deleted_reason: None,
+                    purged_at: None,
+                    blob: random_hex(16),
+                };
+                cat.insert_item(&item)?;
+                custody::append(
+                    &cat.db,
+                    now,
+                    Action::Import,
+                    Some(&item.id),
+                    &json!({ "name": item.name, "size": item.size, "sha256": item.sha256,
+                             "source": item.source }),
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+}
+
 fn blob_id(blob: &str) -> [u8; 16] {
     let mut id = [0u8; 16];
     hex::decode_to_slice(blob, &mut id).expect("blob names in the catalog are 32 hex digits");
