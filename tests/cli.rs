@@ -500,3 +500,51 @@ fn recover_py_restores_every_original_without_dossier() {
     );
     f.cleanup();
 }
+
+/// A crash must not write keys or evidence into a core file: the CLI sets RLIMIT_CORE to 0
+/// before it reads any secret. The passphrase "file" is a FIFO, so the process waits on it
+/// while we read its limits.
+#[test]
+fn core_dumps_are_disabled_before_the_passphrase_is_read() {
+    let f = Fixture::new("coredump");
+    let fifo = f.dir.join("pass.fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dossier"))
+        .args(["list", "--vault"])
+        .arg(&f.vault)
+        .arg("--passphrase-file")
+        .arg(&fifo)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let limits_path = format!("/proc/{}/limits", child.id());
+    let mut core_line = String::new();
+    for _ in 0..200 {
+        let limits = std::fs::read_to_string(&limits_path).unwrap_or_default();
+        core_line = limits
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap_or("")
+            .to_string();
+        // The soft limit is often 0 already; the hard limit drops to 0 only by our call.
+        if core_line.split_whitespace().nth(5) == Some("0") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Let the process finish: give it the passphrase through the FIFO.
+    std::fs::write(&fifo, format!("{PASSPHRASE}\n")).unwrap();
+    assert!(child.wait().unwrap().success());
+    let fields: Vec<&str> = core_line.split_whitespace().collect();
+    assert_eq!(
+        fields.get(4..6),
+        Some(&["0", "0"][..]),
+        "soft and hard core limits are 0: {core_line:?}"
+    );
+    f.cleanup();
+}
