@@ -129,24 +129,48 @@ impl Vault {
         options: &CreateOptions,
     ) -> Result<Vault> {
         keys::check_new_passphrase(passphrase)?;
-        let layout = Layout::new(root);
-        match fs::read_dir(root) {
+        let existed = match fs::read_dir(root) {
             Ok(mut entries) => {
                 if entries.next().is_some() {
                     return Err(Error::VaultExists { path: root.into() });
                 }
-                fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-                    .map_err(Error::io("cannot restrict the vault folder", root))?;
+                true
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    fs::create_dir_all(parent)
-                        .map_err(Error::io("cannot create the folder", parent))?;
-                }
-                durable::mkdir_private(root)
-                    .map_err(Error::io("cannot create the vault folder", root))?;
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => return Err(Error::io("cannot use the vault folder", root)(e)),
+        };
+        let result = Self::create_in(root, existed, passphrase, options);
+        if result.is_err() {
+            // The folder was empty or absent before this call, so everything in it now was
+            // written by this attempt: remove it, so that `init` can simply be run again.
+            if existed {
+                for e in fs::read_dir(root).into_iter().flatten().flatten() {
+                    let _ = fs::remove_dir_all(e.path()).or_else(|_| fs::remove_file(e.path()));
+                }
+            } else {
+                let _ = fs::remove_dir_all(root);
+            }
+        }
+        result
+    }
+
+    fn create_in(
+        root: &Path,
+        existed: bool,
+        passphrase: &SecretString,
+        options: &CreateOptions,
+    ) -> Result<Vault> {
+        let layout = Layout::new(root);
+        if existed {
+            fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                .map_err(Error::io("cannot restrict the vault folder", root))?;
+        } else {
+            if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent)
+                    .map_err(Error::io("cannot create the folder", parent))?;
+            }
+            durable::mkdir_private(root)
+                .map_err(Error::io("cannot create the vault folder", root))?;
         }
         for dir in [
             layout.keys(),
@@ -291,6 +315,9 @@ impl Vault {
         let mut swept = false;
         for entry in entries.flatten() {
             let path = entry.path();
+            if !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue; // not written by us: `verify` reports it
+            }
             let stem = path
                 .file_stem()
                 .and_then(|s| s.to_str())

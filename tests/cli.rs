@@ -548,3 +548,37 @@ fn core_dumps_are_disabled_before_the_passphrase_is_read() {
     );
     f.cleanup();
 }
+
+/// A failed `init` leaves nothing behind, and never touches a folder that was not empty.
+#[test]
+fn a_failed_init_cleans_up_after_itself_only() {
+    let f = Fixture::empty("initfail");
+    // A work factor the core refuses (above its maximum) fails after the folder exists.
+    // The CLI's own range check would catch it first, so go through the library.
+    let r = dossier::Vault::create(
+        &f.vault,
+        &dossier::SecretString::from(PASSPHRASE.to_string()),
+        &dossier::CreateOptions { work_factor: 30 },
+    );
+    assert!(r.is_err());
+    assert!(!f.vault.exists(), "the half-made vault folder was removed");
+    // An existing empty folder stays, empty.
+    std::fs::create_dir(&f.vault).unwrap();
+    let r = dossier::Vault::create(
+        &f.vault,
+        &dossier::SecretString::from(PASSPHRASE.to_string()),
+        &dossier::CreateOptions { work_factor: 30 },
+    );
+    assert!(r.is_err());
+    assert!(f.vault.is_dir() && std::fs::read_dir(&f.vault).unwrap().next().is_none());
+    // A folder with something in it is refused and left exactly as it was.
+    std::fs::write(f.vault.join("precious.txt"), b"mine").unwrap();
+    let out = f.run(&["init", "--kdf-work-factor", TEST_WORK_FACTOR]);
+    assert!(stderr(&out).contains("already exists"));
+    assert_eq!(
+        std::fs::read(f.vault.join("precious.txt")).unwrap(),
+        b"mine"
+    );
+    assert_eq!(std::fs::read_dir(&f.vault).unwrap().count(), 1);
+    f.cleanup();
+}
