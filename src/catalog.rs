@@ -31,7 +31,8 @@ const MAGIC: &[u8; 8] = b"DSCATL\0\x01";
 const HEADER_LEN: u64 = 32;
 /// Generations kept on disk; older ones are deleted after a successful save.
 pub const KEEP_GENERATIONS: u64 = 8;
-pub const SCHEMA_VERSION: i64 = 1;
+/// 1: items and custody log. 2: the register (cases, people, events, links) and search.
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE vault_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -132,6 +133,8 @@ impl Catalog {
         configure(&db)?;
         db.execute_batch(SCHEMA)?;
         db.execute_batch(crate::custody::SCHEMA)?;
+        db.execute_batch(crate::register::SCHEMA)?;
+        db.execute_batch(crate::search::SCHEMA)?;
         db.execute(
             "INSERT INTO vault_info (key, value) VALUES ('schema_version', ?1), ('vault_id', ?2),
              ('created_at', ?3)",
@@ -162,6 +165,20 @@ impl Catalog {
                 r.get(0)
             })
             .optional()?)
+    }
+
+    /// The highest generation number found in any readable catalog header.
+    pub fn highest_seen(&self) -> u64 {
+        self.max_seen
+    }
+
+    /// Names (without `.age`) of catalog files that did not authenticate or load.
+    pub fn damaged_files(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .filter(|(_, g)| g.is_none())
+            .map(|(n, _)| n.as_str())
+            .collect()
     }
 
     /// Names (without `.age`) of the catalog generation files that authenticated.
@@ -223,10 +240,23 @@ impl Catalog {
                     };
                     return Ok((catalog, warnings));
                 }
-                Err(e) => warnings.push(format!(
-                    "catalog generation {generation} ({}) failed to load: {e}",
-                    path.display()
-                )),
+                // A catalog from a newer Dossier is not damage: never fall back past it, or
+                // the next save would fork history and lose what the newer one recorded.
+                Err(LoadError::Unsupported(found)) => {
+                    return Err(Error::UnsupportedFormat {
+                        path: path.clone(),
+                        found,
+                    });
+                }
+                Err(LoadError::Damaged(e)) => {
+                    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                        files.insert(stem.to_string(), None); // never pruned, never trusted
+                    }
+                    warnings.push(format!(
+                        "catalog generation {generation} ({}) failed to load: {e}",
+                        path.display()
+                    ))
+                }
             }
         }
         Err(Error::Corrupt(format!(
@@ -455,14 +485,35 @@ fn parse_header(r: &mut impl Read) -> Result<(u64, i64, u64), String> {
     ))
 }
 
-fn read_full(path: &Path, identity: &age::x25519::Identity) -> Result<(Connection, i64), String> {
+/// Why a generation did not load.
+enum LoadError {
+    /// Written by a newer Dossier (its schema version is given).
+    Unsupported(String),
+    /// Does not authenticate, or is inconsistent.
+    Damaged(String),
+}
+
+impl From<String> for LoadError {
+    fn from(e: String) -> Self {
+        LoadError::Damaged(e)
+    }
+}
+
+impl From<&str> for LoadError {
+    fn from(e: &str) -> Self {
+        LoadError::Damaged(e.to_string())
+    }
+}
+
+fn read_full(
+    path: &Path,
+    identity: &age::x25519::Identity,
+) -> Result<(Connection, i64), LoadError> {
     let mut r = open_stream(path, identity)?;
     let (_, saved_at, len) = parse_header(&mut r)?;
     let len_usize = usize::try_from(len).map_err(|_| "database length out of range".to_string())?;
     if len > (1 << 30) {
-        return Err(format!(
-            "database length {len} exceeds SQLite's in-memory limit"
-        ));
+        return Err(format!("database length {len} exceeds SQLite's in-memory limit").into());
     }
     let mut db = Connection::open_in_memory().map_err(|e| e.to_string())?;
     db.deserialize_read_exact(MAIN_DB, &mut r, len_usize, false)
@@ -491,10 +542,36 @@ fn read_full(path: &Path, identity: &age::x25519::Identity) -> Result<(Connectio
             |r| r.get(0),
         )
         .map_err(|e| format!("no schema version: {e}"))?;
-    if version != SCHEMA_VERSION.to_string() {
-        return Err(format!(
-            "catalog schema version {version} is not supported by this build"
-        ));
+    // Blob names become paths: anything but 32 hex digits is refused, never followed.
+    let bad_blobs: i64 = db
+        .query_row(
+            "SELECT count(*) FROM items WHERE length(blob) != 32 OR blob GLOB '*[^0-9a-f]*'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| e.to_string())?;
+    if bad_blobs > 0 {
+        return Err(format!("{bad_blobs} items name a blob that is not 32 hex digits").into());
+    }
+    match version.as_str() {
+        "2" => {}
+        "1" => migrate_1_to_2(&db)
+            .map_err(|e| LoadError::Damaged(format!("upgrading the catalog failed: {e}")))?,
+        _ => return Err(LoadError::Unsupported(format!("catalog schema {version}"))),
     }
     Ok((db, saved_at))
+}
+
+/// Adds the register and the search index. Kept in memory; the next save persists it.
+fn migrate_1_to_2(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(crate::register::SCHEMA)?;
+    db.execute_batch(crate::search::SCHEMA)?;
+    crate::search::rebuild(db)?;
+    db.execute(
+        "UPDATE vault_info SET value = '2' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
 }

@@ -19,13 +19,18 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub enum Action {
     Create,
     Import,
+    /// A case, person or event was added to the register.
+    Add,
     Edit,
     Link,
+    Unlink,
     Export,
     Verify,
     Delete,
     Purge,
     Rekey,
+    /// The user accepted continuing after a damaged catalog file.
+    Repair,
 }
 
 impl Action {
@@ -33,13 +38,16 @@ impl Action {
         match self {
             Action::Create => "create",
             Action::Import => "import",
+            Action::Add => "add",
             Action::Edit => "edit",
             Action::Link => "link",
+            Action::Unlink => "unlink",
             Action::Export => "export",
             Action::Verify => "verify",
             Action::Delete => "delete",
             Action::Purge => "purge",
             Action::Rekey => "rekey",
+            Action::Repair => "repair",
         }
     }
 }

@@ -49,15 +49,6 @@ pub fn publish(tmp: &Path, dest: &Path) -> io::Result<()> {
     fs::remove_file(tmp)
 }
 
-/// Atomically replaces `dest` with the synced `tmp` file and makes the rename durable.
-pub fn replace(tmp: &Path, dest: &Path) -> io::Result<()> {
-    fs::rename(tmp, dest)?;
-    if let Some(dir) = dest.parent() {
-        sync_dir(dir)?;
-    }
-    Ok(())
-}
-
 /// Stamps the fixed time on a vault file (best effort is not enough: errors are returned).
 pub fn normalise_times(path: &Path) -> io::Result<()> {
     let t = filetime::FileTime::from_unix_time(NORMALISED_TIME, 0);

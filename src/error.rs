@@ -33,8 +33,9 @@ pub enum Error {
     #[error("passphrase rejected: {reason}")]
     WeakPassphrase { reason: &'static str },
 
-    #[error("cannot read {}: {source}", .path.display())]
-    Source { path: PathBuf, source: io::Error },
+    // The I/O error is part of the message, not a `source()`: printed once, not twice.
+    #[error("cannot read {}: {cause}", .path.display())]
+    Source { path: PathBuf, cause: io::Error },
 
     #[error("{} is not a regular file ({kind}); only files can be imported", .path.display())]
     NotAFile { path: PathBuf, kind: &'static str },
@@ -51,6 +52,9 @@ pub enum Error {
 
     #[error("no item with id {id:?}")]
     NoSuchItem { id: String },
+
+    #[error("no {kind} with id {id:?}")]
+    NoSuchEntity { kind: &'static str, id: String },
 
     #[error("id prefix {prefix:?} matches several items: {candidates}")]
     AmbiguousId { prefix: String, candidates: String },
@@ -77,11 +81,14 @@ pub enum Error {
     #[error("cancelled")]
     Cancelled,
 
-    #[error("{what} ({}): {source}", .path.display())]
+    #[error("the vault is read-only: {0}")]
+    ReadOnly(String),
+
+    #[error("{what} ({}): {cause}", .path.display())]
     Io {
         what: &'static str,
         path: PathBuf,
-        source: io::Error,
+        cause: io::Error,
     },
 
     #[error("catalog database error: {0}")]
@@ -104,11 +111,13 @@ impl Error {
             }
             Error::OutputExists { .. } => "output_exists",
             Error::NoSuchItem { .. } | Error::AmbiguousId { .. } => "no_such_item",
+            Error::NoSuchEntity { .. } => "no_such_entity",
             Error::Purged { .. } | Error::NotDeleted { .. } => "wrong_state",
             Error::Integrity { .. } => "integrity",
             Error::Invalid(_) => "invalid_input",
             Error::Corrupt(_) | Error::Catalog(_) => "corrupt",
             Error::Cancelled => "cancelled",
+            Error::ReadOnly(_) => "read_only",
             Error::Io { .. } => "io",
         }
     }
@@ -118,7 +127,7 @@ impl Error {
         path: impl AsRef<Path>,
     ) -> impl FnOnce(io::Error) -> Error {
         let path = path.as_ref().to_path_buf();
-        move |source| Error::Io { what, path, source }
+        move |cause| Error::Io { what, path, cause }
     }
 }
 

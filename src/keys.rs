@@ -105,12 +105,16 @@ impl VaultKey {
 }
 
 /// Writes (or atomically replaces) the passphrase slot.
+///
+/// `Ok(Some(warning))` means the new slot *is* in place (renamed over the old one) but the
+/// folder sync that makes the rename survive a power cut failed: the new passphrase works now,
+/// and the old one may work again after a crash. An `Err` means the old slot is untouched.
 pub fn write_passphrase_slot(
     layout: &Layout,
     key: &VaultKey,
     passphrase: &SecretString,
     work_factor: u8,
-) -> Result<()> {
+) -> Result<Option<String>> {
     if !(MIN_WORK_FACTOR..=MAX_WORK_FACTOR).contains(&work_factor) {
         return Err(Error::Invalid(format!(
             "scrypt work factor must be between {MIN_WORK_FACTOR} and {MAX_WORK_FACTOR}"
@@ -129,19 +133,27 @@ pub fn write_passphrase_slot(
         w.write_all(key.identity_file().as_bytes())?;
         let file = w.finish()?;
         file.sync_all()?;
-        durable::replace(&tmp, &dest)
+        std::fs::rename(&tmp, &dest)
     })();
-    if result.is_err() {
+    if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io("cannot write the key slot", &dest)(e));
     }
-    result.map_err(Error::io("cannot write the key slot", &dest))
+    Ok(durable::sync_dir(&layout.keys()).err().map(|e| {
+        format!(
+            "the new key slot is in place, but the disk did not confirm it ({e}): if the computer \
+             loses power before it does, the OLD passphrase will open the vault again. Keep both \
+             until the vault has been reopened after a restart."
+        )
+    }))
 }
 
 /// Unwraps the vault key with a passphrase. A wrong passphrase is reported as such and
 /// changes nothing on disk.
 pub fn unlock_passphrase_slot(layout: &Layout, passphrase: &SecretString) -> Result<VaultKey> {
     let path = layout.passphrase_slot();
-    let file = std::fs::File::open(&path).map_err(Error::io("cannot open the key slot", &path))?;
+    let file =
+        durable::open_read_noatime(&path).map_err(Error::io("cannot open the key slot", &path))?;
     let decryptor = age::Decryptor::new_buffered(std::io::BufReader::new(file))
         .map_err(|e| slot_error(&path, layout, e))?;
     let mut identity = age::scrypt::Identity::new(passphrase.clone());
@@ -169,10 +181,10 @@ fn slot_error(path: &Path, layout: &Layout, e: age::DecryptError) -> Error {
             required,
             limit: MAX_WORK_FACTOR,
         },
-        D::Io(source) => Error::Io {
+        D::Io(cause) => Error::Io {
             what: "cannot read the key slot",
             path: path.into(),
-            source,
+            cause,
         },
         other => Error::Corrupt(format!("key slot {} is damaged: {other}", path.display())),
     }

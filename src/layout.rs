@@ -9,7 +9,6 @@
 //!   tmp/                    files being written; swept when the vault is opened
 //! ```
 
-use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -28,7 +27,7 @@ pub fn header_text() -> String {
 pub fn check_header(root: &Path) -> Result<()> {
     let path = root.join(HEADER_FILE);
     let mut text = String::new();
-    match fs::File::open(&path) {
+    match crate::durable::open_read_noatime(&path) {
         Ok(f) => f
             .take(256)
             .read_to_string(&mut text)

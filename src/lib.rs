@@ -6,6 +6,9 @@
 //!   on it: [`Vault::import`], [`Vault::items`], [`Vault::extract`], [`Vault::verify`],
 //!   [`Vault::check_file`], [`Vault::custody_log`], [`Vault::edit`], [`Vault::delete`],
 //!   [`Vault::purge`], [`Vault::change_passphrase`], [`Vault::export_identity`].
+//! - The register (cases, people, events, links) is in [`register`]: [`Vault::add_case`],
+//!   [`Vault::add_person`], [`Vault::add_event`], [`Vault::link`], [`Vault::case_view`],
+//!   [`Vault::person_view`]; full-text search is [`Vault::search`] with a [`search::Query`].
 //! - Long work takes a [`Progress`], which also carries cancellation.
 //! - Errors are one [`Error`] enum with a stable [`Error::code`].
 //! - Call [`hardening::disable_core_dumps`] first in any binary that opens a vault.
@@ -24,6 +27,8 @@ mod keys;
 mod layout;
 pub mod padding;
 mod progress;
+pub mod register;
+pub mod search;
 mod vault;
 pub mod verify;
 

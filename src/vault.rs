@@ -83,9 +83,12 @@ pub struct Vault {
     _lock: File,
     key: VaultKey,
     recipient: age::x25519::Recipient,
-    catalog: Catalog,
+    pub(crate) catalog: Catalog,
     clock: Clock,
     warnings: Vec<String>,
+    /// Set when a catalog file is damaged and the user has not yet decided what to do:
+    /// nothing is written, so nothing the damaged file may hold is overwritten or pruned.
+    read_only: Option<String>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -111,7 +114,8 @@ fn timestamp(t: OffsetDateTime) -> String {
 /// Takes the vault's exclusive lock (on the header file), so two processes never write at once.
 fn lock(layout: &Layout) -> Result<File> {
     let path = layout.header();
-    let file = File::open(&path).map_err(Error::io("cannot open the vault header", &path))?;
+    let file = durable::open_read_noatime(&path)
+        .map_err(Error::io("cannot open the vault header", &path))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(fs::TryLockError::WouldBlock) => Err(Error::InUse {
@@ -182,7 +186,12 @@ impl Vault {
                 .map_err(Error::io("cannot create a vault folder", &dir))?;
         }
         let key = VaultKey::generate();
-        keys::write_passphrase_slot(&layout, &key, passphrase, options.work_factor)?;
+        // A brand-new vault holds nothing yet: an unconfirmed slot fails the creation.
+        if let Some(warning) =
+            keys::write_passphrase_slot(&layout, &key, passphrase, options.work_factor)?
+        {
+            return Err(Error::Invalid(warning));
+        }
         let clock = system_clock();
         let now = clock();
         let mut catalog = Catalog::create(key.vault_id(), &timestamp(now))?;
@@ -214,6 +223,7 @@ impl Vault {
             catalog,
             clock,
             warnings: Vec::new(),
+            read_only: None,
         })
     }
 
@@ -230,6 +240,7 @@ impl Vault {
             ));
         }
         let recipient = key.recipient();
+        let read_only = damaged_catalog_notice(&catalog)?;
         let mut vault = Vault {
             layout,
             _lock: lock,
@@ -238,9 +249,60 @@ impl Vault {
             catalog,
             clock: system_clock(),
             warnings,
+            read_only,
         };
-        vault.finish_interrupted_work()?;
+        if let Some(notice) = &vault.read_only {
+            vault.warnings.push(notice.clone());
+        } else {
+            vault.finish_interrupted_work();
+        }
         Ok(vault)
+    }
+
+    /// Why the vault is open read-only, if it is (a damaged catalog file awaits a decision).
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// The user's decision after a damaged catalog file: continue from the generation that
+    /// loaded. The damaged files stay on disk (reported by `verify`); the decision is logged.
+    pub fn accept_damaged_catalog(&mut self) -> Result<Vec<String>> {
+        let damaged: Vec<String> = self
+            .catalog
+            .damaged_files()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let Some(notice) = self.read_only.take() else {
+            return Ok(Vec::new());
+        };
+        let (generation, highest) = (self.catalog.generation(), self.catalog.highest_seen());
+        let result = self.commit(|cat, now| {
+            cat.db.execute(
+                "INSERT OR REPLACE INTO vault_info (key, value) VALUES ('accepted_damaged_catalog', ?1)",
+                [damaged.join(",")],
+            )?;
+            custody::append(
+                &cat.db,
+                now,
+                Action::Repair,
+                None,
+                &json!({ "accepted_damaged_catalog_files": damaged, "continued_from_generation": generation,
+                         "highest_generation_seen": highest }),
+            )
+        });
+        if let Err(e) = result {
+            self.read_only = Some(notice);
+            return Err(e);
+        }
+        self.finish_interrupted_work();
+        Ok(damaged)
+    }
+
+    /// Warnings gathered since the last call (opening, purges whose bytes must wait, exports
+    /// that could not be logged).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Replaces the clock (tests pin time with it).
@@ -273,10 +335,13 @@ impl Vault {
 
     /// Runs `change` in a transaction, then persists a new generation. Returns the value and
     /// the path of the new generation file.
-    fn commit<T>(
+    pub(crate) fn commit<T>(
         &mut self,
         change: impl FnOnce(&Catalog, &str) -> Result<T>,
     ) -> Result<(T, PathBuf)> {
+        if let Some(notice) = &self.read_only {
+            return Err(Error::ReadOnly(notice.clone()));
+        }
         let now = self.now();
         let stamp = timestamp(now);
         let tx = self.catalog.db.unchecked_transaction()?;
@@ -307,7 +372,15 @@ impl Vault {
     /// Completes or undoes work a crash interrupted: a blob in `tmp/` that a committed
     /// generation names is moved into place (the import had been recorded); anything else in
     /// `tmp/` was never acknowledged and is removed; a purged item's leftover bytes are removed.
-    fn finish_interrupted_work(&mut self) -> Result<()> {
+    /// Failures here are warnings, not errors: a vault on read-only media must still open.
+    fn finish_interrupted_work(&mut self) {
+        if let Err(e) = self.sweep() {
+            self.warnings
+                .push(format!("could not tidy up interrupted work: {e}"));
+        }
+    }
+
+    fn sweep(&mut self) -> Result<()> {
         let referenced: std::collections::HashMap<String, bool> =
             self.catalog.blobs()?.into_iter().collect();
         let tmp = self.layout.tmp();
@@ -373,9 +446,12 @@ impl Vault {
         options: &ImportOptions,
         progress: &dyn Progress,
     ) -> Result<Imported> {
-        let source_err = |e| Error::Source {
+        if let Some(notice) = &self.read_only {
+            return Err(Error::ReadOnly(notice.clone()));
+        }
+        let source_err = |cause| Error::Source {
             path: path.to_path_buf(),
-            source: e,
+            cause,
         };
         let mut src = File::open(path).map_err(source_err)?;
         let meta = src.metadata().map_err(source_err)?;
@@ -417,7 +493,7 @@ impl Vault {
                 .catalog
                 .items_by_sha256(&sha256)?
                 .into_iter()
-                .find(|i| i.purged_at.is_none())
+                .find(|i| i.deleted_at.is_none())
         {
             let _ = fs::remove_file(&tmp);
             progress.finish();
@@ -442,6 +518,7 @@ impl Vault {
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
             cat.insert_item(&item)?;
+            crate::search::index_item(&cat.db, &item.id)?;
             custody::append(
                 &cat.db,
                 now,
@@ -486,9 +563,9 @@ impl Vault {
             durable::create_private(tmp).map_err(Error::io("cannot write to the vault", tmp))?;
         let (written, file) = blob::write(src, len, blob_id, &self.recipient, out, progress)
             .map_err(|e| match e {
-                blob::WriteError::Source(source) => Error::Source {
+                blob::WriteError::Source(cause) => Error::Source {
                     path: path.into(),
-                    source,
+                    cause,
                 },
                 blob::WriteError::SourceChanged { actual } => Error::SourceChanged {
                     path: path.into(),
@@ -560,9 +637,7 @@ impl Vault {
         result?;
         progress.finish();
         let detail = json!({ "to": absolute(out), "sha256": item.sha256 });
-        self.commit(|cat, now| {
-            custody::append(&cat.db, now, Action::Export, Some(&item.id), &detail)
-        })?;
+        self.record_export(Some(&item.id), detail, out)?;
         Ok(item)
     }
 
@@ -614,18 +689,27 @@ impl Vault {
             }
             Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
         }
-        (|| {
-            let file = sink.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            drop(file);
-            fs::hard_link(partial, out)?;
-            fs::remove_file(partial)?;
+        let file = sink
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .map_err(Error::io("cannot write the extracted copy", partial))?;
+        file.sync_all()
+            .map_err(Error::io("cannot write the extracted copy", partial))?;
+        drop(file);
+        fs::hard_link(partial, out).map_err(Error::io("cannot write the extracted copy", out))?;
+        // From here the copy exists under its name: any failure must take it away again,
+        // or the user would find a copy the command said it did not make.
+        let finish = fs::remove_file(partial).and_then(|()| {
             match out.parent().filter(|p| !p.as_os_str().is_empty()) {
                 Some(dir) => durable::sync_dir(dir),
                 None => durable::sync_dir(Path::new(".")),
             }
-        })()
-        .map_err(out_err)
+        });
+        if let Err(e) = finish {
+            let _ = fs::remove_file(out);
+            return Err(out_err(e));
+        }
+        Ok(())
     }
 
     /// Whether a file outside the vault is in it, by SHA-256. Returns the hash and the items
@@ -765,6 +849,7 @@ impl Vault {
                  source = coalesce(?4, source) WHERE id = ?1",
                 rusqlite::params![item.id, edit.name, edit.notes, edit.source],
             )?;
+            crate::search::index_item(&cat.db, &item.id)?;
             custody::append(&cat.db, now, Action::Edit, Some(&item.id), &changes.into())
         })?;
         self.catalog.item(&item.id)
@@ -815,6 +900,7 @@ impl Vault {
                 "UPDATE items SET purged_at = ?2 WHERE id = ?1",
                 rusqlite::params![item.id, now],
             )?;
+            crate::search::unindex(&cat.db, "item", &item.id)?;
             custody::append(
                 &cat.db,
                 now,
@@ -839,8 +925,17 @@ impl Vault {
     /// Re-wraps the vault key under a new passphrase. Evidence and catalog are not rewritten.
     pub fn change_passphrase(&mut self, new: &SecretString, work_factor: u8) -> Result<()> {
         keys::check_new_passphrase(new)?;
-        keys::write_passphrase_slot(&self.layout, &self.key, new, work_factor)?;
-        self.commit(|cat, now| {
+        if let Some(notice) = &self.read_only {
+            return Err(Error::ReadOnly(notice.clone()));
+        }
+        if let Some(warning) =
+            keys::write_passphrase_slot(&self.layout, &self.key, new, work_factor)?
+        {
+            self.warnings.push(warning);
+        }
+        // The new passphrase is in force now: failing to log it must not read as "nothing
+        // changed", or the user might forget the new one.
+        let logged = self.commit(|cat, now| {
             custody::append(
                 &cat.db,
                 now,
@@ -848,7 +943,12 @@ impl Vault {
                 None,
                 &json!({ "slot": "passphrase", "kdf_work_factor": work_factor }),
             )
-        })?;
+        });
+        if let Err(e) = logged {
+            self.warnings.push(format!(
+                "the passphrase WAS changed, but the change could not be recorded in the custody log: {e}"
+            ));
+        }
         Ok(())
     }
 
@@ -864,15 +964,43 @@ impl Vault {
             f.sync_all()
         })()
         .map_err(Error::io("cannot write the identity file", out))?;
-        self.commit(|cat, now| {
-            custody::append(
-                &cat.db,
-                now,
-                Action::Export,
-                None,
-                &json!({ "what": "identity", "to": absolute(out) }),
-            )
-        })?;
+        self.record_export(
+            None,
+            json!({ "what": "identity", "to": absolute(out) }),
+            out,
+        )
+    }
+
+    /// Logs an export whose file is already written. If the log cannot be written the file is
+    /// removed again: no copy of evidence or keys leaves the vault unrecorded. A read-only
+    /// vault (damaged catalog) still lets the user get their evidence out, with a warning.
+    fn record_export(
+        &mut self,
+        item: Option<&str>,
+        detail: serde_json::Value,
+        out: &Path,
+    ) -> Result<()> {
+        if self.read_only.is_some() {
+            self.warnings.push(format!(
+                "{} was written but could not be recorded in the custody log (the vault is read-only)",
+                out.display()
+            ));
+            return Ok(());
+        }
+        let logged =
+            self.commit(|cat, now| custody::append(&cat.db, now, Action::Export, item, &detail));
+        if let Err(e) = logged {
+            let removed = fs::remove_file(out).is_ok();
+            return Err(Error::Invalid(format!(
+                "the export to {} could not be recorded in the custody log ({e}); {}",
+                out.display(),
+                if removed {
+                    "the copy was removed"
+                } else {
+                    "REMOVE THE COPY BY HAND: it could not be removed"
+                }
+            )));
+        }
         Ok(())
     }
 }
@@ -960,9 +1088,9 @@ fn media_type(head: &[u8]) -> String {
 
 /// SHA-256 of a file outside the vault, streamed.
 pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
-    let source_err = |e| Error::Source {
+    let source_err = |cause| Error::Source {
         path: path.to_path_buf(),
-        source: e,
+        cause,
     };
     let mut f = File::open(path).map_err(source_err)?;
     let meta = f.metadata().map_err(source_err)?;
@@ -987,6 +1115,36 @@ pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
     }
     progress.finish();
     Ok(hex::encode(h.finalize()))
+}
+
+/// The read-only notice for damaged catalog files the user has not accepted yet.
+fn damaged_catalog_notice(catalog: &Catalog) -> Result<Option<String>> {
+    let accepted = catalog
+        .info("accepted_damaged_catalog")?
+        .unwrap_or_default();
+    let accepted: Vec<&str> = accepted.split(',').collect();
+    let unaccepted: Vec<&str> = catalog
+        .damaged_files()
+        .into_iter()
+        .filter(|n| !accepted.contains(n))
+        .collect();
+    if unaccepted.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "catalog file(s) {} could not be read, so the vault is open read-only to keep whatever \
+         they hold (generation {} loaded, the highest seen is {}). Copy the whole vault folder \
+         somewhere safe, then run `dossier repair --accept-damaged-catalog` to continue from \
+         generation {}",
+        unaccepted
+            .iter()
+            .map(|n| format!("catalog/{n}.age"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        catalog.generation(),
+        catalog.highest_seen(),
+        catalog.generation()
+    )))
 }
 
 #[cfg(test)]
@@ -1075,6 +1233,122 @@ mod tests {
                 .iter()
                 .any(|n| newest.to_str().unwrap().contains(n))
         );
+
+        // Read-only until the user decides: writing now would fork history and, after a few
+        // saves, prune what the damaged generation may hold.
+        let mut v = v;
+        assert!(
+            v.read_only()
+                .is_some_and(|r| r.contains("repair --accept-damaged-catalog"))
+        );
+        let p = dir.join("second");
+        fs::write(&p, b"second").unwrap();
+        assert!(matches!(
+            v.import(&p, &ImportOptions::default(), &Silent),
+            Err(Error::ReadOnly(_))
+        ));
+        let catalog_files = || fs::read_dir(dir.join("vault/catalog")).unwrap().count();
+        let before = catalog_files();
+        let report = v.verify(&Silent).unwrap();
+        assert!(
+            report.unknown_files.iter().any(|f| newest.ends_with(f)),
+            "the damaged file is reported"
+        );
+        assert_eq!(
+            catalog_files(),
+            before,
+            "verify writes nothing while read-only"
+        );
+
+        // After the decision: writable, and the damaged file survives any number of saves.
+        let accepted = v.accept_damaged_catalog().unwrap();
+        assert_eq!(accepted.len(), 1);
+        for i in 0..(crate::catalog::KEEP_GENERATIONS + 3) {
+            v.edit(
+                &first.id,
+                &ItemEdit {
+                    notes: Some(format!("note {i}")),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        assert!(newest.exists(), "a damaged generation is never pruned");
+        drop(v);
+        let v = reopen(&dir);
+        assert!(v.read_only().is_none(), "the decision is remembered");
+        let log = v.custody_log(None).unwrap();
+        assert!(log.iter().any(|e| e.action == "repair"));
+    }
+
+    #[test]
+    fn a_catalog_from_a_newer_version_is_refused_not_skipped() {
+        let dir = scratch("newer");
+        let mut v = new_vault(&dir);
+        v.catalog
+            .db
+            .execute(
+                "UPDATE vault_info SET value = '99' WHERE key = 'schema_version'",
+                [],
+            )
+            .unwrap();
+        v.catalog.save(&v.layout, &v.recipient, 0).unwrap();
+        drop(v);
+        let r = Vault::open(&dir.join("vault"), &SecretString::from(PASS.to_string()));
+        assert!(
+            matches!(&r, Err(Error::UnsupportedFormat { found, .. }) if found.contains("99")),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn a_version_1_catalog_is_upgraded_with_its_items_searchable() {
+        let dir = scratch("migrate");
+        let mut v = new_vault(&dir);
+        let item = import_bytes(&mut v, &dir, "Письмо.txt", b"x");
+        // Turn the catalog back into schema 1: items and custody only.
+        let tables: Vec<String> = v
+            .catalog
+            .db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('items', 'custody', 'vault_info') AND name NOT LIKE 'search_%'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        v.catalog
+            .db
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .unwrap();
+        for t in tables {
+            v.catalog
+                .db
+                .execute_batch(&format!("DROP TABLE IF EXISTS {t}"))
+                .unwrap();
+        }
+        v.catalog
+            .db
+            .execute_batch("DROP TABLE IF EXISTS search_keys")
+            .unwrap();
+        v.catalog
+            .db
+            .execute(
+                "UPDATE vault_info SET value = '1' WHERE key = 'schema_version'",
+                [],
+            )
+            .unwrap();
+        v.catalog.save(&v.layout, &v.recipient, 0).unwrap();
+        drop(v);
+        let v = reopen(&dir);
+        let hits = v
+            .search(&crate::search::Query {
+                text: "письмо".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(hits.len(), 1, "existing items are indexed by the upgrade");
+        assert_eq!(hits[0].id, item.id);
+        assert!(v.cases().unwrap().is_empty());
     }
 
     #[test]

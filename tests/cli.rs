@@ -478,7 +478,7 @@ fn recover_py_restores_every_original_without_dossier() {
         let restored = if i == 0 {
             out_dir.join("deleted").join(name)
         } else {
-            out_dir.join(name)
+            out_dir.join("files").join(name)
         };
         assert_eq!(
             &std::fs::read(&restored).unwrap(),
@@ -580,5 +580,87 @@ fn a_failed_init_cleans_up_after_itself_only() {
         b"mine"
     );
     assert_eq!(std::fs::read_dir(&f.vault).unwrap().count(), 1);
+    f.cleanup();
+}
+
+/// Names that a careless recovery would mangle, overwrite or fail on.
+#[test]
+fn recover_py_handles_awkward_names_and_refuses_a_used_folder() {
+    if std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(std::env::var_os("CI").is_none(), "CI must install age");
+        return;
+    }
+    let f = Fixture::new("recovernames");
+    // 250 bytes: fits a file system, but not with a " (id)" suffix or a partial-file prefix.
+    let long = format!("{}.pdf", "Д".repeat(123));
+    let names = ["SHA256SUMS", "deleted", "files", long.as_str(), "same.txt"];
+    for (i, n) in names.iter().enumerate() {
+        f.import(&[&f.file(n, &noise(100 + i, i as u64))]);
+    }
+    // A second item with the same name, from another folder.
+    std::fs::create_dir(f.files.join("other")).unwrap();
+    let twin = f.files.join("other").join("same.txt");
+    std::fs::write(&twin, b"the other same.txt").unwrap();
+    f.import(&[&twin]);
+    let identity = f.dir.join("identity.txt");
+    f.ok(&["identity", "export", "--out", identity.to_str().unwrap()]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/recover.py");
+    let out_dir = f.dir.join("out");
+    let run = |dir: &Path| {
+        std::process::Command::new("python3")
+            .arg(&script)
+            .arg(&f.vault)
+            .arg(&identity)
+            .arg(dir)
+            .output()
+            .unwrap()
+    };
+    let out = run(&out_dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored: Vec<String> = std::fs::read_dir(out_dir.join("files"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(restored.len(), 6, "every item restored: {restored:?}");
+    assert!(
+        restored
+            .iter()
+            .any(|n| n.ends_with(".pdf") && n.len() <= 255),
+        "the long name was shortened, keeping its extension"
+    );
+    let sums = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&out_dir)
+        .output()
+        .unwrap();
+    assert!(sums.status.success(), "{}", stdout(&sums));
+    assert_eq!(stdout(&sums).lines().count(), 6);
+    let again = run(&out_dir);
+    assert_eq!(again.status.code(), Some(2), "a used folder is refused");
+    f.cleanup();
+}
+
+/// Re-importing a file whose item was deleted by mistake stores it again instead of pointing
+/// at the deleted item (which a later purge would destroy).
+#[test]
+fn a_deleted_item_does_not_count_as_a_duplicate() {
+    let f = Fixture::new("dupdeleted");
+    let p = f.file("letter.txt", b"important");
+    let first = f.import(&[&p]).remove(0);
+    f.ok(&["delete", &first]);
+    let second = f.import(&[&p]).remove(0);
+    assert_ne!(first, second);
+    assert_eq!(
+        f.list_json()
+            .iter()
+            .filter(|i| i["status"] == "active")
+            .count(),
+        1
+    );
     f.cleanup();
 }

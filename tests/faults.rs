@@ -182,3 +182,102 @@ fn a_failed_catalog_save_keeps_the_previous_state() {
     f.ok(&["verify"]);
     f.cleanup();
 }
+
+fn strace_run(f: &Fixture, inject: &str, args: &[&str]) -> std::process::Output {
+    let cmd = f.std_cmd(args);
+    std::process::Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+        .arg(inject)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("TMPDIR", &f.tmpdir)
+        .output()
+        .unwrap()
+}
+
+/// Whatever fails during a passphrase change, exactly one passphrase opens the vault, and the
+/// command's answer says which: success means the new one.
+#[test]
+fn a_failing_passphrase_change_never_locks_the_user_out() {
+    if !have_strace() {
+        return;
+    }
+    let f = Fixture::new("rekeyfault");
+    f.import(&[&f.file("a.txt", b"a")]);
+    let old = f.dir.join("old");
+    std::fs::copy(&f.pass, &old).unwrap();
+    let mut current = old.clone();
+    for (k, syscall) in (1..=4).flat_map(|k| ["fsync", "write", "rename"].map(|s| (k, s))) {
+        let new = f.dir.join(format!("new-{syscall}-{k}"));
+        std::fs::write(&new, format!("new passphrase number {syscall} {k}\n")).unwrap();
+        std::fs::copy(&current, &f.pass).unwrap();
+        let out = strace_run(
+            &f,
+            &format!("inject={syscall}:error=ENOSPC:when={k}"),
+            &[
+                "passphrase",
+                "change",
+                "--new-passphrase-file",
+                new.to_str().unwrap(),
+                "--kdf-work-factor",
+                TEST_WORK_FACTOR,
+            ],
+        );
+        let expected = if out.status.success() { &new } else { &current };
+        std::fs::copy(expected, &f.pass).unwrap();
+        let opened = f.run(&["list"]);
+        assert!(
+            opened.status.success(),
+            "ENOSPC on {syscall} #{k}: the passphrase the command's answer implies must open the vault ({}): {}",
+            if out.status.success() { "new" } else { "old" },
+            stderr(&opened)
+        );
+        current = expected.clone();
+    }
+    f.cleanup();
+}
+
+/// An extract that cannot be recorded in the custody log leaves no copy behind.
+#[test]
+fn an_extract_that_cannot_be_logged_leaves_no_copy() {
+    if !have_strace() {
+        return;
+    }
+    let f = Fixture::new("extractfault");
+    let bytes = noise(200_000, 5);
+    let id = f.import(&[&f.file("a.pdf", &bytes)]).remove(0);
+    for k in 1..=6 {
+        let out_path = f.dir.join(format!("copy-{k}.pdf"));
+        let out = strace_run(
+            &f,
+            &format!("inject=fsync:error=EIO:when={k}"),
+            &["extract", &id, "--out", out_path.to_str().unwrap()],
+        );
+        if out.status.success() {
+            assert_eq!(
+                std::fs::read(&out_path).unwrap(),
+                bytes,
+                "fsync #{k}: a reported copy is exact"
+            );
+            let log = f.ok(&["log", "--json"]);
+            assert!(
+                log.contains(out_path.to_str().unwrap()),
+                "fsync #{k}: and it is logged"
+            );
+        } else {
+            assert!(
+                !out_path.exists(),
+                "fsync #{k}: a failed extract leaves no copy: {}",
+                stderr(&out)
+            );
+            let partials: Vec<_> = std::fs::read_dir(&f.dir)
+                .unwrap()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+                .collect();
+            assert!(partials.is_empty(), "fsync #{k}: no partial file left");
+        }
+    }
+    f.ok(&["verify"]);
+    f.cleanup();
+}

@@ -7,9 +7,10 @@ Uses only the Python standard library (3.11+, for sqlite3's deserialize) and the
 command-line tool. IDENTITY is the file written by `dossier identity export`, or the output of
 `age -d VAULT/keys/passphrase.age` (which asks for the vault passphrase).
 
-Active items are written to OUTDIR under their original names; deleted (not purged) items to
-OUTDIR/deleted/. Every file is checked against the SHA-256 in the catalog before it is kept,
-and OUTDIR/SHA256SUMS lists them in `sha256sum -c` format. See docs/FORMAT.md.
+OUTDIR must be new or empty. Active items are written to OUTDIR/files/ under their original
+names, deleted (not purged) items to OUTDIR/deleted/. Every file is checked against the SHA-256
+in the catalog before it is kept, and OUTDIR/SHA256SUMS lists them in `sha256sum -c` format.
+See docs/FORMAT.md.
 """
 
 import hashlib
@@ -80,10 +81,22 @@ def load_catalog(vault: Path, identity: Path) -> sqlite3.Connection:
     return db
 
 
+MAX_NAME_BYTES = 200  # leaves room for " (id)" and the partial-file prefix within 255
+
+
 def safe_name(name: str, item_id: str) -> str:
-    name = name.replace("/", "_").replace("\x00", "_").strip()
+    """The original name, changed only where a file system or SHA256SUMS cannot hold it."""
+    for bad in ("/", "\x00", "\n", "\r"):
+        name = name.replace(bad, "_")
     if name in ("", ".", ".."):
-        name = item_id
+        return item_id
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        stem, dot, ext = name.rpartition(".")
+        if not dot or len(ext) > 16:
+            stem, ext = name, ""
+        while len((stem + " (" + item_id + ")." + ext).encode("utf-8")) > MAX_NAME_BYTES:
+            stem = stem[:-1]
+        return f"{stem} ({item_id})" + (f".{ext}" if ext else "")
     return name
 
 
@@ -155,18 +168,23 @@ def main(argv: list[str]) -> int:
     except RecoveryError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if outdir.exists() and any(outdir.iterdir()):
+        print(f"error: {outdir} is not empty; give a new folder", file=sys.stderr)
+        return 2
     outdir.mkdir(parents=True, exist_ok=True)
     rows = db.execute(
         "SELECT id, name, size, sha256, blob, deleted_at IS NOT NULL FROM items "
         "WHERE purged_at IS NULL ORDER BY imported_at, id").fetchall()
     sums, failures = [], 0
     for item_id, name, size, sha256, blob, deleted in rows:
-        folder = outdir / "deleted" if deleted else outdir
+        folder = outdir / ("deleted" if deleted else "files")
         folder.mkdir(exist_ok=True)
         dest = folder / safe_name(name, item_id)
         if dest.exists():
-            stem, dot, ext = dest.name.partition(".")
-            dest = folder / f"{stem} ({item_id}){dot}{ext}"
+            stem, dot, ext = dest.name.rpartition(".")
+            if not dot:
+                stem, ext = dest.name, ""
+            dest = folder / (f"{stem} ({item_id})" + (f".{ext}" if ext else ""))
         blob_path = vault / "blobs" / blob[:2] / f"{blob[2:]}.age"
         try:
             restore_blob(identity, blob_path, blob, size, sha256, dest)

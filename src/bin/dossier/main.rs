@@ -23,6 +23,11 @@ macro_rules! note {
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
+
+mod register;
+
+/// Set by Ctrl-C (or SIGTERM): long work stops at the next chunk and removes its partial files.
+static CANCELLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 use clap::{Parser, Subcommand};
 use dossier::{
     CreateOptions, DEFAULT_WORK_FACTOR, ImportOptions, Imported, Item, ItemEdit, Progress,
@@ -125,6 +130,27 @@ enum Command {
     },
     /// Remove a deleted item's bytes for good
     Purge { id: String },
+    /// Cases: add, show (people, chronology, evidence), list, edit, delete
+    #[command(subcommand)]
+    Case(register::CaseCommand),
+    /// People: add (with duplicate check), show, list, edit, delete
+    #[command(subcommand)]
+    Person(register::PersonCommand),
+    /// Dated events: add, show, edit, delete
+    #[command(subcommand)]
+    Event(register::EventCommand),
+    /// Link two entities (both directions): --case/--person/--event with --item or --person
+    Link(register::LinkArgs),
+    /// Remove a link (both entities stay)
+    Unlink(register::LinkArgs),
+    /// Full-text search over items, cases, people and events (exit 1 when nothing is found)
+    Search(register::SearchArgs),
+    /// Continue after a damaged catalog file (the vault stays read-only until you do)
+    Repair {
+        /// Continue from the catalog generation that loaded; the damaged files are kept
+        #[arg(long, required = true)]
+        accept_damaged_catalog: bool,
+    },
     /// The vault's age identity
     #[command(subcommand)]
     Identity(IdentityCommand),
@@ -159,6 +185,7 @@ fn main() -> ExitCode {
     if let Err(e) = dossier::hardening::disable_core_dumps() {
         note!("warning: could not disable core dumps: {e}");
     }
+    let _ = ctrlc::set_handler(|| CANCELLED.store(true, std::sync::atomic::Ordering::Relaxed));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -178,27 +205,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .join("vault"),
     };
     let pass_file = cli.passphrase_file.as_deref();
-    match cli.command {
-        Command::Init { kdf_work_factor } => {
-            let pass = new_passphrase(pass_file)?;
-            let vault = Vault::create(
-                &root,
-                &pass,
-                &CreateOptions {
-                    work_factor: kdf_work_factor,
-                },
-            )?;
-            note!("created vault {} at {}", vault.vault_id(), root.display());
-            note!("keep a recovery copy: dossier identity export --out FILE (store it offline)");
-            Ok(ExitCode::SUCCESS)
-        }
+    if let Command::Init { kdf_work_factor } = cli.command {
+        let pass = new_passphrase(pass_file)?;
+        let vault = Vault::create(
+            &root,
+            &pass,
+            &CreateOptions {
+                work_factor: kdf_work_factor,
+            },
+        )?;
+        note!("created vault {} at {}", vault.vault_id(), root.display());
+        note!("keep a recovery copy: dossier identity export --out FILE (store it offline)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut vault = open(&root, pass_file)?;
+    let result = command(&mut vault, cli.command);
+    for w in vault.take_warnings() {
+        note!("warning: {w}");
+    }
+    result
+}
+
+/// Every command but `init`, on an open vault.
+fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Init { .. } => unreachable!("handled before the vault is opened"),
         Command::Import {
             files,
             source,
             note,
             allow_duplicate,
         } => {
-            let mut vault = open(&root, pass_file)?;
             let options = ImportOptions {
                 source,
                 notes: note,
@@ -222,7 +259,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         bar.clear();
                         note!("error: importing {}: {e}", file.display());
                         failed += 1;
-                        if matches!(e, dossier::Error::Cancelled) {
+                        if matches!(e, dossier::Error::Cancelled | dossier::Error::ReadOnly(_)) {
                             break;
                         }
                     }
@@ -234,10 +271,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     files.len()
                 );
             }
-            Ok(ExitCode::SUCCESS)
         }
         Command::List { json, all } => {
-            let vault = open(&root, pass_file)?;
             let items = vault.items(all)?;
             if json {
                 let list: Vec<_> = items.iter().map(item_json).collect();
@@ -249,12 +284,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     } else {
                         format!(" [{}]", i.status())
                     };
+                    let day = i.imported_at.get(..10).unwrap_or(&i.imported_at);
+                    let short = i.sha256.get(..16).unwrap_or(&i.sha256);
                     say!(
-                        "{}  {:>12}  {}  {}  {}{status}",
+                        "{}  {:>12}  {day}  {short}  {}{status}",
                         i.id,
                         i.size,
-                        &i.imported_at[..10.min(i.imported_at.len())],
-                        &i.sha256[..16],
                         i.name
                     );
                 }
@@ -262,14 +297,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     note!("the vault holds no items");
                 }
             }
-            Ok(ExitCode::SUCCESS)
         }
         Command::Show { id, json } => {
-            let vault = open(&root, pass_file)?;
             let item = vault.item(&id)?;
             let log = vault.custody_log(Some(&item.id))?;
+            let links = vault.item_links(&item.id)?;
             if json {
                 let mut v = item_json(&item);
+                v["links"] = serde_json::to_value(&links)?;
                 v["custody"] = serde_json::to_value(&log)?;
                 say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
@@ -289,15 +324,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 );
                 say!("status:    {}", item.status());
+                for (label, refs) in [
+                    ("cases", &links.cases),
+                    ("people", &links.people),
+                    ("events", &links.events),
+                ] {
+                    for r in refs {
+                        say!("{label:<10} {}  {}", r.id, r.label);
+                    }
+                }
                 say!("custody:");
                 for e in &log {
                     say!("  #{} {} {} {}", e.seq, e.at, e.action, e.detail);
                 }
             }
-            Ok(ExitCode::SUCCESS)
         }
         Command::Extract { id, out } => {
-            let mut vault = open(&root, pass_file)?;
             let item = vault.extract(&id, &out, &CliProgress::new())?;
             note!(
                 "wrote {} ({} bytes, sha256 {}) to {}",
@@ -306,10 +348,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 item.sha256,
                 out.display()
             );
-            Ok(ExitCode::SUCCESS)
         }
         Command::Verify { json } => {
-            let mut vault = open(&root, pass_file)?;
             let report = vault.verify(&CliProgress::new())?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&report)?);
@@ -324,9 +364,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         ""
                     };
                     match &c.problem {
-                        None => {
-                            say!("{:<10}  {}  {}{deleted}", c.status.as_str(), c.id, c.name)
-                        }
+                        None => say!("{:<10}  {}  {}{deleted}", c.status.as_str(), c.id, c.name),
                         Some(p) => say!(
                             "{:<10}  {}  {}{deleted}: {p}",
                             c.status.as_str(),
@@ -356,14 +394,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     report.catalog_generation
                 );
             }
-            Ok(if report.is_clean() {
+            return Ok(if report.is_clean() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
-            })
+            });
         }
         Command::CheckFile { path } => {
-            let vault = open(&root, pass_file)?;
             let (sha256, items) = vault.check_file(&path, &CliProgress::new())?;
             if items.is_empty() {
                 say!("not in the vault: {} (sha256 {sha256})", path.display());
@@ -378,10 +415,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     i.sha256
                 );
             }
-            Ok(ExitCode::SUCCESS)
         }
         Command::Log { item, json } => {
-            let vault = open(&root, pass_file)?;
             let item = item.map(|i| vault.item(&i)).transpose()?;
             let log = vault.custody_log(item.as_ref().map(|i| i.id.as_str()))?;
             if json {
@@ -398,7 +433,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            Ok(ExitCode::SUCCESS)
         }
         Command::Edit {
             id,
@@ -406,7 +440,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             note,
             source,
         } => {
-            let mut vault = open(&root, pass_file)?;
             let item = vault.edit(
                 &id,
                 &ItemEdit {
@@ -416,10 +449,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             )?;
             say!("{}", item.id);
-            Ok(ExitCode::SUCCESS)
         }
         Command::Delete { id, reason } => {
-            let mut vault = open(&root, pass_file)?;
             let item = vault.delete(&id, reason.as_deref())?;
             note!(
                 "deleted {} ({}); its bytes stay until `dossier purge {}`",
@@ -427,38 +458,56 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 item.name,
                 item.id
             );
-            Ok(ExitCode::SUCCESS)
         }
         Command::Purge { id } => {
-            let mut vault = open(&root, pass_file)?;
             let item = vault.purge(&id)?;
             note!(
                 "purged {} ({}); the catalog keeps its record and hash",
                 item.id,
                 item.name
             );
-            Ok(ExitCode::SUCCESS)
+        }
+        Command::Case(cmd) => register::case(vault, cmd)?,
+        Command::Person(cmd) => register::person(vault, cmd)?,
+        Command::Event(cmd) => register::event(vault, cmd)?,
+        Command::Link(args) => vault.link(&args.to_link()?)?,
+        Command::Unlink(args) => vault.unlink(&args.to_link()?)?,
+        Command::Search(args) => {
+            if !register::search(vault, args)? {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Repair {
+            accept_damaged_catalog: _,
+        } => {
+            let accepted = vault.accept_damaged_catalog()?;
+            if accepted.is_empty() {
+                note!("nothing to repair: every catalog file is readable");
+            } else {
+                note!(
+                    "continuing from catalog generation {}; kept the damaged file(s) {}",
+                    vault.generation().0,
+                    accepted.join(", ")
+                );
+            }
         }
         Command::Identity(IdentityCommand::Export { out }) => {
-            let mut vault = open(&root, pass_file)?;
             vault.export_identity(&out)?;
             note!(
                 "wrote the vault identity to {}; anyone with this file can read the vault",
                 out.display()
             );
-            Ok(ExitCode::SUCCESS)
         }
         Command::Passphrase(PassphraseCommand::Change {
             new_passphrase_file,
             kdf_work_factor,
         }) => {
-            let mut vault = open(&root, pass_file)?;
             let new = new_passphrase(new_passphrase_file.as_deref())?;
             vault.change_passphrase(&new, kdf_work_factor)?;
             note!("passphrase changed");
-            Ok(ExitCode::SUCCESS)
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn item_json(item: &Item) -> serde_json::Value {
@@ -474,8 +523,19 @@ fn open(root: &Path, pass_file: Option<&Path>) -> anyhow::Result<Vault> {
         Some(f) => read_passphrase_file(f)?,
         None => prompt("Passphrase: ")?,
     };
-    let vault = Vault::open(root, &pass)?;
-    for w in vault.warnings() {
+    let mut vault = Vault::open(root, &pass)?;
+    if std::io::stderr().is_terminal() {
+        // Shown at every unlock so that a rollback to an older catalog is noticed.
+        let (generation, saved) = vault.generation();
+        let saved = time::OffsetDateTime::from_unix_timestamp(saved)
+            .map(|t| t.date().to_string())
+            .unwrap_or_default();
+        note!(
+            "vault {} · catalog generation {generation}, saved {saved}",
+            root.display()
+        );
+    }
+    for w in vault.take_warnings() {
         note!("warning: {w}");
     }
     Ok(vault)
@@ -550,5 +610,8 @@ impl Progress for CliProgress {
     }
     fn finish(&self) {
         self.0.finish_and_clear();
+    }
+    fn is_cancelled(&self) -> bool {
+        CANCELLED.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

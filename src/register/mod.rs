@@ -1,0 +1,1153 @@
+//! The register: cases, people and dated events, and the links between them and the evidence.
+//! It lives in the encrypted catalog next to the items; every change goes through
+//! [`Vault`]'s commit and is recorded in the custody log. Deleting a case, person or event
+//! removes it and its links, never evidence.
+
+pub mod dates;
+pub mod names;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::custody::{self, Action};
+use crate::error::{Error, Result};
+use crate::layout::random_hex;
+use crate::search;
+use crate::vault::Vault;
+pub use dates::{FuzzyDate, Precision};
+
+/// Tables added by catalog schema version 2.
+pub(crate) const SCHEMA: &str = "
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, court TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
+CREATE TABLE case_numbers (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    number TEXT NOT NULL, authority TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (case_id, number, authority));
+CREATE TABLE charges (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    article TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (case_id, article));
+CREATE TABLE people (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, born TEXT, nationality TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
+CREATE TABLE aliases (
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE, alias TEXT NOT NULL,
+    PRIMARY KEY (person_id, alias));
+CREATE TABLE events (
+    id TEXT PRIMARY KEY, case_id TEXT REFERENCES cases(id) ON DELETE CASCADE,
+    title TEXT NOT NULL, date TEXT, date_key TEXT, end_date TEXT, end_key TEXT,
+    place TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
+CREATE INDEX events_by_case ON events (case_id, date_key);
+CREATE TABLE case_items (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (case_id, item_id));
+CREATE INDEX case_items_by_item ON case_items (item_id);
+CREATE TABLE person_items (
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (person_id, item_id));
+CREATE INDEX person_items_by_item ON person_items (item_id);
+CREATE TABLE event_items (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (event_id, item_id));
+CREATE INDEX event_items_by_item ON event_items (item_id);
+CREATE TABLE event_people (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    PRIMARY KEY (event_id, person_id));
+CREATE INDEX event_people_by_person ON event_people (person_id);
+CREATE TABLE case_people (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    role TEXT NOT NULL DEFAULT '', PRIMARY KEY (case_id, person_id, role));
+CREATE INDEX case_people_by_person ON case_people (person_id);
+";
+
+/// Roles offered by front ends; any other non-empty word is accepted too.
+pub const COMMON_ROLES: &[&str] = &[
+    "detainee",
+    "lawyer",
+    "family",
+    "judge",
+    "prosecutor",
+    "witness",
+    "victim",
+    "investigator",
+];
+
+// ---- types --------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CaseNumber {
+    pub number: String,
+    /// The jurisdiction or authority that issued it (a court, a prosecutor's office, the WGAD).
+    pub authority: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Charge {
+    /// The article reference, e.g. "Art. 190(4) Criminal Code of Kazakhstan".
+    pub article: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    pub numbers: Vec<CaseNumber>,
+    pub court: String,
+    pub charges: Vec<Charge>,
+    pub status: String,
+    pub notes: String,
+    pub created_at: String,
+}
+
+/// Fields of a new case.
+#[derive(Debug, Clone, Default)]
+pub struct NewCase {
+    pub title: String,
+    pub numbers: Vec<CaseNumber>,
+    pub court: String,
+    pub charges: Vec<Charge>,
+    pub status: String,
+    pub notes: String,
+}
+
+/// Changes to a case; `None` and empty lists leave things as they are.
+#[derive(Debug, Clone, Default)]
+pub struct CaseEdit {
+    pub title: Option<String>,
+    pub court: Option<String>,
+    pub status: Option<String>,
+    pub notes: Option<String>,
+    pub add_numbers: Vec<CaseNumber>,
+    pub remove_numbers: Vec<String>,
+    pub add_charges: Vec<Charge>,
+    pub remove_charges: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    /// Other spellings and transliterations.
+    pub aliases: Vec<String>,
+    pub born: Option<String>,
+    pub nationality: String,
+    pub notes: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewPerson {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub born: Option<FuzzyDate>,
+    pub nationality: String,
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PersonEdit {
+    pub name: Option<String>,
+    pub add_aliases: Vec<String>,
+    pub remove_aliases: Vec<String>,
+    pub born: Option<FuzzyDate>,
+    pub nationality: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A person the register already holds whose name is close to a new one.
+#[derive(Debug, Clone, Serialize)]
+pub struct PossibleDuplicate {
+    pub id: String,
+    pub name: String,
+    /// The existing name or alias that matched.
+    pub matched: String,
+    pub similarity: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: String,
+    pub case_id: Option<String>,
+    pub title: String,
+    /// As written: `2019`, `2019-03`, `~2019-03-12`; `None` for an undated event.
+    pub date: Option<String>,
+    pub precision: Option<Precision>,
+    pub approximate: bool,
+    pub end_date: Option<String>,
+    pub place: String,
+    pub description: String,
+    pub people: Vec<String>,
+    pub items: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    pub case_id: Option<String>,
+    pub title: String,
+    pub date: Option<FuzzyDate>,
+    pub end: Option<FuzzyDate>,
+    pub place: String,
+    pub description: String,
+    pub people: Vec<String>,
+    pub items: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventEdit {
+    pub title: Option<String>,
+    pub date: Option<Option<FuzzyDate>>,
+    pub end: Option<Option<FuzzyDate>>,
+    pub place: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A link between two entities. Links are symmetric: each side shows the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    CaseItem {
+        case: String,
+        item: String,
+    },
+    CasePerson {
+        case: String,
+        person: String,
+        role: String,
+    },
+    PersonItem {
+        person: String,
+        item: String,
+    },
+    EventItem {
+        event: String,
+        item: String,
+    },
+    EventPerson {
+        event: String,
+        person: String,
+    },
+}
+
+/// A short reference to an entity, for lists.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Ref {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkedItem {
+    pub id: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    /// How it is linked: `direct`, or `event <id>` when only through one of the events.
+    pub via: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CasePersonRole {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+/// Everything linked to a case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub case: Case,
+    pub people: Vec<CasePersonRole>,
+    /// Dated events, sorted by the first day they could mean.
+    pub chronology: Vec<Event>,
+    pub undated: Vec<Event>,
+    pub items: Vec<LinkedItem>,
+}
+
+/// Everything linked to a person.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonView {
+    #[serde(flatten)]
+    pub person: Person,
+    pub cases: Vec<CaseRole>,
+    pub events: Vec<Event>,
+    pub items: Vec<LinkedItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRole {
+    pub id: String,
+    pub title: String,
+    pub roles: Vec<String>,
+}
+
+/// Everything an item is linked to.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ItemLinks {
+    pub cases: Vec<Ref>,
+    pub people: Vec<Ref>,
+    pub events: Vec<Ref>,
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+fn required(field: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::Invalid(format!("{field} cannot be empty")));
+    }
+    Ok(v.to_string())
+}
+
+/// Resolves a full id or unique prefix (≥ 4 hex digits) in `table`.
+pub(crate) fn resolve(
+    db: &Connection,
+    table: &'static str,
+    what: &'static str,
+    id: &str,
+) -> Result<String> {
+    let id = id.trim().to_ascii_lowercase();
+    let missing = || Error::NoSuchEntity {
+        kind: what,
+        id: id.clone(),
+    };
+    if id.len() < 4 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(missing());
+    }
+    let mut stmt = db.prepare_cached(&format!(
+        "SELECT id FROM {table} WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 6"
+    ))?;
+    let found: Vec<String> = stmt
+        .query_map([&id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    match found.as_slice() {
+        [] => Err(missing()),
+        [one] => Ok(one.clone()),
+        many if many.contains(&id) => Ok(id),
+        many => Err(Error::AmbiguousId {
+            prefix: id.clone(),
+            candidates: many.join(", "),
+        }),
+    }
+}
+
+fn new_id(db: &Connection, table: &str) -> Result<String> {
+    loop {
+        let id = random_hex(8);
+        let taken: bool = db.query_row(
+            &format!("SELECT EXISTS(SELECT 1 FROM {table} WHERE id = ?1)"),
+            [&id],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            return Ok(id);
+        }
+    }
+}
+
+fn role_word(role: &str) -> String {
+    role.trim().to_lowercase()
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+pub(crate) fn load_case(db: &Connection, id: &str) -> Result<Case> {
+    let (title, court, status, notes, created_at) = db
+        .query_row(
+            "SELECT title, court, status, notes, created_at FROM cases WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NoSuchEntity {
+            kind: "case",
+            id: id.into(),
+        })?;
+    let mut stmt = db.prepare_cached(
+        "SELECT number, authority FROM case_numbers WHERE case_id = ?1 ORDER BY rowid",
+    )?;
+    let numbers = stmt
+        .query_map([id], |r| {
+            Ok(CaseNumber {
+                number: r.get(0)?,
+                authority: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = db.prepare_cached(
+        "SELECT article, description FROM charges WHERE case_id = ?1 ORDER BY rowid",
+    )?;
+    let charges = stmt
+        .query_map([id], |r| {
+            Ok(Charge {
+                article: r.get(0)?,
+                description: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Case {
+        id: id.into(),
+        title,
+        numbers,
+        court,
+        charges,
+        status,
+        notes,
+        created_at,
+    })
+}
+
+pub(crate) fn load_person(db: &Connection, id: &str) -> Result<Person> {
+    let (name, born, nationality, notes, created_at) = db
+        .query_row(
+            "SELECT name, born, nationality, notes, created_at FROM people WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NoSuchEntity {
+            kind: "person",
+            id: id.into(),
+        })?;
+    let mut stmt =
+        db.prepare_cached("SELECT alias FROM aliases WHERE person_id = ?1 ORDER BY rowid")?;
+    let aliases = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Person {
+        id: id.into(),
+        name,
+        aliases,
+        born,
+        nationality,
+        notes,
+        created_at,
+    })
+}
+
+pub(crate) fn load_event(db: &Connection, id: &str) -> Result<Event> {
+    let mut event = db
+        .query_row(
+            "SELECT case_id, title, date, end_date, place, description FROM events WHERE id = ?1",
+            [id],
+            |r| {
+                let date: Option<String> = r.get(2)?;
+                let parsed = date.as_deref().and_then(|d| FuzzyDate::parse(d).ok());
+                Ok(Event {
+                    id: id.into(),
+                    case_id: r.get(0)?,
+                    title: r.get(1)?,
+                    precision: parsed.as_ref().map(FuzzyDate::precision),
+                    approximate: parsed.as_ref().is_some_and(|d| d.approximate),
+                    date,
+                    end_date: r.get(3)?,
+                    place: r.get(4)?,
+                    description: r.get(5)?,
+                    people: Vec::new(),
+                    items: Vec::new(),
+                })
+            },
+        )
+        .optional()?
+        .ok_or_else(|| Error::NoSuchEntity {
+            kind: "event",
+            id: id.into(),
+        })?;
+    let mut stmt =
+        db.prepare_cached("SELECT person_id FROM event_people WHERE event_id = ?1 ORDER BY rowid")?;
+    event.people = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt =
+        db.prepare_cached("SELECT item_id FROM event_items WHERE event_id = ?1 ORDER BY rowid")?;
+    event.items = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(event)
+}
+
+fn ids(db: &Connection, sql: &str, id: &str) -> Result<Vec<String>> {
+    let mut stmt = db.prepare_cached(sql)?;
+    let rows = stmt.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Items linked directly to any of `direct_sql`'s ids, or through the given events.
+fn linked_items(
+    db: &Connection,
+    direct: &[String],
+    via_events: &[Event],
+) -> Result<Vec<LinkedItem>> {
+    let mut order: Vec<String> = Vec::new();
+    let mut via: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for id in direct {
+        if !via.contains_key(id) {
+            order.push(id.clone());
+        }
+        via.entry(id.clone()).or_default().push("direct".into());
+    }
+    for e in via_events {
+        for id in &e.items {
+            if !via.contains_key(id) {
+                order.push(id.clone());
+            }
+            via.entry(id.clone())
+                .or_default()
+                .push(format!("event {}", e.id));
+        }
+    }
+    let mut stmt =
+        db.prepare_cached("SELECT name, media_type, size, sha256 FROM items WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(order.len());
+    for id in order {
+        let (name, media_type, size, sha256): (String, String, i64, String) =
+            stmt.query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        out.push(LinkedItem {
+            via: via.remove(&id).unwrap_or_default(),
+            id,
+            name,
+            media_type,
+            size: size as u64,
+            sha256,
+        });
+    }
+    Ok(out)
+}
+
+fn chronology(events: Vec<Event>) -> (Vec<Event>, Vec<Event>) {
+    events.into_iter().partition(|e| e.date.is_some())
+}
+
+/// Rows of (id, label, role) grouped into one entry per id with its non-empty roles.
+fn grouped_roles(
+    db: &Connection,
+    sql: &str,
+    id: &str,
+) -> Result<Vec<(String, String, Vec<String>)>> {
+    let mut stmt = db.prepare_cached(sql)?;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+    for (other, label, role) in rows {
+        if out.last().is_none_or(|(last, _, _)| *last != other) {
+            out.push((other, label, Vec::new()));
+        }
+        if !role.is_empty() {
+            out.last_mut().expect("just pushed").2.push(role);
+        }
+    }
+    Ok(out)
+}
+
+/// The events `event_sql` selects for `id`, and the items linked directly (`item_sql`) or
+/// through those events.
+fn events_and_items(
+    db: &Connection,
+    event_sql: &str,
+    item_sql: &str,
+    id: &str,
+) -> Result<(Vec<Event>, Vec<LinkedItem>)> {
+    let events = ids(db, event_sql, id)?
+        .iter()
+        .map(|e| load_event(db, e))
+        .collect::<Result<Vec<_>>>()?;
+    let direct = ids(db, item_sql, id)?;
+    let items = linked_items(db, &direct, &events)?;
+    Ok((events, items))
+}
+
+pub(crate) fn case_view(db: &Connection, id: &str) -> Result<CaseView> {
+    let case = load_case(db, id)?;
+    let people = grouped_roles(
+        db,
+        "SELECT p.id, p.name, cp.role FROM case_people cp JOIN people p ON p.id = cp.person_id
+         WHERE cp.case_id = ?1 ORDER BY p.name, p.id, cp.role",
+        id,
+    )?
+    .into_iter()
+    .map(|(id, name, roles)| CasePersonRole { id, name, roles })
+    .collect();
+    let (events, items) = events_and_items(
+        db,
+        "SELECT id FROM events WHERE case_id = ?1 ORDER BY date_key IS NULL, date_key, end_key, title",
+        "SELECT item_id FROM case_items WHERE case_id = ?1 ORDER BY rowid",
+        id,
+    )?;
+    let (chronology, undated) = chronology(events);
+    Ok(CaseView {
+        case,
+        people,
+        chronology,
+        undated,
+        items,
+    })
+}
+
+pub(crate) fn person_view(db: &Connection, id: &str) -> Result<PersonView> {
+    let person = load_person(db, id)?;
+    let cases = grouped_roles(
+        db,
+        "SELECT c.id, c.title, cp.role FROM case_people cp JOIN cases c ON c.id = cp.case_id
+         WHERE cp.person_id = ?1 ORDER BY c.title, c.id, cp.role",
+        id,
+    )?
+    .into_iter()
+    .map(|(id, title, roles)| CaseRole { id, title, roles })
+    .collect();
+    let (events, items) = events_and_items(
+        db,
+        "SELECT e.id FROM event_people ep JOIN events e ON e.id = ep.event_id WHERE ep.person_id = ?1
+         ORDER BY e.date_key IS NULL, e.date_key, e.title",
+        "SELECT item_id FROM person_items WHERE person_id = ?1 ORDER BY rowid",
+        id,
+    )?;
+    Ok(PersonView {
+        person,
+        cases,
+        events,
+        items,
+    })
+}
+
+pub(crate) fn item_links(db: &Connection, item: &str) -> Result<ItemLinks> {
+    let refs = |sql: &str| -> Result<Vec<Ref>> {
+        let mut stmt = db.prepare_cached(sql)?;
+        let rows = stmt.query_map([item], |r| {
+            Ok(Ref {
+                id: r.get(0)?,
+                label: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    Ok(ItemLinks {
+        cases: refs(
+            "SELECT c.id, c.title FROM case_items ci JOIN cases c ON c.id = ci.case_id WHERE ci.item_id = ?1 ORDER BY c.title",
+        )?,
+        people: refs(
+            "SELECT p.id, p.name FROM person_items pi JOIN people p ON p.id = pi.person_id WHERE pi.item_id = ?1 ORDER BY p.name",
+        )?,
+        events: refs(
+            "SELECT e.id, coalesce(e.date || ' ', '') || e.title FROM event_items ei JOIN events e ON e.id = ei.event_id WHERE ei.item_id = ?1 ORDER BY e.date_key",
+        )?,
+    })
+}
+
+/// People whose name or an alias is close to any of `names`.
+pub(crate) fn possible_duplicates(
+    db: &Connection,
+    names: &[&str],
+    except: Option<&str>,
+) -> Result<Vec<PossibleDuplicate>> {
+    let mut stmt = db.prepare_cached(
+        "SELECT p.id, p.name, p.name FROM people p UNION ALL
+         SELECT p.id, p.name, a.alias FROM aliases a JOIN people p ON p.id = a.person_id",
+    )?;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut best: std::collections::BTreeMap<String, PossibleDuplicate> = Default::default();
+    for (id, name, candidate) in rows {
+        if Some(id.as_str()) == except {
+            continue;
+        }
+        for n in names {
+            let similarity = names::similarity(n, &candidate);
+            if similarity >= names::DUPLICATE_THRESHOLD
+                && best.get(&id).is_none_or(|b| b.similarity < similarity)
+            {
+                best.insert(
+                    id.clone(),
+                    PossibleDuplicate {
+                        id: id.clone(),
+                        name: name.clone(),
+                        matched: candidate.clone(),
+                        similarity,
+                    },
+                );
+            }
+        }
+    }
+    let mut out: Vec<_> = best.into_values().collect();
+    out.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+    Ok(out)
+}
+
+// ---- the Vault's register API -------------------------------------------------------------
+
+impl Vault {
+    pub fn cases(&self) -> Result<Vec<Case>> {
+        let db = &self.catalog.db;
+        ids(db, "SELECT id FROM cases WHERE ?1 = ?1 ORDER BY title", "")?
+            .iter()
+            .map(|id| load_case(db, id))
+            .collect()
+    }
+
+    pub fn people(&self) -> Result<Vec<Person>> {
+        let db = &self.catalog.db;
+        ids(db, "SELECT id FROM people WHERE ?1 = ?1 ORDER BY name", "")?
+            .iter()
+            .map(|id| load_person(db, id))
+            .collect()
+    }
+
+    /// A case with its people and roles, chronology (undated events apart) and evidence.
+    pub fn case_view(&self, id: &str) -> Result<CaseView> {
+        let id = resolve(&self.catalog.db, "cases", "case", id)?;
+        case_view(&self.catalog.db, &id)
+    }
+
+    /// A person with their cases and roles, events and evidence.
+    pub fn person_view(&self, id: &str) -> Result<PersonView> {
+        let id = resolve(&self.catalog.db, "people", "person", id)?;
+        person_view(&self.catalog.db, &id)
+    }
+
+    pub fn event(&self, id: &str) -> Result<Event> {
+        let id = resolve(&self.catalog.db, "events", "event", id)?;
+        load_event(&self.catalog.db, &id)
+    }
+
+    /// The cases, people and events an item is linked to.
+    pub fn item_links(&self, item: &str) -> Result<ItemLinks> {
+        let item = self.catalog.item(item)?;
+        item_links(&self.catalog.db, &item.id)
+    }
+
+    /// People already in the register whose names are close to `names` (any script).
+    pub fn possible_duplicates(&self, names: &[&str]) -> Result<Vec<PossibleDuplicate>> {
+        possible_duplicates(&self.catalog.db, names, None)
+    }
+
+    pub fn add_case(&mut self, new: &NewCase) -> Result<Case> {
+        let title = required("a case's title", &new.title)?;
+        let (id, _) = self.commit(|cat, now| {
+            let db = &cat.db;
+            let id = new_id(db, "cases")?;
+            db.execute(
+                "INSERT INTO cases (id, title, court, status, notes, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
+                params![id, title, new.court.trim(), new.status.trim(), new.notes, now],
+            )?;
+            for n in &new.numbers {
+                insert_number(db, &id, n)?;
+            }
+            for c in &new.charges {
+                insert_charge(db, &id, c)?;
+            }
+            search::index_case(db, &id)?;
+            let record = load_case(db, &id)?;
+            custody::append(db, now, Action::Add, None, &json!({ "case": record }))?;
+            Ok(id)
+        })?;
+        load_case(&self.catalog.db, &id)
+    }
+
+    pub fn edit_case(&mut self, id: &str, edit: &CaseEdit) -> Result<Case> {
+        let id = resolve(&self.catalog.db, "cases", "case", id)?;
+        if let Some(t) = &edit.title {
+            required("a case's title", t)?;
+        }
+        self.commit(|cat, now| {
+            let db = &cat.db;
+            let before = load_case(db, &id)?;
+            db.execute(
+                "UPDATE cases SET title = coalesce(?2, title), court = coalesce(?3, court),
+                 status = coalesce(?4, status), notes = coalesce(?5, notes) WHERE id = ?1",
+                params![
+                    id,
+                    edit.title.as_deref().map(str::trim),
+                    edit.court,
+                    edit.status,
+                    edit.notes
+                ],
+            )?;
+            for n in &edit.remove_numbers {
+                let gone = db.execute(
+                    "DELETE FROM case_numbers WHERE case_id = ?1 AND number = ?2",
+                    params![id, n.trim()],
+                )?;
+                if gone == 0 {
+                    return Err(Error::Invalid(format!("case {id} has no number {n:?}")));
+                }
+            }
+            for n in &edit.add_numbers {
+                insert_number(db, &id, n)?;
+            }
+            for a in &edit.remove_charges {
+                let gone = db.execute(
+                    "DELETE FROM charges WHERE case_id = ?1 AND article = ?2",
+                    params![id, a.trim()],
+                )?;
+                if gone == 0 {
+                    return Err(Error::Invalid(format!("case {id} has no charge {a:?}")));
+                }
+            }
+            for c in &edit.add_charges {
+                insert_charge(db, &id, c)?;
+            }
+            search::index_case(db, &id)?;
+            let after = load_case(db, &id)?;
+            custody::append(
+                db,
+                now,
+                Action::Edit,
+                None,
+                &json!({ "case": id, "from": before, "to": after }),
+            )
+        })?;
+        load_case(&self.catalog.db, &id)
+    }
+
+    /// Deletes a case, its events and its links. Evidence is untouched; the custody entry
+    /// keeps the whole record.
+    pub fn delete_case(&mut self, id: &str) -> Result<Case> {
+        let id = resolve(&self.catalog.db, "cases", "case", id)?;
+        let view = case_view(&self.catalog.db, &id)?;
+        self.commit(|cat, now| {
+            let db = &cat.db;
+            for e in view.chronology.iter().chain(&view.undated) {
+                search::unindex(db, "event", &e.id)?;
+            }
+            search::unindex(db, "case", &id)?;
+            db.execute("DELETE FROM cases WHERE id = ?1", [&id])?;
+            custody::append(db, now, Action::Delete, None, &json!({ "case": view }))
+        })?;
+        Ok(view.case)
+    }
+
+    /// Adds a person. Close names already in the register are returned as possible
+    /// duplicates (the person is added anyway: the user decides).
+    pub fn add_person(&mut self, new: &NewPerson) -> Result<(Person, Vec<PossibleDuplicate>)> {
+        let name = required("a person's name", &new.name)?;
+        let mut names = vec![name.as_str()];
+        names.extend(new.aliases.iter().map(String::as_str));
+        let duplicates = possible_duplicates(&self.catalog.db, &names, None)?;
+        let (id, _) = self.commit(|cat, now| {
+            let db = &cat.db;
+            let id = new_id(db, "people")?;
+            db.execute(
+                "INSERT INTO people (id, name, born, nationality, notes, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
+                params![id, name, new.born.as_ref().map(ToString::to_string), new.nationality.trim(), new.notes, now],
+            )?;
+            for a in &new.aliases {
+                insert_alias(db, &id, a)?;
+            }
+            search::index_person(db, &id)?;
+            let record = load_person(db, &id)?;
+            custody::append(db, now, Action::Add, None, &json!({ "person": record }))?;
+            Ok(id)
+        })?;
+        Ok((load_person(&self.catalog.db, &id)?, duplicates))
+    }
+
+    pub fn edit_person(&mut self, id: &str, edit: &PersonEdit) -> Result<Person> {
+        let id = resolve(&self.catalog.db, "people", "person", id)?;
+        if let Some(n) = &edit.name {
+            required("a person's name", n)?;
+        }
+        self.commit(|cat, now| {
+            let db = &cat.db;
+            let before = load_person(db, &id)?;
+            db.execute(
+                "UPDATE people SET name = coalesce(?2, name), born = coalesce(?3, born),
+                 nationality = coalesce(?4, nationality), notes = coalesce(?5, notes) WHERE id = ?1",
+                params![id, edit.name.as_deref().map(str::trim), edit.born.as_ref().map(ToString::to_string), edit.nationality, edit.notes],
+            )?;
+            for a in &edit.remove_aliases {
+                let gone = db.execute("DELETE FROM aliases WHERE person_id = ?1 AND alias = ?2", params![id, a.trim()])?;
+                if gone == 0 {
+                    return Err(Error::Invalid(format!("person {id} has no alias {a:?}")));
+                }
+            }
+            for a in &edit.add_aliases {
+                insert_alias(db, &id, a)?;
+            }
+            search::index_person(db, &id)?;
+            let after = load_person(db, &id)?;
+            custody::append(db, now, Action::Edit, None, &json!({ "person": id, "from": before, "to": after }))
+        })?;
+        load_person(&self.catalog.db, &id)
+    }
+
+    /// Deletes a person and their links (events stay, without them). Evidence is untouched.
+    pub fn delete_person(&mut self, id: &str) -> Result<Person> {
+        let id = resolve(&self.catalog.db, "people", "person", id)?;
+        let view = person_view(&self.catalog.db, &id)?;
+        self.commit(|cat, now| {
+            let db = &cat.db;
+            search::unindex(db, "person", &id)?;
+            db.execute("DELETE FROM people WHERE id = ?1", [&id])?;
+            custody::append(db, now, Action::Delete, None, &json!({ "person": view }))
+        })?;
+        Ok(view.person)
+    }
+
+    pub fn add_event(&mut self, new: &NewEvent) -> Result<Event> {
+        let title = required("an event's title", &new.title)?;
+        let db = &self.catalog.db;
+        let case_id = new
+            .case_id
+            .as_deref()
+            .map(|c| resolve(db, "cases", "case", c))
+            .transpose()?;
+        let people = new
+            .people
+            .iter()
+            .map(|p| resolve(db, "people", "person", p))
+            .collect::<Result<Vec<_>>>()?;
+        let items = new
+            .items
+            .iter()
+            .map(|i| self.catalog.item(i).map(|i| i.id))
+            .collect::<Result<Vec<_>>>()?;
+        check_range(new.date.as_ref(), new.end.as_ref())?;
+        let (id, _) = self.commit(|cat, now| {
+            let db = &cat.db;
+            let id = new_id(db, "events")?;
+            db.execute(
+                "INSERT INTO events (id, case_id, title, date, date_key, end_date, end_key, place, description, created_at)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                params![
+                    id, case_id, title,
+                    new.date.as_ref().map(ToString::to_string), new.date.as_ref().map(FuzzyDate::sort_key),
+                    new.end.as_ref().map(ToString::to_string), new.end.as_ref().map(FuzzyDate::last_day),
+                    new.place.trim(), new.description, now
+                ],
+            )?;
+            for p in &people {
+                db.execute("INSERT OR IGNORE INTO event_people (event_id, person_id) VALUES (?1, ?2)", params![id, p])?;
+            }
+            for i in &items {
+                db.execute("INSERT OR IGNORE INTO event_items (event_id, item_id) VALUES (?1, ?2)", params![id, i])?;
+            }
+            search::index_event(db, &id)?;
+            let record = load_event(db, &id)?;
+            custody::append(db, now, Action::Add, None, &json!({ "event": record }))?;
+            Ok(id)
+        })?;
+        load_event(&self.catalog.db, &id)
+    }
+
+    pub fn edit_event(&mut self, id: &str, edit: &EventEdit) -> Result<Event> {
+        let id = resolve(&self.catalog.db, "events", "event", id)?;
+        if let Some(t) = &edit.title {
+            required("an event's title", t)?;
+        }
+        self.commit(|cat, now| {
+            let db = &cat.db;
+            let before = load_event(db, &id)?;
+            db.execute(
+                "UPDATE events SET title = coalesce(?2, title), place = coalesce(?3, place),
+                 description = coalesce(?4, description) WHERE id = ?1",
+                params![
+                    id,
+                    edit.title.as_deref().map(str::trim),
+                    edit.place,
+                    edit.description
+                ],
+            )?;
+            if let Some(date) = &edit.date {
+                db.execute(
+                    "UPDATE events SET date = ?2, date_key = ?3 WHERE id = ?1",
+                    params![
+                        id,
+                        date.as_ref().map(ToString::to_string),
+                        date.as_ref().map(FuzzyDate::sort_key)
+                    ],
+                )?;
+            }
+            if let Some(end) = &edit.end {
+                db.execute(
+                    "UPDATE events SET end_date = ?2, end_key = ?3 WHERE id = ?1",
+                    params![
+                        id,
+                        end.as_ref().map(ToString::to_string),
+                        end.as_ref().map(FuzzyDate::last_day)
+                    ],
+                )?;
+            }
+            let (date, end): (Option<String>, Option<String>) = db.query_row(
+                "SELECT date, end_date FROM events WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let parse = |d: Option<String>| d.map(|d| FuzzyDate::parse(&d)).transpose();
+            check_range(parse(date)?.as_ref(), parse(end)?.as_ref())?;
+            search::index_event(db, &id)?;
+            let after = load_event(db, &id)?;
+            custody::append(
+                db,
+                now,
+                Action::Edit,
+                None,
+                &json!({ "event": id, "from": before, "to": after }),
+            )
+        })?;
+        load_event(&self.catalog.db, &id)
+    }
+
+    pub fn delete_event(&mut self, id: &str) -> Result<Event> {
+        let id = resolve(&self.catalog.db, "events", "event", id)?;
+        let record = load_event(&self.catalog.db, &id)?;
+        self.commit(|cat, now| {
+            search::unindex(&cat.db, "event", &id)?;
+            cat.db.execute("DELETE FROM events WHERE id = ?1", [&id])?;
+            custody::append(
+                &cat.db,
+                now,
+                Action::Delete,
+                None,
+                &json!({ "event": record }),
+            )
+        })?;
+        Ok(record)
+    }
+
+    /// Creates a link. Linking what is already linked is not an error and records nothing.
+    pub fn link(&mut self, link: &Link) -> Result<()> {
+        self.change_link(link, true)
+    }
+
+    /// Removes a link; the entities on both sides stay.
+    pub fn unlink(&mut self, link: &Link) -> Result<()> {
+        self.change_link(link, false)
+    }
+
+    fn change_link(&mut self, link: &Link, add: bool) -> Result<()> {
+        let db = &self.catalog.db;
+        let case = |c: &str| resolve(db, "cases", "case", c);
+        let person = |p: &str| resolve(db, "people", "person", p);
+        let event = |e: &str| resolve(db, "events", "event", e);
+        let item = |i: &str| self.catalog.item(i).map(|i| i.id);
+        let (table, kind, cols): (&str, &str, Vec<(&str, String)>) = match link {
+            Link::CaseItem { case: c, item: i } => (
+                "case_items",
+                "case-item",
+                vec![("case_id", case(c)?), ("item_id", item(i)?)],
+            ),
+            Link::PersonItem { person: p, item: i } => (
+                "person_items",
+                "person-item",
+                vec![("person_id", person(p)?), ("item_id", item(i)?)],
+            ),
+            Link::EventItem { event: e, item: i } => (
+                "event_items",
+                "event-item",
+                vec![("event_id", event(e)?), ("item_id", item(i)?)],
+            ),
+            Link::EventPerson {
+                event: e,
+                person: p,
+            } => (
+                "event_people",
+                "event-person",
+                vec![("event_id", event(e)?), ("person_id", person(p)?)],
+            ),
+            Link::CasePerson {
+                case: c,
+                person: p,
+                role,
+            } => (
+                "case_people",
+                "case-person",
+                vec![
+                    ("case_id", case(c)?),
+                    ("person_id", person(p)?),
+                    ("role", role_word(role)),
+                ],
+            ),
+        };
+        let matching = cols
+            .iter()
+            .enumerate()
+            .map(|(k, (c, _))| format!("{c} = ?{}", k + 1))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let values = || rusqlite::params_from_iter(cols.iter().map(|(_, v)| v));
+        let exists: bool = db.query_row(
+            &format!("SELECT EXISTS(SELECT 1 FROM {table} WHERE {matching})"),
+            values(),
+            |r| r.get(0),
+        )?;
+        if exists == add {
+            return if add {
+                Ok(())
+            } else {
+                Err(Error::Invalid(format!("there is no such {kind} link")))
+            };
+        }
+        let item_id = cols
+            .iter()
+            .find(|(c, _)| *c == "item_id")
+            .map(|(_, v)| v.clone());
+        let mut detail = serde_json::Map::new();
+        detail.insert("link".into(), kind.into());
+        for (c, v) in &cols {
+            detail.insert((*c).into(), v.clone().into());
+        }
+        let sql = if add {
+            let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+            let marks: Vec<String> = (1..=cols.len()).map(|k| format!("?{k}")).collect();
+            format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                names.join(", "),
+                marks.join(", ")
+            )
+        } else {
+            format!("DELETE FROM {table} WHERE {matching}")
+        };
+        self.commit(|cat, now| {
+            cat.db.execute(&sql, values())?;
+            let action = if add { Action::Link } else { Action::Unlink };
+            custody::append(&cat.db, now, action, item_id.as_deref(), &detail.into())
+        })?;
+        Ok(())
+    }
+}
+
+fn check_range(start: Option<&FuzzyDate>, end: Option<&FuzzyDate>) -> Result<()> {
+    match (start, end) {
+        (None, Some(_)) => Err(Error::Invalid(
+            "an undated event cannot have an end date".into(),
+        )),
+        (Some(s), Some(e)) if e.last_day() < s.sort_key() => Err(Error::Invalid(format!(
+            "the event ends ({e}) before it starts ({s})"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn insert_number(db: &Connection, case: &str, n: &CaseNumber) -> Result<()> {
+    let number = required("a case number", &n.number)?;
+    db.execute(
+        "INSERT OR IGNORE INTO case_numbers (case_id, number, authority) VALUES (?1, ?2, ?3)",
+        params![case, number, n.authority.trim()],
+    )?;
+    Ok(())
+}
+
+fn insert_charge(db: &Connection, case: &str, c: &Charge) -> Result<()> {
+    let article = required("a charge's article", &c.article)?;
+    db.execute(
+        "INSERT OR REPLACE INTO charges (case_id, article, description) VALUES (?1, ?2, ?3)",
+        params![case, article, c.description.trim()],
+    )?;
+    Ok(())
+}
+
+fn insert_alias(db: &Connection, person: &str, alias: &str) -> Result<()> {
+    let alias = required("an alias", alias)?;
+    db.execute(
+        "INSERT OR IGNORE INTO aliases (person_id, alias) VALUES (?1, ?2)",
+        params![person, alias],
+    )?;
+    Ok(())
+}

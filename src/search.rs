@@ -1,0 +1,316 @@
+//! Full-text search over everything the catalog knows, with SQLite FTS5 inside the encrypted
+//! catalog: item names, notes and sources; cases (titles, numbers, courts, charges); people (all
+//! spellings); events. Each entry is indexed twice: as written, and folded by
+//! [`crate::register::names::fold`] so that a Latin query finds Cyrillic text and back.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::register::{self, FuzzyDate, names};
+use crate::vault::Vault;
+
+pub(crate) const SCHEMA: &str = "
+CREATE TABLE search_keys (
+    rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, UNIQUE (kind, id));
+CREATE VIRTUAL TABLE search USING fts5 (
+    text, folded, tokenize = 'unicode61 remove_diacritics 2');
+";
+
+/// Replaces the indexed text of one entity.
+fn index(db: &Connection, kind: &str, id: &str, text: &str) -> Result<()> {
+    unindex(db, kind, id)?;
+    db.execute(
+        "INSERT INTO search_keys (kind, id) VALUES (?1, ?2)",
+        params![kind, id],
+    )?;
+    let rowid = db.last_insert_rowid();
+    db.execute(
+        "INSERT INTO search (rowid, text, folded) VALUES (?1, ?2, ?3)",
+        params![rowid, text, names::fold(text)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn unindex(db: &Connection, kind: &str, id: &str) -> Result<()> {
+    let rowid: Option<i64> = rusqlite::OptionalExtension::optional(db.query_row(
+        "SELECT rowid FROM search_keys WHERE kind = ?1 AND id = ?2",
+        params![kind, id],
+        |r| r.get(0),
+    ))?;
+    if let Some(rowid) = rowid {
+        db.execute("DELETE FROM search WHERE rowid = ?1", [rowid])?;
+        db.execute("DELETE FROM search_keys WHERE rowid = ?1", [rowid])?;
+    }
+    Ok(())
+}
+
+fn lines<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    parts
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(crate) fn index_item(db: &Connection, id: &str) -> Result<()> {
+    let (name, notes, source, media_type): (String, String, Option<String>, String) = db
+        .query_row(
+            "SELECT name, notes, source, media_type FROM items WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+    index(
+        db,
+        "item",
+        id,
+        &lines([
+            name.as_str(),
+            &notes,
+            source.as_deref().unwrap_or(""),
+            &media_type,
+        ]),
+    )
+}
+
+pub(crate) fn index_case(db: &Connection, id: &str) -> Result<()> {
+    let c = register::load_case(db, id)?;
+    let mut parts = vec![
+        c.title.clone(),
+        c.court.clone(),
+        c.status.clone(),
+        c.notes.clone(),
+    ];
+    parts.extend(
+        c.numbers
+            .iter()
+            .map(|n| format!("{} {}", n.number, n.authority)),
+    );
+    parts.extend(
+        c.charges
+            .iter()
+            .map(|ch| format!("{} {}", ch.article, ch.description)),
+    );
+    index(db, "case", id, &lines(parts.iter().map(String::as_str)))
+}
+
+pub(crate) fn index_person(db: &Connection, id: &str) -> Result<()> {
+    let p = register::load_person(db, id)?;
+    let mut parts = vec![p.name.clone()];
+    parts.extend(p.aliases.iter().cloned());
+    parts.extend([p.nationality.clone(), p.notes.clone()]);
+    index(db, "person", id, &lines(parts.iter().map(String::as_str)))
+}
+
+pub(crate) fn index_event(db: &Connection, id: &str) -> Result<()> {
+    let e = register::load_event(db, id)?;
+    let date = e.date.clone().unwrap_or_default();
+    index(
+        db,
+        "event",
+        id,
+        &lines([e.title.as_str(), &e.description, &e.place, &date]),
+    )
+}
+
+/// Indexes everything (used when a catalog is upgraded to a schema with search).
+pub(crate) fn rebuild(db: &Connection) -> Result<()> {
+    db.execute_batch("DELETE FROM search; DELETE FROM search_keys;")?;
+    for (table, f) in [
+        ("items", index_item as fn(&Connection, &str) -> Result<()>),
+        ("cases", index_case),
+        ("people", index_person),
+        ("events", index_event),
+    ] {
+        let ids: Vec<String> = db
+            .prepare(&format!("SELECT id FROM {table}"))?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            f(db, &id)?;
+        }
+    }
+    Ok(())
+}
+
+/// What to look for, and where.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub text: String,
+    /// Only the case itself and what is linked to it (directly or through its events).
+    pub case: Option<String>,
+    /// Only the person and what is linked to them.
+    pub person: Option<String>,
+    /// `item`, `case`, `person` or `event`.
+    pub kind: Option<String>,
+    /// Items whose media type starts with this (`image/`, `application/pdf`).
+    pub media_type: Option<String>,
+    /// Items imported, or events happening, on or after / before these dates.
+    pub from: Option<FuzzyDate>,
+    pub to: Option<FuzzyDate>,
+    pub limit: usize,
+}
+
+/// One result, best first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub kind: String,
+    pub id: String,
+    /// The item's name, case title, person's name or event date and title.
+    pub label: String,
+    /// The matching text with matches in [brackets].
+    pub snippet: String,
+    /// BM25 score: lower is better.
+    pub rank: f64,
+}
+
+/// An FTS5 expression: every word must match, as written (prefix) or folded (prefix).
+fn fts_expression(text: &str) -> Result<String> {
+    let mut terms = Vec::new();
+    for word in text.split_whitespace() {
+        let phrase: Vec<String> = word
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|p| !p.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        if phrase.is_empty() {
+            continue;
+        }
+        let folded = names::fold(word);
+        if folded.is_empty() {
+            terms.push(format!("\"{}\"*", phrase.join(" ")));
+        } else {
+            terms.push(format!(
+                "(\"{}\"* OR folded : \"{folded}\"*)",
+                phrase.join(" ")
+            ));
+        }
+    }
+    if terms.is_empty() {
+        return Err(Error::Invalid("the search has no words to look for".into()));
+    }
+    Ok(terms.join(" AND "))
+}
+
+const SEARCH_SQL: &str = "
+SELECT k.kind, k.id, snippet(search, 0, '[', ']', '…', 12), bm25(search, 1.0, 0.5) AS rank
+FROM search JOIN search_keys k ON k.rowid = search.rowid
+WHERE search MATCH ?1
+  AND (?2 IS NULL OR k.kind = ?2)
+  AND (?3 IS NULL
+       OR (k.kind = 'case' AND k.id = ?3)
+       OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE case_id = ?3))
+       OR (k.kind = 'item' AND k.id IN (
+             SELECT item_id FROM case_items WHERE case_id = ?3
+             UNION SELECT ei.item_id FROM event_items ei JOIN events e ON e.id = ei.event_id WHERE e.case_id = ?3))
+       OR (k.kind = 'person' AND k.id IN (
+             SELECT person_id FROM case_people WHERE case_id = ?3
+             UNION SELECT ep.person_id FROM event_people ep JOIN events e ON e.id = ep.event_id WHERE e.case_id = ?3)))
+  AND (?4 IS NULL
+       OR (k.kind = 'person' AND k.id = ?4)
+       OR (k.kind = 'case' AND k.id IN (SELECT case_id FROM case_people WHERE person_id = ?4))
+       OR (k.kind = 'event' AND k.id IN (SELECT event_id FROM event_people WHERE person_id = ?4))
+       OR (k.kind = 'item' AND k.id IN (
+             SELECT item_id FROM person_items WHERE person_id = ?4
+             UNION SELECT ei.item_id FROM event_items ei JOIN event_people ep ON ep.event_id = ei.event_id
+                   WHERE ep.person_id = ?4)))
+  AND (?5 IS NULL OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE media_type LIKE ?5 || '%')))
+  AND (?6 IS NULL
+       OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE substr(imported_at, 1, 10) >= ?6))
+       OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE coalesce(end_key, date_key) >= ?6)))
+  AND (?7 IS NULL
+       OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE substr(imported_at, 1, 10) <= ?7))
+       OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE date_key <= ?7)))
+  AND NOT (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE deleted_at IS NOT NULL))
+ORDER BY rank
+LIMIT ?8";
+
+impl Vault {
+    /// Full-text search, ranked (BM25), with a snippet per hit. Deleted items are not shown.
+    pub fn search(&self, q: &Query) -> Result<Vec<Hit>> {
+        let db = &self.catalog.db;
+        let expression = fts_expression(&q.text)?;
+        let case = q
+            .case
+            .as_deref()
+            .map(|c| register::resolve(db, "cases", "case", c))
+            .transpose()?;
+        let person = q
+            .person
+            .as_deref()
+            .map(|p| register::resolve(db, "people", "person", p))
+            .transpose()?;
+        if let Some(k) = &q.kind
+            && !["item", "case", "person", "event"].contains(&k.as_str())
+        {
+            return Err(Error::Invalid(format!(
+                "{k:?} is not a kind: use item, case, person or event"
+            )));
+        }
+        let limit = if q.limit == 0 { 50 } else { q.limit } as i64;
+        let mut stmt = db.prepare_cached(SEARCH_SQL)?;
+        let rows = stmt.query_map(
+            params![
+                expression,
+                q.kind,
+                case,
+                person,
+                q.media_type,
+                q.from.as_ref().map(FuzzyDate::sort_key),
+                q.to.as_ref().map(FuzzyDate::last_day),
+                limit
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, f64>(3)?,
+                ))
+            },
+        )?;
+        let mut hits = Vec::new();
+        for row in rows {
+            let (kind, id, snippet, rank) = row?;
+            let label = label(db, &kind, &id)?;
+            hits.push(Hit {
+                kind,
+                id,
+                label,
+                snippet: snippet.replace('\n', " · "),
+                rank,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+fn label(db: &Connection, kind: &str, id: &str) -> Result<String> {
+    let sql = match kind {
+        "item" => "SELECT name FROM items WHERE id = ?1",
+        "case" => "SELECT title FROM cases WHERE id = ?1",
+        "person" => "SELECT name FROM people WHERE id = ?1",
+        _ => "SELECT coalesce(date || ' ', '') || title FROM events WHERE id = ?1",
+    };
+    Ok(db.query_row(sql, [id], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_match_as_written_and_folded() {
+        assert_eq!(
+            fts_expression("Ерімбетов").unwrap(),
+            "(\"ерімбетов\"* OR folded : \"erimbetov\"*)"
+        );
+        // Case numbers become phrases of their parts, as the tokenizer splits them.
+        assert!(
+            fts_expression("2-1547/2031")
+                .unwrap()
+                .starts_with("(\"2 1547 2031\"*")
+        );
+        assert!(fts_expression("\" * ( )").is_err());
+    }
+}
