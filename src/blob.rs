@@ -57,7 +57,7 @@ pub enum WriteError {
 /// encrypts, and a writer thread copies ciphertext into the kernel (which, on a VM, costs as
 /// much as the encryption). Memory is bounded: two read buffers and a few write buffers.
 pub fn write(
-    source: &mut File,
+    source: &mut (dyn Read + Send),
     len: u64,
     blob_id: &[u8; 16],
     recipient: &age::x25519::Recipient,
@@ -155,7 +155,7 @@ impl Write for ChannelWriter<'_> {
 }
 
 fn encrypt(
-    source: &mut File,
+    source: &mut (dyn Read + Send),
     len: u64,
     blob_id: &[u8; 16],
     recipient: &age::x25519::Recipient,
@@ -217,7 +217,7 @@ fn encrypt(
 }
 
 /// Reads until `buf` is full or the source ends.
-fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+fn fill(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match r.read(&mut buf[filled..]) {

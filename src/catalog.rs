@@ -27,12 +27,57 @@ use crate::error::{Error, Result};
 use crate::layout::{Layout, is_hex_name, random_hex};
 use crate::padding::padded_len;
 
-const MAGIC: &[u8; 8] = b"DSCATL\0\x01";
+/// A family of snapshot generations: the catalog itself, or the derived text index.
+pub struct Family {
+    /// Folder under the vault root.
+    pub dir: &'static str,
+    magic: &'static [u8; 8],
+    /// Generations kept after a save.
+    keep: u64,
+    /// Checks (and upgrades) a loaded database; runs before anything trusts it.
+    check: fn(&Connection) -> Result<(), LoadError>,
+}
+
+/// The catalog: items, register, custody log.
+pub static CATALOG: Family = Family {
+    dir: "catalog",
+    magic: b"DSCATL\0\x01",
+    keep: KEEP_GENERATIONS,
+    check: check_catalog,
+};
+/// The text index: extracted text for full-text search. Derived from the blobs and
+/// rebuildable, so only two generations are kept.
+pub static TEXTS: Family = Family {
+    dir: "texts",
+    magic: b"DSTEXT\0\x01",
+    keep: 2,
+    check: check_texts,
+};
 const HEADER_LEN: u64 = 32;
 /// Generations kept on disk; older ones are deleted after a successful save.
 pub const KEEP_GENERATIONS: u64 = 8;
 /// 1: items and custody log. 2: the register (cases, people, events, links) and search.
-pub const SCHEMA_VERSION: i64 = 2;
+/// 3: extracted metadata and item relations (e-mail attachments).
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// Extracted metadata (schema 3). Extracted *text* lives in the text index ([`TEXTS`]).
+const EXTRACTION_SCHEMA: &str = "
+CREATE TABLE extractions (
+    item_id TEXT PRIMARY KEY REFERENCES items(id), status TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}', error TEXT, text_bytes INTEGER NOT NULL DEFAULT 0,
+    extracted_at TEXT NOT NULL);
+CREATE TABLE item_relations (
+    parent_id TEXT NOT NULL REFERENCES items(id), child_id TEXT NOT NULL REFERENCES items(id),
+    relation TEXT NOT NULL, PRIMARY KEY (parent_id, child_id, relation));
+CREATE INDEX item_relations_by_child ON item_relations (child_id);
+";
+
+const TEXTS_SCHEMA: &str = "
+CREATE TABLE vault_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO vault_info (key, value) VALUES ('schema_version', 'texts-1');
+CREATE TABLE text_keys (rowid INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE texts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');
+";
 
 const SCHEMA: &str = "
 CREATE TABLE vault_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,6 +162,7 @@ pub struct Catalog {
     /// The highest generation seen on disk, readable or not: new saves go above it so a
     /// generation number is never reused after falling back to an older one.
     max_seen: u64,
+    family: &'static Family,
 }
 
 /// Settings every catalog connection gets. temp_store=MEMORY keeps sorts and temporary tables
@@ -135,6 +181,7 @@ impl Catalog {
         db.execute_batch(crate::custody::SCHEMA)?;
         db.execute_batch(crate::register::SCHEMA)?;
         db.execute_batch(crate::search::SCHEMA)?;
+        db.execute_batch(EXTRACTION_SCHEMA)?;
         db.execute(
             "INSERT INTO vault_info (key, value) VALUES ('schema_version', ?1), ('vault_id', ?2),
              ('created_at', ?3)",
@@ -146,6 +193,22 @@ impl Catalog {
             saved_at: 0,
             files: BTreeMap::new(),
             max_seen: 0,
+            family: &CATALOG,
+        })
+    }
+
+    /// A new, empty text index.
+    pub fn create_texts() -> Result<Catalog> {
+        let db = Connection::open_in_memory()?;
+        configure(&db)?;
+        db.execute_batch(TEXTS_SCHEMA)?;
+        Ok(Catalog {
+            db,
+            generation: 0,
+            saved_at: 0,
+            files: BTreeMap::new(),
+            max_seen: 0,
+            family: &TEXTS,
         })
     }
 
@@ -196,7 +259,15 @@ impl Catalog {
         layout: &Layout,
         identity: &age::x25519::Identity,
     ) -> Result<(Catalog, Vec<String>)> {
-        let dir = layout.catalog();
+        Self::load_family(layout, identity, &CATALOG)
+    }
+
+    pub fn load_family(
+        layout: &Layout,
+        identity: &age::x25519::Identity,
+        family: &'static Family,
+    ) -> Result<(Catalog, Vec<String>)> {
+        let dir = layout.root.join(family.dir);
         let mut files = BTreeMap::new();
         let mut warnings = Vec::new();
         let mut candidates = Vec::new();
@@ -207,7 +278,7 @@ impl Catalog {
                 continue;
             };
             let path = entry.path();
-            match read_header(&path, identity) {
+            match read_header(&path, identity, family) {
                 Ok((generation, _, _)) => {
                     files.insert(stem.to_string(), Some(generation));
                     candidates.push((generation, path));
@@ -223,7 +294,7 @@ impl Catalog {
         candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
         let max_generation = candidates.first().map(|c| c.0).unwrap_or(0);
         for (generation, path) in candidates {
-            match read_full(&path, identity) {
+            match read_full(&path, identity, family) {
                 Ok((db, saved_at)) => {
                     if generation < max_generation {
                         warnings.push(format!(
@@ -237,6 +308,7 @@ impl Catalog {
                         saved_at,
                         files,
                         max_seen: max_generation,
+                        family,
                     };
                     return Ok((catalog, warnings));
                 }
@@ -285,7 +357,10 @@ impl Catalog {
         let generation = self.next_generation();
         let name = random_hex(16);
         let tmp = layout.tmp().join(format!("{name}.age"));
-        let dest = layout.catalog().join(format!("{name}.age"));
+        let dest = layout
+            .root
+            .join(self.family.dir)
+            .join(format!("{name}.age"));
         let result = self
             .write_snapshot(&tmp, recipient, generation, now)
             .and_then(|()| {
@@ -296,7 +371,7 @@ impl Catalog {
             // was not reported saved must not be found by the next load.
             let _ = fs::remove_file(&tmp);
             if fs::remove_file(&dest).is_ok() {
-                let _ = durable::sync_dir(&layout.catalog());
+                let _ = durable::sync_dir(&layout.root.join(self.family.dir));
             }
             return Err(e);
         }
@@ -318,7 +393,7 @@ impl Catalog {
         let data = self.db.serialize(MAIN_DB)?;
         let len = data.len() as u64;
         let mut header = [0u8; HEADER_LEN as usize];
-        header[..8].copy_from_slice(MAGIC);
+        header[..8].copy_from_slice(self.family.magic);
         header[8..16].copy_from_slice(&generation.to_le_bytes());
         header[16..24].copy_from_slice(&now.to_le_bytes());
         header[24..32].copy_from_slice(&len.to_le_bytes());
@@ -354,7 +429,7 @@ impl Catalog {
     /// Deletes generations older than the newest [`KEEP_GENERATIONS`]. Unreadable files are
     /// kept: they may be evidence of tampering and are reported by `verify`.
     fn prune(&mut self, layout: &Layout) {
-        let keep_from = self.generation.saturating_sub(KEEP_GENERATIONS - 1);
+        let keep_from = self.generation.saturating_sub(self.family.keep - 1);
         let old: Vec<String> = self
             .files
             .iter()
@@ -362,7 +437,14 @@ impl Catalog {
             .map(|(n, _)| n.clone())
             .collect();
         for name in old {
-            if fs::remove_file(layout.catalog().join(format!("{name}.age"))).is_ok() {
+            if fs::remove_file(
+                layout
+                    .root
+                    .join(self.family.dir)
+                    .join(format!("{name}.age")),
+            )
+            .is_ok()
+            {
                 self.files.remove(&name);
             }
         }
@@ -466,15 +548,19 @@ fn open_stream(path: &Path, identity: &age::x25519::Identity) -> Result<impl Rea
 }
 
 /// Reads the header from the first STREAM chunk, which age authenticates before releasing it.
-fn read_header(path: &Path, identity: &age::x25519::Identity) -> Result<(u64, i64, u64), String> {
+fn read_header(
+    path: &Path,
+    identity: &age::x25519::Identity,
+    family: &Family,
+) -> Result<(u64, i64, u64), String> {
     let mut r = open_stream(path, identity)?;
-    parse_header(&mut r)
+    parse_header(&mut r, family)
 }
 
-fn parse_header(r: &mut impl Read) -> Result<(u64, i64, u64), String> {
+fn parse_header(r: &mut impl Read, family: &Family) -> Result<(u64, i64, u64), String> {
     let mut h = [0u8; HEADER_LEN as usize];
     r.read_exact(&mut h).map_err(|e| e.to_string())?;
-    if &h[..8] != MAGIC {
+    if &h[..8] != family.magic {
         return Err("not a Dossier catalog (bad magic)".into());
     }
     let word = |i: usize| <[u8; 8]>::try_from(&h[i..i + 8]).expect("8 bytes");
@@ -508,9 +594,10 @@ impl From<&str> for LoadError {
 fn read_full(
     path: &Path,
     identity: &age::x25519::Identity,
+    family: &Family,
 ) -> Result<(Connection, i64), LoadError> {
     let mut r = open_stream(path, identity)?;
-    let (_, saved_at, len) = parse_header(&mut r)?;
+    let (_, saved_at, len) = parse_header(&mut r, family)?;
     let len_usize = usize::try_from(len).map_err(|_| "database length out of range".to_string())?;
     if len > (1 << 30) {
         return Err(format!("database length {len} exceeds SQLite's in-memory limit").into());
@@ -535,6 +622,28 @@ fn read_full(
         return Err("the catalog file is shorter than its padded length".into());
     }
     configure(&db).map_err(|e| e.to_string())?;
+    (family.check)(&db)?;
+    Ok((db, saved_at))
+}
+
+fn check_texts(db: &Connection) -> Result<(), LoadError> {
+    let version: String = db
+        .query_row(
+            "SELECT value FROM vault_info WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| format!("no schema version: {e}"))?;
+    if version != "texts-1" {
+        return Err(LoadError::Unsupported(format!(
+            "text index schema {version}"
+        )));
+    }
+    Ok(())
+}
+
+/// Validates a loaded catalog and upgrades older schemas (in memory; the next save persists).
+fn check_catalog(db: &Connection) -> Result<(), LoadError> {
     let version: String = db
         .query_row(
             "SELECT value FROM vault_info WHERE key = 'schema_version'",
@@ -553,13 +662,17 @@ fn read_full(
     if bad_blobs > 0 {
         return Err(format!("{bad_blobs} items name a blob that is not 32 hex digits").into());
     }
+    let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
     match version.as_str() {
-        "2" => {}
-        "1" => migrate_1_to_2(&db)
-            .map_err(|e| LoadError::Damaged(format!("upgrading the catalog failed: {e}")))?,
+        "3" => {}
+        "2" => migrate_2_to_3(db).map_err(upgrade)?,
+        "1" => {
+            migrate_1_to_2(db).map_err(upgrade)?;
+            migrate_2_to_3(db).map_err(upgrade)?;
+        }
         _ => return Err(LoadError::Unsupported(format!("catalog schema {version}"))),
     }
-    Ok((db, saved_at))
+    Ok(())
 }
 
 /// Adds the register and the search index. Kept in memory; the next save persists it.
@@ -570,6 +683,18 @@ fn migrate_1_to_2(db: &Connection) -> Result<()> {
     crate::search::rebuild(db)?;
     db.execute(
         "UPDATE vault_info SET value = '2' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Adds extracted metadata and item relations.
+fn migrate_2_to_3(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(EXTRACTION_SCHEMA)?;
+    db.execute(
+        "UPDATE vault_info SET value = '3' WHERE key = 'schema_version'",
         [],
     )?;
     tx.commit()?;

@@ -22,6 +22,7 @@ mod catalog;
 pub mod custody;
 mod durable;
 mod error;
+pub mod extract;
 pub mod hardening;
 mod keys;
 mod layout;
@@ -29,6 +30,7 @@ pub mod padding;
 mod progress;
 pub mod register;
 pub mod search;
+mod textindex;
 mod vault;
 pub mod verify;
 
@@ -39,4 +41,6 @@ pub use error::{Error, Result};
 pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase};
 pub use layout::{FORMAT_VERSION, check_header as check_vault_header};
 pub use progress::{CancelFlag, Progress, Silent};
-pub use vault::{Clock, CreateOptions, ImportOptions, Imported, ItemEdit, Vault, hash_file};
+pub use vault::{
+    Clock, CreateOptions, ExtractionRecord, ImportOptions, Imported, ItemEdit, Vault, hash_file,
+};

@@ -60,6 +60,17 @@ pub(crate) fn index_item(db: &Connection, id: &str) -> Result<()> {
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
+    // Extracted metadata (EXIF camera and date, e-mail headers) is searchable with the item;
+    // extracted text is in the separate text index.
+    let metadata: Option<String> = rusqlite::OptionalExtension::optional(db.query_row(
+        "SELECT metadata FROM extractions WHERE item_id = ?1",
+        [id],
+        |r| r.get(0),
+    ))?;
+    let metadata = metadata
+        .and_then(|m| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&m).ok())
+        .map(|m| crate::extract::metadata_text(&m))
+        .unwrap_or_default();
     index(
         db,
         "item",
@@ -69,6 +80,7 @@ pub(crate) fn index_item(db: &Connection, id: &str) -> Result<()> {
             &notes,
             source.as_deref().unwrap_or(""),
             &media_type,
+            &metadata,
         ]),
     )
 }
@@ -164,6 +176,24 @@ pub struct Hit {
     pub rank: f64,
 }
 
+/// FTS5 expressions for the catalog's index (every word as written or folded, by prefix) and
+/// for the text index (as written).
+fn fts_expressions(text: &str) -> Result<(String, String)> {
+    let main = fts_expression(text)?;
+    let plain: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("\"{}\"*", p.join(" ")))
+        .collect();
+    Ok((main, plain.join(" AND ")))
+}
+
 /// An FTS5 expression: every word must match, as written (prefix) or folded (prefix).
 fn fts_expression(text: &str) -> Result<String> {
     let mut terms = Vec::new();
@@ -193,10 +223,15 @@ fn fts_expression(text: &str) -> Result<String> {
 }
 
 const SEARCH_SQL: &str = "
-SELECT k.kind, k.id, snippet(search, 0, '[', ']', '…', 12), bm25(search, 1.0, 0.5) AS rank
-FROM search JOIN search_keys k ON k.rowid = search.rowid
-WHERE search MATCH ?1
-  AND (?2 IS NULL OR k.kind = ?2)
+WITH hits (kind, id, snippet, rank) AS (
+    SELECT k.kind, k.id, snippet(search, 0, '[', ']', '…', 12), bm25(search, 1.0, 0.5)
+    FROM search JOIN search_keys k ON k.rowid = search.rowid
+    WHERE search MATCH ?1
+    UNION ALL
+    SELECT 'item', id, snippet, rank FROM temp.text_hits
+)
+SELECT kind, id, snippet, min(rank) AS best FROM hits AS k
+WHERE (?2 IS NULL OR k.kind = ?2)
   AND (?3 IS NULL
        OR (k.kind = 'case' AND k.id = ?3)
        OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE case_id = ?3))
@@ -221,15 +256,16 @@ WHERE search MATCH ?1
   AND (?7 IS NULL
        OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE substr(imported_at, 1, 10) <= ?7))
        OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE date_key <= ?7)))
-  AND NOT (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE deleted_at IS NOT NULL))
-ORDER BY rank
+  AND NOT (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE deleted_at IS NOT NULL OR purged_at IS NOT NULL))
+GROUP BY kind, id
+ORDER BY best
 LIMIT ?8";
 
 impl Vault {
     /// Full-text search, ranked (BM25), with a snippet per hit. Deleted items are not shown.
     pub fn search(&self, q: &Query) -> Result<Vec<Hit>> {
         let db = &self.catalog.db;
-        let expression = fts_expression(&q.text)?;
+        let (expression, text_expression) = fts_expressions(&q.text)?;
         let case = q
             .case
             .as_deref()
@@ -248,6 +284,22 @@ impl Vault {
             )));
         }
         let limit = if q.limit == 0 { 50 } else { q.limit } as i64;
+        // Text hits join the catalog's hits through an in-memory temporary table, so that the
+        // same filters apply to both (temp_store = MEMORY: it never reaches the disk).
+        db.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS text_hits (id TEXT, snippet TEXT, rank REAL);
+             DELETE FROM temp.text_hits;",
+        )?;
+        {
+            let mut insert = db.prepare_cached(
+                "INSERT INTO temp.text_hits (id, snippet, rank) VALUES (?1, ?2, ?3)",
+            )?;
+            for (id, snippet, rank) in
+                crate::textindex::search(&self.texts.db, &text_expression, limit * 4)?
+            {
+                insert.execute(params![id, snippet, rank])?;
+            }
+        }
         let mut stmt = db.prepare_cached(SEARCH_SQL)?;
         let rows = stmt.query_map(
             params![

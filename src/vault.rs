@@ -89,6 +89,9 @@ pub struct Vault {
     /// Set when a catalog file is damaged and the user has not yet decided what to do:
     /// nothing is written, so nothing the damaged file may hold is overwritten or pruned.
     read_only: Option<String>,
+    /// Extracted text (derived data, its own snapshot family), saved by [`Vault::flush`].
+    pub(crate) texts: Catalog,
+    texts_dirty: bool,
 }
 
 impl std::fmt::Debug for Vault {
@@ -181,6 +184,7 @@ impl Vault {
             layout.catalog(),
             layout.blobs(),
             layout.tmp(),
+            layout.root.join(crate::catalog::TEXTS.dir),
         ] {
             durable::mkdir_private(&dir)
                 .map_err(Error::io("cannot create a vault folder", &dir))?;
@@ -224,6 +228,8 @@ impl Vault {
             clock,
             warnings: Vec::new(),
             read_only: None,
+            texts: Catalog::create_texts()?,
+            texts_dirty: false,
         })
     }
 
@@ -241,6 +247,13 @@ impl Vault {
         }
         let recipient = key.recipient();
         let read_only = damaged_catalog_notice(&catalog)?;
+        let (texts, mut warnings) = open_texts(&layout, &key, warnings);
+        let missing = missing_text(&catalog, &texts)?;
+        if missing > 0 {
+            warnings.push(format!(
+                "the extracted text of {missing} item(s) is not in the search index; run `dossier reindex`"
+            ));
+        }
         let mut vault = Vault {
             layout,
             _lock: lock,
@@ -250,6 +263,8 @@ impl Vault {
             clock: system_clock(),
             warnings,
             read_only,
+            texts,
+            texts_dirty: false,
         };
         if let Some(notice) = &vault.read_only {
             vault.warnings.push(notice.clone());
@@ -303,6 +318,106 @@ impl Vault {
     /// that could not be logged).
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    /// Saves the text index if it changed. Call after a batch of imports (the CLI does after
+    /// every command). If it is not called, nothing is lost: the next open notices the missing
+    /// text and `reindex` rebuilds it from the evidence.
+    pub fn flush(&mut self) -> Result<()> {
+        if !self.texts_dirty || self.read_only.is_some() {
+            return Ok(());
+        }
+        let now = self.now().unix_timestamp();
+        fs::create_dir_all(self.layout.root.join(crate::catalog::TEXTS.dir)).map_err(Error::io(
+            "cannot create the text index folder",
+            &self.layout.root,
+        ))?;
+        self.texts.save(&self.layout, &self.recipient, now)?;
+        self.texts_dirty = false;
+        Ok(())
+    }
+
+    /// Extracts metadata and text again from every item's bytes (after an upgrade, or to
+    /// rebuild a lost text index). Returns how many items were processed.
+    pub fn reindex(&mut self, progress: &dyn Progress) -> Result<usize> {
+        let items: Vec<Item> = self
+            .catalog
+            .items(true)?
+            .into_iter()
+            .filter(|i| i.purged_at.is_none())
+            .collect();
+        let mut results = Vec::new();
+        for item in &items {
+            if progress.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            progress.start(&item.name, item.size);
+            let extraction = if item.size <= crate::extract::MAX_EXTRACT_BYTES {
+                match self.read_item(item) {
+                    Ok(bytes) => crate::extract::extract(&bytes, &item.name),
+                    Err(e) => crate::extract::Extraction {
+                        media_type: item.media_type.clone(),
+                        error: Some(format!("the item could not be read: {e}")),
+                        ..Default::default()
+                    },
+                }
+            } else {
+                crate::extract::Extraction {
+                    media_type: item.media_type.clone(),
+                    error: Some(format!(
+                        "not parsed: larger than {} MiB",
+                        crate::extract::MAX_EXTRACT_BYTES >> 20
+                    )),
+                    ..Default::default()
+                }
+            };
+            progress.finish();
+            results.push((item.id.clone(), extraction));
+        }
+        self.commit(|cat, now| {
+            for (id, e) in &results {
+                record_extraction(&cat.db, id, e, now)?;
+                cat.db.execute(
+                    "UPDATE items SET media_type = ?2 WHERE id = ?1",
+                    rusqlite::params![id, e.media_type],
+                )?;
+                crate::search::index_item(&cat.db, id)?;
+            }
+            Ok(())
+        })?;
+        for (id, e) in &results {
+            match &e.text {
+                Some(t) => crate::textindex::put(&self.texts.db, id, t)?,
+                None => crate::textindex::remove(&self.texts.db, id)?,
+            }
+        }
+        self.texts_dirty = true;
+        self.flush()?;
+        Ok(results.len())
+    }
+
+    /// What extraction found for an item: status, metadata, error.
+    pub fn extraction(&self, id: &str) -> Result<Option<ExtractionRecord>> {
+        let item = self.catalog.item(id)?;
+        let row = self.catalog.db.query_row(
+            "SELECT status, metadata, error, text_bytes, extracted_at FROM extractions WHERE item_id = ?1",
+            [&item.id],
+            |r| {
+                let metadata: String = r.get(1)?;
+                Ok(ExtractionRecord {
+                    status: r.get(0)?,
+                    metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+                    error: r.get(2)?,
+                    text_bytes: r.get::<_, i64>(3)? as u64,
+                    extracted_at: r.get(4)?,
+                })
+            },
+        );
+        match row {
+            Ok(r) => Ok(Some(r)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Replaces the clock (tests pin time with it).
@@ -471,15 +586,92 @@ impl Vault {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        let len = meta.len();
+        let source = options.source.clone().unwrap_or_else(|| absolute(path));
+        self.import_stream(
+            &name,
+            meta.len(),
+            &mut src,
+            path,
+            source,
+            options,
+            None,
+            progress,
+        )
+    }
 
+    /// Imports the attachments of an e-mail item as items of their own, each related to the
+    /// e-mail (`attachment`). Returns them in the order they appear in the message.
+    pub fn import_attachments(
+        &mut self,
+        email: &str,
+        progress: &dyn Progress,
+    ) -> Result<Vec<Imported>> {
+        let email = self.catalog.item(email)?;
+        let bytes = self.read_item(&email)?;
+        let mut out = Vec::new();
+        for (name, content) in crate::extract::email_attachments(&bytes) {
+            let label = PathBuf::from(format!("{} › {name}", email.name));
+            let source = format!("attachment of item {} ({})", email.id, email.name);
+            let options = ImportOptions {
+                source: Some(source.clone()),
+                ..Default::default()
+            };
+            let imported = self.import_stream(
+                &name,
+                content.len() as u64,
+                &mut content.as_slice(),
+                &label,
+                source,
+                &options,
+                Some((&email.id, "attachment")),
+                progress,
+            )?;
+            if let Imported::Duplicate(existing) = &imported {
+                // Already in the vault on its own: still record where else it came from.
+                self.relate(&email.id, &existing.id, "attachment")?;
+            }
+            out.push(imported);
+        }
+        Ok(out)
+    }
+
+    fn relate(&mut self, parent: &str, child: &str, relation: &str) -> Result<()> {
+        self.commit(|cat, now| {
+            let added = cat.db.execute(
+                "INSERT OR IGNORE INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)",
+                rusqlite::params![parent, child, relation],
+            )?;
+            if added > 0 {
+                custody::append(&cat.db, now, Action::Link, Some(child), &json!({ "link": relation, "parent_id": parent }))?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// The one import path: stream into a blob, extract metadata from the blob just written,
+    /// commit the item with its metadata, publish the blob.
+    #[allow(clippy::too_many_arguments)]
+    fn import_stream(
+        &mut self,
+        name: &str,
+        len: u64,
+        src: &mut (dyn std::io::Read + Send),
+        path: &Path,
+        source: String,
+        options: &ImportOptions,
+        parent: Option<(&str, &str)>,
+        progress: &dyn Progress,
+    ) -> Result<Imported> {
+        if let Some(notice) = &self.read_only {
+            return Err(Error::ReadOnly(notice.clone()));
+        }
         let mut blob_id = [0u8; 16];
         getrandom::fill(&mut blob_id).expect("the operating system's random source failed");
         let blob = hex::encode(blob_id);
         let tmp = self.layout.tmp_blob(&blob);
-        progress.start(&name, len);
-        let written = self.write_blob(&mut src, path, len, &blob_id, &tmp, progress);
-        let written = match written {
+        progress.start(name, len);
+        let written = match self.write_blob(src, path, len, &blob_id, &tmp, progress) {
             Ok(w) => w,
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
@@ -500,24 +692,44 @@ impl Vault {
             return Ok(Imported::Duplicate(existing));
         }
 
+        // Extraction reads back the blob just written (a check of the write, too). It never
+        // fails the import: problems are recorded with the item.
+        let extraction = if len <= crate::extract::MAX_EXTRACT_BYTES {
+            match self.read_blob(&tmp, &blob, &sha256, len) {
+                Ok(bytes) => crate::extract::extract(&bytes, name),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    return Err(e);
+                }
+            }
+        } else {
+            crate::extract::Extraction {
+                media_type: crate::extract::media_type(&written.head, name),
+                error: Some(format!(
+                    "not parsed: larger than {} MiB",
+                    crate::extract::MAX_EXTRACT_BYTES >> 20
+                )),
+                ..Default::default()
+            }
+        };
         let mut item = Item {
-            id: String::new(),
-            name,
+            id: self.new_item_id()?,
+            name: name.to_string(),
             size: len,
-            media_type: media_type(&written.head),
+            media_type: extraction.media_type.clone(),
             sha256,
             imported_at: String::new(),
-            source: Some(options.source.clone().unwrap_or_else(|| absolute(path))),
+            source: Some(source),
             notes: options.notes.clone().unwrap_or_default(),
             deleted_at: None,
             deleted_reason: None,
             purged_at: None,
             blob: blob.clone(),
         };
-        item.id = self.new_item_id()?;
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
             cat.insert_item(&item)?;
+            record_extraction(&cat.db, &item.id, &extraction, now)?;
             crate::search::index_item(&cat.db, &item.id)?;
             custody::append(
                 &cat.db,
@@ -527,6 +739,12 @@ impl Vault {
                 &json!({ "name": item.name, "size": item.size, "sha256": item.sha256,
                          "source": item.source }),
             )?;
+            if let Some((parent, relation)) = parent {
+                cat.db.execute(
+                    "INSERT INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![parent, item.id, relation],
+                )?;
+            }
             Ok(())
         });
         let ((), generation_file) = match committed {
@@ -545,13 +763,76 @@ impl Vault {
             }
             return Err(self.reload_after(e));
         }
+        if let Some(text) = &extraction.text {
+            crate::textindex::put(&self.texts.db, &item.id, text)?;
+            self.texts_dirty = true;
+        }
         progress.finish();
         Ok(Imported::New(item))
     }
 
+    /// Decrypts a blob into memory, authenticated and checked against its SHA-256. Only for
+    /// items small enough to parse ([`crate::extract::MAX_EXTRACT_BYTES`]).
+    fn read_blob(&self, path: &Path, blob: &str, sha256: &str, len: u64) -> Result<Vec<u8>> {
+        let problem = |p: String| Error::Integrity {
+            id: blob.to_string(),
+            name: path.display().to_string(),
+            problem: p,
+        };
+        let file = durable::open_read_noatime(path)
+            .map_err(|e| problem(format!("cannot be opened: {e}")))?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        let read = blob::read(
+            file,
+            &blob_id(blob),
+            &self.key.identity,
+            &mut bytes,
+            &crate::progress::Silent,
+        );
+        match read {
+            Ok(a) if hex::encode(a.sha256) == sha256 && a.len == len => Ok(bytes),
+            Ok(_) => Err(problem("its SHA-256 does not match".into())),
+            Err(blob::ReadError::Changed(p)) => Err(problem(p)),
+            Err(blob::ReadError::Unreadable(e)) | Err(blob::ReadError::Sink(e)) => {
+                Err(problem(e.to_string()))
+            }
+            Err(blob::ReadError::Cancelled) => Err(Error::Cancelled),
+        }
+    }
+
+    /// The original bytes of an item (small enough to parse), authenticated.
+    fn read_item(&self, item: &Item) -> Result<Vec<u8>> {
+        if item.purged_at.is_some() {
+            return Err(Error::Purged {
+                id: item.id.clone(),
+                name: item.name.clone(),
+            });
+        }
+        if item.size > crate::extract::MAX_EXTRACT_BYTES {
+            return Err(Error::Invalid(format!(
+                "{} is too large to parse in memory",
+                item.name
+            )));
+        }
+        self.read_blob(
+            &self.layout.blob(&item.blob),
+            &item.blob,
+            &item.sha256,
+            item.size,
+        )
+        .map_err(|e| match e {
+            Error::Integrity { problem, .. } => Error::Integrity {
+                id: item.id.clone(),
+                name: item.name.clone(),
+                problem,
+            },
+            other => other,
+        })
+    }
+
     fn write_blob(
         &self,
-        src: &mut File,
+        src: &mut (dyn std::io::Read + Send),
         path: &Path,
         len: u64,
         blob_id: &[u8; 16],
@@ -742,7 +1023,12 @@ impl Vault {
             });
         }
         let catalog_files = self.catalog.readable_files();
-        let unknown_files = verify::unknown_files(&self.layout, &catalog_files, &expected_blobs);
+        let unknown_files = verify::unknown_files(
+            &self.layout,
+            &catalog_files,
+            &self.texts.readable_files(),
+            &expected_blobs,
+        );
         let (custody_entries, custody_break) = match custody::check_chain(&self.catalog.db)? {
             Ok(n) => (n, None),
             Err(b) => (0, Some(b)),
@@ -909,6 +1195,8 @@ impl Vault {
                 &json!({ "sha256": item.sha256 }),
             )
         })?;
+        crate::textindex::remove(&self.texts.db, &item.id)?;
+        self.texts_dirty = true;
         let path = self.layout.blob(&item.blob);
         let removed = fs::remove_file(&path)
             .and_then(|()| durable::sync_dir(path.parent().expect("fan dir")));
@@ -1070,22 +1358,6 @@ fn absolute(p: &Path) -> String {
         .to_string()
 }
 
-/// Content-based type: what the bytes are, not what the name claims.
-fn media_type(head: &[u8]) -> String {
-    if let Some(t) = infer::get(head) {
-        return t.mime_type().to_string();
-    }
-    if head.is_empty() {
-        return "application/x-empty".into();
-    }
-    if std::str::from_utf8(head).is_ok()
-        || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok()
-    {
-        return "text/plain".into();
-    }
-    "application/octet-stream".into()
-}
-
 /// SHA-256 of a file outside the vault, streamed.
 pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
     let source_err = |cause| Error::Source {
@@ -1115,6 +1387,79 @@ pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
     }
     progress.finish();
     Ok(hex::encode(h.finalize()))
+}
+
+/// What extraction recorded for an item.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExtractionRecord {
+    /// `done` or `failed`.
+    pub status: String,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub error: Option<String>,
+    pub text_bytes: u64,
+    pub extracted_at: String,
+}
+
+pub(crate) fn record_extraction(
+    db: &rusqlite::Connection,
+    id: &str,
+    e: &crate::extract::Extraction,
+    now: &str,
+) -> Result<()> {
+    db.execute(
+        "INSERT OR REPLACE INTO extractions (item_id, status, metadata, error, text_bytes, extracted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            id,
+            if e.error.is_some() { "failed" } else { "done" },
+            serde_json::Value::Object(e.metadata.clone()).to_string(),
+            e.error,
+            e.text.as_ref().map_or(0, |t| t.len() as i64),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// Opens the text index, or starts an empty one. It is derived data: damage is a warning
+/// (and `reindex` rebuilds it), never a reason to stop.
+fn open_texts(
+    layout: &Layout,
+    key: &VaultKey,
+    mut warnings: Vec<String>,
+) -> (Catalog, Vec<String>) {
+    let dir = layout.root.join(crate::catalog::TEXTS.dir);
+    let has_files = fs::read_dir(&dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if has_files {
+        match Catalog::load_family(layout, &key.identity, &crate::catalog::TEXTS) {
+            Ok((texts, w)) => {
+                warnings.extend(w.into_iter().map(|w| format!("text index: {w}")));
+                return (texts, warnings);
+            }
+            Err(e) => warnings.push(format!(
+                "the text index could not be read ({e}); run `dossier reindex`"
+            )),
+        }
+    }
+    (
+        Catalog::create_texts().expect("an empty in-memory database can always be created"),
+        warnings,
+    )
+}
+
+/// How many items have extracted text that the text index lacks.
+fn missing_text(catalog: &Catalog, texts: &Catalog) -> Result<usize> {
+    let indexed = crate::textindex::indexed(&texts.db)?;
+    let mut stmt = catalog.db.prepare(
+        "SELECT e.item_id FROM extractions e JOIN items i ON i.id = e.item_id
+         WHERE e.text_bytes > 0 AND i.purged_at IS NULL",
+    )?;
+    let with_text: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(with_text.iter().filter(|id| !indexed.contains(*id)).count())
 }
 
 /// The read-only notice for damaged catalog files the user has not accepted yet.

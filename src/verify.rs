@@ -71,10 +71,11 @@ impl Report {
 }
 
 /// Lists every file under the vault that is not the header, the passphrase slot, a readable
-/// catalog generation, or the blob of a non-purged item.
+/// catalog or text-index generation, or the blob of a non-purged item.
 pub(crate) fn unknown_files(
     layout: &Layout,
     catalog_files: &[&str],
+    text_files: &[&str],
     blobs: &std::collections::HashSet<String>,
 ) -> Vec<String> {
     let mut unknown = Vec::new();
@@ -92,7 +93,7 @@ pub(crate) fn unknown_files(
     for e in list(&layout.root) {
         let name = e.file_name().to_string_lossy().into_owned();
         match name.as_str() {
-            HEADER_FILE | "keys" | "catalog" | "blobs" | "tmp" => {}
+            HEADER_FILE | "keys" | "catalog" | "blobs" | "tmp" | "texts" => {}
             _ => unknown.push(rel(&e.path())),
         }
     }
@@ -107,6 +108,15 @@ pub(crate) fn unknown_files(
             .strip_suffix(".age")
             .is_some_and(|s| catalog_files.contains(&s));
         if !known {
+            unknown.push(rel(&e.path()));
+        }
+    }
+    for e in list(&layout.root.join("texts")) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name
+            .strip_suffix(".age")
+            .is_some_and(|s| text_files.contains(&s))
+        {
             unknown.push(rel(&e.path()));
         }
     }

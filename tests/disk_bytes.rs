@@ -166,7 +166,7 @@ fn vault_layout_has_only_random_names_and_private_modes() {
         let ok = match parts.as_slice() {
             ["DOSSIER"] => bytes == b"dossier vault\nformat 1\n",
             ["keys", "passphrase.age"] => true,
-            ["catalog", n] => n.strip_suffix(".age").is_some_and(|s| hex(s, 32)),
+            ["catalog" | "texts", n] => n.strip_suffix(".age").is_some_and(|s| hex(s, 32)),
             ["blobs", d, n] => hex(d, 2) && n.strip_suffix(".age").is_some_and(|s| hex(s, 30)),
             _ => false,
         };
@@ -179,12 +179,12 @@ fn vault_layout_has_only_random_names_and_private_modes() {
         }
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{rel} is private");
-        if parts[0] == "blobs" || parts[0] == "catalog" {
+        if ["blobs", "catalog", "texts"].contains(&parts[0]) {
             assert_eq!(meta.mtime(), 946_684_800, "{rel}: mtime normalised");
             blobs.push(rel);
         }
     }
-    for dir in ["", "keys", "catalog", "blobs", "tmp"] {
+    for dir in ["", "keys", "catalog", "blobs", "tmp", "texts"] {
         let mode = std::fs::metadata(f.vault.join(dir))
             .unwrap()
             .permissions()

@@ -293,6 +293,10 @@ pub struct ItemLinks {
     pub cases: Vec<Ref>,
     pub people: Vec<Ref>,
     pub events: Vec<Ref>,
+    /// Items that came attached to this one (e-mail attachments).
+    pub attachments: Vec<Ref>,
+    /// Items this one came attached to.
+    pub attached_to: Vec<Ref>,
 }
 
 // ---- helpers ------------------------------------------------------------------------------
@@ -636,6 +640,14 @@ pub(crate) fn item_links(db: &Connection, item: &str) -> Result<ItemLinks> {
         )?,
         events: refs(
             "SELECT e.id, coalesce(e.date || ' ', '') || e.title FROM event_items ei JOIN events e ON e.id = ei.event_id WHERE ei.item_id = ?1 ORDER BY e.date_key",
+        )?,
+        attachments: refs(
+            "SELECT i.id, i.name FROM item_relations r JOIN items i ON i.id = r.child_id
+             WHERE r.parent_id = ?1 ORDER BY i.imported_at",
+        )?,
+        attached_to: refs(
+            "SELECT i.id, i.name FROM item_relations r JOIN items i ON i.id = r.parent_id
+             WHERE r.child_id = ?1 ORDER BY i.imported_at",
         )?,
     })
 }

@@ -102,6 +102,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import the attachments of an e-mail item as items of their own (prints their ids)
+    ImportAttachments { email: String },
+    /// Extract metadata and text again from every item and rebuild the search index of text
+    Reindex,
     /// Tell whether a file is in the vault (exit 0 and the item) or not (exit 1)
     CheckFile { path: PathBuf },
     /// Print the custody log
@@ -219,7 +223,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut vault = open(&root, pass_file)?;
-    let result = command(&mut vault, cli.command);
+    let mut result = command(&mut vault, cli.command);
+    // The text index is derived data, saved once per command rather than per change.
+    if let Err(e) = vault.flush() {
+        note!(
+            "warning: the search index of extracted text could not be saved ({e}); run `dossier reindex`"
+        );
+        if result.is_ok() {
+            result = Ok(ExitCode::from(2));
+        }
+    }
     for w in vault.take_warnings() {
         note!("warning: {w}");
     }
@@ -302,9 +315,11 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             let item = vault.item(&id)?;
             let log = vault.custody_log(Some(&item.id))?;
             let links = vault.item_links(&item.id)?;
+            let extraction = vault.extraction(&item.id)?;
             if json {
                 let mut v = item_json(&item);
                 v["links"] = serde_json::to_value(&links)?;
+                v["extraction"] = serde_json::to_value(&extraction)?;
                 v["custody"] = serde_json::to_value(&log)?;
                 say!("{}", serde_json::to_string_pretty(&v)?);
             } else {
@@ -324,10 +339,24 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                     }
                 );
                 say!("status:    {}", item.status());
+                if let Some(x) = &extraction {
+                    for (k, v) in &x.metadata {
+                        let value = v
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string());
+                        say!("{:<10} {value}", format!("{k}:"));
+                    }
+                    if let Some(e) = &x.error {
+                        say!("extraction: {e}");
+                    }
+                }
                 for (label, refs) in [
                     ("cases", &links.cases),
                     ("people", &links.people),
                     ("events", &links.events),
+                    ("attached", &links.attachments),
+                    ("attached to", &links.attached_to),
                 ] {
                     for r in refs {
                         say!("{label:<10} {}  {}", r.id, r.label);
@@ -466,6 +495,18 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 item.id,
                 item.name
             );
+        }
+        Command::ImportAttachments { email } => {
+            for imported in vault.import_attachments(&email, &CliProgress::new())? {
+                if let Imported::Duplicate(item) = &imported {
+                    note!("{} is already in the vault as {}", item.name, item.id);
+                }
+                say!("{}", imported.item().id);
+            }
+        }
+        Command::Reindex => {
+            let n = vault.reindex(&CliProgress::new())?;
+            note!("re-extracted metadata and text of {n} items");
         }
         Command::Case(cmd) => register::case(vault, cmd)?,
         Command::Person(cmd) => register::person(vault, cmd)?,

@@ -1,0 +1,60 @@
+//! The text index: the extracted text of items, in its own SQLite database saved as its own
+//! family of encrypted snapshots (`texts/`). It is derived from the blobs, so it is saved at
+//! the end of a batch rather than at every change, and can always be rebuilt (`reindex`).
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::Result;
+
+pub(crate) fn put(db: &Connection, item_id: &str, text: &str) -> Result<()> {
+    remove(db, item_id)?;
+    db.execute("INSERT INTO text_keys (item_id) VALUES (?1)", [item_id])?;
+    let rowid = db.last_insert_rowid();
+    db.execute(
+        "INSERT INTO texts (rowid, text) VALUES (?1, ?2)",
+        params![rowid, text],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn remove(db: &Connection, item_id: &str) -> Result<()> {
+    let rowid: Option<i64> = db
+        .query_row(
+            "SELECT rowid FROM text_keys WHERE item_id = ?1",
+            [item_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(rowid) = rowid {
+        db.execute("DELETE FROM texts WHERE rowid = ?1", [rowid])?;
+        db.execute("DELETE FROM text_keys WHERE rowid = ?1", [rowid])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn indexed(db: &Connection) -> Result<HashSet<String>> {
+    let mut stmt = db.prepare("SELECT item_id FROM text_keys")?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// (item id, snippet, BM25 rank) of the best matches for an FTS5 expression.
+pub(crate) fn search(
+    db: &Connection,
+    expression: &str,
+    limit: i64,
+) -> Result<Vec<(String, String, f64)>> {
+    let mut stmt = db.prepare_cached(
+        "SELECT k.item_id, snippet(texts, 0, '[', ']', '…', 12), bm25(texts)
+         FROM texts JOIN text_keys k ON k.rowid = texts.rowid
+         WHERE texts MATCH ?1 ORDER BY bm25(texts) LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![expression, limit], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,366 @@
+//! Metadata and text extraction at import (issue #4, item 5), end to end through the CLI:
+//! hand-built fixtures for each format, searched for afterwards.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::io::Write;
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            out.push(if k <= c.len() {
+                T[(n >> (18 - 6 * k)) as usize & 63] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+fn quoted_printable(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b' ' || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("={b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn email() -> Vec<u8> {
+    let subject = base64("Жалоба по делу № 2-1547/2031".as_bytes());
+    let from = base64("Дана Омарова".as_bytes());
+    let body = quoted_printable("Прошу приобщить жалобу к материалам дела. Кодовое слово абрикос.");
+    let attachment = base64("Текст приложения: показания свидетеля".as_bytes());
+    format!(
+        "From: =?UTF-8?B?{from}?= <dana@example.org>\r\nTo: court@example.kz\r\nCc: =?UTF-8?Q?=D0=90=D0=BB=D0=B8=D1=8F?= <aliya@example.kz>\r\n\
+         Date: Tue, 11 Mar 2031 10:00:00 +0600\r\nSubject: =?UTF-8?B?{subject}?=\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n--XYZ\r\nContent-Type: text/plain; charset=UTF-8\r\n\
+         Content-Transfer-Encoding: quoted-printable\r\n\r\n{body}\r\n--XYZ\r\nContent-Type: text/plain; charset=UTF-8\r\n\
+         Content-Disposition: attachment; filename=\"witness.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{attachment}\r\n--XYZ--\r\n"
+    )
+    .into_bytes()
+}
+
+/// A JPEG whose only content is an EXIF block: camera, date taken, GPS, orientation.
+fn exif_jpeg() -> Vec<u8> {
+    let entry = |tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+        let mut e = tag.to_be_bytes().to_vec();
+        e.extend(kind.to_be_bytes());
+        e.extend(count.to_be_bytes());
+        e.extend(value);
+        e
+    };
+    let at = |offset: u32| offset.to_be_bytes();
+    let rationals = |parts: [u32; 3]| {
+        parts
+            .iter()
+            .flat_map(|p| [p.to_be_bytes(), 1u32.to_be_bytes()])
+            .flatten()
+            .collect::<Vec<u8>>()
+    };
+    let mut t = b"MM\0\x2a".to_vec();
+    t.extend(8u32.to_be_bytes());
+    // IFD0 at 8: 5 entries (66 bytes), then "Canon\0" at 74, "EOS 5D\0" at 80, pad to 88.
+    t.extend(5u16.to_be_bytes());
+    t.extend(entry(0x010f, 2, 6, at(74)));
+    t.extend(entry(0x0110, 2, 7, at(80)));
+    t.extend(entry(0x0112, 3, 1, [0, 6, 0, 0]));
+    t.extend(entry(0x8769, 4, 1, at(88)));
+    t.extend(entry(0x8825, 4, 1, at(126)));
+    t.extend(0u32.to_be_bytes());
+    t.extend(b"Canon\0EOS 5D\0\0");
+    // Exif IFD at 88: DateTimeOriginal at 106.
+    t.extend(1u16.to_be_bytes());
+    t.extend(entry(0x9003, 2, 20, at(106)));
+    t.extend(0u32.to_be_bytes());
+    t.extend(b"2031:03:12 09:15:00\0");
+    // GPS IFD at 126: latitude at 180, longitude at 204.
+    t.extend(4u16.to_be_bytes());
+    t.extend(entry(0x0001, 2, 2, *b"N\0\0\0"));
+    t.extend(entry(0x0002, 5, 3, at(180)));
+    t.extend(entry(0x0003, 2, 2, *b"E\0\0\0"));
+    t.extend(entry(0x0004, 5, 3, at(204)));
+    t.extend(0u32.to_be_bytes());
+    t.extend(rationals([43, 15, 30]));
+    t.extend(rationals([76, 56, 45]));
+    assert_eq!(t.len(), 228, "offsets above assume this layout");
+    let mut jpeg = vec![0xff, 0xd8, 0xff, 0xe1];
+    jpeg.extend(((t.len() + 8) as u16).to_be_bytes());
+    jpeg.extend(b"Exif\0\0");
+    jpeg.extend(t);
+    jpeg.extend([0xff, 0xd9]);
+    jpeg
+}
+
+fn zip_file(entries: &[(&str, &str, bool)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content, stored) in entries {
+        let method = if *stored {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        w.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default().compression_method(method),
+        )
+        .unwrap();
+        w.write_all(content.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn docx(text: &str) -> Vec<u8> {
+    zip_file(&[
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#,
+            false,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>"#,
+            false,
+        ),
+        (
+            "word/document.xml",
+            &format!(
+                r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p><w:p><w:r><w:t>Second paragraph</w:t></w:r></w:p></w:body></w:document>"#
+            ),
+            false,
+        ),
+    ])
+}
+
+fn odt(text: &str) -> Vec<u8> {
+    zip_file(&[
+        ("mimetype", "application/vnd.oasis.opendocument.text", true),
+        (
+            "content.xml",
+            &format!(
+                r#"<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:p>{text}</text:p></office:text></office:body></office:document-content>"#
+            ),
+            false,
+        ),
+    ])
+}
+
+fn show(f: &Fixture, id: &str) -> Value {
+    serde_json::from_str(&f.ok(&["show", id, "--json"])).unwrap()
+}
+
+fn found(f: &Fixture, query: &str) -> Vec<String> {
+    let out = f.run(&["search", query, "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Array(vec![]));
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn email_headers_body_and_attachments() {
+    let f = Fixture::new("email");
+    let id = f.import(&[&f.file("complaint.eml", &email())]).remove(0);
+    let v = show(&f, &id);
+    assert_eq!(v["media_type"], "message/rfc822");
+    let m = &v["extraction"]["metadata"];
+    assert_eq!(
+        m["subject"], "Жалоба по делу № 2-1547/2031",
+        "RFC 2047 decoded: {m}"
+    );
+    assert_eq!(m["from"][0], "Дана Омарова <dana@example.org>");
+    assert_eq!(m["cc"][0], "Алия <aliya@example.kz>");
+    assert!(
+        m["date"]
+            .as_str()
+            .unwrap()
+            .starts_with("2031-03-11T10:00:00")
+    );
+    assert_eq!(m["attachments"][0]["name"], "witness.txt");
+    assert!(
+        found(&f, "абрикос").contains(&id),
+        "body text is searchable"
+    );
+    assert!(found(&f, "Омарова").contains(&id), "headers are searchable");
+
+    let children = f.ok(&["import-attachments", &id]);
+    let child = children.trim().to_string();
+    let c = show(&f, &child);
+    assert_eq!(c["name"], "witness.txt");
+    assert_eq!(c["links"]["attached_to"][0]["id"], id.as_str());
+    assert_eq!(
+        show(&f, &id)["links"]["attachments"][0]["id"],
+        child.as_str()
+    );
+    let out = f.dir.join("witness-out.txt");
+    f.ok(&["extract", &child, "--out", out.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "Текст приложения: показания свидетеля"
+    );
+    assert!(found(&f, "свидетеля").contains(&child));
+    f.cleanup();
+}
+
+#[test]
+fn photo_exif_date_camera_gps_orientation() {
+    let f = Fixture::new("exif");
+    let id = f.import(&[&f.file("IMG_0001.JPG", &exif_jpeg())]).remove(0);
+    let m = &show(&f, &id)["extraction"]["metadata"];
+    assert_eq!(m["camera"], "Canon EOS 5D", "{m}");
+    assert_eq!(m["date_taken"], "2031-03-12 09:15:00");
+    assert_eq!(m["orientation"], 6);
+    let lat = m["gps"]["latitude"].as_f64().unwrap();
+    let lon = m["gps"]["longitude"].as_f64().unwrap();
+    assert!(
+        (lat - 43.258_333).abs() < 1e-5 && (lon - 76.945_833).abs() < 1e-5,
+        "{lat} {lon}"
+    );
+    assert!(found(&f, "Canon").contains(&id), "the camera is searchable");
+    f.cleanup();
+}
+
+#[test]
+fn office_documents_and_legacy_encodings_are_searchable() {
+    let f = Fixture::new("office");
+    let russian = "Уважаемый суд! Прошу приобщить к делу копию приговора районного суда от двенадцатого марта.";
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(russian);
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(
+        "Показания на казахском: Қазақстан әділ сот"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let ids = f.import(&[
+        &f.file("заявление.docx", &docx("Заявление о пытках в изоляторе")),
+        &f.file("protocol.odt", &odt("Протокол допроса свидетеля")),
+        &f.file("letter-cp1251.txt", &cp1251),
+        &f.file("testimony-utf16.txt", &utf16),
+    ]);
+    assert_eq!(
+        show(&f, &ids[0])["media_type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert!(found(&f, "пытках").contains(&ids[0]), "DOCX text");
+    assert!(found(&f, "допроса").contains(&ids[1]), "ODT text");
+    assert!(found(&f, "районного").contains(&ids[2]), "CP1251 decoded");
+    assert_eq!(
+        show(&f, &ids[2])["extraction"]["metadata"]["encoding"],
+        "windows-1251"
+    );
+    assert!(
+        found(&f, "әділ").contains(&ids[3]),
+        "UTF-16 with Kazakh letters"
+    );
+    f.cleanup();
+}
+
+#[test]
+fn a_broken_pdf_is_stored_with_the_error_recorded() {
+    let f = Fixture::new("badpdf");
+    let mut pdf =
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\nxref\n0 1\n".to_vec();
+    pdf.extend(noise(3000, 4));
+    let id = f.import(&[&f.file("broken.pdf", &pdf)]).remove(0);
+    let v = show(&f, &id);
+    assert_eq!(v["extraction"]["status"], "failed");
+    assert!(
+        v["extraction"]["error"].as_str().unwrap().contains("PDF"),
+        "{}",
+        v["extraction"]
+    );
+    let out = f.dir.join("back.pdf");
+    f.ok(&["extract", &id, "--out", out.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        pdf,
+        "the evidence itself is untouched"
+    );
+    f.ok(&["verify"]);
+    f.cleanup();
+}
+
+/// A PDF as real tools write it: text in an embedded subset TrueType (CID) font with a
+/// ToUnicode map, made by cairo with DejaVu Sans (Debian: python3-cairo, fonts-dejavu-core).
+#[test]
+fn pdf_page_count_and_cyrillic_text_in_cid_fonts() {
+    let f = Fixture::new("pdf");
+    let pdf = f.dir.join("made.pdf");
+    let script = "import cairo, sys\n\
+s = cairo.PDFSurface(sys.argv[1], 595, 842)\nc = cairo.Context(s)\nc.select_font_face('DejaVu Sans')\nc.set_font_size(14)\n\
+c.move_to(50, 100); c.show_text('Приговор Алматинского городского суда')\n\
+c.move_to(50, 130); c.show_text('Қазақстан әғқңөұүһі')\nc.show_page()\n\
+c.move_to(50, 100); c.show_text('Вторая страница'); c.show_page()\ns.finish()\n";
+    let made = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&pdf)
+        .output();
+    match made {
+        Ok(o) if o.status.success() => {}
+        other => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install python3-cairo and fonts-dejavu-core: {other:?}"
+            );
+            eprintln!("skipped: python3-cairo is not installed");
+            return;
+        }
+    }
+    let id = f.import(&[&pdf]).remove(0);
+    let v = show(&f, &id);
+    assert_eq!(v["media_type"], "application/pdf");
+    assert_eq!(
+        v["extraction"]["metadata"]["pages"], 2,
+        "{}",
+        v["extraction"]
+    );
+    assert!(
+        found(&f, "Алматинского").contains(&id),
+        "Cyrillic text from the CID font"
+    );
+    assert!(found(&f, "әғқңөұүһі").contains(&id), "Kazakh letters");
+    assert!(found(&f, "страница").contains(&id), "text of page two");
+    f.cleanup();
+}
+
+#[test]
+fn the_text_index_survives_processes_and_can_be_rebuilt() {
+    let f = Fixture::new("textindex");
+    let id = f
+        .import(&[&f.file("note.txt", "Секретная встреча у фонтана".as_bytes())])
+        .remove(0);
+    assert!(
+        found(&f, "фонтана").contains(&id),
+        "a later process finds it"
+    );
+    // Lose the text index entirely: the vault says so, and reindex rebuilds it.
+    for e in std::fs::read_dir(f.vault.join("texts")).unwrap().flatten() {
+        std::fs::remove_file(e.path()).unwrap();
+    }
+    let out = f.run(&["list"]);
+    assert!(
+        stderr(&out).contains("run `dossier reindex`"),
+        "{}",
+        stderr(&out)
+    );
+    f.ok(&["reindex"]);
+    assert!(found(&f, "фонтана").contains(&id));
+    assert!(!stderr(&f.run(&["list"])).contains("reindex"));
+    f.ok(&["verify"]);
+    f.assert_tmpdir_empty();
+    f.cleanup();
+}
