@@ -6,6 +6,7 @@
 //! 2. `verify` of a 1 GiB item vs `age -d | sha256sum`.
 //! 3. Peak RSS of `dossier import` for a 2 GiB file vs a 1 KiB file.
 //! 4. Open (scrypt 2^10 unwrap included) of a 10,000-item vault, and one durable edit on it.
+//! 5. Search and a case page on 10,000 items, 2,000 people, 5,000 events, 200 MiB of text.
 //!
 //! Machines here are shared and noisy: every figure is a median of several alternating runs.
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use dossier::search::Query;
 use dossier::{CreateOptions, ImportOptions, ItemEdit, SecretString, Silent, Vault};
 
 const PASS: &str = "benchmark passphrase";
@@ -263,6 +265,101 @@ fn main() {
     println!(
         "| one durable edit on it (new catalog generation, fsynced) | {} | goal < 100 ms | |",
         ms(median(edits))
+    );
+    drop(vault);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // 5. The register at issue #4's size.
+    let text_bytes = if quick { 20 << 20 } else { 200 << 20 };
+    let dir = root.join("vault-register");
+    let mut vault = new_vault(&dir);
+    let items = vault.bench_fill(10_000).unwrap();
+    let big = vault
+        .bench_fill_register(&items, 2_000, 5_000, text_bytes)
+        .unwrap();
+    let flush = timed(|| vault.flush().unwrap());
+    let (catalog_size, text_size) = vault.bench_file_sizes();
+    drop(vault);
+    let open = timed(|| drop(Vault::open(&dir, &pass).unwrap()));
+    let mut vault = Vault::open(&dir, &pass).unwrap();
+    let queries = [
+        "кала",
+        "махан",
+        "бекте",
+        "Дело",
+        "Событие алматы",
+        "2-17/2031",
+        "kala",
+        "makhan",
+        "суд",
+    ];
+    let mut searches = Vec::new();
+    let mut hits = 0;
+    for _ in 0..5 {
+        for q in queries {
+            searches.push(timed(|| {
+                hits += vault
+                    .search(&Query {
+                        text: q.into(),
+                        limit: 50,
+                        ..Default::default()
+                    })
+                    .unwrap()
+                    .len()
+            }));
+        }
+        searches.push(timed(|| {
+            hits += vault
+                .search(&Query {
+                    text: "ка".into(),
+                    case: Some(big.clone()),
+                    limit: 50,
+                    ..Default::default()
+                })
+                .unwrap()
+                .len()
+        }));
+    }
+    let mut pages = Vec::new();
+    let mut linked = 0;
+    for _ in 0..9 {
+        pages.push(timed(|| {
+            let v = vault.case_view(&big).unwrap();
+            linked = v.people.len() + v.chronology.len() + v.undated.len() + v.items.len();
+        }));
+    }
+    let mut edits = Vec::new();
+    for (i, id) in items.iter().take(5).enumerate() {
+        let edit = ItemEdit {
+            notes: Some(format!("note {i}")),
+            ..Default::default()
+        };
+        edits.push(timed(|| drop(vault.edit(id, &edit).unwrap())));
+    }
+    println!(
+        "| search, 10,000 items + 2,000 people + 5,000 events + {} MiB text (median of {}, {} hits in all) | {} | goal < 30 ms | |",
+        text_bytes >> 20,
+        searches.len(),
+        hits,
+        ms(median(searches))
+    );
+    println!(
+        "| case page with {linked} linked entities | {} | goal < 50 ms | |",
+        ms(median(pages))
+    );
+    println!(
+        "| catalog file (encrypted) / one durable edit | {} KiB / {} | | |",
+        catalog_size / 1024,
+        ms(median(edits))
+    );
+    println!(
+        "| text index file (encrypted) / saving it | {} MiB / {} | | |",
+        text_size >> 20,
+        ms(flush)
+    );
+    println!(
+        "| open this vault (catalog + text index; scrypt 2^10) | {} | | |",
+        ms(open)
     );
     drop(vault);
     let _ = std::fs::remove_dir_all(&root);

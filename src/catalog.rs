@@ -65,7 +65,8 @@ const EXTRACTION_SCHEMA: &str = "
 CREATE TABLE extractions (
     item_id TEXT PRIMARY KEY REFERENCES items(id), status TEXT NOT NULL,
     metadata TEXT NOT NULL DEFAULT '{}', error TEXT, text_bytes INTEGER NOT NULL DEFAULT 0,
-    extracted_at TEXT NOT NULL);
+    extracted_at TEXT NOT NULL,
+    thumbnail TEXT UNIQUE);  -- blob name of an encrypted JPEG thumbnail (derived data)
 CREATE TABLE item_relations (
     parent_id TEXT NOT NULL REFERENCES items(id), child_id TEXT NOT NULL REFERENCES items(id),
     relation TEXT NOT NULL, PRIMARY KEY (parent_id, child_id, relation));
@@ -530,9 +531,12 @@ impl Catalog {
 
     /// Every blob name the catalog refers to, with whether the item was purged.
     pub fn blobs(&self) -> Result<Vec<(String, bool)>> {
-        let mut stmt = self
-            .db
-            .prepare("SELECT blob, purged_at IS NOT NULL FROM items")?;
+        let mut stmt = self.db.prepare(
+            "SELECT blob, purged_at IS NOT NULL FROM items
+             UNION ALL
+             SELECT e.thumbnail, i.purged_at IS NOT NULL FROM extractions e
+             JOIN items i ON i.id = e.item_id WHERE e.thumbnail IS NOT NULL",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -651,17 +655,6 @@ fn check_catalog(db: &Connection) -> Result<(), LoadError> {
             |r| r.get(0),
         )
         .map_err(|e| format!("no schema version: {e}"))?;
-    // Blob names become paths: anything but 32 hex digits is refused, never followed.
-    let bad_blobs: i64 = db
-        .query_row(
-            "SELECT count(*) FROM items WHERE length(blob) != 32 OR blob GLOB '*[^0-9a-f]*'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| e.to_string())?;
-    if bad_blobs > 0 {
-        return Err(format!("{bad_blobs} items name a blob that is not 32 hex digits").into());
-    }
     let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
     match version.as_str() {
         "3" => {}
@@ -671,6 +664,19 @@ fn check_catalog(db: &Connection) -> Result<(), LoadError> {
             migrate_2_to_3(db).map_err(upgrade)?;
         }
         _ => return Err(LoadError::Unsupported(format!("catalog schema {version}"))),
+    }
+    // After any upgrade, so the tables exist. Blob names become paths: anything but 32 hex digits is refused, never followed.
+    let bad_blobs: i64 = db
+        .query_row(
+            "SELECT count(*) FROM (SELECT blob AS b FROM items UNION ALL
+               SELECT thumbnail FROM extractions WHERE thumbnail IS NOT NULL)
+             WHERE length(b) != 32 OR b GLOB '*[^0-9a-f]*'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| e.to_string())?;
+    if bad_blobs > 0 {
+        return Err(format!("{bad_blobs} items name a blob that is not 32 hex digits").into());
     }
     Ok(())
 }

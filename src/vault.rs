@@ -376,7 +376,7 @@ impl Vault {
         }
         self.commit(|cat, now| {
             for (id, e) in &results {
-                record_extraction(&cat.db, id, e, now)?;
+                record_extraction(&cat.db, id, e, None, now)?;
                 cat.db.execute(
                     "UPDATE items SET media_type = ?2 WHERE id = ?1",
                     rusqlite::params![id, e.media_type],
@@ -394,6 +394,69 @@ impl Vault {
         self.texts_dirty = true;
         self.flush()?;
         Ok(results.len())
+    }
+
+    /// The JPEG thumbnail of an image item, decrypted in memory, if it has one.
+    pub fn thumbnail(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        let item = self.catalog.item(id)?;
+        let thumb: Option<String> = self
+            .catalog
+            .db
+            .query_row(
+                "SELECT thumbnail FROM extractions WHERE item_id = ?1",
+                [&item.id],
+                |r| r.get(0),
+            )
+            .or_else(|e| {
+                if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            })?;
+        let Some(thumb) = thumb.filter(|_| item.purged_at.is_none()) else {
+            return Ok(None);
+        };
+        let path = self.layout.blob(&thumb);
+        let file = durable::open_read_noatime(&path)
+            .map_err(Error::io("cannot read the thumbnail", &path))?;
+        let mut bytes = Vec::new();
+        blob::read(
+            file,
+            &blob_id(&thumb),
+            &self.key.identity,
+            &mut bytes,
+            &crate::progress::Silent,
+        )
+        .map_err(|e| Error::Integrity {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            problem: format!("its thumbnail: {e:?}"),
+        })?;
+        Ok(Some(bytes))
+    }
+
+    /// Writes an image item's thumbnail to `out` (never overwriting), logged as an export.
+    pub fn export_thumbnail(&mut self, id: &str, out: &Path) -> Result<Item> {
+        let item = self.catalog.item(id)?;
+        let jpeg = self.thumbnail(&item.id)?.ok_or_else(|| {
+            Error::Invalid(format!("item {} ({}) has no thumbnail", item.id, item.name))
+        })?;
+        if out.symlink_metadata().is_ok() {
+            return Err(Error::OutputExists { path: out.into() });
+        }
+        (|| {
+            let mut f = durable::create_private(out)?;
+            f.write_all(&jpeg)?;
+            f.sync_all()
+        })()
+        .map_err(Error::io("cannot write the thumbnail", out))?;
+        self.record_export(
+            Some(&item.id),
+            json!({ "what": "thumbnail", "to": absolute(out) }),
+            out,
+        )?;
+        Ok(item)
     }
 
     /// What extraction found for an item: status, metadata, error.
@@ -712,6 +775,38 @@ impl Vault {
                 ..Default::default()
             }
         };
+        // A thumbnail is derived data, but it shows the evidence: it is stored like evidence,
+        // as an encrypted, padded blob with a random name, and published with the item.
+        let thumbnail = match &extraction.thumbnail {
+            Some(t) => {
+                let mut id = [0u8; 16];
+                getrandom::fill(&mut id).expect("the operating system's random source failed");
+                let thumb = hex::encode(id);
+                let thumb_tmp = self.layout.tmp_blob(&thumb);
+                let label = PathBuf::from(format!("thumbnail of {name}"));
+                let written = self.write_blob(
+                    &mut t.jpeg.as_slice(),
+                    &label,
+                    t.jpeg.len() as u64,
+                    &id,
+                    &thumb_tmp,
+                    &crate::progress::Silent,
+                );
+                if let Err(e) = written {
+                    let _ = fs::remove_file(&thumb_tmp);
+                    let _ = fs::remove_file(&tmp);
+                    return Err(e);
+                }
+                Some(thumb)
+            }
+            None => None,
+        };
+        let discard_thumbnail = |layout: &Layout| {
+            if let Some(t) = &thumbnail {
+                let _ = fs::remove_file(layout.tmp_blob(t));
+                let _ = fs::remove_file(layout.blob(t));
+            }
+        };
         let mut item = Item {
             id: self.new_item_id()?,
             name: name.to_string(),
@@ -729,7 +824,7 @@ impl Vault {
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
             cat.insert_item(&item)?;
-            record_extraction(&cat.db, &item.id, &extraction, now)?;
+            record_extraction(&cat.db, &item.id, &extraction, thumbnail.as_deref(), now)?;
             crate::search::index_item(&cat.db, &item.id)?;
             custody::append(
                 &cat.db,
@@ -751,15 +846,23 @@ impl Vault {
             Ok(c) => c,
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
+                discard_thumbnail(&self.layout);
                 return Err(e);
             }
         };
-        if let Err(e) = self.place_blob(&tmp, &blob) {
-            // Withdraw the generation that names the blob, so the import leaves no trace.
-            // If even that fails, the blob stays in tmp/ and the next open completes it.
+        let placed = self
+            .place_blob(&tmp, &blob)
+            .and_then(|()| match &thumbnail {
+                Some(t) => self.place_blob(&self.layout.tmp_blob(t), t),
+                None => Ok(()),
+            });
+        if let Err(e) = placed {
+            // Withdraw the generation that names the blobs, so the import leaves no trace.
+            // If even that fails, the blobs stay in tmp/ and the next open completes them.
             if self.catalog.withdraw(&generation_file).is_ok() {
                 let _ = fs::remove_file(self.layout.blob(&blob));
                 let _ = fs::remove_file(&tmp);
+                discard_thumbnail(&self.layout);
             }
             return Err(self.reload_after(e));
         }
@@ -1022,6 +1125,12 @@ impl Vault {
                 problem,
             });
         }
+        // Thumbnails are derived blobs: known files, not evidence to report on.
+        for (blob, purged) in self.catalog.blobs()? {
+            if !purged {
+                expected_blobs.insert(blob);
+            }
+        }
         let catalog_files = self.catalog.readable_files();
         let unknown_files = verify::unknown_files(
             &self.layout,
@@ -1197,6 +1306,19 @@ impl Vault {
         })?;
         crate::textindex::remove(&self.texts.db, &item.id)?;
         self.texts_dirty = true;
+        let thumbnail: Option<String> = self
+            .catalog
+            .db
+            .query_row(
+                "SELECT thumbnail FROM extractions WHERE item_id = ?1",
+                [&item.id],
+                |r| r.get(0),
+            )
+            .unwrap_or(None);
+        if let Some(t) = thumbnail {
+            // A leftover is removed at the next open (the item is purged in the catalog).
+            let _ = fs::remove_file(self.layout.blob(&t));
+        }
         let path = self.layout.blob(&item.blob);
         let removed = fs::remove_file(&path)
             .and_then(|()| durable::sync_dir(path.parent().expect("fan dir")));
@@ -1336,6 +1458,103 @@ impl Vault {
         })?;
         Ok(ids)
     }
+
+    /// Benchmarks only: a register the size issue #4 measures against, on top of the items
+    /// `bench_fill` made: `people` people with Cyrillic names and Latin aliases, `events`
+    /// dated events over 50 cases, `text_bytes` of extracted Russian-like text spread over the
+    /// items, and one case with 500 linked entities. Returns that case's id.
+    #[doc(hidden)]
+    pub fn bench_fill_register(
+        &mut self,
+        items: &[String],
+        people: usize,
+        events: usize,
+        text_bytes: usize,
+    ) -> Result<String> {
+        const SYLLABLES: &[&str] = &[
+            "ка", "ла", "ма", "на", "ра", "са", "та", "бе", "ге", "де", "же", "зи", "ки", "ли",
+            "мо", "но", "ро", "су", "ту", "хан", "бек", "ов", "ев", "ин", "әл", "қа", "ғы", "ұл",
+            "үр", "өм",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let word = |next: &mut dyn FnMut(usize) -> usize| -> String {
+            (0..2 + next(3))
+                .map(|_| SYLLABLES[next(SYLLABLES.len())])
+                .collect()
+        };
+        let vocabulary: Vec<String> = (0..8000).map(|_| word(&mut next)).collect();
+        let case_ids: Vec<String> = (0..50).map(|_| random_hex(8)).collect();
+        let person_ids: Vec<String> = (0..people).map(|_| random_hex(8)).collect();
+        let event_ids: Vec<String> = (0..events).map(|_| random_hex(8)).collect();
+        let big = case_ids[0].clone();
+        self.commit(|cat, now| {
+            let db = &cat.db;
+            for (i, c) in case_ids.iter().enumerate() {
+                db.execute(
+                    "INSERT INTO cases (id, title, court, status, notes, created_at) VALUES (?1, ?2, 'Суд', '', '', ?3)",
+                    rusqlite::params![c, format!("Дело {i}: {}", vocabulary[i])],
+                )?;
+                db.execute("INSERT INTO case_numbers (case_id, number, authority) VALUES (?1, ?2, 'Суд')", rusqlite::params![c, format!("№ 2-{i}/2031")])?;
+                crate::search::index_case(db, c)?;
+            }
+            for (i, p) in person_ids.iter().enumerate() {
+                let name = format!("{} {}", vocabulary[next(vocabulary.len())], vocabulary[next(vocabulary.len())]);
+                db.execute("INSERT INTO people (id, name, nationality, notes, created_at) VALUES (?1, ?2, 'KZ', '', ?3)", rusqlite::params![p, name, now])?;
+                db.execute("INSERT INTO aliases (person_id, alias) VALUES (?1, ?2)", rusqlite::params![p, crate::register::names::fold(&name)])?;
+                db.execute("INSERT OR IGNORE INTO case_people (case_id, person_id, role) VALUES (?1, ?2, 'witness')", rusqlite::params![case_ids[if i < 150 { 0 } else { i % 50 }], p])?;
+                crate::search::index_person(db, p)?;
+            }
+            for (i, e) in event_ids.iter().enumerate() {
+                let case = &case_ids[if i < 150 { 0 } else { i % 50 }];
+                let date = format!("20{:02}-{:02}-{:02}", 10 + i % 20, 1 + i % 12, 1 + i % 28);
+                let key = crate::register::FuzzyDate::parse(&date)?.sort_key();
+                db.execute(
+                    "INSERT INTO events (id, case_id, title, date, date_key, place, description, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'Алматы', '', ?6)",
+                    rusqlite::params![e, case, format!("Событие {}", vocabulary[next(vocabulary.len())]), date, key, now],
+                )?;
+                db.execute("INSERT INTO event_items (event_id, item_id) VALUES (?1, ?2)", rusqlite::params![e, items[i % items.len()]])?;
+                crate::search::index_event(db, e)?;
+            }
+            for item in items.iter().take(200) {
+                db.execute("INSERT INTO case_items (case_id, item_id) VALUES (?1, ?2)", rusqlite::params![big, item])?;
+            }
+            Ok(())
+        })?;
+        let per_item = text_bytes / items.len().max(1);
+        for item in items {
+            let mut text = String::with_capacity(per_item + 32);
+            while text.len() < per_item {
+                text.push_str(&vocabulary[next(vocabulary.len())]);
+                text.push(' ');
+            }
+            crate::textindex::put(&self.texts.db, item, &text)?;
+        }
+        self.texts_dirty = true;
+        Ok(big)
+    }
+
+    /// Benchmarks only: the sizes of the newest catalog and text index files.
+    #[doc(hidden)]
+    pub fn bench_file_sizes(&self) -> (u64, u64) {
+        let newest = |dir: &str| {
+            fs::read_dir(self.layout.root.join(dir))
+                .map(|d| {
+                    d.flatten()
+                        .filter_map(|e| e.metadata().ok())
+                        .map(|m| m.len())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .unwrap_or(0)
+        };
+        (newest("catalog"), newest(crate::catalog::TEXTS.dir))
+    }
 }
 
 fn blob_id(blob: &str) -> [u8; 16] {
@@ -1404,18 +1623,23 @@ pub(crate) fn record_extraction(
     db: &rusqlite::Connection,
     id: &str,
     e: &crate::extract::Extraction,
+    thumbnail: Option<&str>,
     now: &str,
 ) -> Result<()> {
     db.execute(
-        "INSERT OR REPLACE INTO extractions (item_id, status, metadata, error, text_bytes, extracted_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO extractions (item_id, status, metadata, error, text_bytes, extracted_at, thumbnail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (item_id) DO UPDATE SET status = excluded.status, metadata = excluded.metadata,
+             error = excluded.error, text_bytes = excluded.text_bytes,
+             extracted_at = excluded.extracted_at, thumbnail = coalesce(excluded.thumbnail, thumbnail)",
         rusqlite::params![
             id,
             if e.error.is_some() { "failed" } else { "done" },
             serde_json::Value::Object(e.metadata.clone()).to_string(),
             e.error,
             e.text.as_ref().map_or(0, |t| t.len() as i64),
-            now
+            now,
+            thumbnail
         ],
     )?;
     Ok(())

@@ -364,3 +364,147 @@ fn the_text_index_survives_processes_and_can_be_rebuilt() {
     f.assert_tmpdir_empty();
     f.cleanup();
 }
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A photo taken with the camera on its side: 400×200 pixels, EXIF orientation 6 (rotate 90°).
+fn sideways_jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(400, 200, |x, _| image::Rgb([(x % 256) as u8, 90, 160]));
+    let mut plain = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 85)
+        .encode_image(&img)
+        .unwrap();
+    // Splice an EXIF APP1 segment with Orientation = 6 right after SOI.
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+    tiff.extend([0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0, 6, 0, 0]);
+    tiff.extend(0u32.to_be_bytes());
+    let mut jpeg = vec![0xff, 0xd8, 0xff, 0xe1];
+    jpeg.extend(((tiff.len() + 8) as u16).to_be_bytes());
+    jpeg.extend(b"Exif\0\0");
+    jpeg.extend(tiff);
+    jpeg.extend(&plain[2..]);
+    jpeg
+}
+
+#[test]
+fn photos_get_an_oriented_thumbnail_kept_only_encrypted() {
+    let f = Fixture::new("thumbs");
+    let id = f
+        .import(&[&f.file("sideways.jpg", &sideways_jpeg())])
+        .remove(0);
+    assert_eq!(show(&f, &id)["extraction"]["metadata"]["orientation"], 6);
+    let out = f.dir.join("thumb.jpg");
+    f.ok(&["thumbnail", &id, "--out", out.to_str().unwrap()]);
+    let thumb = image::open(&out).unwrap();
+    assert_eq!(
+        (thumb.width(), thumb.height()),
+        (160, 320),
+        "rotated to portrait, longest side 320"
+    );
+    let log: Vec<Value> = serde_json::from_str(&f.ok(&["log", "--json"])).unwrap();
+    let exported = log.iter().any(|e| {
+        e["action"] == "export"
+            && serde_json::from_str::<Value>(e["detail"].as_str().unwrap()).unwrap()["what"]
+                == "thumbnail"
+    });
+    assert!(exported, "the thumbnail export is logged");
+    // The thumbnail is a blob like any other: no JPEG bytes in the clear anywhere.
+    let thumb_bytes = std::fs::read(&out).unwrap();
+    for (path, bytes) in f.vault_files() {
+        assert!(
+            !contains(&bytes, &thumb_bytes[..64]),
+            "thumbnail bytes in {}",
+            path.display()
+        );
+        assert!(
+            !contains(&bytes, b"JFIF"),
+            "JPEG marker in {}",
+            path.display()
+        );
+    }
+    f.ok(&["verify"]);
+    // Purging the photo removes its thumbnail too.
+    f.ok(&["delete", &id]);
+    f.ok(&["purge", &id]);
+    let blobs: Vec<_> = f
+        .vault_files()
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(f.vault.join("blobs")))
+        .collect();
+    assert!(
+        blobs.is_empty(),
+        "no blob of the purged photo is left: {:?}",
+        blobs.iter().map(|b| &b.0).collect::<Vec<_>>()
+    );
+    f.ok(&["verify"]);
+    f.cleanup();
+}
+
+/// A valid PNG that claims 60,000 × 60,000 pixels (14 GB decoded) in a few hundred bytes:
+/// refused from its header, quickly, without allocating the image; the file is still evidence.
+#[test]
+fn a_decompression_bomb_is_refused_quickly() {
+    let f = Fixture::new("bomb");
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        c.extend(&body);
+        c.extend(crc32(&body).to_be_bytes());
+        c
+    };
+    let mut ihdr = 60_000u32.to_be_bytes().to_vec();
+    ihdr.extend(60_000u32.to_be_bytes());
+    ihdr.extend([8, 6, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    // A tiny zlib stream of zeros (stored block), then the end.
+    png.extend(chunk(
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
+        ],
+    ));
+    png.extend(chunk(b"IEND", b""));
+    let started = std::time::Instant::now();
+    let id = f.import(&[&f.file("bomb.png", &png)]).remove(0);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "refused quickly: {:?}",
+        started.elapsed()
+    );
+    let m = &show(&f, &id)["extraction"]["metadata"];
+    let err = m["thumbnail_error"].as_str().unwrap_or_default();
+    assert!(
+        err.contains("60000") || err.contains("limit") || err.contains("large"),
+        "says why: {m}"
+    );
+    let out = f.run(&[
+        "thumbnail",
+        &id,
+        "--out",
+        f.dir.join("t.jpg").to_str().unwrap(),
+    ]);
+    assert!(stderr(&out).contains("has no thumbnail"));
+    let back = f.dir.join("bomb-back.png");
+    f.ok(&["extract", &id, "--out", back.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(&back).unwrap(),
+        png,
+        "the bomb itself is kept bit-exact as evidence"
+    );
+    f.cleanup();
+}

@@ -5,7 +5,7 @@
 //! | content | what is extracted | crate |
 //! |---|---|---|
 //! | any | media type from the bytes | infer |
-//! | JPEG/TIFF/HEIF/PNG/WebP photos | date taken, camera, GPS, orientation | kamadak-exif |
+//! | JPEG/TIFF/HEIF/PNG/WebP photos | date taken, camera, GPS, orientation; a thumbnail | kamadak-exif, image |
 //! | e-mail (RFC 5322 `.eml`) | From/To/Cc/Date/Subject (RFC 2047 decoded), body text, attachments | mail-parser |
 //! | PDF | page count, text (ToUnicode maps, so Cyrillic in CID fonts too) | pdf-extract, lopdf |
 //! | DOCX, ODT | text | zip, quick-xml |
@@ -15,6 +15,7 @@ mod email;
 mod office;
 mod photo;
 mod text;
+pub mod thumbnail;
 
 use serde::Serialize;
 
@@ -35,6 +36,9 @@ pub struct Extraction {
     /// Searchable text, if any.
     #[serde(skip)]
     pub text: Option<String>,
+    /// A small JPEG of an image, with EXIF orientation applied.
+    #[serde(skip)]
+    pub thumbnail: Option<thumbnail::Thumbnail>,
     /// What went wrong, if something did. The item is stored regardless.
     pub error: Option<String>,
 }
@@ -91,7 +95,13 @@ pub fn media_type(bytes: &[u8], name: &str) -> String {
 
 /// Extracts what can be extracted from an item's bytes. Never panics, never fails.
 pub fn extract(bytes: &[u8], name: &str) -> Extraction {
-    let media_type = media_type(bytes, name);
+    extract_as(bytes, &media_type(bytes, name))
+}
+
+/// [`extract`] with the media type decided by the caller (the fuzz targets use it to reach
+/// each parser with arbitrary bytes).
+pub fn extract_as(bytes: &[u8], media_type: &str) -> Extraction {
+    let media_type = media_type.to_string();
     if bytes.len() as u64 > MAX_EXTRACT_BYTES {
         return Extraction {
             media_type,
@@ -140,7 +150,16 @@ pub fn extract(bytes: &[u8], name: &str) -> Extraction {
 fn run(bytes: &[u8], media_type: &str) -> Extraction {
     let mut e = Extraction::default();
     let outcome: Result<(), String> = match media_type {
-        t if t.starts_with("image/") => photo::exif(bytes, &mut e.metadata),
+        t if t.starts_with("image/") => {
+            let exif = photo::exif(bytes, &mut e.metadata);
+            match thumbnail::make(bytes) {
+                Ok(t) => e.thumbnail = Some(t),
+                Err(err) => {
+                    e.metadata.insert("thumbnail_error".into(), err.into());
+                }
+            }
+            exif
+        }
         "message/rfc822" => email::extract(bytes, &mut e),
         "application/pdf" => pdf(bytes, &mut e),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {

@@ -106,6 +106,12 @@ enum Command {
     ImportAttachments { email: String },
     /// Extract metadata and text again from every item and rebuild the search index of text
     Reindex,
+    /// Write an image item's thumbnail (JPEG, EXIF orientation applied) to a new file
+    Thumbnail {
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+    },
     /// Tell whether a file is in the vault (exit 0 and the item) or not (exit 1)
     CheckFile { path: PathBuf },
     /// Print the custody log
@@ -503,6 +509,10 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 }
                 say!("{}", imported.item().id);
             }
+        }
+        Command::Thumbnail { id, out } => {
+            let item = vault.export_thumbnail(&id, &out)?;
+            note!("wrote the thumbnail of {} to {}", item.name, out.display());
         }
         Command::Reindex => {
             let n = vault.reindex(&CliProgress::new())?;
