@@ -66,7 +66,8 @@ CREATE TABLE extractions (
     item_id TEXT PRIMARY KEY REFERENCES items(id), status TEXT NOT NULL,
     metadata TEXT NOT NULL DEFAULT '{}', error TEXT, text_bytes INTEGER NOT NULL DEFAULT 0,
     extracted_at TEXT NOT NULL,
-    thumbnail TEXT UNIQUE);  -- blob name of an encrypted JPEG thumbnail (derived data)
+    thumbnail TEXT UNIQUE,   -- blob names of encrypted JPEG renditions (derived data)
+    preview TEXT UNIQUE);
 CREATE TABLE item_relations (
     parent_id TEXT NOT NULL REFERENCES items(id), child_id TEXT NOT NULL REFERENCES items(id),
     relation TEXT NOT NULL, PRIMARY KEY (parent_id, child_id, relation));
@@ -535,7 +536,10 @@ impl Catalog {
             "SELECT blob, purged_at IS NOT NULL FROM items
              UNION ALL
              SELECT e.thumbnail, i.purged_at IS NOT NULL FROM extractions e
-             JOIN items i ON i.id = e.item_id WHERE e.thumbnail IS NOT NULL",
+             JOIN items i ON i.id = e.item_id WHERE e.thumbnail IS NOT NULL
+             UNION ALL
+             SELECT e.preview, i.purged_at IS NOT NULL FROM extractions e
+             JOIN items i ON i.id = e.item_id WHERE e.preview IS NOT NULL",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -669,7 +673,8 @@ fn check_catalog(db: &Connection) -> Result<(), LoadError> {
     let bad_blobs: i64 = db
         .query_row(
             "SELECT count(*) FROM (SELECT blob AS b FROM items UNION ALL
-               SELECT thumbnail FROM extractions WHERE thumbnail IS NOT NULL)
+               SELECT thumbnail FROM extractions WHERE thumbnail IS NOT NULL UNION ALL
+               SELECT preview FROM extractions WHERE preview IS NOT NULL)
              WHERE length(b) != 32 OR b GLOB '*[^0-9a-f]*'",
             [],
             |r| r.get(0),

@@ -42,5 +42,6 @@ pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_
 pub use layout::{FORMAT_VERSION, check_header as check_vault_header};
 pub use progress::{CancelFlag, Progress, Silent};
 pub use vault::{
-    Clock, CreateOptions, ExtractionRecord, ImportOptions, Imported, ItemEdit, Vault, hash_file,
+    Clock, CreateOptions, ExtractionRecord, ImportOptions, Imported, ItemEdit, Rendition, Vault,
+    hash_file,
 };

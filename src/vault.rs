@@ -376,7 +376,7 @@ impl Vault {
         }
         self.commit(|cat, now| {
             for (id, e) in &results {
-                record_extraction(&cat.db, id, e, None, now)?;
+                record_extraction(&cat.db, id, e, None, None, now)?;
                 cat.db.execute(
                     "UPDATE items SET media_type = ?2 WHERE id = ?1",
                     rusqlite::params![id, e.media_type],
@@ -398,12 +398,18 @@ impl Vault {
 
     /// The JPEG thumbnail of an image item, decrypted in memory, if it has one.
     pub fn thumbnail(&self, id: &str) -> Result<Option<Vec<u8>>> {
+        self.rendition(id, Rendition::Thumbnail)
+    }
+
+    /// A JPEG rendition (thumbnail or preview) of an image item, decrypted in memory.
+    pub fn rendition(&self, id: &str, which: Rendition) -> Result<Option<Vec<u8>>> {
         let item = self.catalog.item(id)?;
-        let thumb: Option<String> = self
+        let column = which.as_str();
+        let blob: Option<String> = self
             .catalog
             .db
             .query_row(
-                "SELECT thumbnail FROM extractions WHERE item_id = ?1",
+                &format!("SELECT {column} FROM extractions WHERE item_id = ?1"),
                 [&item.id],
                 |r| r.get(0),
             )
@@ -414,16 +420,16 @@ impl Vault {
                     Err(e)
                 }
             })?;
-        let Some(thumb) = thumb.filter(|_| item.purged_at.is_none()) else {
+        let Some(blob) = blob.filter(|_| item.purged_at.is_none()) else {
             return Ok(None);
         };
-        let path = self.layout.blob(&thumb);
+        let path = self.layout.blob(&blob);
         let file = durable::open_read_noatime(&path)
-            .map_err(Error::io("cannot read the thumbnail", &path))?;
+            .map_err(Error::io("cannot read the image rendition", &path))?;
         let mut bytes = Vec::new();
         blob::read(
             file,
-            &blob_id(&thumb),
+            &blob_id(&blob),
             &self.key.identity,
             &mut bytes,
             &crate::progress::Silent,
@@ -431,15 +437,16 @@ impl Vault {
         .map_err(|e| Error::Integrity {
             id: item.id.clone(),
             name: item.name.clone(),
-            problem: format!("its thumbnail: {e:?}"),
+            problem: format!("its {column}: {e:?}"),
         })?;
         Ok(Some(bytes))
     }
 
-    /// Writes an image item's thumbnail to `out` (never overwriting), logged as an export.
-    pub fn export_thumbnail(&mut self, id: &str, out: &Path) -> Result<Item> {
+    /// Writes an image item's thumbnail or preview to `out` (never overwriting), logged as an
+    /// export.
+    pub fn export_rendition(&mut self, id: &str, which: Rendition, out: &Path) -> Result<Item> {
         let item = self.catalog.item(id)?;
-        let jpeg = self.thumbnail(&item.id)?.ok_or_else(|| {
+        let jpeg = self.rendition(&item.id, which)?.ok_or_else(|| {
             Error::Invalid(format!("item {} ({}) has no thumbnail", item.id, item.name))
         })?;
         if out.symlink_metadata().is_ok() {
@@ -450,10 +457,10 @@ impl Vault {
             f.write_all(&jpeg)?;
             f.sync_all()
         })()
-        .map_err(Error::io("cannot write the thumbnail", out))?;
+        .map_err(Error::io("cannot write the image rendition", out))?;
         self.record_export(
             Some(&item.id),
-            json!({ "what": "thumbnail", "to": absolute(out) }),
+            json!({ "what": which.as_str(), "to": absolute(out) }),
             out,
         )?;
         Ok(item)
@@ -777,34 +784,46 @@ impl Vault {
         };
         // A thumbnail is derived data, but it shows the evidence: it is stored like evidence,
         // as an encrypted, padded blob with a random name, and published with the item.
-        let thumbnail = match &extraction.thumbnail {
-            Some(t) => {
-                let mut id = [0u8; 16];
-                getrandom::fill(&mut id).expect("the operating system's random source failed");
-                let thumb = hex::encode(id);
-                let thumb_tmp = self.layout.tmp_blob(&thumb);
-                let label = PathBuf::from(format!("thumbnail of {name}"));
-                let written = self.write_blob(
-                    &mut t.jpeg.as_slice(),
-                    &label,
-                    t.jpeg.len() as u64,
-                    &id,
-                    &thumb_tmp,
-                    &crate::progress::Silent,
-                );
-                if let Err(e) = written {
-                    let _ = fs::remove_file(&thumb_tmp);
-                    let _ = fs::remove_file(&tmp);
-                    return Err(e);
+        let mut derived: Vec<(&'static str, String)> = Vec::new();
+        for (kind, rendition) in [
+            ("thumbnail", &extraction.thumbnail),
+            ("preview", &extraction.preview),
+        ] {
+            let Some(r) = rendition else { continue };
+            let mut id = [0u8; 16];
+            getrandom::fill(&mut id).expect("the operating system's random source failed");
+            let name_on_disk = hex::encode(id);
+            let derived_tmp = self.layout.tmp_blob(&name_on_disk);
+            let label = PathBuf::from(format!("{kind} of {name}"));
+            let written = self.write_blob(
+                &mut r.jpeg.as_slice(),
+                &label,
+                r.jpeg.len() as u64,
+                &id,
+                &derived_tmp,
+                &crate::progress::Silent,
+            );
+            if let Err(e) = written {
+                let _ = fs::remove_file(&derived_tmp);
+                for (_, b) in &derived {
+                    let _ = fs::remove_file(self.layout.tmp_blob(b));
                 }
-                Some(thumb)
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
             }
-            None => None,
+            derived.push((kind, name_on_disk));
+        }
+        let derived_blob = |kind: &str| {
+            derived
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, b)| b.clone())
         };
-        let discard_thumbnail = |layout: &Layout| {
-            if let Some(t) = &thumbnail {
-                let _ = fs::remove_file(layout.tmp_blob(t));
-                let _ = fs::remove_file(layout.blob(t));
+        let (thumbnail, preview) = (derived_blob("thumbnail"), derived_blob("preview"));
+        let discard_derived = |layout: &Layout| {
+            for (_, b) in &derived {
+                let _ = fs::remove_file(layout.tmp_blob(b));
+                let _ = fs::remove_file(layout.blob(b));
             }
         };
         let mut item = Item {
@@ -824,7 +843,7 @@ impl Vault {
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
             cat.insert_item(&item)?;
-            record_extraction(&cat.db, &item.id, &extraction, thumbnail.as_deref(), now)?;
+            record_extraction(&cat.db, &item.id, &extraction, thumbnail.as_deref(), preview.as_deref(), now)?;
             crate::search::index_item(&cat.db, &item.id)?;
             custody::append(
                 &cat.db,
@@ -846,23 +865,22 @@ impl Vault {
             Ok(c) => c,
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
-                discard_thumbnail(&self.layout);
+                discard_derived(&self.layout);
                 return Err(e);
             }
         };
-        let placed = self
-            .place_blob(&tmp, &blob)
-            .and_then(|()| match &thumbnail {
-                Some(t) => self.place_blob(&self.layout.tmp_blob(t), t),
-                None => Ok(()),
-            });
+        let placed = self.place_blob(&tmp, &blob).and_then(|()| {
+            derived
+                .iter()
+                .try_for_each(|(_, b)| self.place_blob(&self.layout.tmp_blob(b), b))
+        });
         if let Err(e) = placed {
             // Withdraw the generation that names the blobs, so the import leaves no trace.
             // If even that fails, the blobs stay in tmp/ and the next open completes them.
             if self.catalog.withdraw(&generation_file).is_ok() {
                 let _ = fs::remove_file(self.layout.blob(&blob));
                 let _ = fs::remove_file(&tmp);
-                discard_thumbnail(&self.layout);
+                discard_derived(&self.layout);
             }
             return Err(self.reload_after(e));
         }
@@ -1306,18 +1324,18 @@ impl Vault {
         })?;
         crate::textindex::remove(&self.texts.db, &item.id)?;
         self.texts_dirty = true;
-        let thumbnail: Option<String> = self
+        let renditions: (Option<String>, Option<String>) = self
             .catalog
             .db
             .query_row(
-                "SELECT thumbnail FROM extractions WHERE item_id = ?1",
+                "SELECT thumbnail, preview FROM extractions WHERE item_id = ?1",
                 [&item.id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .unwrap_or(None);
-        if let Some(t) = thumbnail {
+            .unwrap_or((None, None));
+        for b in [renditions.0, renditions.1].into_iter().flatten() {
             // A leftover is removed at the next open (the item is purged in the catalog).
-            let _ = fs::remove_file(self.layout.blob(&t));
+            let _ = fs::remove_file(self.layout.blob(&b));
         }
         let path = self.layout.blob(&item.blob);
         let removed = fs::remove_file(&path)
@@ -1608,6 +1626,24 @@ pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// Which JPEG rendition of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendition {
+    /// 320 px on the longest side, for lists.
+    Thumbnail,
+    /// 1600 px on the longest side, for viewing.
+    Preview,
+}
+
+impl Rendition {
+    fn as_str(self) -> &'static str {
+        match self {
+            Rendition::Thumbnail => "thumbnail",
+            Rendition::Preview => "preview",
+        }
+    }
+}
+
 /// What extraction recorded for an item.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ExtractionRecord {
@@ -1624,14 +1660,16 @@ pub(crate) fn record_extraction(
     id: &str,
     e: &crate::extract::Extraction,
     thumbnail: Option<&str>,
+    preview: Option<&str>,
     now: &str,
 ) -> Result<()> {
     db.execute(
-        "INSERT INTO extractions (item_id, status, metadata, error, text_bytes, extracted_at, thumbnail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO extractions (item_id, status, metadata, error, text_bytes, extracted_at, thumbnail, preview)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (item_id) DO UPDATE SET status = excluded.status, metadata = excluded.metadata,
              error = excluded.error, text_bytes = excluded.text_bytes,
-             extracted_at = excluded.extracted_at, thumbnail = coalesce(excluded.thumbnail, thumbnail)",
+             extracted_at = excluded.extracted_at, thumbnail = coalesce(excluded.thumbnail, thumbnail),
+             preview = coalesce(excluded.preview, preview)",
         rusqlite::params![
             id,
             if e.error.is_some() { "failed" } else { "done" },
@@ -1639,7 +1677,8 @@ pub(crate) fn record_extraction(
             e.error,
             e.text.as_ref().map_or(0, |t| t.len() as i64),
             now,
-            thumbnail
+            thumbnail,
+            preview
         ],
     )?;
     Ok(())

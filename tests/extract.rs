@@ -508,3 +508,33 @@ fn a_decompression_bomb_is_refused_quickly() {
     );
     f.cleanup();
 }
+
+/// The preview is the photo as it should be seen: upright, at most 1600 px, and with no EXIF
+/// (so no GPS position travels with what is displayed or pasted elsewhere).
+#[test]
+fn previews_are_upright_and_carry_no_exif() {
+    let f = Fixture::new("previews");
+    let id = f
+        .import(&[&f.file("sideways.jpg", &sideways_jpeg())])
+        .remove(0);
+    let out = f.dir.join("preview.jpg");
+    f.ok(&[
+        "thumbnail",
+        &id,
+        "--preview",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&out).unwrap();
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!(
+        (img.width(), img.height()),
+        (200, 400),
+        "upright, never upscaled"
+    );
+    assert!(!contains(&bytes, b"Exif\0\0"), "no EXIF in the preview");
+    let gps = f.import(&[&f.file("gps.jpg", &exif_jpeg())]).remove(0);
+    // That EXIF-only JPEG has no pixels: no preview, but its GPS is in the metadata.
+    assert!(show(&f, &gps)["extraction"]["metadata"]["gps"].is_object());
+    f.cleanup();
+}

@@ -39,6 +39,9 @@ pub struct Extraction {
     /// A small JPEG of an image, with EXIF orientation applied.
     #[serde(skip)]
     pub thumbnail: Option<thumbnail::Thumbnail>,
+    /// A larger JPEG of an image for viewing, with EXIF orientation applied and no EXIF.
+    #[serde(skip)]
+    pub preview: Option<thumbnail::Thumbnail>,
     /// What went wrong, if something did. The item is stored regardless.
     pub error: Option<String>,
 }
@@ -153,7 +156,10 @@ fn run(bytes: &[u8], media_type: &str) -> Extraction {
         t if t.starts_with("image/") => {
             let exif = photo::exif(bytes, &mut e.metadata);
             match thumbnail::make(bytes) {
-                Ok(t) => e.thumbnail = Some(t),
+                Ok((t, p)) => {
+                    e.thumbnail = Some(t);
+                    e.preview = Some(p);
+                }
                 Err(err) => {
                     e.metadata.insert("thumbnail_error".into(), err.into());
                 }

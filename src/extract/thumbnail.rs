@@ -8,12 +8,15 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_SIDE: u32 = 320;
+/// Longest side of a preview (what an item page shows), in pixels.
+pub const PREVIEW_SIDE: u32 = 1600;
 /// Largest image side we decode at all.
 const MAX_SIDE: u32 = 12_000;
 /// Largest allocation a decoder may make (a 12,000 × 5,000 RGBA photo is 240 MB).
 const MAX_ALLOC: u64 = 256 << 20;
 
-/// A JPEG thumbnail and its size.
+/// A JPEG rendition of an image and its size. JPEGs written here carry no EXIF: no GPS, no
+/// camera serial, whatever the original holds.
 #[derive(Debug, Clone)]
 pub struct Thumbnail {
     pub jpeg: Vec<u8>,
@@ -21,7 +24,8 @@ pub struct Thumbnail {
     pub height: u32,
 }
 
-pub fn make(bytes: &[u8]) -> Result<Thumbnail, String> {
+/// A thumbnail and a preview of an image, from one decode.
+pub fn make(bytes: &[u8]) -> Result<(Thumbnail, Thumbnail), String> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -45,7 +49,20 @@ pub fn make(bytes: &[u8]) -> Result<Thumbnail, String> {
     let mut img = DynamicImage::from_decoder(decoder)
         .map_err(|e| format!("image could not be decoded: {e}"))?;
     img.apply_orientation(orientation);
-    let small = img.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE).to_rgb8();
+    Ok((
+        rendition(&img, THUMBNAIL_SIDE)?,
+        rendition(&img, PREVIEW_SIDE)?,
+    ))
+}
+
+/// The image scaled down (never up) to fit `side`, as a JPEG.
+fn rendition(img: &DynamicImage, side: u32) -> Result<Thumbnail, String> {
+    let small = if img.width() > side || img.height() > side {
+        img.thumbnail(side, side)
+    } else {
+        img.clone()
+    }
+    .to_rgb8();
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
         .encode_image(&small)

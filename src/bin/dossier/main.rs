@@ -106,11 +106,14 @@ enum Command {
     ImportAttachments { email: String },
     /// Extract metadata and text again from every item and rebuild the search index of text
     Reindex,
-    /// Write an image item's thumbnail (JPEG, EXIF orientation applied) to a new file
+    /// Write an image item's thumbnail (JPEG, EXIF orientation applied, no EXIF) to a new file
     Thumbnail {
         id: String,
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
+        /// The 1600 px preview instead of the 320 px thumbnail
+        #[arg(long)]
+        preview: bool,
     },
     /// Tell whether a file is in the vault (exit 0 and the item) or not (exit 1)
     CheckFile { path: PathBuf },
@@ -510,8 +513,13 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 say!("{}", imported.item().id);
             }
         }
-        Command::Thumbnail { id, out } => {
-            let item = vault.export_thumbnail(&id, &out)?;
+        Command::Thumbnail { id, out, preview } => {
+            let which = if preview {
+                dossier::Rendition::Preview
+            } else {
+                dossier::Rendition::Thumbnail
+            };
+            let item = vault.export_rendition(&id, which, &out)?;
             note!("wrote the thumbnail of {} to {}", item.name, out.display());
         }
         Command::Reindex => {
