@@ -263,7 +263,9 @@ LIMIT ?8";
 
 impl Vault {
     /// Full-text search, ranked (BM25), with a snippet per hit. Deleted items are not shown.
-    pub fn search(&self, q: &Query) -> Result<Vec<Hit>> {
+    pub fn search(&mut self, q: &Query) -> Result<Vec<Hit>> {
+        self.texts()?; // loaded on first use
+        let texts = &self.texts.as_ref().expect("loaded above").db;
         let db = &self.catalog.db;
         let (expression, text_expression) = fts_expressions(&q.text)?;
         let case = q
@@ -294,8 +296,7 @@ impl Vault {
             let mut insert = db.prepare_cached(
                 "INSERT INTO temp.text_hits (id, snippet, rank) VALUES (?1, ?2, ?3)",
             )?;
-            for (id, snippet, rank) in
-                crate::textindex::search(&self.texts.db, &text_expression, limit * 4)?
+            for (id, snippet, rank) in crate::textindex::search(texts, &text_expression, limit * 4)?
             {
                 insert.execute(params![id, snippet, rank])?;
             }

@@ -90,7 +90,9 @@ pub struct Vault {
     /// nothing is written, so nothing the damaged file may hold is overwritten or pruned.
     read_only: Option<String>,
     /// Extracted text (derived data, its own snapshot family), saved by [`Vault::flush`].
-    pub(crate) texts: Catalog,
+    /// Loaded on first use ([`Vault::texts`]): it can be hundreds of MiB, and most commands
+    /// never need it, so opening the vault does not pay for it.
+    pub(crate) texts: Option<Catalog>,
     texts_dirty: bool,
 }
 
@@ -228,7 +230,7 @@ impl Vault {
             clock,
             warnings: Vec::new(),
             read_only: None,
-            texts: Catalog::create_texts()?,
+            texts: Some(Catalog::create_texts()?),
             texts_dirty: false,
         })
     }
@@ -247,13 +249,6 @@ impl Vault {
         }
         let recipient = key.recipient();
         let read_only = damaged_catalog_notice(&catalog)?;
-        let (texts, mut warnings) = open_texts(&layout, &key, warnings);
-        let missing = missing_text(&catalog, &texts)?;
-        if missing > 0 {
-            warnings.push(format!(
-                "the extracted text of {missing} item(s) is not in the search index; run `dossier reindex`"
-            ));
-        }
         let mut vault = Vault {
             layout,
             _lock: lock,
@@ -263,7 +258,7 @@ impl Vault {
             clock: system_clock(),
             warnings,
             read_only,
-            texts,
+            texts: None,
             texts_dirty: false,
         };
         if let Some(notice) = &vault.read_only {
@@ -320,6 +315,22 @@ impl Vault {
         std::mem::take(&mut self.warnings)
     }
 
+    /// The text index, loaded (and checked against the catalog) on first use.
+    pub(crate) fn texts(&mut self) -> Result<&mut Catalog> {
+        if self.texts.is_none() {
+            let (texts, warnings) = open_texts(&self.layout, &self.key, Vec::new());
+            self.warnings.extend(warnings);
+            let missing = missing_text(&self.catalog, &texts)?;
+            if missing > 0 {
+                self.warnings.push(format!(
+                    "the extracted text of {missing} item(s) is not in the search index; run `dossier reindex`"
+                ));
+            }
+            self.texts = Some(texts);
+        }
+        Ok(self.texts.as_mut().expect("loaded above"))
+    }
+
     /// Saves the text index if it changed. Call after a batch of imports (the CLI does after
     /// every command). If it is not called, nothing is lost: the next open notices the missing
     /// text and `reindex` rebuilds it from the evidence.
@@ -332,7 +343,9 @@ impl Vault {
             "cannot create the text index folder",
             &self.layout.root,
         ))?;
-        self.texts.save(&self.layout, &self.recipient, now)?;
+        if let Some(texts) = self.texts.as_mut() {
+            texts.save(&self.layout, &self.recipient, now)?;
+        }
         self.texts_dirty = false;
         Ok(())
     }
@@ -340,6 +353,7 @@ impl Vault {
     /// Extracts metadata and text again from every item's bytes (after an upgrade, or to
     /// rebuild a lost text index). Returns how many items were processed.
     pub fn reindex(&mut self, progress: &dyn Progress) -> Result<usize> {
+        self.texts()?;
         let items: Vec<Item> = self
             .catalog
             .items(true)?
@@ -387,8 +401,8 @@ impl Vault {
         })?;
         for (id, e) in &results {
             match &e.text {
-                Some(t) => crate::textindex::put(&self.texts.db, id, t)?,
-                None => crate::textindex::remove(&self.texts.db, id)?,
+                Some(t) => crate::textindex::put(&self.texts()?.db, id, t)?,
+                None => crate::textindex::remove(&self.texts()?.db, id)?,
             }
         }
         self.texts_dirty = true;
@@ -736,6 +750,8 @@ impl Vault {
         if let Some(notice) = &self.read_only {
             return Err(Error::ReadOnly(notice.clone()));
         }
+        // Loaded before the commit, so its consistency check does not count this item.
+        self.texts()?;
         let mut blob_id = [0u8; 16];
         getrandom::fill(&mut blob_id).expect("the operating system's random source failed");
         let blob = hex::encode(blob_id);
@@ -885,7 +901,7 @@ impl Vault {
             return Err(self.reload_after(e));
         }
         if let Some(text) = &extraction.text {
-            crate::textindex::put(&self.texts.db, &item.id, text)?;
+            crate::textindex::put(&self.texts()?.db, &item.id, text)?;
             self.texts_dirty = true;
         }
         progress.finish();
@@ -1149,13 +1165,16 @@ impl Vault {
                 expected_blobs.insert(blob);
             }
         }
+        let text_files: Vec<String> = self
+            .texts()?
+            .readable_files()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let text_files: Vec<&str> = text_files.iter().map(String::as_str).collect();
         let catalog_files = self.catalog.readable_files();
-        let unknown_files = verify::unknown_files(
-            &self.layout,
-            &catalog_files,
-            &self.texts.readable_files(),
-            &expected_blobs,
-        );
+        let unknown_files =
+            verify::unknown_files(&self.layout, &catalog_files, &text_files, &expected_blobs);
         let (custody_entries, custody_break) = match custody::check_chain(&self.catalog.db)? {
             Ok(n) => (n, None),
             Err(b) => (0, Some(b)),
@@ -1295,6 +1314,7 @@ impl Vault {
 
     /// Removes a deleted item's bytes for good. The catalog entry and its history remain.
     pub fn purge(&mut self, id: &str) -> Result<Item> {
+        self.texts()?;
         let item = self.catalog.item(id)?;
         if item.purged_at.is_some() {
             return Err(Error::Purged {
@@ -1322,7 +1342,7 @@ impl Vault {
                 &json!({ "sha256": item.sha256 }),
             )
         })?;
-        crate::textindex::remove(&self.texts.db, &item.id)?;
+        crate::textindex::remove(&self.texts()?.db, &item.id)?;
         self.texts_dirty = true;
         let renditions: (Option<String>, Option<String>) = self
             .catalog
@@ -1516,7 +1536,7 @@ impl Vault {
             for (i, c) in case_ids.iter().enumerate() {
                 db.execute(
                     "INSERT INTO cases (id, title, court, status, notes, created_at) VALUES (?1, ?2, 'Суд', '', '', ?3)",
-                    rusqlite::params![c, format!("Дело {i}: {}", vocabulary[i])],
+                    rusqlite::params![c, format!("Дело {i}: {}", vocabulary[i]), now],
                 )?;
                 db.execute("INSERT INTO case_numbers (case_id, number, authority) VALUES (?1, ?2, 'Суд')", rusqlite::params![c, format!("№ 2-{i}/2031")])?;
                 crate::search::index_case(db, c)?;
@@ -1551,7 +1571,7 @@ impl Vault {
                 text.push_str(&vocabulary[next(vocabulary.len())]);
                 text.push(' ');
             }
-            crate::textindex::put(&self.texts.db, item, &text)?;
+            crate::textindex::put(&self.texts()?.db, item, &text)?;
         }
         self.texts_dirty = true;
         Ok(big)
@@ -1947,7 +1967,7 @@ mod tests {
             .unwrap();
         v.catalog.save(&v.layout, &v.recipient, 0).unwrap();
         drop(v);
-        let v = reopen(&dir);
+        let mut v = reopen(&dir);
         let hits = v
             .search(&crate::search::Query {
                 text: "письмо".into(),

@@ -351,15 +351,20 @@ fn the_text_index_survives_processes_and_can_be_rebuilt() {
     for e in std::fs::read_dir(f.vault.join("texts")).unwrap().flatten() {
         std::fs::remove_file(e.path()).unwrap();
     }
-    let out = f.run(&["list"]);
+    // The text index is loaded on first use: a search (or verify) says what is missing.
+    let out = f.run(&["search", "фонтана"]);
     assert!(
         stderr(&out).contains("run `dossier reindex`"),
         "{}",
         stderr(&out)
     );
+    assert!(
+        !stderr(&f.run(&["list"])).contains("reindex"),
+        "commands that do not search do not load it"
+    );
     f.ok(&["reindex"]);
     assert!(found(&f, "фонтана").contains(&id));
-    assert!(!stderr(&f.run(&["list"])).contains("reindex"));
+    assert!(!stderr(&f.run(&["search", "фонтана"])).contains("reindex"));
     f.ok(&["verify"]);
     f.assert_tmpdir_empty();
     f.cleanup();

@@ -521,7 +521,7 @@ pub fn event(vault: &mut Vault, cmd: EventCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn search(vault: &Vault, args: SearchArgs) -> anyhow::Result<bool> {
+pub fn search(vault: &mut Vault, args: SearchArgs) -> anyhow::Result<bool> {
     let q = Query {
         text: args.query.join(" "),
         case: args.case,
