@@ -543,3 +543,41 @@ fn previews_are_upright_and_carry_no_exif() {
     assert!(show(&f, &gps)["extraction"]["metadata"]["gps"].is_object());
     f.cleanup();
 }
+
+/// PDFs on which the PDF text extractor panics (found by fuzzing, see tests/vectors): the
+/// evidence is stored, the failure recorded, and nothing alarming is printed.
+#[test]
+fn parser_panics_are_recorded_not_printed() {
+    let f = Fixture::new("panics");
+    let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    for name in ["pdf-cmap-panic.pdf", "pdf-missing-object-panic.pdf"] {
+        let src = vectors.join(name);
+        let out = f
+            .cmd(&["import", src.to_str().unwrap()])
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked") && !stderr(&out).contains("backtrace"),
+            "{name}: {}",
+            stderr(&out)
+        );
+        let id = stdout(&out).trim().to_string();
+        let v = show(&f, &id);
+        assert_eq!(v["extraction"]["status"], "failed");
+        assert!(
+            v["extraction"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("parser crashed"),
+            "{}",
+            v["extraction"]
+        );
+        let back = f.dir.join(format!("back-{name}"));
+        f.ok(&["extract", &id, "--out", back.to_str().unwrap()]);
+        assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&src).unwrap());
+    }
+    f.ok(&["verify"]);
+    f.cleanup();
+}

@@ -116,7 +116,10 @@ pub fn extract_as(bytes: &[u8], media_type: &str) -> Extraction {
         };
     }
     let mt = media_type.clone();
+    quiet_panics_while_extracting();
+    EXTRACTING.with(|e| e.set(true));
     let result = std::panic::catch_unwind(|| run(bytes, &mt));
+    EXTRACTING.with(|e| e.set(false));
     let mut extraction = match result {
         Ok(e) => e,
         Err(panic) => {
@@ -148,6 +151,27 @@ pub fn extract_as(bytes: &[u8], media_type: &str) -> Extraction {
         }
     }
     extraction
+}
+
+thread_local! {
+    /// Set while a parser runs on this thread.
+    static EXTRACTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Third-party parsers panic on malformed input (fuzzing found pdf-extract doing so within
+/// seconds). Those panics are caught and recorded as the item's extraction error; the process
+/// hook must not also print them (a panic message can quote the document, and a backtrace on
+/// a normal import alarms the user). Every other panic still reaches the previous hook.
+fn quiet_panics_while_extracting() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !EXTRACTING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn run(bytes: &[u8], media_type: &str) -> Extraction {
