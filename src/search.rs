@@ -157,7 +157,8 @@ pub struct Query {
     pub kind: Option<String>,
     /// Items whose media type starts with this (`image/`, `application/pdf`).
     pub media_type: Option<String>,
-    /// Items imported, or events happening, on or after / before these dates.
+    /// Items made (photo taken, e-mail sent; else imported), or events happening, on or after /
+    /// before these dates.
     pub from: Option<FuzzyDate>,
     pub to: Option<FuzzyDate>,
     pub limit: usize,
@@ -223,7 +224,13 @@ fn fts_expression(text: &str) -> Result<String> {
 }
 
 const SEARCH_SQL: &str = "
-WITH hits (kind, id, snippet, rank) AS (
+WITH item_dates (id, day) AS (
+    -- The date evidence was made (photo taken, e-mail sent), else the date it was imported.
+    SELECT i.id, substr(coalesce(json_extract(x.metadata, '$.date_taken'),
+                                 json_extract(x.metadata, '$.date'), i.imported_at), 1, 10)
+    FROM items i LEFT JOIN extractions x ON x.item_id = i.id
+),
+hits (kind, id, snippet, rank) AS (
     SELECT k.kind, k.id, snippet(search, 0, '[', ']', '…', 12), bm25(search, 1.0, 0.5)
     FROM search JOIN search_keys k ON k.rowid = search.rowid
     WHERE search MATCH ?1
@@ -251,10 +258,10 @@ WHERE (?2 IS NULL OR k.kind = ?2)
                    WHERE ep.person_id = ?4)))
   AND (?5 IS NULL OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE media_type LIKE ?5 || '%')))
   AND (?6 IS NULL
-       OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE substr(imported_at, 1, 10) >= ?6))
+       OR (k.kind = 'item' AND k.id IN (SELECT id FROM item_dates WHERE day >= ?6))
        OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE coalesce(end_key, date_key) >= ?6)))
   AND (?7 IS NULL
-       OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE substr(imported_at, 1, 10) <= ?7))
+       OR (k.kind = 'item' AND k.id IN (SELECT id FROM item_dates WHERE day <= ?7))
        OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE date_key <= ?7)))
   AND NOT (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE deleted_at IS NOT NULL OR purged_at IS NOT NULL))
 GROUP BY kind, id

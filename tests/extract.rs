@@ -230,6 +230,14 @@ fn photo_exif_date_camera_gps_orientation() {
         "{lat} {lon}"
     );
     assert!(found(&f, "Canon").contains(&id), "the camera is searchable");
+    // Date filters use when the photo was taken (2031), not when it was imported (today).
+    let in_range = |from: &str, to: &str| {
+        let out = f.run(&["search", "Canon", "--from", from, "--to", to, "--json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Array(vec![]));
+        v.as_array().unwrap().iter().any(|h| h["id"] == id.as_str())
+    };
+    assert!(in_range("2031-03", "2031-03"));
+    assert!(!in_range("2031-04", "2031-12"));
     f.cleanup();
 }
 
