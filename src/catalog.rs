@@ -46,11 +46,12 @@ pub static CATALOG: Family = Family {
     check: check_catalog,
 };
 /// The text index: extracted text for full-text search. Derived from the blobs and
-/// rebuildable, so only two generations are kept.
+/// rebuildable, so only the newest generation is kept (a purged item's text must not linger
+/// in an older one).
 pub static TEXTS: Family = Family {
     dir: "texts",
     magic: b"DSTEXT\0\x01",
-    keep: 2,
+    keep: 1,
     check: check_texts,
 };
 const HEADER_LEN: u64 = 32;
@@ -170,7 +171,11 @@ pub struct Catalog {
 /// Settings every catalog connection gets. temp_store=MEMORY keeps sorts and temporary tables
 /// off the disk (the build also compiles SQLite with SQLITE_TEMP_STORE=3, see .cargo/config).
 fn configure(db: &Connection) -> Result<()> {
-    db.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON;")?;
+    // secure_delete: deleted rows (a purged item's metadata, a removed note) are overwritten
+    // in the database image, not left in free pages of the next encrypted snapshot.
+    db.execute_batch(
+        "PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+    )?;
     Ok(())
 }
 
@@ -531,6 +536,17 @@ impl Catalog {
     }
 
     /// Every blob name the catalog refers to, with whether the item was purged.
+    /// The blob names of an item's thumbnail and preview, if it has them.
+    pub fn renditions(&self, item: &str) -> (Option<String>, Option<String>) {
+        self.db
+            .query_row(
+                "SELECT thumbnail, preview FROM extractions WHERE item_id = ?1",
+                [item],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap_or((None, None))
+    }
+
     pub fn blobs(&self) -> Result<Vec<(String, bool)>> {
         let mut stmt = self.db.prepare(
             "SELECT blob, purged_at IS NOT NULL FROM items
@@ -634,14 +650,17 @@ fn read_full(
     Ok((db, saved_at))
 }
 
+fn schema_version(db: &Connection) -> Result<String, LoadError> {
+    db.query_row(
+        "SELECT value FROM vault_info WHERE key = 'schema_version'",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(|e| LoadError::Damaged(format!("no schema version: {e}")))
+}
+
 fn check_texts(db: &Connection) -> Result<(), LoadError> {
-    let version: String = db
-        .query_row(
-            "SELECT value FROM vault_info WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| format!("no schema version: {e}"))?;
+    let version = schema_version(db)?;
     if version != "texts-1" {
         return Err(LoadError::Unsupported(format!(
             "text index schema {version}"
@@ -652,13 +671,7 @@ fn check_texts(db: &Connection) -> Result<(), LoadError> {
 
 /// Validates a loaded catalog and upgrades older schemas (in memory; the next save persists).
 fn check_catalog(db: &Connection) -> Result<(), LoadError> {
-    let version: String = db
-        .query_row(
-            "SELECT value FROM vault_info WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| format!("no schema version: {e}"))?;
+    let version = schema_version(db)?;
     let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
     match version.as_str() {
         "3" => {}
@@ -666,6 +679,9 @@ fn check_catalog(db: &Connection) -> Result<(), LoadError> {
         "1" => {
             migrate_1_to_2(db).map_err(upgrade)?;
             migrate_2_to_3(db).map_err(upgrade)?;
+            // Only now is the schema complete enough to index items (index_item reads
+            // extractions, which schema 3 adds).
+            crate::search::rebuild(db).map_err(upgrade)?;
         }
         _ => return Err(LoadError::Unsupported(format!("catalog schema {version}"))),
     }
@@ -691,7 +707,6 @@ fn migrate_1_to_2(db: &Connection) -> Result<()> {
     let tx = db.unchecked_transaction()?;
     db.execute_batch(crate::register::SCHEMA)?;
     db.execute_batch(crate::search::SCHEMA)?;
-    crate::search::rebuild(db)?;
     db.execute(
         "UPDATE vault_info SET value = '2' WHERE key = 'schema_version'",
         [],

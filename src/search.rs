@@ -226,8 +226,12 @@ fn fts_expression(text: &str) -> Result<String> {
 const SEARCH_SQL: &str = "
 WITH item_dates (id, day) AS (
     -- The date evidence was made (photo taken, e-mail sent), else the date it was imported.
-    SELECT i.id, substr(coalesce(json_extract(x.metadata, '$.date_taken'),
-                                 json_extract(x.metadata, '$.date'), i.imported_at), 1, 10)
+    -- Only dates that look like dates count ('unknown', '0000-00-00' do not).
+    SELECT i.id, coalesce(
+        (SELECT substr(d, 1, 10) FROM (SELECT json_extract(x.metadata, '$.date_taken') AS d
+                                       UNION ALL SELECT json_extract(x.metadata, '$.date'))
+         WHERE d GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*' LIMIT 1),
+        substr(i.imported_at, 1, 10))
     FROM items i LEFT JOIN extractions x ON x.item_id = i.id
 ),
 hits (kind, id, snippet, rank) AS (
@@ -259,11 +263,14 @@ WHERE (?2 IS NULL OR k.kind = ?2)
   AND (?5 IS NULL OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE media_type LIKE ?5 || '%')))
   AND (?6 IS NULL
        OR (k.kind = 'item' AND k.id IN (SELECT id FROM item_dates WHERE day >= ?6))
-       OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE coalesce(end_key, date_key) >= ?6)))
+       OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE coalesce(end_key,
+             -- the last day a year- or month-precise date can mean
+             CASE length(replace(date, '~', '')) WHEN 4 THEN substr(date_key, 1, 4) || '-12-31'
+                  WHEN 7 THEN date(date_key, '+1 month', '-1 day') ELSE date_key END) >= ?6)))
   AND (?7 IS NULL
        OR (k.kind = 'item' AND k.id IN (SELECT id FROM item_dates WHERE day <= ?7))
        OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE date_key <= ?7)))
-  AND NOT (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE deleted_at IS NOT NULL OR purged_at IS NOT NULL))
+  AND (k.kind != 'item' OR k.id IN (SELECT id FROM items WHERE deleted_at IS NULL AND purged_at IS NULL))
 GROUP BY kind, id
 ORDER BY best
 LIMIT ?8";
@@ -293,6 +300,15 @@ impl Vault {
             )));
         }
         let limit = if q.limit == 0 { 50 } else { q.limit } as i64;
+        // With a filter, every text hit is a candidate: cutting first would hide the filtered
+        // ones that rank lower across the whole vault.
+        let filtered = q.case.is_some()
+            || q.person.is_some()
+            || q.kind.is_some()
+            || q.media_type.is_some()
+            || q.from.is_some()
+            || q.to.is_some();
+        let text_limit = if filtered { i64::MAX } else { limit * 4 };
         // Text hits join the catalog's hits through an in-memory temporary table, so that the
         // same filters apply to both (temp_store = MEMORY: it never reaches the disk).
         db.execute_batch(
@@ -303,7 +319,8 @@ impl Vault {
             let mut insert = db.prepare_cached(
                 "INSERT INTO temp.text_hits (id, snippet, rank) VALUES (?1, ?2, ?3)",
             )?;
-            for (id, snippet, rank) in crate::textindex::search(texts, &text_expression, limit * 4)?
+            for (id, snippet, rank) in
+                crate::textindex::search(texts, &text_expression, text_limit)?
             {
                 insert.execute(params![id, snippet, rank])?;
             }

@@ -265,6 +265,7 @@ impl Vault {
             vault.warnings.push(notice.clone());
         } else {
             vault.finish_interrupted_work();
+            vault.fail_unfinished_extractions();
         }
         Ok(vault)
     }
@@ -339,10 +340,9 @@ impl Vault {
             return Ok(());
         }
         let now = self.now().unix_timestamp();
-        fs::create_dir_all(self.layout.root.join(crate::catalog::TEXTS.dir)).map_err(Error::io(
-            "cannot create the text index folder",
-            &self.layout.root,
-        ))?;
+        durable::ensure_dir_private(&self.layout.root.join(crate::catalog::TEXTS.dir)).map_err(
+            Error::io("cannot create the text index folder", &self.layout.root),
+        )?;
         if let Some(texts) = self.texts.as_mut() {
             texts.save(&self.layout, &self.recipient, now)?;
         }
@@ -360,54 +360,35 @@ impl Vault {
             .into_iter()
             .filter(|i| i.purged_at.is_none())
             .collect();
-        let mut results = Vec::new();
-        for item in &items {
+        let mut done = 0;
+        // One item at a time: memory is one item's, whatever the vault's size.
+        for item in items
+            .iter()
+            .filter(|i| i.size <= crate::extract::MAX_EXTRACT_BYTES)
+        {
             if progress.is_cancelled() {
+                self.flush()?;
                 return Err(Error::Cancelled);
             }
             progress.start(&item.name, item.size);
-            let extraction = if item.size <= crate::extract::MAX_EXTRACT_BYTES {
-                match self.read_item(item) {
-                    Ok(bytes) => crate::extract::extract(&bytes, &item.name),
-                    Err(e) => crate::extract::Extraction {
-                        media_type: item.media_type.clone(),
-                        error: Some(format!("the item could not be read: {e}")),
-                        ..Default::default()
-                    },
-                }
-            } else {
-                crate::extract::Extraction {
-                    media_type: item.media_type.clone(),
-                    error: Some(format!(
-                        "not parsed: larger than {} MiB",
-                        crate::extract::MAX_EXTRACT_BYTES >> 20
-                    )),
-                    ..Default::default()
-                }
-            };
+            if let Err(e) = self.extract_item(item) {
+                self.warnings
+                    .push(format!("{} ({}): {e}", item.id, item.name));
+            }
             progress.finish();
-            results.push((item.id.clone(), extraction));
+            done += 1;
         }
         self.commit(|cat, now| {
-            for (id, e) in &results {
-                record_extraction(&cat.db, id, e, None, None, now)?;
-                cat.db.execute(
-                    "UPDATE items SET media_type = ?2 WHERE id = ?1",
-                    rusqlite::params![id, e.media_type],
-                )?;
-                crate::search::index_item(&cat.db, id)?;
-            }
-            Ok(())
+            custody::append(
+                &cat.db,
+                now,
+                Action::Edit,
+                None,
+                &json!({ "reindex": done }),
+            )
         })?;
-        for (id, e) in &results {
-            match &e.text {
-                Some(t) => crate::textindex::put(&self.texts()?.db, id, t)?,
-                None => crate::textindex::remove(&self.texts()?.db, id)?,
-            }
-        }
-        self.texts_dirty = true;
         self.flush()?;
-        Ok(results.len())
+        Ok(done)
     }
 
     /// The JPEG thumbnail of an image item, decrypted in memory, if it has one.
@@ -471,7 +452,10 @@ impl Vault {
             f.write_all(&jpeg)?;
             f.sync_all()
         })()
-        .map_err(Error::io("cannot write the image rendition", out))?;
+        .map_err(|e| {
+            let _ = fs::remove_file(out);
+            Error::io("cannot write the image rendition", out)(e)
+        })?;
         self.record_export(
             Some(&item.id),
             json!({ "what": which.as_str(), "to": absolute(out) }),
@@ -648,39 +632,13 @@ impl Vault {
         if let Some(notice) = &self.read_only {
             return Err(Error::ReadOnly(notice.clone()));
         }
-        let source_err = |cause| Error::Source {
-            path: path.to_path_buf(),
-            cause,
-        };
-        let mut src = File::open(path).map_err(source_err)?;
-        let meta = src.metadata().map_err(source_err)?;
-        if meta.is_dir() {
-            return Err(Error::NotAFile {
-                path: path.into(),
-                kind: "a folder",
-            });
-        }
-        if !meta.is_file() {
-            return Err(Error::NotAFile {
-                path: path.into(),
-                kind: "a device, pipe or socket",
-            });
-        }
+        let (mut src, len) = open_source(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         let source = options.source.clone().unwrap_or_else(|| absolute(path));
-        self.import_stream(
-            &name,
-            meta.len(),
-            &mut src,
-            path,
-            source,
-            options,
-            None,
-            progress,
-        )
+        self.import_stream(&name, len, &mut src, path, source, options, None, progress)
     }
 
     /// Imports the attachments of an e-mail item as items of their own, each related to the
@@ -693,7 +651,9 @@ impl Vault {
         let email = self.catalog.item(email)?;
         let bytes = self.read_item(&email)?;
         let mut out = Vec::new();
-        for (name, content) in crate::extract::email_attachments(&bytes) {
+        let attachments = crate::extract::email_attachments(&bytes)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", email.name)))?;
+        for (name, content) in attachments {
             let label = PathBuf::from(format!("{} › {name}", email.name));
             let source = format!("attachment of item {} ({})", email.id, email.name);
             let options = ImportOptions {
@@ -778,75 +738,15 @@ impl Vault {
             return Ok(Imported::Duplicate(existing));
         }
 
-        // Extraction reads back the blob just written (a check of the write, too). It never
-        // fails the import: problems are recorded with the item.
-        let extraction = if len <= crate::extract::MAX_EXTRACT_BYTES {
-            match self.read_blob(&tmp, &blob, &sha256, len) {
-                Ok(bytes) => crate::extract::extract(&bytes, name),
-                Err(e) => {
-                    let _ = fs::remove_file(&tmp);
-                    return Err(e);
-                }
-            }
-        } else {
-            crate::extract::Extraction {
-                media_type: crate::extract::media_type(&written.head, name),
-                error: Some(format!(
-                    "not parsed: larger than {} MiB",
-                    crate::extract::MAX_EXTRACT_BYTES >> 20
-                )),
-                ..Default::default()
-            }
-        };
-        // A thumbnail is derived data, but it shows the evidence: it is stored like evidence,
-        // as an encrypted, padded blob with a random name, and published with the item.
-        let mut derived: Vec<(&'static str, String)> = Vec::new();
-        for (kind, rendition) in [
-            ("thumbnail", &extraction.thumbnail),
-            ("preview", &extraction.preview),
-        ] {
-            let Some(r) = rendition else { continue };
-            let mut id = [0u8; 16];
-            getrandom::fill(&mut id).expect("the operating system's random source failed");
-            let name_on_disk = hex::encode(id);
-            let derived_tmp = self.layout.tmp_blob(&name_on_disk);
-            let label = PathBuf::from(format!("{kind} of {name}"));
-            let written = self.write_blob(
-                &mut r.jpeg.as_slice(),
-                &label,
-                r.jpeg.len() as u64,
-                &id,
-                &derived_tmp,
-                &crate::progress::Silent,
-            );
-            if let Err(e) = written {
-                let _ = fs::remove_file(&derived_tmp);
-                for (_, b) in &derived {
-                    let _ = fs::remove_file(self.layout.tmp_blob(b));
-                }
-                let _ = fs::remove_file(&tmp);
-                return Err(e);
-            }
-            derived.push((kind, name_on_disk));
-        }
-        let derived_blob = |kind: &str| {
-            derived
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, b)| b.clone())
-        };
-        let (thumbnail, preview) = (derived_blob("thumbnail"), derived_blob("preview"));
-        let discard_derived = |layout: &Layout| {
-            for (_, b) in &derived {
-                let _ = fs::remove_file(layout.tmp_blob(b));
-                let _ = fs::remove_file(layout.blob(b));
-            }
-        };
+        // The evidence is committed first, its extraction marked pending: a parser that takes
+        // the whole process down (stack overflow, out of memory) must not cost the evidence.
+        // A pending extraction found at the next open is recorded as failed.
+        let too_big = len > crate::extract::MAX_EXTRACT_BYTES;
         let mut item = Item {
             id: self.new_item_id()?,
             name: name.to_string(),
             size: len,
-            media_type: extraction.media_type.clone(),
+            media_type: crate::extract::sniff(&written.head, name),
             sha256,
             imported_at: String::new(),
             source: Some(source),
@@ -859,7 +759,16 @@ impl Vault {
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
             cat.insert_item(&item)?;
-            record_extraction(&cat.db, &item.id, &extraction, thumbnail.as_deref(), preview.as_deref(), now)?;
+            if too_big {
+                let skipped = crate::extract::Extraction {
+                    media_type: item.media_type.clone(),
+                    error: Some(format!("not parsed: larger than {} MiB", crate::extract::MAX_EXTRACT_BYTES >> 20)),
+                    ..Default::default()
+                };
+                record_extraction(&cat.db, &item.id, &skipped, None, None, now)?;
+            } else {
+                record_pending(&cat.db, &item.id, now)?;
+            }
             crate::search::index_item(&cat.db, &item.id)?;
             custody::append(
                 &cat.db,
@@ -881,31 +790,140 @@ impl Vault {
             Ok(c) => c,
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
-                discard_derived(&self.layout);
                 return Err(e);
             }
         };
-        let placed = self.place_blob(&tmp, &blob).and_then(|()| {
-            derived
-                .iter()
-                .try_for_each(|(_, b)| self.place_blob(&self.layout.tmp_blob(b), b))
-        });
-        if let Err(e) = placed {
-            // Withdraw the generation that names the blobs, so the import leaves no trace.
-            // If even that fails, the blobs stay in tmp/ and the next open completes them.
+        if let Err(e) = self.place_blob(&tmp, &blob) {
+            // Withdraw the generation that names the blob, so the import leaves no trace.
+            // If even that fails, the blob stays in tmp/ and the next open completes it.
             if self.catalog.withdraw(&generation_file).is_ok() {
                 let _ = fs::remove_file(self.layout.blob(&blob));
                 let _ = fs::remove_file(&tmp);
-                discard_derived(&self.layout);
             }
             return Err(self.reload_after(e));
         }
+        progress.finish();
+        // The item is stored. Extraction can only add to it now; its failure is a warning.
+        if !too_big && let Err(e) = self.extract_item(&item) {
+            self.warnings.push(format!(
+                "{}: metadata extraction did not complete: {e}",
+                item.name
+            ));
+        }
+        Ok(Imported::New(self.catalog.item(&item.id)?))
+    }
+
+    /// Extracts metadata, text and image renditions from a stored item and records them. Reads
+    /// the blob back (authenticated, hash-checked). Renditions the item already has are kept.
+    fn extract_item(&mut self, item: &Item) -> Result<()> {
+        self.texts()?;
+        let bytes = self.read_item(item)?;
+        let mut extraction = crate::extract::extract(&bytes, &item.name);
+        drop(bytes);
+        let has: (Option<String>, Option<String>) = self.catalog.renditions(&item.id);
+        if has.0.is_some() {
+            extraction.thumbnail = None;
+        }
+        if has.1.is_some() {
+            extraction.preview = None;
+        }
+        // Renditions show the evidence, so they are stored like it: encrypted, padded blobs
+        // with random names, written to tmp/ and named by the commit before they are placed.
+        let mut derived: Vec<(&'static str, String)> = Vec::new();
+        for (kind, rendition) in [
+            ("thumbnail", &extraction.thumbnail),
+            ("preview", &extraction.preview),
+        ] {
+            let Some(r) = rendition else { continue };
+            let mut id = [0u8; 16];
+            getrandom::fill(&mut id).expect("the operating system's random source failed");
+            let name_on_disk = hex::encode(id);
+            let derived_tmp = self.layout.tmp_blob(&name_on_disk);
+            let label = PathBuf::from(format!("{kind} of {}", item.name));
+            let written = self.write_blob(
+                &mut r.jpeg.as_slice(),
+                &label,
+                r.jpeg.len() as u64,
+                &id,
+                &derived_tmp,
+                &crate::progress::Silent,
+            );
+            if let Err(e) = written {
+                let _ = fs::remove_file(&derived_tmp);
+                for (_, b) in &derived {
+                    let _ = fs::remove_file(self.layout.tmp_blob(b));
+                }
+                return Err(e);
+            }
+            derived.push((kind, name_on_disk));
+        }
+        let named = |kind: &str| {
+            derived
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, b)| b.clone())
+        };
+        let (thumbnail, preview) = (named("thumbnail"), named("preview"));
+        let committed = self.commit(|cat, now| {
+            record_extraction(
+                &cat.db,
+                &item.id,
+                &extraction,
+                thumbnail.as_deref(),
+                preview.as_deref(),
+                now,
+            )?;
+            cat.db.execute(
+                "UPDATE items SET media_type = ?2 WHERE id = ?1",
+                rusqlite::params![item.id, extraction.media_type],
+            )?;
+            crate::search::index_item(&cat.db, &item.id)
+        });
+        if let Err(e) = committed {
+            for (_, b) in &derived {
+                let _ = fs::remove_file(self.layout.tmp_blob(b));
+            }
+            return Err(e);
+        }
+        // Named by a committed generation: if placing fails, the next open completes it.
+        for (_, b) in &derived {
+            self.place_blob(&self.layout.tmp_blob(b), b)?;
+        }
         if let Some(text) = &extraction.text {
             crate::textindex::put(&self.texts()?.db, &item.id, text)?;
-            self.texts_dirty = true;
+        } else {
+            crate::textindex::remove(&self.texts()?.db, &item.id)?;
         }
-        progress.finish();
-        Ok(Imported::New(item))
+        self.texts_dirty = true;
+        Ok(())
+    }
+
+    /// Records, at open, that extractions a previous process started never finished (the
+    /// parser may have crashed it). Not retried automatically: `reindex` retries.
+    fn fail_unfinished_extractions(&mut self) {
+        let pending: i64 = self
+            .catalog
+            .db
+            .query_row(
+                "SELECT count(*) FROM extractions WHERE status = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if pending == 0 {
+            return;
+        }
+        let marked = self.commit(|cat, _| {
+            cat.db.execute(
+                "UPDATE extractions SET status = 'failed', error = 'extraction did not finish: the process stopped during it (a parser may have crashed on this file)' WHERE status = 'pending'",
+                [],
+            )?;
+            Ok(())
+        });
+        match marked {
+            Ok(_) => self.warnings.push(format!("metadata extraction of {pending} item(s) did not finish last time; they are stored, and `dossier reindex` retries")),
+            Err(e) => self.warnings.push(format!("could not record unfinished extractions: {e}")),
+        }
     }
 
     /// Decrypts a blob into memory, authenticated and checked against its SHA-256. Only for
@@ -1334,6 +1352,13 @@ impl Vault {
                 rusqlite::params![item.id, now],
             )?;
             crate::search::unindex(&cat.db, "item", &item.id)?;
+            // The derived metadata (GPS, e-mail headers, parser errors) goes with the bytes; the
+            // rendition names stay so an interrupted purge can still remove their blobs.
+            cat.db.execute(
+                "UPDATE extractions SET status = 'purged', metadata = '{}', error = NULL, text_bytes = 0 WHERE item_id = ?1",
+                [&item.id],
+            )?;
+            cat.db.execute("INSERT INTO search (search) VALUES ('optimize')", [])?;
             custody::append(
                 &cat.db,
                 now,
@@ -1342,17 +1367,11 @@ impl Vault {
                 &json!({ "sha256": item.sha256 }),
             )
         })?;
-        crate::textindex::remove(&self.texts()?.db, &item.id)?;
+        let texts = &self.texts()?.db;
+        crate::textindex::remove(texts, &item.id)?;
+        texts.execute("INSERT INTO texts (texts) VALUES ('optimize')", [])?;
         self.texts_dirty = true;
-        let renditions: (Option<String>, Option<String>) = self
-            .catalog
-            .db
-            .query_row(
-                "SELECT thumbnail, preview FROM extractions WHERE item_id = ?1",
-                [&item.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap_or((None, None));
+        let renditions: (Option<String>, Option<String>) = self.catalog.renditions(&item.id);
         for b in [renditions.0, renditions.1].into_iter().flatten() {
             // A leftover is removed at the next open (the item is purged in the catalog).
             let _ = fs::remove_file(self.layout.blob(&b));
@@ -1615,21 +1634,37 @@ fn absolute(p: &Path) -> String {
         .to_string()
 }
 
-/// SHA-256 of a file outside the vault, streamed.
-pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
+/// Opens a file to read as evidence: errors name the path, and only regular files qualify.
+fn open_source(path: &Path) -> Result<(File, u64)> {
     let source_err = |cause| Error::Source {
         path: path.to_path_buf(),
         cause,
     };
-    let mut f = File::open(path).map_err(source_err)?;
-    let meta = f.metadata().map_err(source_err)?;
+    let file = File::open(path).map_err(source_err)?;
+    let meta = file.metadata().map_err(source_err)?;
     if meta.is_dir() {
         return Err(Error::NotAFile {
             path: path.into(),
             kind: "a folder",
         });
     }
-    progress.start(&path.display().to_string(), meta.len());
+    if !meta.is_file() {
+        return Err(Error::NotAFile {
+            path: path.into(),
+            kind: "a device, pipe or socket",
+        });
+    }
+    Ok((file, meta.len()))
+}
+
+/// SHA-256 of a file outside the vault, streamed.
+pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
+    let (mut f, len) = open_source(path)?;
+    let source_err = |cause| Error::Source {
+        path: path.to_path_buf(),
+        cause,
+    };
+    progress.start(&path.display().to_string(), len);
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut done = 0u64;
@@ -1700,6 +1735,16 @@ pub(crate) fn record_extraction(
             thumbnail,
             preview
         ],
+    )?;
+    Ok(())
+}
+
+/// Marks an item's extraction as started and not finished.
+fn record_pending(db: &rusqlite::Connection, id: &str, now: &str) -> Result<()> {
+    db.execute(
+        "INSERT INTO extractions (item_id, status, metadata, extracted_at) VALUES (?1, 'pending', '{}', ?2)
+         ON CONFLICT (item_id) DO UPDATE SET status = 'pending', extracted_at = excluded.extracted_at",
+        rusqlite::params![id, now],
     )?;
     Ok(())
 }
@@ -1907,6 +1952,33 @@ mod tests {
         assert!(v.read_only().is_none(), "the decision is remembered");
         let log = v.custody_log(None).unwrap();
         assert!(log.iter().any(|e| e.action == "repair"));
+    }
+
+    #[test]
+    fn an_extraction_a_crash_interrupted_is_recorded_as_failed_at_open() {
+        let dir = scratch("pending");
+        let mut v = new_vault(&dir);
+        let item = import_bytes(&mut v, &dir, "a.pdf", b"%PDF-1.7 not really");
+        // As if the process died while a parser ran: the item committed, extraction pending.
+        v.commit(|cat, _| {
+            cat.db.execute(
+                "UPDATE extractions SET status = 'pending' WHERE item_id = ?1",
+                [&item.id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        drop(v);
+        let v = reopen(&dir);
+        let x = v.extraction(&item.id).unwrap().unwrap();
+        assert_eq!(x.status, "failed");
+        assert!(x.error.unwrap().contains("did not finish"));
+        assert!(
+            v.warnings().iter().any(|w| w.contains("did not finish")),
+            "{:?}",
+            v.warnings()
+        );
+        assert!(v.item(&item.id).is_ok(), "the evidence is there");
     }
 
     #[test]

@@ -238,6 +238,19 @@ fn photo_exif_date_camera_gps_orientation() {
     };
     assert!(in_range("2031-03", "2031-03"));
     assert!(!in_range("2031-04", "2031-12"));
+    // Purged: the GPS position and camera go with the bytes.
+    f.ok(&["delete", &id]);
+    f.ok(&["purge", &id]);
+    let after = show(&f, &id);
+    assert!(
+        after["extraction"]["metadata"]
+            .as_object()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        after["extraction"]
+    );
+    assert!(!found(&f, "Canon").contains(&id));
     f.cleanup();
 }
 

@@ -19,8 +19,6 @@ pub mod thumbnail;
 
 use serde::Serialize;
 
-pub use email::attachments as email_attachments;
-
 /// Files larger than this are stored and verified like any other, but not parsed.
 pub const MAX_EXTRACT_BYTES: u64 = 64 << 20;
 /// Extracted text beyond this many bytes is cut (and the cut recorded).
@@ -96,9 +94,28 @@ pub fn media_type(bytes: &[u8], name: &str) -> String {
     "application/octet-stream".into()
 }
 
+/// The media type from the first bytes of a file, never panicking (for files too large to
+/// parse, and before extraction runs).
+pub fn sniff(head: &[u8], name: &str) -> String {
+    quiet_panics_while_extracting();
+    EXTRACTING.with(|e| e.set(true));
+    let sniffed = std::panic::catch_unwind(|| media_type(head, name));
+    EXTRACTING.with(|e| e.set(false));
+    sniffed.unwrap_or_else(|_| "application/octet-stream".into())
+}
+
 /// Extracts what can be extracted from an item's bytes. Never panics, never fails.
 pub fn extract(bytes: &[u8], name: &str) -> Extraction {
-    extract_as(bytes, &media_type(bytes, name))
+    extract_as(bytes, &sniff(bytes, name))
+}
+
+/// The attachments of an e-mail as (file name, bytes); `Err` if the parser crashed.
+pub fn email_attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    quiet_panics_while_extracting();
+    EXTRACTING.with(|e| e.set(true));
+    let result = std::panic::catch_unwind(|| email::attachments(bytes));
+    EXTRACTING.with(|e| e.set(false));
+    result.map_err(|_| "the e-mail parser crashed on this message".to_string())
 }
 
 /// [`extract`] with the media type decided by the caller (the fuzz targets use it to reach
@@ -210,7 +227,36 @@ fn run(bytes: &[u8], media_type: &str) -> Extraction {
     e
 }
 
+/// PDF parsing recurses on nested objects: it runs on a thread with a large stack (address
+/// space only; pages are touched as used), so deep nesting is not a stack overflow.
+const PDF_STACK: usize = 256 << 20;
+
 fn pdf(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {
+    let outcome = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(PDF_STACK)
+            .spawn_scoped(s, || {
+                EXTRACTING.with(|x| x.set(true));
+                let mut local = Extraction::default();
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    pdf_on_this_thread(bytes, &mut local)
+                }));
+                (r, local)
+            })
+            .map(|h| h.join())
+    });
+    match outcome {
+        Ok(Ok((Ok(result), local))) => {
+            e.metadata.extend(local.metadata);
+            e.text = local.text;
+            result
+        }
+        Ok(Ok((Err(_), _))) | Ok(Err(_)) => Err("the PDF parser crashed on this file".into()),
+        Err(err) => Err(format!("the PDF parser could not be started: {err}")),
+    }
+}
+
+fn pdf_on_this_thread(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {
     // The page count comes from lopdf directly: it survives PDFs whose text cannot be read.
     match lopdf::Document::load_mem(bytes) {
         Ok(doc) => {

@@ -43,6 +43,14 @@ pub fn make(bytes: &[u8]) -> Result<(Thumbnail, Thumbnail), String> {
             "image claims {w}×{h} pixels; no thumbnail above {MAX_SIDE} on a side"
         ));
     }
+    // from_decoder does not hold the decoded buffer to max_alloc: check it here.
+    if decoder.total_bytes() > MAX_ALLOC {
+        return Err(format!(
+            "image needs {} MiB decoded; the limit is {} MiB",
+            decoder.total_bytes() >> 20,
+            MAX_ALLOC >> 20
+        ));
+    }
     let orientation = decoder
         .orientation()
         .map_err(|e| format!("image orientation: {e}"))?;

@@ -232,15 +232,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut vault = open(&root, pass_file)?;
-    let mut result = command(&mut vault, cli.command);
-    // The text index is derived data, saved once per command rather than per change.
+    let result = command(&mut vault, cli.command);
+    // The text index is derived data, saved once per command rather than per change. Failing
+    // to save it loses nothing that `reindex` cannot rebuild: a warning, not a failed command
+    // (the evidence the command stored is stored).
     if let Err(e) = vault.flush() {
         note!(
             "warning: the search index of extracted text could not be saved ({e}); run `dossier reindex`"
         );
-        if result.is_ok() {
-            result = Ok(ExitCode::from(2));
-        }
     }
     for w in vault.take_warnings() {
         note!("warning: {w}");
@@ -520,7 +519,12 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 dossier::Rendition::Thumbnail
             };
             let item = vault.export_rendition(&id, which, &out)?;
-            note!("wrote the thumbnail of {} to {}", item.name, out.display());
+            note!(
+                "wrote the {} of {} to {}",
+                if preview { "preview" } else { "thumbnail" },
+                item.name,
+                out.display()
+            );
         }
         Command::Reindex => {
             let n = vault.reindex(&CliProgress::new())?;

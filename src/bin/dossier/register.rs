@@ -236,7 +236,7 @@ pub struct SearchArgs {
     /// Only items whose media type starts with this (image/, application/pdf)
     #[arg(long = "type")]
     media_type: Option<String>,
-    /// From this date (items by import date, events by date)
+    /// From this date (items: when made, i.e. photo taken or e-mail sent, else imported; events: their dates)
     #[arg(long)]
     from: Option<String>,
     #[arg(long)]
