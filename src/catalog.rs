@@ -194,14 +194,19 @@ impl Catalog {
              ('created_at', ?3)",
             params![SCHEMA_VERSION.to_string(), vault_id, created_at],
         )?;
-        Ok(Catalog {
+        Ok(Catalog::fresh(db, &CATALOG))
+    }
+
+    /// A catalog that has never been saved.
+    fn fresh(db: Connection, family: &'static Family) -> Catalog {
+        Catalog {
             db,
             generation: 0,
             saved_at: 0,
             files: BTreeMap::new(),
             max_seen: 0,
-            family: &CATALOG,
-        })
+            family,
+        }
     }
 
     /// A new, empty text index.
@@ -209,14 +214,7 @@ impl Catalog {
         let db = Connection::open_in_memory()?;
         configure(&db)?;
         db.execute_batch(TEXTS_SCHEMA)?;
-        Ok(Catalog {
-            db,
-            generation: 0,
-            saved_at: 0,
-            files: BTreeMap::new(),
-            max_seen: 0,
-            family: &TEXTS,
-        })
+        Ok(Catalog::fresh(db, &TEXTS))
     }
 
     pub fn generation(&self) -> u64 {

@@ -318,9 +318,30 @@ impl Vault {
 
     /// The text index, loaded (and checked against the catalog) on first use.
     pub(crate) fn texts(&mut self) -> Result<&mut Catalog> {
+        self.load_texts(true)
+    }
+
+    /// Loads the text index; with `check`, warns about items whose text it lacks (not wanted
+    /// by `reindex`, which is about to fix exactly that).
+    fn load_texts(&mut self, check: bool) -> Result<&mut Catalog> {
         if self.texts.is_none() {
             let (texts, warnings) = open_texts(&self.layout, &self.key, Vec::new());
             self.warnings.extend(warnings);
+            if !check {
+                self.texts = Some(texts);
+                return Ok(self.texts.as_mut().expect("just loaded"));
+            }
+            let never: i64 = self.catalog.db.query_row(
+                "SELECT count(*) FROM items i WHERE i.purged_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.item_id = i.id)",
+                [],
+                |r| r.get(0),
+            )?;
+            if never > 0 {
+                self.warnings.push(format!(
+                    "{never} item(s) were imported by an older version and never had their metadata and text extracted; run `dossier reindex`"
+                ));
+            }
             let missing = missing_text(&self.catalog, &texts)?;
             if missing > 0 {
                 self.warnings.push(format!(
@@ -353,7 +374,7 @@ impl Vault {
     /// Extracts metadata and text again from every item's bytes (after an upgrade, or to
     /// rebuild a lost text index). Returns how many items were processed.
     pub fn reindex(&mut self, progress: &dyn Progress) -> Result<usize> {
-        self.texts()?;
+        self.load_texts(false)?;
         let items: Vec<Item> = self
             .catalog
             .items(true)?
