@@ -183,27 +183,27 @@ fn fts_expressions(text: &str) -> Result<(String, String)> {
     let main = fts_expression(text)?;
     let plain: Vec<String> = text
         .split_whitespace()
-        .map(|w| {
-            w.split(|c: char| !c.is_alphanumeric())
-                .filter(|p| !p.is_empty())
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-        })
+        .map(phrase)
         .filter(|p| !p.is_empty())
         .map(|p| format!("\"{}\"*", p.join(" ")))
         .collect();
     Ok((main, plain.join(" AND ")))
 }
 
+/// A word as the tokenizer will have split it: lowercase alphanumeric parts (a case number
+/// like "2-1547/2031" becomes the phrase "2 1547 2031"). Nothing else reaches FTS5 syntax.
+fn phrase(word: &str) -> Vec<String> {
+    word.split(|c: char| !c.is_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
 /// An FTS5 expression: every word must match, as written (prefix) or folded (prefix).
 fn fts_expression(text: &str) -> Result<String> {
     let mut terms = Vec::new();
     for word in text.split_whitespace() {
-        let phrase: Vec<String> = word
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|p| !p.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let phrase = phrase(word);
         if phrase.is_empty() {
             continue;
         }

@@ -82,15 +82,11 @@ fn enospc_and_eio_mid_import_fail_cleanly_and_keep_the_vault_whole() {
                 let bytes = noise(300_000, 1_000 + failed + succeeded);
                 let src = f.file("incoming.pdf", &bytes);
                 let sha = sha256_hex(&bytes);
-                let cmd = f.std_cmd(&["import", src.to_str().unwrap()]);
-                let out = std::process::Command::new("strace")
-                    .args(["-f", "-qq", "-o", "/dev/null", "-e"])
-                    .arg(format!("inject={syscall}:error={errno}:when={k}"))
-                    .arg(cmd.get_program())
-                    .args(cmd.get_args())
-                    .env("TMPDIR", &f.tmpdir)
-                    .output()
-                    .unwrap();
+                let out = strace_run(
+                    &f,
+                    &format!("inject={syscall}:error={errno}:when={k}"),
+                    &["import", src.to_str().unwrap()],
+                );
                 let err = stderr(&out);
                 let listed = f.list_json();
                 let stored = listed.iter().any(|e| e["sha256"] == sha.as_str());
@@ -162,20 +158,11 @@ fn a_failed_catalog_save_keeps_the_previous_state() {
     }
     let f = Fixture::new("editfault");
     let id = f.import(&[&f.file("a.txt", b"a")]).remove(0);
-    let cmd = f.std_cmd(&["edit", &id, "--note", "new note"]);
-    let out = std::process::Command::new("strace")
-        .args([
-            "-f",
-            "-qq",
-            "-o",
-            "/dev/null",
-            "-e",
-            "inject=fsync:error=ENOSPC:when=1",
-        ])
-        .arg(cmd.get_program())
-        .args(cmd.get_args())
-        .output()
-        .unwrap();
+    let out = strace_run(
+        &f,
+        "inject=fsync:error=ENOSPC:when=1",
+        &["edit", &id, "--note", "new note"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let shown: serde_json::Value = serde_json::from_str(&f.ok(&["show", &id, "--json"])).unwrap();
     assert_eq!(shown["notes"], "", "the edit did not happen");

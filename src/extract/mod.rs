@@ -97,11 +97,7 @@ pub fn media_type(bytes: &[u8], name: &str) -> String {
 /// The media type from the first bytes of a file, never panicking (for files too large to
 /// parse, and before extraction runs).
 pub fn sniff(head: &[u8], name: &str) -> String {
-    quiet_panics_while_extracting();
-    EXTRACTING.with(|e| e.set(true));
-    let sniffed = std::panic::catch_unwind(|| media_type(head, name));
-    EXTRACTING.with(|e| e.set(false));
-    sniffed.unwrap_or_else(|_| "application/octet-stream".into())
+    guarded(|| media_type(head, name)).unwrap_or_else(|_| "application/octet-stream".into())
 }
 
 /// Extracts what can be extracted from an item's bytes. Never panics, never fails.
@@ -111,11 +107,8 @@ pub fn extract(bytes: &[u8], name: &str) -> Extraction {
 
 /// The attachments of an e-mail as (file name, bytes); `Err` if the parser crashed.
 pub fn email_attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    quiet_panics_while_extracting();
-    EXTRACTING.with(|e| e.set(true));
-    let result = std::panic::catch_unwind(|| email::attachments(bytes));
-    EXTRACTING.with(|e| e.set(false));
-    result.map_err(|_| "the e-mail parser crashed on this message".to_string())
+    guarded(|| email::attachments(bytes))
+        .map_err(|_| "the e-mail parser crashed on this message".to_string())
 }
 
 /// [`extract`] with the media type decided by the caller (the fuzz targets use it to reach
@@ -133,10 +126,7 @@ pub fn extract_as(bytes: &[u8], media_type: &str) -> Extraction {
         };
     }
     let mt = media_type.clone();
-    quiet_panics_while_extracting();
-    EXTRACTING.with(|e| e.set(true));
-    let result = std::panic::catch_unwind(|| run(bytes, &mt));
-    EXTRACTING.with(|e| e.set(false));
+    let result = guarded(|| run(bytes, &mt));
     let mut extraction = match result {
         Ok(e) => e,
         Err(panic) => {
@@ -191,6 +181,15 @@ fn quiet_panics_while_extracting() {
     });
 }
 
+/// Runs a third-party parser on this thread: its panics are caught, and not printed.
+fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    quiet_panics_while_extracting();
+    EXTRACTING.with(|e| e.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    EXTRACTING.with(|e| e.set(false));
+    result
+}
+
 fn run(bytes: &[u8], media_type: &str) -> Extraction {
     let mut e = Extraction::default();
     let outcome: Result<(), String> = match media_type {
@@ -236,11 +235,8 @@ fn pdf(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {
         std::thread::Builder::new()
             .stack_size(PDF_STACK)
             .spawn_scoped(s, || {
-                EXTRACTING.with(|x| x.set(true));
                 let mut local = Extraction::default();
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    pdf_on_this_thread(bytes, &mut local)
-                }));
+                let r = guarded(|| pdf_on_this_thread(bytes, &mut local));
                 (r, local)
             })
             .map(|h| h.join())
