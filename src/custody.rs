@@ -31,6 +31,8 @@ pub enum Action {
     Rekey,
     /// The user accepted continuing after a damaged catalog file.
     Repair,
+    /// A signing identity (root certificate and signer) was made.
+    Keygen,
 }
 
 impl Action {
@@ -48,6 +50,7 @@ impl Action {
             Action::Purge => "purge",
             Action::Rekey => "rekey",
             Action::Repair => "repair",
+            Action::Keygen => "keygen",
         }
     }
 }

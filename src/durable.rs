@@ -50,6 +50,25 @@ pub fn publish(tmp: &Path, dest: &Path) -> io::Result<()> {
 }
 
 /// Stamps the fixed time on a vault file (best effort is not enough: errors are returned).
+/// Gives a finished, fsynced `partial` file its final name `out` without ever replacing an
+/// existing file (hard link, not rename), then syncs the folder. If anything fails after the
+/// link, the copy is taken away again: the user must never find a file the command said it
+/// did not make.
+pub fn publish_copy(partial: &Path, out: &Path) -> io::Result<()> {
+    fs::hard_link(partial, out)?;
+    let finish = fs::remove_file(partial).and_then(|()| {
+        match out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => sync_dir(dir),
+            None => sync_dir(Path::new(".")),
+        }
+    });
+    if let Err(e) = finish {
+        let _ = fs::remove_file(out);
+        return Err(e);
+    }
+    Ok(())
+}
+
 pub fn normalise_times(path: &Path) -> io::Result<()> {
     let t = filetime::FileTime::from_unix_time(NORMALISED_TIME, 0);
     filetime::set_file_times(path, t, t)

@@ -93,6 +93,10 @@ pub enum Error {
 
     #[error("catalog database error: {0}")]
     Catalog(#[from] rusqlite::Error),
+
+    /// Building or signing a PDF failed inside a library (not bad user input).
+    #[error("cannot make the PDF: {0}")]
+    Pdf(String),
 }
 
 impl Error {
@@ -119,6 +123,7 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::ReadOnly(_) => "read_only",
             Error::Io { .. } => "io",
+            Error::Pdf(_) => "pdf",
         }
     }
 

@@ -19,6 +19,16 @@ pub(crate) fn put(db: &Connection, item_id: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+pub(crate) fn get(db: &Connection, item_id: &str) -> Result<Option<String>> {
+    Ok(db
+        .query_row(
+            "SELECT t.text FROM texts t JOIN text_keys k ON k.rowid = t.rowid WHERE k.item_id = ?1",
+            [item_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 pub(crate) fn remove(db: &Connection, item_id: &str) -> Result<()> {
     let rowid: Option<i64> = db
         .query_row(

@@ -509,6 +509,112 @@ impl Vault {
         }
     }
 
+    /// The vault's signing identity, made (and logged) on first use.
+    pub fn signer(&mut self, label: &str) -> Result<crate::signer::Signer> {
+        if let Some(s) = self.stored_signer()? {
+            return Ok(s);
+        }
+        let signer = crate::signer::Signer::generate(label)?;
+        let (key, leaf, root) = signer.to_stored()?;
+        let fingerprint = signer.summary()?.fingerprint;
+        self.commit(|cat, now| {
+            cat.db.execute(
+                "INSERT INTO vault_info (key, value) VALUES ('signer_key', ?1), ('signer_leaf', ?2), ('signer_root', ?3)",
+                rusqlite::params![key.as_str(), leaf, root],
+            )?;
+            custody::append(
+                &cat.db,
+                now,
+                Action::Keygen,
+                None,
+                &json!({ "signer_root_sha256": fingerprint }),
+            )
+        })?;
+        Ok(signer)
+    }
+
+    /// The signing identity if one was made.
+    pub fn stored_signer(&self) -> Result<Option<crate::signer::Signer>> {
+        let get = |k: &str| -> Result<Option<zeroize::Zeroizing<String>>> {
+            match self.catalog.db.query_row(
+                "SELECT value FROM vault_info WHERE key = ?1",
+                [k],
+                |r| r.get::<_, String>(0),
+            ) {
+                Ok(v) => Ok(Some(zeroize::Zeroizing::new(v))),
+                Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        };
+        match (get("signer_key")?, get("signer_leaf")?, get("signer_root")?) {
+            (Some(k), Some(l), Some(r)) => {
+                Ok(Some(crate::signer::Signer::from_stored(&k, &l, &r)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Decrypts an item into `sink`, failing if its bytes no longer match the catalog's
+    /// SHA-256 (the caller must then discard what it wrote).
+    pub(crate) fn stream_item(
+        &self,
+        item: &Item,
+        sink: &mut (dyn Write + Send),
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        if item.purged_at.is_some() {
+            return Err(Error::Purged {
+                id: item.id.clone(),
+                name: item.name.clone(),
+            });
+        }
+        let integrity = |problem: String| Error::Integrity {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            problem,
+        };
+        let path = self.layout.blob(&item.blob);
+        let file = durable::open_read_noatime(&path)
+            .map_err(|e| integrity(format!("its encrypted file cannot be opened: {e}")))?;
+        match blob::read(
+            file,
+            &blob_id(&item.blob),
+            &self.key.identity,
+            sink,
+            progress,
+        ) {
+            Ok(a) if hex::encode(a.sha256) == item.sha256 && a.len == item.size => Ok(()),
+            Ok(_) => Err(integrity(
+                "its SHA-256 no longer matches the catalog".into(),
+            )),
+            Err(blob::ReadError::Changed(p)) => Err(integrity(p)),
+            Err(blob::ReadError::Unreadable(e)) => Err(integrity(format!("unreadable: {e}"))),
+            Err(blob::ReadError::Sink(e)) => Err(Error::Pdf(format!("writing: {e}"))),
+            Err(blob::ReadError::Cancelled) => Err(Error::Cancelled),
+        }
+    }
+
+    /// The extracted text of an item, if extraction found any.
+    pub(crate) fn item_text(&mut self, id: &str) -> Result<Option<String>> {
+        let texts = self.texts()?;
+        crate::textindex::get(&texts.db, id)
+    }
+
+    /// Records that a file was written from the vault (a dossier, a copy).
+    pub(crate) fn log_export(
+        &mut self,
+        item: Option<&str>,
+        detail: serde_json::Value,
+        out: &Path,
+    ) -> Result<()> {
+        self.record_export(item, detail, out)
+    }
+
+    /// The time the vault's clock says it is.
+    pub(crate) fn clock_now(&self) -> OffsetDateTime {
+        self.now()
+    }
+
     /// Replaces the clock (tests pin time with it).
     pub fn set_clock(&mut self, clock: Clock) {
         self.clock = clock;
@@ -1153,20 +1259,7 @@ impl Vault {
         file.sync_all()
             .map_err(Error::io("cannot write the extracted copy", partial))?;
         drop(file);
-        fs::hard_link(partial, out).map_err(Error::io("cannot write the extracted copy", out))?;
-        // From here the copy exists under its name: any failure must take it away again,
-        // or the user would find a copy the command said it did not make.
-        let finish = fs::remove_file(partial).and_then(|()| {
-            match out.parent().filter(|p| !p.as_os_str().is_empty()) {
-                Some(dir) => durable::sync_dir(dir),
-                None => durable::sync_dir(Path::new(".")),
-            }
-        });
-        if let Err(e) = finish {
-            let _ = fs::remove_file(out);
-            return Err(out_err(e));
-        }
-        Ok(())
+        durable::publish_copy(partial, out).map_err(out_err)
     }
 
     /// Whether a file outside the vault is in it, by SHA-256. Returns the hash and the items

@@ -24,6 +24,7 @@ macro_rules! note {
     }};
 }
 
+mod dossiers;
 mod register;
 
 /// Set by Ctrl-C (or SIGTERM): long work stops at the next chunk and removes its partial files.
@@ -164,6 +165,13 @@ enum Command {
         #[arg(long, required = true)]
         accept_damaged_catalog: bool,
     },
+    /// Build a signed PDF dossier of a case for the UN WGAD, PACE, the European Parliament
+    Export(dossiers::ExportArgs),
+    /// Check a signed dossier: signature, whole-file coverage, signer, annexes (no vault needed)
+    VerifyPdf(dossiers::VerifyPdfArgs),
+    /// The certificate that signs dossiers
+    #[command(subcommand)]
+    Signer(dossiers::SignerCommand),
     /// The vault's age identity
     #[command(subcommand)]
     Identity(IdentityCommand),
@@ -218,6 +226,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .join("vault"),
     };
     let pass_file = cli.passphrase_file.as_deref();
+    if let Command::VerifyPdf(args) = cli.command {
+        return dossiers::verify_pdf(args);
+    }
     if let Command::Init { kdf_work_factor } = cli.command {
         let pass = new_passphrase(pass_file)?;
         let vault = Vault::create(
@@ -250,7 +261,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Every command but `init`, on an open vault.
 fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Init { .. } => unreachable!("handled before the vault is opened"),
+        Command::Init { .. } | Command::VerifyPdf(_) => {
+            unreachable!("handled before the vault is opened")
+        }
+        Command::Export(args) => return dossiers::export(vault, args),
+        Command::Signer(c) => return dossiers::signer(vault, c),
         Command::Import {
             files,
             source,

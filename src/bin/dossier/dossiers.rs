@@ -1,0 +1,196 @@
+//! `export`, `verify-pdf` and `signer`: signed PDF dossiers.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Subcommand};
+use dossier::Vault;
+use dossier::submission::{ExportOptions, Lang, Template};
+
+use crate::CliProgress;
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The case (id or unique prefix)
+    #[arg(long)]
+    case: String,
+    /// Who it is for: wgad (UN WGAD questionnaire), pace (Resolution 1900 note), ep (European
+    /// Parliament petition) or generic
+    #[arg(long, value_parser = ["wgad", "pace", "ep", "generic"])]
+    template: String,
+    /// The PDF to write (must not exist)
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Also include this item as an annex (repeatable)
+    #[arg(long = "item", value_name = "ID")]
+    items: Vec<String>,
+    /// Language of headings and fixed text
+    #[arg(long, default_value = "en", value_parser = ["en", "fr", "ru"])]
+    lang: String,
+    /// Leave date taken, camera and GPS out of photo captions
+    #[arg(long)]
+    strip_exif: bool,
+    /// List annexes with their SHA-256 but do not attach the original files
+    #[arg(long)]
+    no_originals: bool,
+    /// Name on the signing certificates, if they are made now [default: Dossier]
+    #[arg(long, value_name = "NAME", default_value = "")]
+    signer_name: String,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct VerifyPdfArgs {
+    file: PathBuf,
+    /// The SHA-256 fingerprint of the signer's root certificate, obtained from the sender
+    #[arg(long, value_name = "HEX")]
+    fingerprint: Option<String>,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum SignerCommand {
+    /// Write the root certificate recipients pin (PEM); makes the signer on first use
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Name on the certificates, if they are made now
+        #[arg(long, value_name = "NAME", default_value = "")]
+        name: String,
+    },
+    /// Print the root certificate's SHA-256 fingerprint; makes the signer on first use
+    Show {
+        /// Name on the certificates, if they are made now
+        #[arg(long, value_name = "NAME", default_value = "")]
+        name: String,
+    },
+}
+
+pub fn export(vault: &mut Vault, a: ExportArgs) -> anyhow::Result<ExitCode> {
+    let opts = ExportOptions {
+        case: a.case,
+        template: Template::parse(&a.template).ok_or_else(|| anyhow!("unknown template"))?,
+        out: a.out,
+        items: a.items,
+        lang: Lang::parse(&a.lang).ok_or_else(|| anyhow!("unknown language"))?,
+        strip_exif: a.strip_exif,
+        no_originals: a.no_originals,
+        signer_label: a.signer_name,
+    };
+    let bar = CliProgress::new();
+    let report = vault.export_dossier(&opts, &bar)?;
+    bar.clear();
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        note!(
+            "wrote {} ({} pages, {} annexes, {} bytes), signed; signer root fingerprint {}",
+            report.path,
+            report.pages,
+            report.annexes,
+            report.bytes,
+            report.fingerprint
+        );
+    }
+    for m in &report.missing {
+        note!("missing: {m}");
+    }
+    for w in &report.warnings {
+        note!("warning: {w}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify_pdf(a: VerifyPdfArgs) -> anyhow::Result<ExitCode> {
+    let pinned = a
+        .fingerprint
+        .as_deref()
+        .map(dossier::signer::parse_fingerprint)
+        .transpose()?;
+    let bytes =
+        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
+    let report = dossier::pdf::verify_pdf(&bytes, pinned.as_deref());
+    if a.json {
+        say!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let yes = |b: bool| if b { "yes" } else { "NO" };
+        say!("file: {}", a.file.display());
+        say!("signed: {}", yes(report.signed));
+        say!(
+            "signature covers the whole file: {}",
+            yes(report.covers_whole_file)
+        );
+        say!("signature valid: {}", yes(report.signature_valid));
+        if let Some(s) = &report.signer {
+            say!("signer: {s}");
+        }
+        if let Some(t) = &report.signed_at {
+            say!("signed at: {t}");
+        }
+        if let Some(f) = &report.fingerprint {
+            say!("root fingerprint: {f}");
+        }
+        match report.fingerprint_matches {
+            Some(true) => say!("fingerprint: matches the one given"),
+            Some(false) => say!("fingerprint: DOES NOT MATCH the one given"),
+            None => say!(
+                "fingerprint: not checked (pass --fingerprint with the value the sender gave you separately)"
+            ),
+        }
+        for an in &report.annexes {
+            say!(
+                "annex {:>3}: {:<12} {} {}",
+                an.number,
+                an.status.to_uppercase(),
+                an.sha256,
+                an.title
+            );
+        }
+        for p in &report.problems {
+            say!("PROBLEM: {p}");
+        }
+        say!("{}", if report.ok() { "OK" } else { "FAILED" });
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub fn signer(vault: &mut Vault, c: SignerCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        SignerCommand::Export { out, name } => {
+            let signer = vault.signer(&name)?;
+            let pem = signer.root_pem()?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&out)
+                .with_context(|| format!("cannot create {} (it must not exist)", out.display()))?;
+            std::io::Write::write_all(&mut file, pem.as_bytes())
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            note!(
+                "wrote the root certificate to {}; fingerprint {}",
+                out.display(),
+                signer.summary()?.fingerprint
+            );
+        }
+        SignerCommand::Show { name } => {
+            let s = vault.signer(&name)?.summary()?;
+            say!("{}", s.fingerprint);
+            note!(
+                "root: {}\nsigner: {} (valid until {})",
+                s.root_subject,
+                s.signer_subject,
+                s.not_after
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

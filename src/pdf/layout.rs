@@ -1,0 +1,643 @@
+//! A small page-flow engine: the composer pours headings, paragraphs, tables and pictures in,
+//! and gets a display list per A4 page. Nothing is drawn until the whole document is laid
+//! out, so the footer can say "page n of m" and the table of contents can print the pages of
+//! sections that come after it. Text is measured with the same fonts krilla embeds.
+//!
+//! Every character is drawn from a font that has it: Noto Sans first, DejaVu Sans Mono for
+//! what Noto lacks, otherwise `?` (counted, so the export can warn). PDF/A forbids `.notdef`.
+
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, MetadataProvider};
+
+pub const PAGE_W: f32 = 595.0;
+pub const PAGE_H: f32 = 842.0;
+pub const MARGIN_X: f32 = 56.0;
+pub const TOP: f32 = 64.0;
+pub const BOTTOM: f32 = PAGE_H - 64.0;
+pub const WIDTH: f32 = PAGE_W - 2.0 * MARGIN_X;
+
+pub const REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Regular.ttf");
+pub const BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSans-Bold.ttf");
+pub const MONO: &[u8] = include_bytes!("../../assets/fonts/DejaVuSansMono.ttf");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    Regular,
+    Bold,
+    Mono,
+}
+
+impl Face {
+    pub fn data(self) -> &'static [u8] {
+        match self {
+            Face::Regular => REGULAR,
+            Face::Bold => BOLD,
+            Face::Mono => MONO,
+        }
+    }
+}
+
+pub type Rgb = (u8, u8, u8);
+pub const BLACK: Rgb = (0, 0, 0);
+pub const GREY: Rgb = (90, 90, 90);
+pub const ACCENT: Rgb = (20, 50, 110);
+pub const WARN: Rgb = (150, 30, 30);
+
+/// One thing to draw. Coordinates are points from the page's top-left; text `y` is the
+/// baseline.
+#[derive(Debug, Clone)]
+pub enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        face: Face,
+        size: f32,
+        color: Rgb,
+        text: String,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        color: Rgb,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+        color: Rgb,
+    },
+    Image {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        image: usize,
+    },
+    /// A clickable area that jumps to an anchor.
+    Link {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        anchor: usize,
+    },
+    /// The page number of an anchor, right-aligned at `x` (known only once all is laid out).
+    PageOf {
+        x: f32,
+        y: f32,
+        size: f32,
+        anchor: usize,
+    },
+}
+
+/// A table cell: text in a face, optionally a link to an anchor.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub text: String,
+    pub face: Face,
+    pub color: Rgb,
+    pub link: Option<usize>,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            face: Face::Regular,
+            color: BLACK,
+            link: None,
+        }
+    }
+    pub fn mono(text: impl Into<String>) -> Cell {
+        Cell {
+            face: Face::Mono,
+            ..Cell::new(text)
+        }
+    }
+    pub fn warn(text: impl Into<String>) -> Cell {
+        Cell {
+            color: WARN,
+            ..Cell::new(text)
+        }
+    }
+    pub fn link(mut self, anchor: usize) -> Cell {
+        self.link = Some(anchor);
+        self.color = ACCENT;
+        self
+    }
+}
+
+/// An outline (bookmark) entry.
+#[derive(Debug, Clone)]
+pub struct Bookmark {
+    pub level: u8,
+    pub title: String,
+    pub anchor: usize,
+}
+
+/// The laid-out document.
+#[derive(Default)]
+pub struct Flow {
+    pub pages: Vec<Vec<Op>>,
+    /// (page index, y) of each anchor once placed.
+    pub anchors: Vec<Option<(usize, f32)>>,
+    pub bookmarks: Vec<Bookmark>,
+    /// JPEG bytes of the pictures, drawn by index.
+    pub images: Vec<Vec<u8>>,
+    /// Characters no embedded font has (drawn as `?`).
+    pub missing_glyphs: usize,
+    y: f32,
+}
+
+/// A face's character map and unscaled advances, parsed once per thread.
+struct Metrics {
+    map: skrifa::charmap::Charmap<'static>,
+    glyphs: skrifa::metrics::GlyphMetrics<'static>,
+    upem: f32,
+}
+
+thread_local! {
+    static METRICS: [Metrics; 3] = [Face::Regular, Face::Bold, Face::Mono].map(|face| {
+        let font = FontRef::new(face.data()).expect("bundled font parses");
+        Metrics {
+            map: font.charmap(),
+            glyphs: font.glyph_metrics(Size::unscaled(), LocationRef::default()),
+            upem: font
+                .metrics(Size::unscaled(), LocationRef::default())
+                .units_per_em as f32,
+        }
+    });
+}
+
+fn with_metrics<T>(face: Face, f: impl FnOnce(&Metrics) -> T) -> T {
+    METRICS.with(|m| f(&m[face as usize]))
+}
+
+/// The advance of `text` in `face` at `size` (no kerning: a slight overestimate, which is
+/// the safe side for wrapping).
+fn advance(face: Face, size: f32, text: &str) -> f32 {
+    with_metrics(face, |m| {
+        let units: f32 = text
+            .chars()
+            .map(|c| {
+                m.map
+                    .map(c)
+                    .and_then(|g| m.glyphs.advance_width(g))
+                    .unwrap_or(0.0)
+            })
+            .sum();
+        units * size / m.upem
+    })
+}
+
+fn has_glyph(face: Face, c: char) -> bool {
+    with_metrics(face, |m| m.map.map(c).is_some())
+}
+
+/// Splits text into runs of one face each, falling back to the monospace font and then `?`.
+fn runs(face: Face, text: &str, missing: &mut usize) -> Vec<(Face, String)> {
+    let mut out: Vec<(Face, String)> = Vec::new();
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        let (f, c) = if has_glyph(face, c) {
+            (face, c)
+        } else if has_glyph(Face::Mono, c) {
+            (Face::Mono, c)
+        } else {
+            *missing += 1;
+            (face, '?')
+        };
+        match out.last_mut() {
+            Some((last, s)) if *last == f => s.push(c),
+            _ => out.push((f, c.to_string())),
+        }
+    }
+    out
+}
+
+/// `text`, shortened with an ellipsis until it fits `max`.
+pub fn fit(face: Face, size: f32, text: &str, max: f32) -> String {
+    if width(face, size, text) <= max {
+        return text.to_string();
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let shown = format!("{}…", chars.iter().collect::<String>().trim_end());
+        if width(face, size, &shown) <= max {
+            return shown;
+        }
+    }
+    "…".into()
+}
+
+pub fn width(face: Face, size: f32, text: &str) -> f32 {
+    let mut ignored = 0;
+    runs(face, text, &mut ignored)
+        .iter()
+        .map(|(f, s)| advance(*f, size, s))
+        .sum()
+}
+
+/// Greedy line breaking at spaces; a word wider than the line is broken between characters
+/// (hashes, URLs). Newlines in the text start new lines.
+pub fn wrap(face: Face, size: f32, text: &str, max: f32) -> Vec<String> {
+    let space = width(face, size, " ");
+    let mut lines = Vec::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        let mut line_w = 0.0;
+        for word in para.split(' ') {
+            let w = width(face, size, word);
+            let extra = if line.is_empty() { w } else { space + w };
+            if line_w + extra <= max {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                line_w += extra;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            line_w = 0.0;
+            for c in word.chars() {
+                let cw = width(face, size, c.encode_utf8(&mut [0; 4]));
+                if line_w + cw > max && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    line_w = 0.0;
+                }
+                line.push(c);
+                line_w += cw;
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+fn line_height(size: f32) -> f32 {
+    size * 1.38
+}
+
+impl Flow {
+    pub fn new() -> Flow {
+        let mut f = Flow::default();
+        f.new_page();
+        f
+    }
+
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = TOP;
+    }
+
+    pub fn page_index(&self) -> usize {
+        self.pages.len() - 1
+    }
+
+    pub fn y(&self) -> f32 {
+        self.y
+    }
+
+    fn push(&mut self, op: Op) {
+        self.pages.last_mut().expect("a page exists").push(op);
+    }
+
+    /// Starts a new page unless `h` more points fit on this one.
+    pub fn ensure(&mut self, h: f32) {
+        if self.y + h > BOTTOM && self.y > TOP {
+            self.new_page();
+        }
+    }
+
+    pub fn space(&mut self, h: f32) {
+        self.y += h;
+    }
+
+    pub fn new_anchor(&mut self) -> usize {
+        self.anchors.push(None);
+        self.anchors.len() - 1
+    }
+
+    /// Marks where an anchor points: here.
+    pub fn place(&mut self, anchor: usize) {
+        self.anchors[anchor] = Some((self.page_index(), (self.y - 8.0).max(0.0)));
+    }
+
+    /// Draws one line of text at (x, baseline y), splitting it into font runs. Returns its width.
+    pub fn text_at(
+        &mut self,
+        x: f32,
+        y: f32,
+        face: Face,
+        size: f32,
+        color: Rgb,
+        text: &str,
+    ) -> f32 {
+        let mut cursor = x;
+        for (f, s) in runs(face, text, &mut self.missing_glyphs) {
+            let w = advance(f, size, &s);
+            self.push(Op::Text {
+                x: cursor,
+                y,
+                face: f,
+                size,
+                color,
+                text: s,
+            });
+            cursor += w;
+        }
+        cursor - x
+    }
+
+    /// A heading with a bookmark; level 1 starts a new page when `new_page`.
+    pub fn heading(
+        &mut self,
+        level: u8,
+        title: &str,
+        anchor: Option<usize>,
+        new_page: bool,
+    ) -> usize {
+        let anchor = anchor.unwrap_or_else(|| self.new_anchor());
+        let size = match level {
+            1 => 16.0,
+            2 => 12.5,
+            _ => 11.0,
+        };
+        if new_page && self.y > TOP {
+            self.new_page();
+        }
+        self.ensure(line_height(size) * 2.0 + 30.0);
+        if self.y > TOP {
+            self.space(if level == 1 { 14.0 } else { 8.0 });
+        }
+        self.place(anchor);
+        for line in wrap(Face::Bold, size, title, WIDTH) {
+            self.y += size;
+            self.text_at(MARGIN_X, self.y, Face::Bold, size, ACCENT, &line);
+            self.y += line_height(size) - size;
+        }
+        if level == 1 {
+            let y = self.y + 1.0;
+            self.push(Op::Line {
+                x1: MARGIN_X,
+                y1: y,
+                x2: MARGIN_X + WIDTH,
+                y2: y,
+                width: 0.6,
+                color: ACCENT,
+            });
+            self.y += 8.0;
+        } else {
+            self.y += 3.0;
+        }
+        self.bookmarks.push(Bookmark {
+            level,
+            title: title.to_string(),
+            anchor,
+        });
+        anchor
+    }
+
+    /// A wrapped paragraph, indented by `indent`.
+    pub fn para_styled(&mut self, text: &str, face: Face, size: f32, color: Rgb, indent: f32) {
+        for line in wrap(face, size, text, WIDTH - indent) {
+            self.ensure(line_height(size));
+            self.y += size;
+            self.text_at(MARGIN_X + indent, self.y, face, size, color, &line);
+            self.y += line_height(size) - size;
+        }
+        self.y += size * 0.5;
+    }
+
+    pub fn para(&mut self, text: &str) {
+        self.para_styled(text, Face::Regular, 10.0, BLACK, 0.0);
+    }
+
+    /// Text in a tinted box: warnings and missing-data notices the reader must not miss.
+    pub fn notice(&mut self, text: &str, color: Rgb) {
+        let size = 9.5;
+        let lines = wrap(Face::Bold, size, text, WIDTH - 16.0);
+        let h = lines.len() as f32 * line_height(size) + 10.0;
+        self.ensure(h.min(BOTTOM - TOP));
+        self.push(Op::Rect {
+            x: MARGIN_X,
+            y: self.y,
+            w: WIDTH,
+            h,
+            color: (246, 238, 230),
+        });
+        self.push(Op::Rect {
+            x: MARGIN_X,
+            y: self.y,
+            w: 3.0,
+            h,
+            color,
+        });
+        let mut y = self.y + 5.0;
+        for line in lines {
+            y += size;
+            self.text_at(MARGIN_X + 10.0, y, Face::Bold, size, color, &line);
+            y += line_height(size) - size;
+        }
+        self.y += h + 8.0;
+    }
+
+    /// A table with a header row repeated after page breaks. `widths` are fractions of the
+    /// text width.
+    pub fn table(&mut self, header: &[&str], widths: &[f32], rows: &[Vec<Cell>]) {
+        let size = 9.0;
+        let pad = 3.0;
+        let cols: Vec<(f32, f32)> = {
+            let mut x = MARGIN_X;
+            widths
+                .iter()
+                .map(|w| {
+                    let c = (x, w * WIDTH);
+                    x += w * WIDTH;
+                    c
+                })
+                .collect()
+        };
+        let draw_header = |flow: &mut Flow| {
+            let h = line_height(size) + 2.0 * pad;
+            flow.push(Op::Rect {
+                x: MARGIN_X,
+                y: flow.y,
+                w: WIDTH,
+                h,
+                color: (228, 233, 242),
+            });
+            for (i, title) in header.iter().enumerate() {
+                flow.text_at(
+                    cols[i].0 + pad,
+                    flow.y + pad + size,
+                    Face::Bold,
+                    size,
+                    BLACK,
+                    title,
+                );
+            }
+            flow.y += h;
+        };
+        self.ensure(3.0 * line_height(size) + 4.0 * pad);
+        draw_header(self);
+        for row in rows {
+            let wrapped: Vec<Vec<String>> = row
+                .iter()
+                .enumerate()
+                .map(|(i, c)| wrap(c.face, size, &c.text, cols[i].1 - 2.0 * pad))
+                .collect();
+            let n = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let h = n as f32 * line_height(size) + 2.0 * pad;
+            if self.y + h > BOTTOM {
+                self.new_page();
+                draw_header(self);
+            }
+            for (i, lines) in wrapped.iter().enumerate() {
+                let cell = &row[i];
+                let mut y = self.y + pad;
+                for line in lines {
+                    y += size;
+                    let w = self.text_at(cols[i].0 + pad, y, cell.face, size, cell.color, line);
+                    if let Some(anchor) = cell.link {
+                        self.push(Op::Link {
+                            x: cols[i].0 + pad,
+                            y: y - size,
+                            w,
+                            h: line_height(size),
+                            anchor,
+                        });
+                    }
+                    y += line_height(size) - size;
+                }
+            }
+            self.y += h;
+            self.push(Op::Line {
+                x1: MARGIN_X,
+                y1: self.y,
+                x2: MARGIN_X + WIDTH,
+                y2: self.y,
+                width: 0.3,
+                color: (180, 180, 180),
+            });
+        }
+        self.y += 10.0;
+    }
+
+    /// Label/value rows (a form): bold labels in a left column.
+    pub fn fields(&mut self, rows: &[(String, Cell)]) {
+        let size = 10.0;
+        let label_w = 165.0;
+        for (label, value) in rows {
+            let labels = wrap(Face::Bold, size, label, label_w - 8.0);
+            let values = wrap(value.face, size, &value.text, WIDTH - label_w);
+            let n = labels.len().max(values.len());
+            self.ensure(n as f32 * line_height(size));
+            let top = self.y;
+            for (i, l) in labels.iter().enumerate() {
+                let y = top + size + i as f32 * line_height(size);
+                self.text_at(MARGIN_X, y, Face::Bold, size, GREY, l);
+            }
+            for (i, v) in values.iter().enumerate() {
+                let y = top + size + i as f32 * line_height(size);
+                self.text_at(MARGIN_X + label_w, y, value.face, size, value.color, v);
+            }
+            self.y = top + n as f32 * line_height(size) + 3.0;
+        }
+        self.y += 6.0;
+    }
+
+    /// A table-of-contents line: title (linked) and the page its anchor lands on.
+    pub fn toc_line(&mut self, title: &str, anchor: usize, indent: f32) {
+        let size = 10.0;
+        self.ensure(line_height(size));
+        self.y += size;
+        let max = WIDTH - indent - 40.0;
+        let shown = fit(Face::Regular, size, title, max);
+        let w = self.text_at(
+            MARGIN_X + indent,
+            self.y,
+            Face::Regular,
+            size,
+            ACCENT,
+            &shown,
+        );
+        self.push(Op::Link {
+            x: MARGIN_X + indent,
+            y: self.y - size,
+            w: WIDTH - indent,
+            h: line_height(size),
+            anchor,
+        });
+        let _ = w;
+        self.push(Op::PageOf {
+            x: MARGIN_X + WIDTH,
+            y: self.y,
+            size,
+            anchor,
+        });
+        self.y += line_height(size) - size;
+    }
+
+    /// A JPEG picture, scaled to fit the text width and `max_h`, with its pixel size given.
+    pub fn image(&mut self, jpeg: Vec<u8>, px: (u32, u32), max_h: f32) {
+        let (pw, ph) = (px.0.max(1) as f32, px.1.max(1) as f32);
+        let scale = (WIDTH / pw).min(max_h / ph);
+        let (w, h) = (pw * scale, ph * scale);
+        self.ensure(h + 6.0);
+        self.images.push(jpeg);
+        self.push(Op::Image {
+            x: MARGIN_X + (WIDTH - w) / 2.0,
+            y: self.y,
+            w,
+            h,
+            image: self.images.len() - 1,
+        });
+        self.y += h + 8.0;
+    }
+
+    /// Remaining height on this page.
+    pub fn room(&self) -> f32 {
+        BOTTOM - self.y
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kazakh_and_cyrillic_letters_are_in_the_bundled_fonts() {
+        for c in "әғқңөұүһіӘҒҚҢӨҰҮҺІжяЖЯ№".chars() {
+            assert!(has_glyph(Face::Regular, c), "Noto Sans lacks {c}");
+            assert!(has_glyph(Face::Bold, c), "Noto Sans Bold lacks {c}");
+        }
+    }
+
+    #[test]
+    fn wrapping_respects_the_width_and_keeps_every_character() {
+        let text = "Қасымов Ерлан was detained on 12 March 2021 in Алматы; hash e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let lines = wrap(Face::Regular, 10.0, text, 200.0);
+        assert!(lines.len() > 2);
+        for l in &lines {
+            assert!(width(Face::Regular, 10.0, l) <= 200.0, "{l}");
+        }
+        let joined: String = lines.concat();
+        assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn characters_no_font_has_become_question_marks_and_are_counted() {
+        let mut missing = 0;
+        let r = runs(Face::Regular, "a\u{1F600}b", &mut missing);
+        assert_eq!(missing, 1);
+        assert_eq!(r.iter().map(|(_, s)| s.as_str()).collect::<String>(), "a?b");
+    }
+}

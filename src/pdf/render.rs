@@ -1,0 +1,236 @@
+//! Draws a laid-out [`Flow`] with krilla as PDF/A-3b: subset fonts with Unicode maps, JPEGs
+//! passed through, a footer with page numbers, internal links and the outline.
+
+use krilla::annotation::{Annotation, LinkAnnotation, Target};
+use krilla::color::rgb;
+use krilla::configure::{Archival, ConfigurationBuilder};
+use krilla::destination::XyzDestination;
+use krilla::error::KrillaError;
+use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
+use krilla::image::Image;
+use krilla::metadata::{DateTime, Metadata};
+use krilla::outline::{Outline, OutlineNode};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::text::{Font, TextDirection};
+use krilla::{Document, SerializeSettings};
+use time::OffsetDateTime;
+
+use super::layout::{Face, Flow, GREY, MARGIN_X, Op, PAGE_H, PAGE_W, Rgb, WIDTH, fit, width};
+use crate::error::{Error, Result};
+
+/// Document-level facts.
+pub struct DocInfo {
+    pub title: String,
+    pub language: String,
+    pub created: OffsetDateTime,
+    /// Printed at the foot of every page, left of the page number.
+    pub footer: String,
+    /// "Page {n} of {m}" in the document's language.
+    pub page_label: Box<dyn Fn(usize, usize) -> String>,
+}
+
+fn color(c: Rgb) -> krilla::paint::Paint {
+    rgb::Color::new(c.0, c.1, c.2).into()
+}
+
+fn fill(c: Rgb) -> Option<Fill> {
+    Some(Fill {
+        paint: color(c),
+        ..Default::default()
+    })
+}
+
+pub fn render(flow: &Flow, info: &DocInfo) -> Result<Vec<u8>> {
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A3_B)
+        .finish()
+        .map_err(|e| Error::Pdf(format!("PDF/A configuration: {e:?}")))?;
+    let mut doc = Document::new_with(SerializeSettings {
+        configuration,
+        enable_tagging: false,
+        ..Default::default()
+    });
+    let fonts = [Face::Regular, Face::Bold, Face::Mono]
+        .map(|f| Font::new(f.data().into(), 0).expect("bundled font loads"));
+    let mut images = Vec::with_capacity(flow.images.len());
+    for jpeg in &flow.images {
+        images.push(
+            Image::from_jpeg(jpeg.clone().into(), false)
+                .map_err(|e| Error::Pdf(format!("a picture: {e}")))?,
+        );
+    }
+    let total = flow.pages.len();
+    let anchor = |a: usize| flow.anchors.get(a).copied().flatten().unwrap_or((0, 0.0));
+    for (index, ops) in flow.pages.iter().enumerate() {
+        let mut page = doc.start_page_with(
+            PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a valid page size"),
+        );
+        let mut links = Vec::new();
+        {
+            let mut surface = page.surface();
+            let text = |s: &mut krilla::surface::Surface<'_>,
+                        x: f32,
+                        y: f32,
+                        face: Face,
+                        size: f32,
+                        c: Rgb,
+                        t: &str| {
+                s.set_stroke(None);
+                s.set_fill(fill(c));
+                s.draw_text(
+                    Point::from_xy(x, y),
+                    fonts[face as usize].clone(),
+                    size,
+                    t,
+                    false,
+                    TextDirection::Auto,
+                );
+            };
+            for op in ops {
+                match op {
+                    Op::Text {
+                        x,
+                        y,
+                        face,
+                        size,
+                        color,
+                        text: t,
+                    } => text(&mut surface, *x, *y, *face, *size, *color, t),
+                    Op::Rect { x, y, w, h, color } => {
+                        let mut pb = PathBuilder::new();
+                        if let Some(r) = Rect::from_xywh(*x, *y, *w, *h) {
+                            pb.push_rect(r);
+                        }
+                        if let Some(path) = pb.finish() {
+                            surface.set_stroke(None);
+                            surface.set_fill(fill(*color));
+                            surface.draw_path(&path);
+                        }
+                    }
+                    Op::Line {
+                        x1,
+                        y1,
+                        x2,
+                        y2,
+                        width,
+                        color,
+                    } => {
+                        let mut pb = PathBuilder::new();
+                        pb.move_to(*x1, *y1);
+                        pb.line_to(*x2, *y2);
+                        if let Some(path) = pb.finish() {
+                            surface.set_fill(None);
+                            surface.set_stroke(Some(Stroke {
+                                paint: self::color(*color),
+                                width: *width,
+                                ..Default::default()
+                            }));
+                            surface.draw_path(&path);
+                        }
+                    }
+                    Op::Image { x, y, w, h, image } => {
+                        if let Some(size) = Size::from_wh(*w, *h) {
+                            surface.push_transform(&Transform::from_translate(*x, *y));
+                            surface.draw_image(images[*image].clone(), size);
+                            surface.pop();
+                        }
+                    }
+                    Op::Link { x, y, w, h, anchor } => links.push((*x, *y, *w, *h, *anchor)),
+                    Op::PageOf {
+                        x,
+                        y,
+                        size,
+                        anchor: a,
+                    } => {
+                        let n = (anchor(*a).0 + 1).to_string();
+                        let w = width(Face::Regular, *size, &n);
+                        text(&mut surface, x - w, *y, Face::Regular, *size, GREY, &n);
+                    }
+                }
+            }
+            // Footer: the dossier's title and the page number, on every page.
+            let y = PAGE_H - 36.0;
+            let label = (info.page_label)(index + 1, total);
+            let w = width(Face::Regular, 8.0, &label);
+            text(
+                &mut surface,
+                MARGIN_X + WIDTH - w,
+                y,
+                Face::Regular,
+                8.0,
+                GREY,
+                &label,
+            );
+            let footer = fit(Face::Regular, 8.0, &info.footer, WIDTH - w - 20.0);
+            text(&mut surface, MARGIN_X, y, Face::Regular, 8.0, GREY, &footer);
+            surface.finish();
+        }
+        for (x, y, w, h, a) in links {
+            let (page_index, ay) = anchor(a);
+            if let Some(rect) = Rect::from_xywh(x, y, w.max(1.0), h) {
+                page.add_annotation(Annotation::new_link(
+                    LinkAnnotation::new(
+                        rect,
+                        Target::Destination(
+                            XyzDestination::new(page_index, Point::from_xy(0.0, ay)).into(),
+                        ),
+                    ),
+                    None,
+                ));
+            }
+        }
+        page.finish();
+    }
+    let mut outline = Outline::new();
+    let mut current: Option<OutlineNode> = None;
+    for b in &flow.bookmarks {
+        let (p, y) = anchor(b.anchor);
+        let node = OutlineNode::new(
+            b.title.clone(),
+            XyzDestination::new(p, Point::from_xy(0.0, y)),
+        );
+        if b.level <= 1 {
+            if let Some(done) = current.take() {
+                outline.push_child(done);
+            }
+            current = Some(node);
+        } else if let Some(parent) = current.as_mut() {
+            parent.push_child(node);
+        } else {
+            outline.push_child(node);
+        }
+    }
+    if let Some(done) = current.take() {
+        outline.push_child(done);
+    }
+    doc.set_outline(outline);
+    let c = info.created;
+    doc.set_metadata(
+        Metadata::new()
+            .title(info.title.clone())
+            .language(info.language.clone())
+            .creator("Dossier".to_string())
+            .creation_date(
+                DateTime::new(c.year() as u16)
+                    .month(c.month() as u8)
+                    .day(c.day())
+                    .hour(c.hour())
+                    .minute(c.minute())
+                    .second(c.second())
+                    .utc_offset_hour(0)
+                    .utc_offset_minute(0),
+            ),
+    );
+    doc.finish().map_err(|e| match e {
+        KrillaError::Validation(errors) => Error::Pdf(format!(
+            "the document is not valid PDF/A-3b: {}",
+            errors
+                .iter()
+                .map(|(e, _)| format!("{e:?}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+        e => Error::Pdf(e.to_string()),
+    })
+}

@@ -1,0 +1,1239 @@
+//! Lays a dossier out: cover, contents, the template's body, people, chronology, the list of
+//! annexes, each annex, and the page that tells a recipient how to verify it all.
+//!
+//! Laid out twice: the first pass learns which headings exist, the second prints the table
+//! of contents from them. Anchors are allocated in the same order in both passes, so the
+//! contents' links and page numbers point at the second pass's headings.
+
+use crate::pdf::layout::{ACCENT, BLACK, Bookmark, Cell, Face, Flow, GREY, WARN};
+use crate::pdf::render::DocInfo;
+
+use super::labels::{Labels, Lang};
+use super::{Annex, Inline, Material, Template, human_size, show_date};
+
+pub(crate) struct Composed {
+    pub flow: Flow,
+    pub info: DocInfo,
+    /// What the template asked for and the register lacked.
+    pub missing: Vec<String>,
+}
+
+/// One string in three languages (template wording that is not in [`Labels`]).
+fn tr(lang: Lang, en: &'static str, fr: &'static str, ru: &'static str) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Fr => fr,
+        Lang::Ru => ru,
+    }
+}
+
+struct Ctx<'m> {
+    m: &'m Material,
+    l: &'static Labels,
+    flow: Flow,
+    missing: Vec<String>,
+    annex_anchor: Vec<usize>,
+    verify_anchor: usize,
+    list_anchor: usize,
+}
+
+const DETAINEE_ROLES: &[&str] = &["detainee", "detained", "prisoner", "victim", "client"];
+const SOURCE_ROLES: &[&str] = &[
+    "source",
+    "lawyer",
+    "counsel",
+    "representative",
+    "petitioner",
+];
+
+pub(crate) fn compose(m: &Material) -> Composed {
+    let first = pass(m, None);
+    let second = pass(m, Some(&first.flow.bookmarks));
+    let l = m.lang.labels();
+    let page_of = l.page_of;
+    Composed {
+        info: DocInfo {
+            title: m.case.title.clone(),
+            language: m.lang.code().into(),
+            created: m.created,
+            footer: format!("{} · {}", recipient(m.template, m.lang).0, m.case.title),
+            page_label: Box::new(move |n, total| {
+                page_of
+                    .replace("{n}", &n.to_string())
+                    .replace("{m}", &total.to_string())
+            }),
+        },
+        flow: second.flow,
+        missing: second.missing,
+    }
+}
+
+fn pass<'m>(m: &'m Material, toc: Option<&[Bookmark]>) -> Ctx<'m> {
+    let mut c = Ctx {
+        m,
+        l: m.lang.labels(),
+        flow: Flow::new(),
+        missing: Vec::new(),
+        annex_anchor: Vec::new(),
+        verify_anchor: 0,
+        list_anchor: 0,
+    };
+    c.verify_anchor = c.flow.new_anchor();
+    c.list_anchor = c.flow.new_anchor();
+    c.annex_anchor = m.annexes.iter().map(|_| c.flow.new_anchor()).collect();
+    c.cover();
+    c.flow.new_page();
+    c.flow.heading(1, c.l.contents, None, false);
+    for b in toc.unwrap_or_default().iter().filter(|b| b.level <= 2) {
+        let indent = if b.level == 1 { 0.0 } else { 16.0 };
+        c.flow.toc_line(&b.title, b.anchor, indent);
+    }
+    match m.template {
+        Template::Wgad => c.wgad(),
+        Template::Pace => c.pace(),
+        Template::Ep => c.ep(),
+        Template::Generic => c.generic(),
+    }
+    c.people();
+    c.chronology();
+    c.annex_list();
+    c.annexes();
+    c.verification();
+    c
+}
+
+/// (Body, address line, kind of document) per template.
+fn recipient(t: Template, lang: Lang) -> (&'static str, &'static str, &'static str) {
+    match t {
+        Template::Wgad => (
+            tr(
+                lang,
+                "UN Working Group on Arbitrary Detention",
+                "Groupe de travail des Nations Unies sur la détention arbitraire",
+                "Рабочая группа ООН по произвольным задержаниям",
+            ),
+            "OHCHR, United Nations Office at Geneva, 8-14 Avenue de la Paix, 1211 Genève 10 · hrc-wg-ad@un.org",
+            tr(
+                lang,
+                "Individual communication (model questionnaire)",
+                "Communication individuelle (questionnaire type)",
+                "Индивидуальное сообщение (типовой вопросник)",
+            ),
+        ),
+        Template::Pace => (
+            tr(
+                lang,
+                "Parliamentary Assembly of the Council of Europe",
+                "Assemblée parlementaire du Conseil de l'Europe",
+                "Парламентская ассамблея Совета Европы",
+            ),
+            tr(
+                lang,
+                "To the President of the Assembly",
+                "À l'attention du Président de l'Assemblée",
+                "Председателю Ассамблеи",
+            ),
+            tr(
+                lang,
+                "Information note under Resolution 1900 (2012)",
+                "Note d'information au titre de la Résolution 1900 (2012)",
+                "Информационная записка по Резолюции 1900 (2012)",
+            ),
+        ),
+        Template::Ep => (
+            tr(
+                lang,
+                "European Parliament, Committee on Petitions",
+                "Parlement européen, commission des pétitions",
+                "Европейский парламент, Комитет по петициям",
+            ),
+            "Rue Wiertz 60, 1047 Bruxelles",
+            tr(
+                lang,
+                "Petition (Article 227 TFEU)",
+                "Pétition (article 227 TFUE)",
+                "Петиция (статья 227 ДФЕС)",
+            ),
+        ),
+        Template::Generic => (
+            tr(
+                lang,
+                "Case dossier",
+                "Dossier de l'affaire",
+                "Досье по делу",
+            ),
+            "",
+            tr(
+                lang,
+                "Case dossier",
+                "Dossier de l'affaire",
+                "Досье по делу",
+            ),
+        ),
+    }
+}
+
+fn has_role(roles: &[String], wanted: &[&str]) -> bool {
+    roles
+        .iter()
+        .any(|r| wanted.iter().any(|w| r.to_lowercase().contains(w)))
+}
+
+impl<'m> Ctx<'m> {
+    fn lang(&self) -> Lang {
+        self.m.lang
+    }
+
+    fn miss(&mut self, what: &str) -> Cell {
+        self.missing.push(what.to_string());
+        Cell::warn(format!("[{}]", self.l.missing))
+    }
+
+    /// A notice that a notes section is missing, naming the heading that would fill it.
+    fn miss_section(&mut self, what: &str, key: &str) {
+        self.missing.push(format!("{what} (case notes: ## {key})"));
+        let text = format!(
+            "{}: {what} — {} ## {key}",
+            self.l.missing, self.l.add_section
+        );
+        self.flow.notice(&text, WARN);
+    }
+
+    /// Replaces `[item:PREFIX]` with "Annex N" and returns the annex numbers cited.
+    fn cite(&self, text: &str) -> (String, Vec<u32>) {
+        let mut out = String::new();
+        let mut cited = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("[item:") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 6..];
+            let Some(end) = after.find(']') else {
+                out.push_str(&rest[start..]);
+                rest = "";
+                break;
+            };
+            let prefix = after[..end].trim();
+            match self
+                .m
+                .annexes
+                .iter()
+                .find(|a| !prefix.is_empty() && a.item.id.starts_with(prefix))
+            {
+                Some(a) => {
+                    out.push_str(&format!("{} {}", self.l.annex, a.number));
+                    if !cited.contains(&a.number) {
+                        cited.push(a.number);
+                    }
+                }
+                None => out.push_str(&rest[start..start + 7 + end]),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        (out, cited)
+    }
+
+    /// The notes section `key` as paragraphs, or a missing-notice; returns the cited annexes.
+    fn section(&mut self, key: &str, what: &str) -> Option<Vec<u32>> {
+        match self.m.sections.get(key).filter(|t| !t.is_empty()) {
+            Some(text) => {
+                let (text, cited) = self.cite(text);
+                self.flow.para(&text);
+                Some(cited)
+            }
+            None => {
+                self.miss_section(what, key);
+                None
+            }
+        }
+    }
+
+    fn summary_text(&self) -> Option<String> {
+        let s = self
+            .m
+            .sections
+            .get("summary")
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .unwrap_or_else(|| self.m.preamble.clone());
+        (!s.trim().is_empty()).then_some(s)
+    }
+
+    fn summary(&mut self) {
+        self.flow.heading(1, self.l.summary, None, false);
+        match self.summary_text() {
+            Some(s) => {
+                let (text, _) = self.cite(&s);
+                self.flow.para(&text);
+            }
+            None => self.miss_section(self.l.summary, "summary"),
+        }
+    }
+
+    fn person_with(&self, roles: &[&str]) -> Option<&'m super::CasePerson> {
+        self.m.people.iter().find(|p| has_role(&p.roles, roles))
+    }
+
+    fn annex_cells(&self, items: &[String]) -> Cell {
+        let numbers: Vec<u32> = items
+            .iter()
+            .filter_map(|id| self.m.annex_of.get(id).copied())
+            .collect();
+        let text = numbers
+            .iter()
+            .map(|n| format!("A{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match numbers.first() {
+            Some(n) => Cell::new(text).link(self.annex_anchor[*n as usize - 1]),
+            None => Cell::new("—"),
+        }
+    }
+
+    fn case_numbers(&self) -> String {
+        self.m
+            .case
+            .numbers
+            .iter()
+            .map(|n| {
+                if n.authority.is_empty() {
+                    n.number.clone()
+                } else {
+                    format!("{} ({})", n.number, n.authority)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn cover(&mut self) {
+        let (body, address, kind) = recipient(self.m.template, self.lang());
+        let f = &mut self.flow;
+        f.space(40.0);
+        f.para_styled(body, Face::Bold, 13.0, ACCENT, 0.0);
+        if !address.is_empty() {
+            f.para_styled(address, Face::Regular, 9.5, GREY, 0.0);
+        }
+        f.space(50.0);
+        f.para_styled(kind, Face::Regular, 12.0, GREY, 0.0);
+        f.para_styled(&self.m.case.title, Face::Bold, 22.0, BLACK, 0.0);
+        f.space(24.0);
+        let numbers = self.case_numbers();
+        let numbers = if numbers.is_empty() {
+            self.miss(self.l.case_numbers)
+        } else {
+            Cell::new(numbers)
+        };
+        let source = match self.person_with(SOURCE_ROLES) {
+            Some(p) => Cell::new(p.person.name.clone()),
+            None => self.miss(self.l.submitted_by),
+        };
+        let date = show_date(
+            &format!(
+                "{:04}-{:02}-{:02}",
+                self.m.created.year(),
+                self.m.created.month() as u8,
+                self.m.created.day()
+            ),
+            self.lang(),
+        );
+        let mut rows = vec![
+            (self.l.case_numbers.to_string(), numbers),
+            (self.l.submitted_by.to_string(), source),
+            (self.l.date.to_string(), Cell::new(date)),
+            (self.l.language.to_string(), Cell::new(self.l.language_name)),
+        ];
+        if !self.m.case.court.is_empty() {
+            rows.insert(
+                1,
+                (
+                    self.l.court.to_string(),
+                    Cell::new(self.m.case.court.clone()),
+                ),
+            );
+        }
+        self.flow.fields(&rows);
+        if self.m.template == Template::Ep {
+            self.flow.notice(ep_warning(self.lang()), WARN);
+        }
+        self.flow.space(30.0);
+        let sig = format!("{}: {}", self.l.fingerprint, self.m.fingerprint);
+        self.flow.para_styled(&sig, Face::Regular, 8.5, GREY, 0.0);
+    }
+
+    fn generic(&mut self) {
+        self.summary();
+        self.flow.heading(
+            2,
+            tr(self.lang(), "The case", "L'affaire", "Дело"),
+            None,
+            false,
+        );
+        let rows = self.case_fields();
+        self.flow.fields(&rows);
+    }
+
+    fn case_fields(&mut self) -> Vec<(String, Cell)> {
+        let charges = self
+            .m
+            .case
+            .charges
+            .iter()
+            .map(|c| {
+                if c.description.is_empty() {
+                    c.article.clone()
+                } else {
+                    format!("{} — {}", c.article, c.description)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut rows = vec![(
+            self.l.case_numbers.to_string(),
+            Cell::new(self.case_numbers()),
+        )];
+        for (label, value) in [
+            (self.l.court, self.m.case.court.clone()),
+            (self.l.charges, charges),
+            (self.l.status, self.m.case.status.clone()),
+        ] {
+            if !value.is_empty() {
+                rows.push((label.to_string(), Cell::new(value)));
+            }
+        }
+        rows
+    }
+
+    fn wgad(&mut self) {
+        let lang = self.lang();
+        self.summary();
+        // I. Identity
+        self.flow.heading(
+            1,
+            tr(
+                lang,
+                "I. Identity of the person detained",
+                "I. Identité de la personne détenue",
+                "I. Личность задержанного",
+            ),
+            None,
+            true,
+        );
+        match self.person_with(DETAINEE_ROLES) {
+            Some(p) => {
+                let p = &p.person;
+                let born = p.born.as_deref().map(|b| show_date(b, lang));
+                let mut rows = vec![
+                    (self.l.name.to_string(), Cell::new(p.name.clone())),
+                    (
+                        self.l.aliases.to_string(),
+                        Cell::new(if p.aliases.is_empty() {
+                            "—".into()
+                        } else {
+                            p.aliases.join(", ")
+                        }),
+                    ),
+                ];
+                rows.push((
+                    self.l.born.to_string(),
+                    match born {
+                        Some(b) => Cell::new(b),
+                        None => self.miss(tr(
+                            lang,
+                            "date of birth of the person detained",
+                            "date de naissance de la personne détenue",
+                            "дата рождения задержанного",
+                        )),
+                    },
+                ));
+                rows.push((
+                    self.l.nationality.to_string(),
+                    if p.nationality.is_empty() {
+                        self.miss(tr(
+                            lang,
+                            "nationality of the person detained",
+                            "nationalité de la personne détenue",
+                            "гражданство задержанного",
+                        ))
+                    } else {
+                        Cell::new(p.nationality.clone())
+                    },
+                ));
+                if !p.notes.is_empty() {
+                    rows.push((
+                        tr(
+                            lang,
+                            "Other information",
+                            "Autres informations",
+                            "Другие сведения",
+                        )
+                        .into(),
+                        Cell::new(p.notes.clone()),
+                    ));
+                }
+                self.flow.fields(&rows);
+            }
+            None => self.miss_section(
+                tr(
+                    lang,
+                    "the person detained (give a person the role 'detainee' in this case)",
+                    "la personne détenue (donnez à une personne le rôle « detainee »)",
+                    "задержанный (присвойте лицу роль «detainee»)",
+                ),
+                "identity",
+            ),
+        }
+        if self.m.sections.contains_key("identity") {
+            self.section("identity", "identity");
+        } else {
+            self.miss_section(
+                tr(
+                    lang,
+                    "sex, identity document, profession and usual address",
+                    "sexe, pièce d'identité, profession et adresse habituelle",
+                    "пол, документ, профессия и обычный адрес",
+                ),
+                "identity",
+            );
+        }
+        // II. Arrest
+        self.flow.heading(
+            1,
+            tr(lang, "II. Arrest", "II. Arrestation", "II. Арест"),
+            None,
+            false,
+        );
+        self.flow.para_styled(tr(lang, "Date and place of arrest, the forces who carried it out, whether a warrant was shown and by which authority, the legislation applied.", "Date et lieu de l'arrestation, forces qui l'ont effectuée, présentation d'un mandat et autorité l'ayant délivré, législation appliquée.", "Дата и место ареста, силы, которые его произвели, был ли предъявлен ордер и каким органом выдан, применённое законодательство."), Face::Regular, 9.0, GREY, 0.0);
+        self.section(
+            "arrest",
+            tr(
+                lang,
+                "the circumstances of the arrest",
+                "les circonstances de l'arrestation",
+                "обстоятельства ареста",
+            ),
+        );
+        self.matching_events(&[
+            "arrest",
+            "detain",
+            "apprehen",
+            "арест",
+            "задерж",
+            "ұста",
+            "қамау",
+        ]);
+        // III. Detention
+        self.flow.heading(
+            1,
+            tr(
+                lang,
+                "III. Detention",
+                "III. Détention",
+                "III. Содержание под стражей",
+            ),
+            None,
+            false,
+        );
+        self.section(
+            "detention",
+            tr(
+                lang,
+                "the detention (dates, places, authority, reasons given)",
+                "la détention (dates, lieux, autorité, motifs invoqués)",
+                "содержание под стражей (даты, места, орган, указанные основания)",
+            ),
+        );
+        let rows = self.case_fields();
+        self.flow.fields(&rows);
+        // IV. Why arbitrary
+        self.flow.heading(
+            1,
+            tr(
+                lang,
+                "IV. Why the detention is arbitrary",
+                "IV. Pourquoi la détention est arbitraire",
+                "IV. Почему задержание является произвольным",
+            ),
+            None,
+            false,
+        );
+        if let Some(text) = self.m.sections.get("arbitrary").filter(|t| !t.is_empty()) {
+            let (text, _) = self.cite(text);
+            self.flow.para(&text);
+        }
+        let categories = [
+            (
+                "category i",
+                tr(
+                    lang,
+                    "Category I: no legal basis",
+                    "Catégorie I : absence de base légale",
+                    "Категория I: отсутствие правового основания",
+                ),
+            ),
+            (
+                "category ii",
+                tr(
+                    lang,
+                    "Category II: exercise of rights and freedoms (UDHR arts 7, 13, 14, 18–21; ICCPR arts 12, 18, 19, 21, 22, 25–27)",
+                    "Catégorie II : exercice de droits et libertés (DUDH art. 7, 13, 14, 18–21 ; PIDCP art. 12, 18, 19, 21, 22, 25–27)",
+                    "Категория II: осуществление прав и свобод (ВДПЧ ст. 7, 13, 14, 18–21; МПГПП ст. 12, 18, 19, 21, 22, 25–27)",
+                ),
+            ),
+            (
+                "category iii",
+                tr(
+                    lang,
+                    "Category III: grave breach of fair-trial norms",
+                    "Catégorie III : violation grave des normes du procès équitable",
+                    "Категория III: грубое нарушение норм справедливого судебного разбирательства",
+                ),
+            ),
+            (
+                "category iv",
+                tr(
+                    lang,
+                    "Category IV: prolonged administrative custody of asylum seekers, immigrants or refugees",
+                    "Catégorie IV : rétention administrative prolongée de demandeurs d'asile, migrants ou réfugiés",
+                    "Категория IV: длительное административное содержание просителей убежища, мигрантов или беженцев",
+                ),
+            ),
+            (
+                "category v",
+                tr(
+                    lang,
+                    "Category V: discrimination",
+                    "Catégorie V : discrimination",
+                    "Категория V: дискриминация",
+                ),
+            ),
+        ];
+        let not_argued = tr(lang, "Not argued.", "Non invoquée.", "Не заявлено.");
+        self.grounds(
+            &categories,
+            not_argued,
+            tr(
+                lang,
+                "at least one category of arbitrary detention",
+                "au moins une catégorie de détention arbitraire",
+                "хотя бы одна категория произвольного задержания",
+            ),
+            "category ii",
+        );
+        // V. Remedies
+        self.flow.heading(
+            1,
+            tr(
+                lang,
+                "V. Domestic remedies",
+                "V. Recours internes",
+                "V. Внутренние средства правовой защиты",
+            ),
+            None,
+            false,
+        );
+        self.section(
+            "remedies",
+            tr(
+                lang,
+                "the domestic remedies pursued and their results",
+                "les recours internes exercés et leurs résultats",
+                "использованные внутренние средства защиты и их результаты",
+            ),
+        );
+        // VI. Source
+        self.flow.heading(
+            1,
+            tr(
+                lang,
+                "VI. Submitting source",
+                "VI. Source de la communication",
+                "VI. Источник сообщения",
+            ),
+            None,
+            false,
+        );
+        self.source_fields();
+    }
+
+    fn source_fields(&mut self) {
+        let lang = self.lang();
+        let mut rows = Vec::new();
+        match self.person_with(SOURCE_ROLES) {
+            Some(p) => {
+                let p = p.person.clone();
+                rows.push((self.l.name.to_string(), Cell::new(p.name)));
+                if !p.nationality.is_empty() {
+                    rows.push((self.l.nationality.to_string(), Cell::new(p.nationality)));
+                }
+                if !p.notes.is_empty() {
+                    rows.push((
+                        tr(lang, "Contact", "Coordonnées", "Контакты").into(),
+                        Cell::new(p.notes),
+                    ));
+                }
+            }
+            None => {
+                let cell = self.miss(tr(
+                    lang,
+                    "the submitting source (give a person the role 'source' or 'lawyer')",
+                    "la source (donnez à une personne le rôle « source » ou « lawyer »)",
+                    "источник (присвойте лицу роль «source» или «lawyer»)",
+                ));
+                rows.push((self.l.name.to_string(), cell));
+            }
+        }
+        rows.push((
+            tr(lang, "Signature", "Signature", "Подпись").into(),
+            Cell::new(tr(
+                lang,
+                "Digitally signed: see the last page.",
+                "Signé électroniquement : voir la dernière page.",
+                "Подписано электронной подписью: см. последнюю страницу.",
+            )),
+        ));
+        self.flow.fields(&rows);
+        if let Some(text) = self.m.sections.get("source").filter(|t| !t.is_empty()) {
+            let (text, _) = self.cite(text);
+            self.flow.para(&text);
+        }
+    }
+
+    /// The grounds a template argues (WGAD categories, PACE criteria): each with its notes
+    /// section and the evidence it cites, and a missing-notice if none is argued.
+    fn grounds(&mut self, grounds: &[(&str, &str)], not_argued: &str, what: &str, key: &str) {
+        let mut argued = 0;
+        for (section, title) in grounds {
+            self.flow.heading(2, title, None, false);
+            match self.m.sections.get(*section).filter(|t| !t.is_empty()) {
+                Some(text) => {
+                    argued += 1;
+                    let (text, cited) = self.cite(text);
+                    self.flow.para(&text);
+                    self.evidence(&cited);
+                }
+                None => self
+                    .flow
+                    .para_styled(not_argued, Face::Regular, 9.5, GREY, 0.0),
+            }
+        }
+        if argued == 0 {
+            self.miss_section(what, key);
+        }
+    }
+
+    /// Lists the annexes a point cites, or says that none is.
+    fn evidence(&mut self, cited: &[u32]) {
+        if cited.is_empty() {
+            self.flow
+                .para_styled(self.l.no_evidence, Face::Regular, 9.0, WARN, 12.0);
+            return;
+        }
+        let rows: Vec<Vec<Cell>> = cited
+            .iter()
+            .map(|n| {
+                let a = &self.m.annexes[*n as usize - 1];
+                vec![
+                    Cell::new(format!("A{n}")).link(self.annex_anchor[*n as usize - 1]),
+                    Cell::new(a.item.name.clone()),
+                    Cell::new(a.date.clone()),
+                ]
+            })
+            .collect();
+        let l = self.l;
+        self.flow.table(
+            &[l.evidence, l.annex_title, l.date],
+            &[0.12, 0.6, 0.28],
+            &rows,
+        );
+    }
+
+    /// Chronology events whose title or description mentions one of `words`.
+    fn matching_events(&mut self, words: &[&str]) {
+        let rows: Vec<Vec<Cell>> = self
+            .m
+            .chronology
+            .iter()
+            .filter(|e| {
+                let t = format!("{} {}", e.title, e.description).to_lowercase();
+                words.iter().any(|w| t.contains(w))
+            })
+            .map(|e| self.event_row(e))
+            .collect();
+        if !rows.is_empty() {
+            let l = self.l;
+            self.flow.table(
+                &[l.date, l.event, l.people, l.annexes_col],
+                &[0.18, 0.5, 0.18, 0.14],
+                &rows,
+            );
+        }
+    }
+
+    fn event_row(&self, e: &crate::register::Event) -> Vec<Cell> {
+        let mut date = e
+            .date
+            .as_deref()
+            .map(|d| show_date(d, self.lang()))
+            .unwrap_or_else(|| "—".into());
+        if let Some(end) = &e.end_date {
+            date = format!("{date} – {}", show_date(end, self.lang()));
+        }
+        let mut what = e.title.clone();
+        if !e.place.is_empty() {
+            what = format!("{what} ({})", e.place);
+        }
+        if !e.description.is_empty() {
+            what = format!("{what}. {}", self.cite(&e.description).0);
+        }
+        let people = e
+            .people
+            .iter()
+            .filter_map(|p| self.m.names.get(p).cloned())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let date_cell = if e.approximate {
+            Cell {
+                color: crate::pdf::layout::GREY,
+                ..Cell::new(date)
+            }
+        } else {
+            Cell::new(date)
+        };
+        vec![
+            date_cell,
+            Cell::new(what),
+            Cell::new(people),
+            self.annex_cells(&e.items),
+        ]
+    }
+
+    fn pace(&mut self) {
+        let lang = self.lang();
+        self.flow.para_styled(
+            tr(
+                lang,
+                "To the President of the Parliamentary Assembly of the Council of Europe",
+                "À l'attention du Président de l'Assemblée parlementaire du Conseil de l'Europe",
+                "Председателю Парламентской ассамблеи Совета Европы",
+            ),
+            Face::Bold,
+            11.0,
+            BLACK,
+            0.0,
+        );
+        self.summary();
+        self.flow.heading(
+            1,
+            tr(
+                lang,
+                "The criteria of Resolution 1900 (2012)",
+                "Les critères de la Résolution 1900 (2012)",
+                "Критерии Резолюции 1900 (2012)",
+            ),
+            None,
+            false,
+        );
+        self.flow.para_styled(tr(lang, "A person deprived of liberty is a political prisoner if the detention meets one or more of the following criteria.", "Une personne privée de liberté est un prisonnier politique si sa détention remplit un ou plusieurs des critères suivants.", "Лицо, лишённое свободы, является политическим заключённым, если его содержание под стражей отвечает одному или нескольким из следующих критериев."), Face::Regular, 9.5, GREY, 0.0);
+        let criteria = [
+            (
+                "criterion a",
+                tr(
+                    lang,
+                    "(a) Violation of a fundamental guarantee of the ECHR (thought, conscience and religion; expression and information; assembly and association)",
+                    "(a) Violation d'une garantie fondamentale de la CEDH (pensée, conscience et religion ; expression et information ; réunion et association)",
+                    "(a) Нарушение основной гарантии ЕКПЧ (свобода мысли, совести и религии; выражения мнения и информации; собраний и объединений)",
+                ),
+            ),
+            (
+                "criterion b",
+                tr(
+                    lang,
+                    "(b) Detention for purely political reasons, unconnected to any offence",
+                    "(b) Détention pour des raisons purement politiques, sans lien avec une infraction",
+                    "(b) Содержание под стражей по чисто политическим причинам, не связанным с каким-либо правонарушением",
+                ),
+            ),
+            (
+                "criterion c",
+                tr(
+                    lang,
+                    "(c) Length or conditions clearly out of proportion, for political motives",
+                    "(c) Durée ou conditions manifestement disproportionnées, pour des motifs politiques",
+                    "(c) Явно несоразмерные срок или условия содержания по политическим мотивам",
+                ),
+            ),
+            (
+                "criterion d",
+                tr(
+                    lang,
+                    "(d) Detention in a discriminatory manner, for political motives",
+                    "(d) Détention de manière discriminatoire, pour des motifs politiques",
+                    "(d) Дискриминационное содержание под стражей по политическим мотивам",
+                ),
+            ),
+            (
+                "criterion e",
+                tr(
+                    lang,
+                    "(e) Clearly unfair proceedings connected with political motives",
+                    "(e) Procédure manifestement inéquitable liée à des motifs politiques",
+                    "(e) Явно несправедливое разбирательство, связанное с политическими мотивами",
+                ),
+            ),
+        ];
+        let not_argued = tr(lang, "Not argued.", "Non invoqué.", "Не заявлено.");
+        self.grounds(
+            &criteria,
+            not_argued,
+            tr(
+                lang,
+                "at least one criterion of Resolution 1900",
+                "au moins un critère de la Résolution 1900",
+                "хотя бы один критерий Резолюции 1900",
+            ),
+            "criterion a",
+        );
+        self.flow
+            .heading(1, tr(lang, "Request", "Demande", "Просьба"), None, false);
+        self.section(
+            "request",
+            tr(
+                lang,
+                "what the Assembly is asked to do",
+                "ce qui est demandé à l'Assemblée",
+                "о чём просят Ассамблею",
+            ),
+        );
+        self.flow.notice(tr(lang, "Rule 71 asks for the name and address of each signatory and signatures authenticated under national law. This document's digital signature proves who produced it; it does not replace those signatures.", "L'article 71 exige le nom et l'adresse de chaque signataire et des signatures authentifiées selon le droit national. La signature électronique de ce document en prouve l'origine ; elle ne remplace pas ces signatures.", "Правило 71 требует имени и адреса каждого подписавшего и подписей, заверенных по национальному праву. Электронная подпись этого документа подтверждает его происхождение, но не заменяет эти подписи."), ACCENT);
+        self.flow.heading(
+            1,
+            tr(lang, "Submitted by", "Présenté par", "Заявитель"),
+            None,
+            false,
+        );
+        self.source_fields();
+    }
+
+    fn ep(&mut self) {
+        let lang = self.lang();
+        self.flow.heading(
+            1,
+            tr(lang, "Petitioner", "Pétitionnaire", "Петиционер"),
+            None,
+            false,
+        );
+        self.flow.notice(ep_warning(lang), WARN);
+        self.source_fields();
+        if let Some(text) = self.m.sections.get("petitioner").filter(|t| !t.is_empty()) {
+            let (text, _) = self.cite(text);
+            self.flow.para(&text);
+        } else {
+            self.miss_section(
+                tr(
+                    lang,
+                    "the petitioner's permanent address (and the other signatories, if any)",
+                    "l'adresse permanente du pétitionnaire (et les autres signataires)",
+                    "постоянный адрес петиционера (и других подписавших)",
+                ),
+                "petitioner",
+            );
+        }
+        self.flow
+            .heading(1, tr(lang, "Subject", "Objet", "Предмет"), None, false);
+        match self.m.sections.get("subject").filter(|t| !t.is_empty()) {
+            Some(t) => {
+                let (t, _) = self.cite(t);
+                self.flow.para(&t);
+            }
+            None => self.flow.para(&self.m.case.title.clone()),
+        }
+        self.flow
+            .heading(1, tr(lang, "Facts", "Faits", "Факты"), None, false);
+        match self.summary_text() {
+            Some(s) => {
+                let (t, _) = self.cite(&s);
+                self.flow.para(&t);
+            }
+            None => self.miss_section(tr(lang, "the facts", "les faits", "факты"), "summary"),
+        }
+        self.flow.para_styled(
+            tr(
+                lang,
+                "The dated facts are set out in the chronology, with the evidence for each.",
+                "Les faits datés figurent dans la chronologie, avec les preuves correspondantes.",
+                "Датированные факты изложены в хронологии с доказательствами к каждому.",
+            ),
+            Face::Regular,
+            9.5,
+            GREY,
+            0.0,
+        );
+        self.flow
+            .heading(1, tr(lang, "Request", "Demande", "Просьба"), None, false);
+        self.section(
+            "request",
+            tr(
+                lang,
+                "what the Parliament is asked to do",
+                "ce qui est demandé au Parlement",
+                "о чём просят Парламент",
+            ),
+        );
+        self.flow.para_styled(tr(lang, "The European Parliament cannot overturn decisions of national authorities or courts and does not give legal opinions; a petition must concern the European Union's fields of activity and affect the petitioner directly.", "Le Parlement européen ne peut pas annuler les décisions des autorités ou juridictions nationales et ne donne pas d'avis juridique ; une pétition doit relever des domaines d'activité de l'Union et concerner directement le pétitionnaire.", "Европейский парламент не может отменять решения национальных органов или судов и не даёт юридических заключений; петиция должна касаться сфер деятельности ЕС и непосредственно затрагивать петиционера."), Face::Regular, 9.0, GREY, 0.0);
+    }
+
+    fn people(&mut self) {
+        let l = self.l;
+        self.flow.heading(1, l.people, None, true);
+        let lang = self.lang();
+        let rows: Vec<Vec<Cell>> = self
+            .m
+            .people
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::new(p.person.name.clone()),
+                    Cell::new(p.person.aliases.join(", ")),
+                    Cell::new(
+                        p.person
+                            .born
+                            .as_deref()
+                            .map(|b| show_date(b, lang))
+                            .unwrap_or_default(),
+                    ),
+                    Cell::new(p.person.nationality.clone()),
+                    Cell::new(p.roles.join(", ")),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            self.miss_section(l.people, "people");
+        } else {
+            self.flow.table(
+                &[l.name, l.aliases, l.born, l.nationality, l.roles],
+                &[0.26, 0.22, 0.16, 0.14, 0.22],
+                &rows,
+            );
+        }
+    }
+
+    fn chronology(&mut self) {
+        let l = self.l;
+        self.flow.heading(1, l.chronology, None, true);
+        let rows: Vec<Vec<Cell>> = self
+            .m
+            .chronology
+            .iter()
+            .map(|e| self.event_row(e))
+            .collect();
+        if rows.is_empty() {
+            self.miss_section(
+                tr(
+                    self.lang(),
+                    "dated events",
+                    "événements datés",
+                    "датированные события",
+                ),
+                "events",
+            );
+        } else {
+            self.flow.table(
+                &[l.date, l.event, l.people, l.annexes_col],
+                &[0.18, 0.5, 0.18, 0.14],
+                &rows,
+            );
+        }
+        if !self.m.undated.is_empty() {
+            self.flow.heading(2, l.undated, None, false);
+            let rows: Vec<Vec<Cell>> = self.m.undated.iter().map(|e| self.event_row(e)).collect();
+            self.flow.table(
+                &[l.date, l.event, l.people, l.annexes_col],
+                &[0.18, 0.5, 0.18, 0.14],
+                &rows,
+            );
+        }
+    }
+
+    fn annex_list(&mut self) {
+        let l = self.l;
+        self.flow
+            .heading(1, l.annex_list, Some(self.list_anchor), true);
+        let rows: Vec<Vec<Cell>> = self
+            .m
+            .annexes
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::new(format!("A{}", a.number))
+                        .link(self.annex_anchor[a.number as usize - 1]),
+                    Cell::new(a.item.name.clone()),
+                    Cell::new(a.date.clone()),
+                    Cell::new(a.item.media_type.clone()),
+                    Cell::new(human_size(a.item.size)),
+                    Cell::mono(a.item.sha256.clone()),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            self.flow.para_styled("—", Face::Regular, 10.0, GREY, 0.0);
+        } else {
+            self.flow.table(
+                &[l.number, l.annex_title, l.date, l.kind, l.size, "SHA-256"],
+                &[0.07, 0.25, 0.13, 0.13, 0.09, 0.33],
+                &rows,
+            );
+        }
+    }
+
+    fn annexes(&mut self) {
+        if self.m.annexes.is_empty() {
+            return;
+        }
+        let l = self.l;
+        self.flow.heading(1, l.annexes, None, true);
+        let m = self.m;
+        for (i, a) in m.annexes.iter().enumerate() {
+            // The first annex shares its page with the "Annexes" heading.
+            self.annex(a, i > 0);
+        }
+    }
+
+    fn annex(&mut self, a: &Annex, new_page: bool) {
+        let l = self.l;
+        let anchor = self.annex_anchor[a.number as usize - 1];
+        self.flow.heading(
+            2,
+            &format!("{} {} — {}", l.annex, a.number, a.item.name),
+            Some(anchor),
+            new_page,
+        );
+        let mut rows = vec![
+            (
+                l.file.to_string(),
+                if self.m.no_originals {
+                    Cell::warn("—")
+                } else {
+                    Cell::mono(a.file_name.clone())
+                },
+            ),
+            ("SHA-256".to_string(), Cell::mono(a.item.sha256.clone())),
+            (
+                l.size.to_string(),
+                Cell::new(format!(
+                    "{} ({} bytes)",
+                    human_size(a.item.size),
+                    a.item.size
+                )),
+            ),
+            (l.kind.to_string(), Cell::new(a.item.media_type.clone())),
+            (l.date.to_string(), Cell::new(a.date.clone())),
+        ];
+        if !a.item.notes.is_empty() {
+            rows.push((
+                tr(self.lang(), "Notes", "Notes", "Заметки").into(),
+                Cell::new(a.item.notes.clone()),
+            ));
+        }
+        if !self.m.strip_exif {
+            if let Some(t) = a.metadata.get("date_taken").and_then(|v| v.as_str()) {
+                rows.push((l.taken.into(), Cell::new(t)));
+            }
+            if let Some(t) = a.metadata.get("camera").and_then(|v| v.as_str()) {
+                rows.push((l.camera.into(), Cell::new(t)));
+            }
+            if let Some(g) = a.metadata.get("gps") {
+                let lat = g.get("latitude").and_then(|v| v.as_f64());
+                let lon = g.get("longitude").and_then(|v| v.as_f64());
+                if let (Some(lat), Some(lon)) = (lat, lon) {
+                    rows.push((l.location.into(), Cell::new(format!("{lat:.6}, {lon:.6}"))));
+                }
+            }
+        }
+        self.flow.fields(&rows);
+        if self.m.no_originals {
+            self.flow.notice(l.not_attached, GREY);
+        }
+        match &a.inline {
+            Inline::Picture { jpeg, px } => {
+                let room = self.flow.room().max(300.0);
+                self.flow.image(jpeg.clone(), *px, room - 10.0);
+            }
+            Inline::Text(t) => self.flow.para_styled(t, Face::Regular, 9.0, BLACK, 0.0),
+            Inline::Email { headers, body } => {
+                let rows: Vec<(String, Cell)> = headers
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            format!("{}{}", k[..1].to_uppercase(), &k[1..]),
+                            Cell::new(v.clone()),
+                        )
+                    })
+                    .collect();
+                self.flow.fields(&rows);
+                self.flow.para_styled(body, Face::Regular, 9.0, BLACK, 0.0);
+            }
+            Inline::Pdf { pages, excerpt } => {
+                if let Some(p) = pages {
+                    self.flow
+                        .fields(&[(l.pages.into(), Cell::new(p.to_string()))]);
+                }
+                self.flow
+                    .para_styled(l.no_inline, Face::Regular, 9.0, GREY, 0.0);
+                if !excerpt.is_empty() {
+                    self.flow
+                        .para_styled(&format!("{}:", l.excerpt), Face::Bold, 9.0, GREY, 0.0);
+                    self.flow
+                        .para_styled(excerpt, Face::Regular, 8.5, GREY, 8.0);
+                }
+            }
+            Inline::Nothing => self
+                .flow
+                .para_styled(l.no_inline, Face::Regular, 9.0, GREY, 0.0),
+        }
+    }
+
+    fn verification(&mut self) {
+        let l = self.l;
+        self.flow
+            .heading(1, l.verification, Some(self.verify_anchor), true);
+        for (i, step) in l.verification_steps.iter().enumerate() {
+            self.flow.para_styled(
+                &format!("{}. {step}", i + 1),
+                Face::Regular,
+                9.5,
+                BLACK,
+                0.0,
+            );
+        }
+        self.flow.space(6.0);
+        let rows = vec![
+            (
+                l.fingerprint.to_string(),
+                Cell::mono(self.m.fingerprint.clone()),
+            ),
+            (
+                l.signed_at.to_string(),
+                Cell::new(format!("{} UTC", self.m.created.date())),
+            ),
+            (
+                l.annex_list.to_string(),
+                Cell::new(format!(
+                    "{} ({})",
+                    self.m.annexes.len(),
+                    crate::pdf::MANIFEST_NAME
+                )),
+            ),
+        ];
+        self.flow.fields(&rows);
+    }
+}
+
+fn ep_warning(lang: Lang) -> &'static str {
+    tr(
+        lang,
+        "Warning: petitions to the European Parliament can be published on its website, with the petitioner's name. If the petitioner or anyone named is at risk, ask for the petition to be treated anonymously or confidentially when filing it.",
+        "Attention : les pétitions au Parlement européen peuvent être publiées sur son site, avec le nom du pétitionnaire. Si le pétitionnaire ou une personne citée est en danger, demandez un traitement anonyme ou confidentiel lors du dépôt.",
+        "Внимание: петиции в Европейский парламент могут быть опубликованы на его сайте вместе с именем петиционера. Если петиционер или упомянутые лица в опасности, при подаче попросите анонимного или конфиденциального рассмотрения.",
+    )
+}

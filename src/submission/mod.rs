@@ -1,0 +1,648 @@
+//! Dossiers: one signed PDF/A-3 per case, for a recipient body (UN WGAD, PACE, the European
+//! Parliament) or a generic one. [`Vault::export_dossier`] gathers the case from the register,
+//! numbers its evidence as annexes, lays the document out ([`compose`]), renders it with
+//! krilla and streams it to disk with the originals attached and a PAdES signature over the
+//! whole file. Nothing but the output PDF is written; it appears under its name only once
+//! complete, and the export is recorded in the custody log.
+
+mod compose;
+mod labels;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufWriter;
+use std::path::PathBuf;
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+pub use labels::Lang;
+
+use crate::catalog::Item;
+use crate::durable;
+use crate::error::{Error, Result};
+use crate::pdf::update::{Attachment, Signing, write_signed};
+use crate::pdf::{MANIFEST_NAME, Manifest, ManifestAnnex, check::MANIFEST_FORMAT};
+use crate::progress::Progress;
+use crate::register::{Case, Event, FuzzyDate, Person};
+use crate::{Rendition, Vault};
+
+/// Which body the dossier is shaped for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    /// UN Working Group on Arbitrary Detention: the model questionnaire's sections I–VI.
+    Wgad,
+    /// PACE: a note to the President of the Assembly on the criteria of Resolution 1900 (2012).
+    Pace,
+    /// European Parliament petition (Art. 227 TFEU), with the publicity warning.
+    Ep,
+    /// Cover, summary, chronology, annexes.
+    Generic,
+}
+
+impl Template {
+    pub fn parse(s: &str) -> Option<Template> {
+        match s {
+            "wgad" => Some(Template::Wgad),
+            "pace" => Some(Template::Pace),
+            "ep" => Some(Template::Ep),
+            "generic" => Some(Template::Generic),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Template::Wgad => "wgad",
+            Template::Pace => "pace",
+            Template::Ep => "ep",
+            Template::Generic => "generic",
+        }
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub case: String,
+    pub template: Template,
+    pub out: PathBuf,
+    /// Items to add as annexes besides those the case links and its notes cite.
+    pub items: Vec<String>,
+    pub lang: Lang,
+    /// Leave camera, date-taken and GPS facts out of the printed captions. (Inline pictures
+    /// are always re-encoded renditions, which carry no EXIF.)
+    pub strip_exif: bool,
+    /// List annexes with their SHA-256 but do not attach the original files.
+    pub no_originals: bool,
+    /// The name put on the signing certificates if they are made now.
+    pub signer_label: String,
+}
+
+/// What an export produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportReport {
+    pub path: String,
+    pub pages: usize,
+    pub annexes: usize,
+    pub bytes: u64,
+    pub fingerprint: String,
+    /// Sections and fields the template wanted and the register did not have.
+    pub missing: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// What the PDF shows of an annex besides its metadata.
+pub(crate) enum Inline {
+    Picture {
+        jpeg: Vec<u8>,
+        px: (u32, u32),
+    },
+    Text(String),
+    Email {
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    Pdf {
+        pages: Option<u64>,
+        excerpt: String,
+    },
+    Nothing,
+}
+
+pub(crate) struct Annex {
+    pub number: u32,
+    pub item: Item,
+    /// When the evidence was made (date taken, e-mail date), else when it was imported.
+    pub date: String,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub file_name: String,
+    pub inline: Inline,
+}
+
+/// A person of the case with their roles.
+pub(crate) struct CasePerson {
+    pub person: Person,
+    pub roles: Vec<String>,
+}
+
+/// Everything the composer draws from.
+pub(crate) struct Material {
+    pub template: Template,
+    pub lang: Lang,
+    pub case: Case,
+    pub people: Vec<CasePerson>,
+    pub chronology: Vec<Event>,
+    pub undated: Vec<Event>,
+    pub names: HashMap<String, String>,
+    pub annexes: Vec<Annex>,
+    /// Item id → annex number.
+    pub annex_of: HashMap<String, u32>,
+    /// The case notes: text before any `## heading`, then each headed section by key.
+    pub preamble: String,
+    pub sections: BTreeMap<String, String>,
+    pub created: OffsetDateTime,
+    pub fingerprint: String,
+    pub strip_exif: bool,
+    pub no_originals: bool,
+}
+
+/// Splits case notes into the text before the first `## heading` and the headed sections,
+/// keyed by their lower-cased heading (`## Category II` → `category ii`).
+pub(crate) fn note_sections(notes: &str) -> (String, BTreeMap<String, String>) {
+    let mut preamble = String::new();
+    let mut sections: BTreeMap<String, String> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in notes.lines() {
+        if let Some(h) = line.trim_start().strip_prefix("##") {
+            let key = h
+                .trim()
+                .trim_end_matches(':')
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            sections.entry(key.clone()).or_default();
+            current = Some(key);
+            continue;
+        }
+        let target = match &current {
+            Some(k) => sections.get_mut(k).expect("inserted at its heading"),
+            None => &mut preamble,
+        };
+        target.push_str(line);
+        target.push('\n');
+    }
+    let tidy = |s: &mut String| *s = s.trim().to_string();
+    tidy(&mut preamble);
+    sections.values_mut().for_each(tidy);
+    (preamble, sections)
+}
+
+/// The `[item:PREFIX]` citations in a text, in order.
+pub(crate) fn citations(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("[item:") {
+        rest = &rest[start + 6..];
+        let Some(end) = rest.find(']') else { break };
+        let id = rest[..end].trim();
+        if !id.is_empty() && !out.iter().any(|o: &String| o == id) {
+            out.push(id.to_string());
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// An ASCII file name for an attachment: `A07_` and a transliterated, shortened original name.
+fn attachment_name(number: u32, name: &str) -> String {
+    let ascii = deunicode::deunicode(name);
+    let (stem, ext) = match ascii.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() && e.len() <= 8 => (s.to_string(), format!(".{e}")),
+        _ => (ascii.clone(), String::new()),
+    };
+    let clean = |s: &str| -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            let c = if c.is_ascii_alphanumeric() || matches!(c, '-' | '.') {
+                c
+            } else {
+                '_'
+            };
+            if !(c == '_' && out.ends_with('_')) {
+                out.push(c);
+            }
+        }
+        out.trim_matches('_').to_string()
+    };
+    let stem: String = clean(&stem).chars().take(48).collect();
+    let ext = clean(&ext);
+    let ext = if ext.is_empty() {
+        String::new()
+    } else {
+        format!(".{}", ext.trim_start_matches('.'))
+    };
+    format!("A{number:02}_{stem}{ext}")
+}
+
+/// A date from extraction metadata, if it looks like one (`YYYY-MM-DD…`).
+fn evidence_date(meta: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    ["date_taken", "date"].iter().find_map(|k| {
+        let d = meta.get(*k)?.as_str()?;
+        let day = d.get(..10)?;
+        let b = day.as_bytes();
+        (b[4] == b'-' && b[7] == b'-' && day.replace('-', "").bytes().all(|c| c.is_ascii_digit()))
+            .then(|| day.to_string())
+    })
+}
+
+/// A date as the dossier prints it, in its language: "12 March 2021", "about March 2021".
+pub(crate) fn show_date(date: &str, lang: Lang) -> String {
+    let Ok(d) = FuzzyDate::parse(date) else {
+        return date.to_string();
+    };
+    let l = lang.labels();
+    let core = match (d.month, d.day) {
+        (Some(m), Some(day)) => format!("{day} {} {}", l.months_after_day[m as usize - 1], d.year),
+        (Some(m), None) => format!("{} {}", l.months[m as usize - 1], d.year),
+        _ => d.year.to_string(),
+    };
+    if d.approximate {
+        format!("{} {core}", l.about)
+    } else {
+        core
+    }
+}
+
+const INLINE_TEXT_LIMIT: usize = 60_000;
+const PDF_EXCERPT: usize = 3_000;
+
+fn shorten(text: &str, limit: usize, note: &str) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let mut cut = limit;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}\n{note}", &text[..cut])
+}
+
+impl Vault {
+    /// Builds, signs and writes a dossier for a case. See the module docs.
+    pub fn export_dossier(
+        &mut self,
+        opts: &ExportOptions,
+        progress: &dyn Progress,
+    ) -> Result<ExportReport> {
+        if opts.out.symlink_metadata().is_ok() {
+            return Err(Error::OutputExists {
+                path: opts.out.clone(),
+            });
+        }
+        let mut warnings = Vec::new();
+        let material = self.gather(opts, &mut warnings)?;
+        let signer = self.signer(&opts.signer_label)?;
+        let fingerprint = signer.summary()?.fingerprint;
+        let material = Material {
+            fingerprint: fingerprint.clone(),
+            ..material
+        };
+        let composed = compose::compose(&material);
+        if composed.flow.missing_glyphs > 0 {
+            warnings.push(format!(
+                "{} character(s) have no glyph in the embedded fonts and are printed as '?'",
+                composed.flow.missing_glyphs
+            ));
+        }
+        let base = crate::pdf::render::render(&composed.flow, &composed.info)?;
+        let pages = composed.flow.pages.len();
+
+        let manifest = Manifest {
+            format: MANIFEST_FORMAT.into(),
+            title: material.case.title.clone(),
+            annexes: material
+                .annexes
+                .iter()
+                .map(|a| ManifestAnnex {
+                    number: a.number,
+                    file: if opts.no_originals {
+                        String::new()
+                    } else {
+                        a.file_name.clone()
+                    },
+                    title: a.item.name.clone(),
+                    sha256: a.item.sha256.clone(),
+                    size: a.item.size,
+                })
+                .collect(),
+        };
+        let manifest_json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| Error::Pdf(format!("the manifest: {e}")))?;
+        let embedded: Vec<&Annex> = if opts.no_originals {
+            Vec::new()
+        } else {
+            material.annexes.iter().collect()
+        };
+        let mut attachments: Vec<Attachment> = embedded
+            .iter()
+            .map(|a| Attachment {
+                file_name: a.file_name.clone(),
+                description: format!(
+                    "{} {}: {} (SHA-256 {})",
+                    material.lang.labels().annex,
+                    a.number,
+                    a.item.name,
+                    a.item.sha256
+                ),
+                mime_type: a.item.media_type.clone(),
+                size: a.item.size,
+                relationship: "Source",
+            })
+            .collect();
+        attachments.push(Attachment {
+            file_name: MANIFEST_NAME.into(),
+            description: "Signed list of annexes with their SHA-256 (dossier-manifest 1)".into(),
+            mime_type: "application/json".into(),
+            size: manifest_json.len() as u64,
+            relationship: "Data",
+        });
+
+        let out = &opts.out;
+        let file_name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::Invalid(format!("{} is not a file name", out.display())))?;
+        let partial = out.with_file_name(format!(
+            ".{file_name}.{}.partial",
+            crate::layout::random_hex(4)
+        ));
+        let out_err = Error::io("cannot write the dossier", out);
+        let file = durable::create_private(&partial)
+            .map_err(Error::io("cannot write the dossier", &partial))?;
+        let signing = Signing {
+            signer: &signer,
+            date: pdf_date(material.created),
+            reason: format!(
+                "Dossier {} for case {}",
+                opts.template.as_str(),
+                material.case.id
+            ),
+        };
+        let written = (|| -> Result<u64> {
+            let mut sink = BufWriter::with_capacity(1 << 20, file);
+            let this: &Vault = self;
+            let total = write_signed(
+                &base,
+                &attachments,
+                &mut |i, w| {
+                    if let Some(a) = embedded.get(i) {
+                        progress.start(&a.item.name, a.item.size);
+                        this.stream_item(&a.item, w, progress)?;
+                        progress.finish();
+                        Ok(())
+                    } else {
+                        w.write_all(&manifest_json)
+                            .map_err(|e| Error::Pdf(format!("writing: {e}")))
+                    }
+                },
+                &signing,
+                &mut sink,
+            )?;
+            let file = sink
+                .into_inner()
+                .map_err(|e| Error::io("cannot write the dossier", &partial)(e.into_error()))?;
+            file.sync_all()
+                .map_err(Error::io("cannot write the dossier", &partial))?;
+            Ok(total)
+        })();
+        let bytes = match written {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+        };
+        if let Err(e) = durable::publish_copy(&partial, out) {
+            let _ = std::fs::remove_file(&partial);
+            return Err(out_err(e));
+        }
+        self.log_export(
+            None,
+            json!({
+                "what": "dossier",
+                "template": opts.template.as_str(),
+                "case": material.case.id,
+                "annexes": material.annexes.iter().map(|a| &a.item.id).collect::<Vec<_>>(),
+                "originals_attached": !opts.no_originals,
+                "signer_root_sha256": fingerprint,
+                "to": std::path::absolute(out).unwrap_or_else(|_| out.clone()).display().to_string(),
+            }),
+            out,
+        )?;
+        warnings.extend(self.take_warnings());
+        Ok(ExportReport {
+            path: out.display().to_string(),
+            pages,
+            annexes: material.annexes.len(),
+            bytes,
+            fingerprint,
+            missing: composed.missing,
+            warnings,
+        })
+    }
+
+    /// Reads the case, its people, events and evidence, and numbers the annexes: evidence the
+    /// chronology cites in date order, then what the notes cite, then what the case links,
+    /// then the extra items asked for.
+    fn gather(&mut self, opts: &ExportOptions, warnings: &mut Vec<String>) -> Result<Material> {
+        let view = self.case_view(&opts.case)?;
+        let everyone: HashMap<String, Person> = self
+            .people()?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        let names = everyone
+            .iter()
+            .map(|(id, p)| (id.clone(), p.name.clone()))
+            .collect();
+        let people = view
+            .people
+            .iter()
+            .filter_map(|p| {
+                Some(CasePerson {
+                    person: everyone.get(&p.id)?.clone(),
+                    roles: p.roles.clone(),
+                })
+            })
+            .collect();
+        let (preamble, sections) = note_sections(&view.case.notes);
+
+        let mut order: Vec<String> = Vec::new();
+        let add = |id: &str, order: &mut Vec<String>| {
+            if !order.iter().any(|o| o == id) {
+                order.push(id.to_string());
+            }
+        };
+        for e in view.chronology.iter().chain(&view.undated) {
+            for id in &e.items {
+                add(id, &mut order);
+            }
+        }
+        let cited = std::iter::once(preamble.as_str())
+            .chain(sections.values().map(String::as_str))
+            .flat_map(citations)
+            .collect::<Vec<_>>();
+        for prefix in cited.iter().chain(&opts.items) {
+            let item = self.item(prefix)?;
+            add(&item.id, &mut order);
+        }
+        for i in &view.items {
+            add(&i.id, &mut order);
+        }
+
+        let mut annexes = Vec::new();
+        for id in order {
+            let item = self.item(&id)?;
+            if item.status() != "active" {
+                warnings.push(format!(
+                    "item {} ({}) is {} and is left out of the dossier",
+                    item.id,
+                    item.name,
+                    item.status()
+                ));
+                continue;
+            }
+            let number = annexes.len() as u32 + 1;
+            let metadata = self
+                .extraction(&item.id)?
+                .map(|x| x.metadata)
+                .unwrap_or_default();
+            let date = evidence_date(&metadata).unwrap_or_else(|| {
+                format!(
+                    "{} {}",
+                    opts.lang.labels().imported,
+                    item.imported_at.get(..10).unwrap_or(&item.imported_at)
+                )
+            });
+            let inline = self.inline_view(&item, &metadata)?;
+            annexes.push(Annex {
+                number,
+                file_name: attachment_name(number, &item.name),
+                item,
+                date,
+                metadata,
+                inline,
+            });
+        }
+        let annex_of = annexes
+            .iter()
+            .map(|a| (a.item.id.clone(), a.number))
+            .collect();
+        Ok(Material {
+            template: opts.template,
+            lang: opts.lang,
+            case: view.case,
+            people,
+            chronology: view.chronology,
+            undated: view.undated,
+            names,
+            annexes,
+            annex_of,
+            preamble,
+            sections,
+            created: self.clock_now(),
+            fingerprint: String::new(),
+            strip_exif: opts.strip_exif,
+            no_originals: opts.no_originals,
+        })
+    }
+
+    /// What of an item can be shown on the page: a picture's preview, a text, an e-mail.
+    fn inline_view(
+        &mut self,
+        item: &Item,
+        meta: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Inline> {
+        let l = Lang::En.labels();
+        let mt = item.media_type.as_str();
+        if mt.starts_with("image/") {
+            if let Some(jpeg) = self.rendition(&item.id, Rendition::Preview)? {
+                let px = image::ImageReader::new(std::io::Cursor::new(&jpeg))
+                    .with_guessed_format()
+                    .ok()
+                    .and_then(|r| r.into_dimensions().ok());
+                if let Some(px) = px {
+                    return Ok(Inline::Picture { jpeg, px });
+                }
+            }
+            return Ok(Inline::Nothing);
+        }
+        let text = self.item_text(&item.id)?.unwrap_or_default();
+        if mt == "message/rfc822" {
+            let mut headers = Vec::new();
+            for key in ["from", "to", "cc", "date", "subject"] {
+                let value = match meta.get(key) {
+                    Some(serde_json::Value::Array(a)) => a
+                        .iter()
+                        .filter_map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    _ => continue,
+                };
+                headers.push((key.to_string(), value));
+            }
+            return Ok(Inline::Email {
+                headers,
+                body: shorten(&text, INLINE_TEXT_LIMIT, l.truncated),
+            });
+        }
+        if mt == "application/pdf" {
+            return Ok(Inline::Pdf {
+                pages: meta.get("pages").and_then(|p| p.as_u64()),
+                excerpt: shorten(text.trim(), PDF_EXCERPT, "[…]"),
+            });
+        }
+        if !text.trim().is_empty() {
+            return Ok(Inline::Text(shorten(&text, INLINE_TEXT_LIMIT, l.truncated)));
+        }
+        Ok(Inline::Nothing)
+    }
+}
+
+/// A PDF date string in UTC: `D:YYYYMMDDHHmmSSZ`.
+fn pdf_date(t: OffsetDateTime) -> String {
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Bytes as people read them (KiB, MiB).
+pub(crate) fn human_size(n: u64) -> String {
+    match n {
+        n if n < 1024 => format!("{n} B"),
+        n if n < 1024 * 1024 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n if n < 1024 * 1024 * 1024 => format!("{:.1} MiB", n as f64 / 1048576.0),
+        n => format!("{:.2} GiB", n as f64 / 1073741824.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_split_into_headed_sections() {
+        let (pre, s) = note_sections(
+            "Intro line.\n## Category II:\nHe wrote [item:ab12].\n##remedies\nAppeal lost.",
+        );
+        assert_eq!(pre, "Intro line.");
+        assert_eq!(s["category ii"], "He wrote [item:ab12].");
+        assert_eq!(s["remedies"], "Appeal lost.");
+        assert_eq!(citations(&s["category ii"]), vec!["ab12"]);
+    }
+
+    #[test]
+    fn attachment_names_are_ascii_and_numbered() {
+        assert_eq!(
+            attachment_name(3, "Протокол №1.pdf"),
+            "A03_Protokol_No1.pdf"
+        );
+        assert_eq!(attachment_name(12, "photo"), "A12_photo");
+        assert!(attachment_name(1, &"ж".repeat(300)).len() < 64);
+    }
+
+    #[test]
+    fn dates_print_in_the_dossier_language() {
+        assert_eq!(show_date("2021-03-12", Lang::En), "12 March 2021");
+        assert_eq!(show_date("~2021-03", Lang::Fr), "vers mars 2021");
+        assert_eq!(show_date("2021-03-12", Lang::Ru), "12 марта 2021");
+        assert_eq!(show_date("2019", Lang::En), "2019");
+    }
+}
