@@ -54,51 +54,8 @@ fn email() -> Vec<u8> {
 
 /// A JPEG whose only content is an EXIF block: camera, date taken, GPS, orientation.
 fn exif_jpeg() -> Vec<u8> {
-    let entry = |tag: u16, kind: u16, count: u32, value: [u8; 4]| {
-        let mut e = tag.to_be_bytes().to_vec();
-        e.extend(kind.to_be_bytes());
-        e.extend(count.to_be_bytes());
-        e.extend(value);
-        e
-    };
-    let at = |offset: u32| offset.to_be_bytes();
-    let rationals = |parts: [u32; 3]| {
-        parts
-            .iter()
-            .flat_map(|p| [p.to_be_bytes(), 1u32.to_be_bytes()])
-            .flatten()
-            .collect::<Vec<u8>>()
-    };
-    let mut t = b"MM\0\x2a".to_vec();
-    t.extend(8u32.to_be_bytes());
-    // IFD0 at 8: 5 entries (66 bytes), then "Canon\0" at 74, "EOS 5D\0" at 80, pad to 88.
-    t.extend(5u16.to_be_bytes());
-    t.extend(entry(0x010f, 2, 6, at(74)));
-    t.extend(entry(0x0110, 2, 7, at(80)));
-    t.extend(entry(0x0112, 3, 1, [0, 6, 0, 0]));
-    t.extend(entry(0x8769, 4, 1, at(88)));
-    t.extend(entry(0x8825, 4, 1, at(126)));
-    t.extend(0u32.to_be_bytes());
-    t.extend(b"Canon\0EOS 5D\0\0");
-    // Exif IFD at 88: DateTimeOriginal at 106.
-    t.extend(1u16.to_be_bytes());
-    t.extend(entry(0x9003, 2, 20, at(106)));
-    t.extend(0u32.to_be_bytes());
-    t.extend(b"2031:03:12 09:15:00\0");
-    // GPS IFD at 126: latitude at 180, longitude at 204.
-    t.extend(4u16.to_be_bytes());
-    t.extend(entry(0x0001, 2, 2, *b"N\0\0\0"));
-    t.extend(entry(0x0002, 5, 3, at(180)));
-    t.extend(entry(0x0003, 2, 2, *b"E\0\0\0"));
-    t.extend(entry(0x0004, 5, 3, at(204)));
-    t.extend(0u32.to_be_bytes());
-    t.extend(rationals([43, 15, 30]));
-    t.extend(rationals([76, 56, 45]));
-    assert_eq!(t.len(), 228, "offsets above assume this layout");
-    let mut jpeg = vec![0xff, 0xd8, 0xff, 0xe1];
-    jpeg.extend(((t.len() + 8) as u16).to_be_bytes());
-    jpeg.extend(b"Exif\0\0");
-    jpeg.extend(t);
+    let mut jpeg = vec![0xff, 0xd8];
+    jpeg.extend(exif_app1());
     jpeg.extend([0xff, 0xd9]);
     jpeg
 }

@@ -182,7 +182,7 @@ fn quiet_panics_while_extracting() {
 }
 
 /// Runs a third-party parser on this thread: its panics are caught, and not printed.
-fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     quiet_panics_while_extracting();
     EXTRACTING.with(|e| e.set(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
@@ -228,7 +228,7 @@ fn run(bytes: &[u8], media_type: &str) -> Extraction {
 
 /// PDF parsing recurses on nested objects: it runs on a thread with a large stack (address
 /// space only; pages are touched as used), so deep nesting is not a stack overflow.
-const PDF_STACK: usize = 256 << 20;
+pub(crate) const PDF_STACK: usize = 256 << 20;
 
 fn pdf(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {
     let outcome = std::thread::scope(|s| {

@@ -70,7 +70,26 @@ impl PdfReport {
 }
 
 /// Verifies `bytes` (a whole PDF). `pinned` is the expected SHA-256 of the root certificate.
+///
+/// The file comes from outside, so the parser runs as extraction's parsers do: on a thread
+/// with a deep stack, with panics caught and reported as a problem.
 pub fn verify_pdf(bytes: &[u8], pinned: Option<&[u8]>) -> PdfReport {
+    let outcome = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(crate::extract::PDF_STACK)
+            .spawn_scoped(s, || crate::extract::guarded(|| verify_here(bytes, pinned)))
+            .map(|h| h.join())
+    });
+    match outcome {
+        Ok(Ok(Ok(report))) => report,
+        _ => PdfReport {
+            problems: vec!["the PDF parser failed on this file (it is malformed)".into()],
+            ..PdfReport::default()
+        },
+    }
+}
+
+fn verify_here(bytes: &[u8], pinned: Option<&[u8]>) -> PdfReport {
     let mut report = PdfReport::default();
     let doc = match Document::load_mem(bytes) {
         Ok(d) => d,

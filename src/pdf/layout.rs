@@ -531,13 +531,15 @@ impl Flow {
         self.y += 10.0;
     }
 
-    /// Label/value rows (a form): bold labels in a left column.
+    /// Label/value rows (a form): bold labels in a left column. Monospace values (hashes)
+    /// are set smaller so a SHA-256 stays on one line, where it can be copied whole.
     pub fn fields(&mut self, rows: &[(String, Cell)]) {
         let size = 10.0;
         let label_w = 165.0;
         for (label, value) in rows {
+            let vsize = if value.face == Face::Mono { 8.0 } else { size };
             let labels = wrap(Face::Bold, size, label, label_w - 8.0);
-            let values = wrap(value.face, size, &value.text, WIDTH - label_w);
+            let values = wrap(value.face, vsize, &value.text, WIDTH - label_w);
             let n = labels.len().max(values.len());
             self.ensure(n as f32 * line_height(size));
             let top = self.y;
@@ -547,7 +549,7 @@ impl Flow {
             }
             for (i, v) in values.iter().enumerate() {
                 let y = top + size + i as f32 * line_height(size);
-                self.text_at(MARGIN_X + label_w, y, value.face, size, value.color, v);
+                self.text_at(MARGIN_X + label_w, y, value.face, vsize, value.color, v);
             }
             self.y = top + n as f32 * line_height(size) + 3.0;
         }

@@ -243,6 +243,10 @@ pub(crate) fn show_date(date: &str, lang: Lang) -> String {
     let l = lang.labels();
     let core = match (d.month, d.day) {
         (Some(m), Some(day)) => format!("{day} {} {}", l.months_after_day[m as usize - 1], d.year),
+        // "около" governs the genitive, as a day number does ("около апреля", "12 апреля").
+        (Some(m), None) if d.approximate => {
+            format!("{} {}", l.months_after_day[m as usize - 1], d.year)
+        }
         (Some(m), None) => format!("{} {}", l.months[m as usize - 1], d.year),
         _ => d.year.to_string(),
     };
@@ -644,5 +648,7 @@ mod tests {
         assert_eq!(show_date("~2021-03", Lang::Fr), "vers mars 2021");
         assert_eq!(show_date("2021-03-12", Lang::Ru), "12 марта 2021");
         assert_eq!(show_date("2019", Lang::En), "2019");
+        assert_eq!(show_date("~2031-04", Lang::Ru), "около апреля 2031");
+        assert_eq!(show_date("2031-04", Lang::Ru), "апрель 2031");
     }
 }

@@ -1,0 +1,629 @@
+//! Signed PDF dossiers (issue #5), checked with the tools a recipient has: poppler's pdfsig,
+//! pdftotext, pdffonts, pdfdetach and pdfimages, qpdf, NSS's certutil and pyHanko. The suite's
+//! `scripts/test` installs them (pyHanko into target/pyhanko); a missing tool fails the test.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+
+fn tool(name: &str) -> PathBuf {
+    if name == "pyhanko" {
+        let p = std::env::var_os("DOSSIER_PYHANKO")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyhanko/bin/pyhanko")
+            });
+        assert!(
+            p.exists(),
+            "pyHanko is not at {}: run scripts/test, which installs it",
+            p.display()
+        );
+        return p;
+    }
+    let p = Path::new("/usr/bin").join(name);
+    assert!(
+        p.exists(),
+        "{name} is missing: run scripts/test, which installs poppler-utils, qpdf and libnss3-tools"
+    );
+    p
+}
+
+fn run(name: &str, args: &[&str]) -> Output {
+    Command::new(tool(name)).args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+struct Case {
+    id: String,
+    /// (item id, original bytes, name).
+    items: Vec<(String, Vec<u8>, &'static str)>,
+}
+
+const TEXT: &str =
+    "Постановление о задержании\nДело № 2-1547/2031\nҚазақ тілі: әғқңөұүһі ӘҒҚҢӨҰҮҺІ\n";
+
+fn email() -> Vec<u8> {
+    b"From: =?UTF-8?B?0JDQu9C40Y8=?= <aliya@example.org>\r\nTo: court@example.org\r\nSubject: Complaint about the arrest\r\nDate: Tue, 13 Mar 2031 08:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMy brother was taken from his home without a warrant.\r\n".to_vec()
+}
+
+/// An invented case shaped like the real ones.
+fn case(f: &Fixture) -> Case {
+    let files: Vec<(&'static str, Vec<u8>)> = vec![
+        ("арест_фото.jpg", photo_with_exif(640, 400)),
+        ("Постановление.txt", TEXT.as_bytes().to_vec()),
+        ("complaint.eml", email()),
+        ("scan.bin", noise(200_000, 5)),
+    ];
+    let paths: Vec<PathBuf> = files.iter().map(|(n, b)| f.file(n, b)).collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let ids = f.import(&refs);
+    let items: Vec<(String, Vec<u8>, &str)> = ids
+        .into_iter()
+        .zip(files)
+        .map(|(id, (n, b))| (id, b, n))
+        .collect();
+    let notes = format!(
+        "Ерлан Жұмабаев was arrested after his sister's asylum in Belgium.\n## arrest\nKNB officers took him at night without a warrant [item:{}].\n## category ii\nHe is held for his sister's work [item:{}].\n## criterion b\nNo offence is named [item:{}].\n## remedies\nThe appeal was rejected on 2 May 2031.",
+        items[0].0, items[2].0, items[1].0
+    );
+    let id = f
+        .ok(&[
+            "case",
+            "add",
+            "--title",
+            "Жұмабаев Ерлан v. Kazakhstan",
+            "--number",
+            "№ 2-1547/2031",
+            "--jurisdiction",
+            "Алматинский городской суд",
+            "--court",
+            "Almaty City Court",
+            "--charge",
+            "Art. 174(2) CC RK=incitement of discord",
+            "--notes",
+            &notes,
+        ])
+        .trim()
+        .to_string();
+    let detainee = f
+        .ok(&[
+            "person",
+            "add",
+            "--name",
+            "Жұмабаев Ерлан Серікұлы",
+            "--alias",
+            "Zhumabayev Yerlan",
+            "--born",
+            "1990-05-02",
+            "--nationality",
+            "Kazakhstan",
+        ])
+        .trim()
+        .to_string();
+    let lawyer = f
+        .ok(&[
+            "person",
+            "add",
+            "--name",
+            "Әлия Жұмабаева",
+            "--nationality",
+            "Belgium",
+            "--notes",
+            "Brussels",
+        ])
+        .trim()
+        .to_string();
+    f.ok(&[
+        "link", "--case", &id, "--person", &detainee, "--role", "detainee",
+    ]);
+    f.ok(&[
+        "link", "--case", &id, "--person", &lawyer, "--role", "lawyer",
+    ]);
+    f.ok(&["link", "--case", &id, "--item", &items[3].0]);
+    f.ok(&[
+        "event",
+        "add",
+        "--case",
+        &id,
+        "--date",
+        "2031-03-12",
+        "--title",
+        "Арест дома ночью",
+        "--place",
+        "Алматы",
+        "--item",
+        &items[0].0,
+        "--person",
+        &detainee,
+    ]);
+    f.ok(&[
+        "event",
+        "add",
+        "--case",
+        &id,
+        "--date",
+        "~2031-04",
+        "--title",
+        "Transfer to SIZO-1",
+        "--item",
+        &items[1].0,
+    ]);
+    f.ok(&[
+        "event",
+        "add",
+        "--case",
+        &id,
+        "--title",
+        "Complaint to the court",
+        "--item",
+        &items[2].0,
+    ]);
+    Case { id, items }
+}
+
+fn export(f: &Fixture, c: &Case, name: &str, extra: &[&str]) -> PathBuf {
+    let out = f.dir.join(name);
+    let out_s = out.display().to_string();
+    let mut args = vec!["export", "--case", &c.id, "--out", &out_s];
+    args.extend(extra);
+    f.ok(&args);
+    out
+}
+
+fn fingerprint(f: &Fixture) -> String {
+    f.ok(&["signer", "show"]).trim().to_string()
+}
+
+#[test]
+fn a_wgad_dossier_verifies_with_the_recipients_tools() {
+    let f = Fixture::new("dossier-wgad");
+    let c = case(&f);
+    let pdf = export(&f, &c, "wgad.pdf", &["--template", "wgad"]);
+    let p = pdf.to_str().unwrap();
+    f.assert_tmpdir_empty();
+
+    let sig = text(&run("pdfsig", &[p]));
+    assert!(sig.contains("Signature is Valid."), "{sig}");
+    assert!(sig.contains("Total document signed"), "{sig}");
+    assert!(sig.contains("ETSI.CAdES.detached"), "{sig}");
+
+    // Pin the exported root in a private NSS database: pdfsig must then trust the signer.
+    let pem = f.dir.join("root.pem");
+    f.ok(&["signer", "export", "--out", pem.to_str().unwrap()]);
+    let nss = f.dir.join("nss");
+    std::fs::create_dir_all(&nss).unwrap();
+    let db = format!("sql:{}", nss.display());
+    assert!(
+        run("certutil", &["-N", "-d", &db, "--empty-password"])
+            .status
+            .success()
+    );
+    assert!(
+        run(
+            "certutil",
+            &[
+                "-A",
+                "-d",
+                &db,
+                "-n",
+                "dossier",
+                "-t",
+                "CT,C,C",
+                "-i",
+                pem.to_str().unwrap()
+            ]
+        )
+        .status
+        .success()
+    );
+    let trusted = text(&run("pdfsig", &["-nssdir", &db, p]));
+    assert!(trusted.contains("Certificate is Trusted."), "{trusted}");
+
+    let hanko = run(
+        "pyhanko",
+        &[
+            "sign",
+            "validate",
+            "--trust",
+            pem.to_str().unwrap(),
+            "--trust-replace",
+            p,
+        ],
+    );
+    assert!(
+        hanko.status.success() && text(&hanko).contains("INTACT:TRUSTED,UNTOUCHED"),
+        "{}",
+        text(&hanko)
+    );
+
+    let check = run("qpdf", &["--check", p]);
+    assert!(
+        check.status.success() && text(&check).contains("No syntax or stream encoding errors"),
+        "{}",
+        text(&check)
+    );
+
+    let fonts = text(&run("pdffonts", &[p]));
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(rows.len() >= 2, "{fonts}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        assert_eq!(
+            &cols[n - 5..n - 2],
+            ["yes", "yes", "yes"],
+            "every font embedded, subset, with a Unicode map: {row}"
+        );
+    }
+
+    let words = String::from_utf8(run("pdftotext", &[p, "-"]).stdout).unwrap();
+    for needle in [
+        "Жұмабаев Ерлан Серікұлы",
+        "Әлия Жұмабаева",
+        "№ 2-1547/2031",
+        "Алматинский городской суд",
+        "Арест дома ночью",
+        "Transfer to SIZO-1",
+        "about April 2031",
+        "Complaint to the court",
+        "Category II",
+        "Annex 3",
+    ] {
+        assert!(words.contains(needle), "pdftotext lacks {needle:?}");
+    }
+    for (_, bytes, _) in &c.items {
+        assert!(
+            words.contains(&sha256_hex(bytes)),
+            "pdftotext lacks an annex's SHA-256"
+        );
+    }
+    assert!(
+        words.contains(&fingerprint(&f)),
+        "the verification page prints the fingerprint"
+    );
+
+    // Every annex comes back bit-exact, under an ASCII name.
+    let out = f.dir.join("detached");
+    std::fs::create_dir_all(&out).unwrap();
+    assert!(
+        run("pdfdetach", &["-saveall", "-o", out.to_str().unwrap(), p])
+            .status
+            .success()
+    );
+    let mut got: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| sha256_hex(&std::fs::read(e.path()).unwrap()))
+        .collect();
+    got.sort();
+    for (_, bytes, _) in &c.items {
+        assert!(
+            got.contains(&sha256_hex(bytes)),
+            "an annex did not come back bit-exact"
+        );
+    }
+    assert_eq!(got.len(), c.items.len() + 1, "the annexes and the manifest");
+
+    let ok = f
+        .cmd(&["verify-pdf", p, "--fingerprint", &fingerprint(&f)])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(
+        text(&ok).matches(": OK ").count() >= 4 || text(&ok).matches("OK").count() >= 5,
+        "{}",
+        text(&ok)
+    );
+    let wrong = f
+        .cmd(&["verify-pdf", p, "--fingerprint", &"AB".repeat(32)])
+        .output()
+        .unwrap();
+    assert!(
+        !wrong.status.success() && text(&wrong).contains("DOES NOT MATCH"),
+        "{}",
+        text(&wrong)
+    );
+
+    let log = f.ok(&["log"]);
+    assert!(
+        log.contains("keygen") && log.contains("dossier"),
+        "making the signer and the export are logged: {log}"
+    );
+    f.cleanup();
+}
+
+/// Appends a real incremental update (a new annotation object) after the signature.
+fn append_update(bytes: &[u8]) -> Vec<u8> {
+    let tail = String::from_utf8_lossy(&bytes[bytes.len() - 600..]).into_owned();
+    let after = |key: &str| -> u64 {
+        let at = tail.rfind(key).unwrap() + key.len();
+        tail[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse()
+            .unwrap()
+    };
+    let size = after("/Size");
+    let root = after("/Root");
+    let prev = after("startxref");
+    let mut out = bytes.to_vec();
+    let obj_at = out.len();
+    out.extend(format!("{size} 0 obj\n<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] /Contents (added later) >>\nendobj\n").as_bytes());
+    let xref_at = out.len();
+    out.extend(format!("xref\n0 1\n0000000000 65535 f\r\n{size} 1\n{obj_at:010} 00000 n\r\ntrailer\n<< /Size {} /Root {root} 0 R /Prev {prev} >>\nstartxref\n{xref_at}\n%%EOF\n", size + 1).as_bytes());
+    out
+}
+
+#[test]
+fn a_changed_byte_or_an_appended_update_is_caught() {
+    let f = Fixture::new("dossier-tamper");
+    let c = case(&f);
+    let pdf = export(&f, &c, "generic.pdf", &["--template", "generic"]);
+    let bytes = std::fs::read(&pdf).unwrap();
+
+    // One byte inside an embedded annex (the noise file, inside the signed range).
+    let at = bytes
+        .windows(64)
+        .position(|w| w == &c.items[3].1[1000..1064])
+        .unwrap();
+    let mut changed = bytes.clone();
+    changed[at] ^= 0x01;
+    let bad = f.dir.join("changed.pdf");
+    std::fs::write(&bad, &changed).unwrap();
+    let sig = text(&run("pdfsig", &[bad.to_str().unwrap()]));
+    assert!(!sig.contains("Signature is Valid."), "{sig}");
+    let v = f
+        .cmd(&["verify-pdf", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!v.status.success(), "{}", text(&v));
+    assert!(text(&v).contains("have changed"), "{}", text(&v));
+
+    // One byte of the visible page content (near the start of the file).
+    let mut early = bytes.clone();
+    early[2000] ^= 0x20;
+    let bad2 = f.dir.join("early.pdf");
+    std::fs::write(&bad2, &early).unwrap();
+    assert!(
+        !f.cmd(&["verify-pdf", bad2.to_str().unwrap()])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+
+    let appended = f.dir.join("appended.pdf");
+    std::fs::write(&appended, append_update(&bytes)).unwrap();
+    let sig = text(&run("pdfsig", &[appended.to_str().unwrap()]));
+    assert!(
+        sig.contains("Not total document signed"),
+        "the appended update is a valid PDF update: {sig}"
+    );
+    let v = f
+        .cmd(&["verify-pdf", appended.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!v.status.success(), "{}", text(&v));
+    assert!(text(&v).contains("added after signing"), "{}", text(&v));
+
+    let junk = f.file("junk.pdf", b"%PDF-1.7\nnot really");
+    let v = f
+        .cmd(&["verify-pdf", junk.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        !v.status.success() && !text(&v).contains("panicked"),
+        "{}",
+        text(&v)
+    );
+    f.cleanup();
+}
+
+#[test]
+fn templates_and_languages() {
+    let f = Fixture::new("dossier-templates");
+    let c = case(&f);
+    let cases: [(&str, &str, &[&str]); 4] = [
+        (
+            "pace",
+            "en",
+            &[
+                "Parliamentary Assembly",
+                "Resolution 1900 (2012)",
+                "(b) Detention for purely political reasons",
+                "Annex 2",
+                "NOT IN THE REGISTER",
+            ],
+        ),
+        (
+            "ep",
+            "fr",
+            &[
+                "Parlement européen",
+                "peuvent être publiées",
+                "Chronologie",
+                "Pétitionnaire",
+            ],
+        ),
+        (
+            "wgad",
+            "ru",
+            &[
+                "Рабочая группа ООН",
+                "Хронология",
+                "Перечень приложений",
+                "12 марта 2031",
+                "около апреля",
+            ],
+        ),
+        (
+            "generic",
+            "en",
+            &["Case dossier", "Chronology", "List of annexes"],
+        ),
+    ];
+    for (template, lang, needles) in cases {
+        let name = format!("{template}-{lang}.pdf");
+        let pdf = export(&f, &c, &name, &["--template", template, "--lang", lang]);
+        let words =
+            String::from_utf8(run("pdftotext", &[pdf.to_str().unwrap(), "-"]).stdout).unwrap();
+        for n in needles {
+            assert!(words.contains(n), "{name}: pdftotext lacks {n:?}");
+        }
+        let sig = text(&run("pdfsig", &[pdf.to_str().unwrap()]));
+        assert!(sig.contains("Signature is Valid."), "{name}: {sig}");
+    }
+    f.cleanup();
+}
+
+fn has_exif(jpeg: &[u8]) -> bool {
+    contains(jpeg, b"Exif\0\0")
+}
+
+#[test]
+fn originals_can_be_left_out_and_photo_metadata_hidden() {
+    let f = Fixture::new("dossier-options");
+    let c = case(&f);
+    assert!(has_exif(&c.items[0].1), "the fixture photo carries EXIF");
+
+    let full = export(&f, &c, "full.pdf", &["--template", "generic"]);
+    let words = String::from_utf8(run("pdftotext", &[full.to_str().unwrap(), "-"]).stdout).unwrap();
+    assert!(
+        words.contains("Canon EOS 5D") && words.contains("43.258333"),
+        "captions show camera and GPS by default"
+    );
+    // The inline picture is a re-encoded rendition: no EXIF even by default.
+    let imgs = f.dir.join("imgs");
+    std::fs::create_dir_all(&imgs).unwrap();
+    assert!(
+        run(
+            "pdfimages",
+            &[
+                "-j",
+                full.to_str().unwrap(),
+                &format!("{}/i", imgs.display())
+            ]
+        )
+        .status
+        .success()
+    );
+    let jpegs: Vec<Vec<u8>> = std::fs::read_dir(&imgs)
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read(e.path()).unwrap())
+        .collect();
+    assert!(!jpegs.is_empty(), "the photo is shown inline");
+    assert!(
+        jpegs.iter().all(|j| !has_exif(j)),
+        "inline pictures carry no EXIF"
+    );
+
+    let stripped = export(
+        &f,
+        &c,
+        "stripped.pdf",
+        &["--template", "generic", "--strip-exif"],
+    );
+    let words =
+        String::from_utf8(run("pdftotext", &[stripped.to_str().unwrap(), "-"]).stdout).unwrap();
+    assert!(
+        !words.contains("Canon") && !words.contains("43.258333"),
+        "--strip-exif hides camera and GPS"
+    );
+
+    let bare = export(
+        &f,
+        &c,
+        "bare.pdf",
+        &["--template", "generic", "--no-originals"],
+    );
+    let list = text(&run("pdfdetach", &["-list", bare.to_str().unwrap()]));
+    assert!(
+        list.contains("1 embedded files") && list.contains("dossier-manifest.json"),
+        "{list}"
+    );
+    let bytes = std::fs::read(&bare).unwrap();
+    assert!(
+        !contains(&bytes, &c.items[3].1[..4096]),
+        "no original bytes in the file"
+    );
+    let v = f
+        .cmd(&["verify-pdf", bare.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success() && text(&v).contains("NOT-INCLUDED"),
+        "{}",
+        text(&v)
+    );
+    f.cleanup();
+}
+
+#[test]
+fn a_damaged_annex_stops_the_export_and_leaves_no_file() {
+    let f = Fixture::new("dossier-damaged");
+    let c = case(&f);
+    // Damage the biggest blob (the noise file's) inside its encrypted payload.
+    let (path, bytes) = f
+        .vault_files()
+        .into_iter()
+        .filter(|(p, _)| p.to_string_lossy().contains("/blobs/"))
+        .max_by_key(|(_, b)| b.len())
+        .unwrap();
+    let mut bytes = bytes;
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let out = f.dir.join("never.pdf");
+    let r = f.run(&[
+        "export",
+        "--case",
+        &c.id,
+        "--template",
+        "generic",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!r.status.success());
+    assert!(
+        stderr(&r).contains("scan.bin") && stderr(&r).contains("integrity"),
+        "{}",
+        stderr(&r)
+    );
+    assert!(!out.exists(), "no dossier with a damaged annex");
+    let left: Vec<_> = std::fs::read_dir(&f.dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "the partial file is removed: {left:?}");
+    let again = f.run(&[
+        "export",
+        "--case",
+        &c.id,
+        "--template",
+        "generic",
+        "--out",
+        f.dir.join("wgad.pdf").to_str().unwrap(),
+        "--item",
+        "nonexistent",
+    ]);
+    assert!(
+        !again.status.success() && stderr(&again).contains("nonexistent"),
+        "{}",
+        stderr(&again)
+    );
+    f.cleanup();
+}
