@@ -12,76 +12,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use dossier::search::Query;
-use dossier::{CreateOptions, ImportOptions, ItemEdit, SecretString, Silent, Vault};
+use dossier::{ImportOptions, ItemEdit, SecretString, Silent, Vault};
 
-const PASS: &str = "benchmark passphrase";
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.3} s", d.as_secs_f64())
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn mib_s(bytes: u64, d: Duration) -> String {
-    format!(
-        "{:.0} MiB/s",
-        bytes as f64 / (1 << 20) as f64 / d.as_secs_f64()
-    )
-}
-
-fn timed(f: impl FnOnce()) -> Duration {
-    let t = Instant::now();
-    f();
-    t.elapsed()
-}
-
-fn sh(script: &str) -> Duration {
-    timed(|| {
-        let st = Command::new("bash").arg("-c").arg(script).status().unwrap();
-        assert!(st.success(), "{script}");
-    })
-}
-
-/// A file of pseudo-random (incompressible) bytes.
-fn make_file(path: &Path, len: u64) {
-    use std::io::Write;
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut buf = vec![0u8; 1 << 20];
-    let mut left = len;
-    while left > 0 {
-        for chunk in buf.chunks_mut(8) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-        }
-        let k = left.min(buf.len() as u64) as usize;
-        f.write_all(&buf[..k]).unwrap();
-        left -= k as u64;
-    }
-    f.flush().unwrap();
-}
-
-fn new_vault(dir: &Path) -> Vault {
-    let _ = std::fs::remove_dir_all(dir);
-    Vault::create(
-        dir,
-        &SecretString::from(PASS.to_string()),
-        &CreateOptions { work_factor: 10 },
-    )
-    .unwrap()
-}
+mod common;
+use common::*;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
@@ -115,7 +51,7 @@ fn vault_figures(root: &Path, quick: bool, rounds: usize) {
     // 1. Import vs age -r + sha256sum.
     let size: u64 = if quick { 64 << 20 } else { 512 << 20 };
     let src = root.join("source.bin");
-    make_file(&src, size);
+    make_file(&src, size, 0);
     let id_file = root.join("identity.txt");
     Command::new("age-keygen")
         .arg("-o")
@@ -164,7 +100,7 @@ fn vault_figures(root: &Path, quick: bool, rounds: usize) {
 
     // 2. Verify vs age -d | sha256sum.
     let size: u64 = if quick { 128 << 20 } else { 1 << 30 };
-    make_file(&src, size);
+    make_file(&src, size, 0);
     let dir = root.join("vault-verify");
     let mut vault = new_vault(&dir);
     vault.import(&src, &opts, &Silent).unwrap();
@@ -198,9 +134,9 @@ fn vault_figures(root: &Path, quick: bool, rounds: usize) {
 
     // 3. Peak memory of the CLI: big file vs 1 KiB file (same KDF cost in both).
     let big: u64 = if quick { 256 << 20 } else { 2 << 30 };
-    make_file(&src, big);
+    make_file(&src, big, 0);
     let small = root.join("small.bin");
-    make_file(&small, 1024);
+    make_file(&small, 1024, 0);
     let pass = root.join("pass");
     std::fs::write(&pass, PASS).unwrap();
     let dir = root.join("vault-rss");
