@@ -88,6 +88,8 @@ fn pass<'m>(m: &'m Material, toc: Option<&[Bookmark]>) -> Ctx<'m> {
         let indent = if b.level == 1 { 0.0 } else { 16.0 };
         c.flow.toc_line(&b.title, b.anchor, indent);
     }
+    // The body starts on a page of its own, after the contents.
+    c.flow.new_page();
     match m.template {
         Template::Wgad => c.wgad(),
         Template::Pace => c.pace(),

@@ -361,8 +361,9 @@ impl Vault {
             crate::layout::random_hex(4)
         ));
         let out_err = Error::io("cannot write the dossier", out);
+        // Named after `out`: the hidden partial name would only confuse.
         let file = durable::create_private(&partial)
-            .map_err(Error::io("cannot write the dossier", &partial))?;
+            .map_err(Error::io("cannot write the dossier", out))?;
         let signing = Signing {
             signer: &signer,
             date: pdf_date(material.created),
