@@ -55,7 +55,27 @@ pub fn publish(tmp: &Path, dest: &Path) -> io::Result<()> {
 /// link, the copy is taken away again: the user must never find a file the command said it
 /// did not make.
 pub fn publish_copy(partial: &Path, out: &Path) -> io::Result<()> {
-    fs::hard_link(partial, out)?;
+    match fs::hard_link(partial, out) {
+        Ok(()) => {}
+        // FAT and exFAT (most USB sticks) have no hard links; renameat2 with RENAME_NOREPLACE
+        // still never replaces a file, and leaves nothing to remove.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EOPNOTSUPP)) => {
+            use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
+            renameat2(
+                AT_FDCWD,
+                partial,
+                AT_FDCWD,
+                out,
+                RenameFlags::RENAME_NOREPLACE,
+            )
+            .map_err(io::Error::from)?;
+            return match out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(dir) => sync_dir(dir),
+                None => sync_dir(Path::new(".")),
+            };
+        }
+        Err(e) => return Err(e),
+    }
     let finish = fs::remove_file(partial).and_then(|()| {
         match out.parent().filter(|p| !p.as_os_str().is_empty()) {
             Some(dir) => sync_dir(dir),

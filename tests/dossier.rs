@@ -180,6 +180,15 @@ fn export(f: &Fixture, c: &Case, name: &str, extra: &[&str]) -> PathBuf {
     out
 }
 
+/// The command failed and said `needle`.
+fn failed_saying(o: &Output, needle: &str) {
+    assert!(
+        !o.status.success() && text(o).contains(needle),
+        "{}",
+        text(o)
+    );
+}
+
 fn fingerprint(f: &Fixture) -> String {
     f.ok(&["signer", "show"]).trim().to_string()
 }
@@ -328,11 +337,7 @@ fn a_wgad_dossier_verifies_with_the_recipients_tools() {
         .cmd(&["verify-pdf", p, "--fingerprint", &"AB".repeat(32)])
         .output()
         .unwrap();
-    assert!(
-        !wrong.status.success() && text(&wrong).contains("DOES NOT MATCH"),
-        "{}",
-        text(&wrong)
-    );
+    failed_saying(&wrong, "DOES NOT MATCH");
 
     let log = f.ok(&["log"]);
     assert!(
@@ -559,8 +564,9 @@ fn originals_can_be_left_out_and_photo_metadata_hidden() {
         !contains(&bytes, &c.items[3].1[..4096]),
         "no original bytes in the file"
     );
+    let fp = fingerprint(&f);
     let v = f
-        .cmd(&["verify-pdf", bare.to_str().unwrap()])
+        .cmd(&["verify-pdf", bare.to_str().unwrap(), "--fingerprint", &fp])
         .output()
         .unwrap();
     assert!(
@@ -568,6 +574,67 @@ fn originals_can_be_left_out_and_photo_metadata_hidden() {
         "{}",
         text(&v)
     );
+    // Without the fingerprint the file is intact but the signer unknown: not a success.
+    let unpinned = f
+        .cmd(&["verify-pdf", bare.to_str().unwrap()])
+        .output()
+        .unwrap();
+    failed_saying(&unpinned, "SIGNER NOT VERIFIED");
+    f.cleanup();
+}
+
+#[test]
+fn odd_titles_and_bad_citations() {
+    let f = Fixture::new("dossier-odd");
+    let c = case(&f);
+    // Arabic and an emoji: no bundled font has them; they print as '?' and the export works.
+    let odd = f
+        .ok(&[
+            "case",
+            "add",
+            "--title",
+            "Ahmed أحمد 😀 v. State",
+            "--notes",
+            "See [item:zzzz9999].",
+        ])
+        .trim()
+        .to_string();
+    let out = f.dir.join("odd.pdf");
+    let export_odd = || {
+        f.run(&[
+            "export",
+            "--case",
+            &odd,
+            "--template",
+            "generic",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let r = export_odd();
+    assert!(
+        !r.status.success(),
+        "a citation that names no item stops the export"
+    );
+    assert!(stderr(&r).contains("[item:zzzz9999]"), "{}", stderr(&r));
+    assert!(!out.exists());
+    f.ok(&[
+        "case",
+        "edit",
+        &odd,
+        "--notes",
+        &format!("See [item:{}].", &c.items[1].0[..6].to_uppercase()),
+    ]);
+    let r = export_odd();
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert!(stderr(&r).contains("printed as '?'"), "{}", stderr(&r));
+    let words = String::from_utf8(run("pdftotext", &[out.to_str().unwrap(), "-"]).stdout).unwrap();
+    assert!(
+        words.contains("See Annex 1."),
+        "an upper-case prefix cites like the CLI resolves ids: {words}"
+    );
+    let sig = text(&run("pdfsig", &[out.to_str().unwrap()]));
+    assert!(sig.contains("Signature is Valid."), "{sig}");
     f.cleanup();
 }
 

@@ -268,3 +268,33 @@ fn an_extract_that_cannot_be_logged_leaves_no_copy() {
     f.ok(&["verify"]);
     f.cleanup();
 }
+
+/// FAT and exFAT (most USB sticks) refuse hard links with EPERM: a copy must still arrive,
+/// whole and under its name, by the no-replace rename fallback, with no partial file left.
+#[test]
+fn a_copy_reaches_a_filesystem_without_hard_links() {
+    if !have_strace() {
+        return;
+    }
+    let f = Fixture::new("nolinks");
+    let data = noise(300_000, 9);
+    let id = f.import(&[&f.file("scan.pdf", &data)]).remove(0);
+    let out_dir = f.dir.join("stick");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join("copy.pdf");
+    // The first link after opening is the copy's own publication.
+    let r = strace_run(
+        &f,
+        "inject=linkat:error=EPERM:when=1",
+        &["extract", &id, "--out", out.to_str().unwrap()],
+    );
+    assert!(r.status.success(), "{}", stderr(&r));
+    assert_eq!(std::fs::read(&out).unwrap(), data);
+    let names: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "only the copy, no partial file: {names:?}");
+    f.cleanup();
+}

@@ -64,8 +64,16 @@ pub struct PdfReport {
 }
 
 impl PdfReport {
+    /// Nothing failed (the signer may still be unknown: see [`PdfReport::verified`]).
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// Nothing failed and the signer's root matched the fingerprint the recipient gave. Without
+    /// a pinned fingerprint anyone could have made the certificate, so this is the answer
+    /// that counts.
+    pub fn verified(&self) -> bool {
+        self.ok() && self.fingerprint_matches == Some(true)
     }
 }
 
@@ -134,19 +142,29 @@ fn check_signature(bytes: &[u8], doc: &Document, pinned: Option<&[u8]>, r: &mut 
         .and_then(Object::as_array)
         .map(|a| a.iter().filter_map(|o| o.as_i64().ok()).collect())
         .unwrap_or_default();
-    let len = bytes.len() as i64;
-    let [start, a, b, c] = range[..] else {
-        r.problems
-            .push("the signature's /ByteRange is malformed".into());
-        return;
+    let fits = |v: i64| usize::try_from(v).ok();
+    let (a, b, c) = match range[..] {
+        [0, a, b, c] => match (fits(a), fits(b), fits(c)) {
+            (Some(a), Some(b), Some(c))
+                if a > 0
+                    && b > a.saturating_add(1)
+                    && b.checked_add(c).is_some_and(|end| end <= bytes.len()) =>
+            {
+                (a, b, c)
+            }
+            _ => {
+                r.problems.push(format!(
+                    "the signature's /ByteRange {range:?} does not fit the file"
+                ));
+                return;
+            }
+        },
+        _ => {
+            r.problems
+                .push("the signature's /ByteRange is malformed".into());
+            return;
+        }
     };
-    if start != 0 || a <= 0 || b <= a + 1 || c < 0 || b + c > len {
-        r.problems.push(format!(
-            "the signature's /ByteRange {range:?} does not fit the file"
-        ));
-        return;
-    }
-    let (a, b, c) = (a as usize, b as usize, c as usize);
     // The hole must be exactly one hex string: the signature and nothing else.
     let hole = &bytes[a..b];
     let contents = if hole[0] == b'<'
@@ -198,22 +216,39 @@ fn check_signature(bytes: &[u8], doc: &Document, pinned: Option<&[u8]>, r: &mut 
     }
 }
 
-/// The embedded files by name, with their decoded bytes.
-fn embedded_files(doc: &Document) -> Result<BTreeMap<String, Vec<u8>>, String> {
+/// The SHA-256 of each embedded file, by name. Dossier never compresses attachments, so a
+/// filtered one is refused rather than inflated (a small stream can inflate to gigabytes).
+/// The name tree is walked with a visited set and a node limit: a crafted loop must not hang.
+fn embedded_files(doc: &Document) -> Result<Attached, String> {
+    const MAX_NODES: usize = 10_000;
     let mut out = BTreeMap::new();
+    let mut manifest = None;
     let Ok(names) = doc
         .catalog()
         .and_then(|c| c.get(b"Names"))
         .and_then(|n| resolve(doc, n).as_dict())
         .and_then(|n| n.get(b"EmbeddedFiles"))
     else {
-        return Ok(out);
+        return Ok((BTreeMap::new(), None));
     };
-    let mut nodes = vec![resolve(doc, names)];
+    let mut seen = std::collections::HashSet::new();
+    let mut nodes = vec![names];
+    let mut visited = 0usize;
     while let Some(node) = nodes.pop() {
-        let Ok(node) = node.as_dict() else { continue };
+        if let Object::Reference(id) = node
+            && !seen.insert(*id)
+        {
+            continue;
+        }
+        visited += 1;
+        if visited > MAX_NODES {
+            return Err("the list of attached files is too large or loops".into());
+        }
+        let Ok(node) = resolve(doc, node).as_dict() else {
+            continue;
+        };
         if let Ok(kids) = node.get(b"Kids").and_then(Object::as_array) {
-            nodes.extend(kids.iter().map(|k| resolve(doc, k)));
+            nodes.extend(kids.iter());
         }
         let Ok(pairs) = node.get(b"Names").and_then(Object::as_array) else {
             continue;
@@ -234,18 +269,25 @@ fn embedded_files(doc: &Document) -> Result<BTreeMap<String, Vec<u8>>, String> {
                 .map(|s| resolve(doc, s))
                 .and_then(Object::as_stream)
                 .map_err(|_| format!("the attached file {name} has no data"))?;
-            let data = if stream.dict.has(b"Filter") {
-                stream
-                    .decompressed_content()
-                    .map_err(|e| format!("the attached file {name} cannot be decoded: {e}"))?
-            } else {
-                stream.content.clone()
-            };
-            out.insert(name, data);
+            if stream.dict.has(b"Filter") {
+                return Err(format!(
+                    "the attached file {name} is compressed, which a Dossier export never is"
+                ));
+            }
+            if name == MANIFEST_NAME {
+                manifest = Some(stream.content.clone());
+            }
+            let hash = hex::encode(Sha256::digest(&stream.content));
+            if out.insert(name.clone(), hash).is_some() {
+                return Err(format!("two attached files are named {name}"));
+            }
         }
     }
-    Ok(out)
+    Ok((out, manifest))
 }
+
+/// Attached files' SHA-256 by name, and the manifest's bytes if it is among them.
+type Attached = (BTreeMap<String, String>, Option<Vec<u8>>);
 
 fn resolve<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
     match o {
@@ -255,14 +297,15 @@ fn resolve<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
 }
 
 fn check_annexes(doc: &Document, r: &mut PdfReport) {
-    let mut files = match embedded_files(doc) {
+    let (mut files, manifest) = match embedded_files(doc) {
         Ok(f) => f,
         Err(e) => {
             r.problems.push(e);
             return;
         }
     };
-    let Some(manifest) = files.remove(MANIFEST_NAME) else {
+    files.remove(MANIFEST_NAME);
+    let Some(manifest) = manifest else {
         r.problems.push(format!(
             "no {MANIFEST_NAME}: this is not a Dossier export, annexes not checked"
         ));
@@ -289,7 +332,7 @@ fn check_annexes(doc: &Document, r: &mut PdfReport) {
         } else {
             match files.remove(&a.file) {
                 None => "missing",
-                Some(data) if hex::encode(Sha256::digest(&data)) == a.sha256 => "ok",
+                Some(sha256) if sha256 == a.sha256 => "ok",
                 Some(_) => "changed",
             }
         };
@@ -305,14 +348,14 @@ fn check_annexes(doc: &Document, r: &mut PdfReport) {
             status,
         });
     }
-    for (file, data) in files {
+    for (file, sha256) in files {
         r.problems.push(format!(
             "{file} is attached but not in the signed annex list"
         ));
         r.annexes.push(AnnexCheck {
             number: 0,
             title: String::new(),
-            sha256: hex::encode(Sha256::digest(&data)),
+            sha256,
             file,
             status: "unlisted",
         });

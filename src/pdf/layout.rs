@@ -235,6 +235,18 @@ pub fn fit(face: Face, size: f32, text: &str, max: f32) -> String {
     "…".into()
 }
 
+/// `text` split into runs of one face, each with its width: what to draw where.
+pub(crate) fn measured_runs(face: Face, size: f32, text: &str) -> Vec<(Face, String, f32)> {
+    let mut ignored = 0;
+    runs(face, text, &mut ignored)
+        .into_iter()
+        .map(|(f, s)| {
+            let w = advance(f, size, &s);
+            (f, s, w)
+        })
+        .collect()
+}
+
 pub fn width(face: Face, size: f32, text: &str) -> f32 {
     let mut ignored = 0;
     runs(face, text, &mut ignored)
@@ -496,15 +508,24 @@ impl Flow {
                 .collect();
             let n = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
             let h = n as f32 * line_height(size) + 2.0 * pad;
-            if self.y + h > BOTTOM {
+            let page = BOTTOM - TOP - line_height(size) - 2.0 * pad;
+            // A row that fits on a page is never split; a longer one (a long description)
+            // continues on the next page, line by line, under a repeated header.
+            if self.y + h > BOTTOM && h <= page {
                 self.new_page();
                 draw_header(self);
             }
-            for (i, lines) in wrapped.iter().enumerate() {
-                let cell = &row[i];
-                let mut y = self.y + pad;
-                for line in lines {
-                    y += size;
+            self.y += pad;
+            for k in 0..n {
+                if self.y + line_height(size) > BOTTOM {
+                    self.new_page();
+                    draw_header(self);
+                    self.y += pad;
+                }
+                let y = self.y + size;
+                for (i, lines) in wrapped.iter().enumerate() {
+                    let Some(line) = lines.get(k) else { continue };
+                    let cell = &row[i];
                     let w = self.text_at(cols[i].0 + pad, y, cell.face, size, cell.color, line);
                     if let Some(anchor) = cell.link {
                         self.push(Op::Link {
@@ -515,10 +536,10 @@ impl Flow {
                             anchor,
                         });
                     }
-                    y += line_height(size) - size;
                 }
+                self.y += line_height(size);
             }
-            self.y += h;
+            self.y += pad;
             self.push(Op::Line {
                 x1: MARGIN_X,
                 y1: self.y,
@@ -541,17 +562,22 @@ impl Flow {
             let labels = wrap(Face::Bold, size, label, label_w - 8.0);
             let values = wrap(value.face, vsize, &value.text, WIDTH - label_w);
             let n = labels.len().max(values.len());
-            self.ensure(n as f32 * line_height(size));
-            let top = self.y;
-            for (i, l) in labels.iter().enumerate() {
-                let y = top + size + i as f32 * line_height(size);
-                self.text_at(MARGIN_X, y, Face::Bold, size, GREY, l);
+            // Keep short fields whole; a long value (notes) flows on to the next page.
+            if n as f32 * line_height(size) <= BOTTOM - TOP {
+                self.ensure(n as f32 * line_height(size));
             }
-            for (i, v) in values.iter().enumerate() {
-                let y = top + size + i as f32 * line_height(size);
-                self.text_at(MARGIN_X + label_w, y, value.face, vsize, value.color, v);
+            for k in 0..n {
+                self.ensure(line_height(size));
+                let y = self.y + size;
+                if let Some(l) = labels.get(k) {
+                    self.text_at(MARGIN_X, y, Face::Bold, size, GREY, l);
+                }
+                if let Some(v) = values.get(k) {
+                    self.text_at(MARGIN_X + label_w, y, value.face, vsize, value.color, v);
+                }
+                self.y += line_height(size);
             }
-            self.y = top + n as f32 * line_height(size) + 3.0;
+            self.y += 3.0;
         }
         self.y += 6.0;
     }
@@ -633,6 +659,26 @@ mod tests {
         }
         let joined: String = lines.concat();
         assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn a_row_taller_than_a_page_flows_on_and_nothing_is_drawn_below_the_margin() {
+        let mut f = Flow::new();
+        let long = "A long description of the hearing. ".repeat(400);
+        f.table(
+            &["Date", "Event"],
+            &[0.2, 0.8],
+            &[vec![Cell::new("2031"), Cell::new(long.clone())]],
+        );
+        f.fields(&[("Notes".to_string(), Cell::new(long))]);
+        assert!(f.pages.len() >= 4, "{} pages", f.pages.len());
+        for page in &f.pages {
+            for op in page {
+                if let Op::Text { y, .. } = op {
+                    assert!(*y <= BOTTOM, "text at {y} is below the bottom margin");
+                }
+            }
+        }
     }
 
     #[test]

@@ -16,7 +16,9 @@ use krilla::text::{Font, TextDirection};
 use krilla::{Document, SerializeSettings};
 use time::OffsetDateTime;
 
-use super::layout::{Face, Flow, GREY, MARGIN_X, Op, PAGE_H, PAGE_W, Rgb, WIDTH, fit, width};
+use super::layout::{
+    Face, Flow, GREY, MARGIN_X, Op, PAGE_H, PAGE_W, Rgb, WIDTH, fit, measured_runs, width,
+};
 use crate::error::{Error, Result};
 
 /// Document-level facts.
@@ -76,16 +78,22 @@ pub fn render(flow: &Flow, info: &DocInfo) -> Result<Vec<u8>> {
                         size: f32,
                         c: Rgb,
                         t: &str| {
+                // Through the same font runs as the layout: a character Noto lacks must not
+                // reach krilla as .notdef (PDF/A forbids it).
                 s.set_stroke(None);
                 s.set_fill(fill(c));
-                s.draw_text(
-                    Point::from_xy(x, y),
-                    fonts[face as usize].clone(),
-                    size,
-                    t,
-                    false,
-                    TextDirection::Auto,
-                );
+                let mut x = x;
+                for (f, run, w) in measured_runs(face, size, t) {
+                    s.draw_text(
+                        Point::from_xy(x, y),
+                        fonts[f as usize].clone(),
+                        size,
+                        &run,
+                        false,
+                        TextDirection::Auto,
+                    );
+                    x += w;
+                }
             };
             for op in ops {
                 match op {

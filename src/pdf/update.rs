@@ -49,6 +49,13 @@ pub fn write_signed(
     signing: &Signing<'_>,
     out: &mut (dyn Write + Send),
 ) -> Result<u64> {
+    // Offsets are written in 10-digit fields (xref entries, the byte range).
+    let payload: u64 = attachments.iter().map(|a| a.size).sum();
+    if base.len() as u64 + payload + (1 << 24) >= 10_000_000_000 {
+        return Err(Error::Invalid(
+            "a dossier must stay under 10 GB: leave the largest originals out (--no-originals) or split the case".into(),
+        ));
+    }
     let parsed = Base::parse(base)?;
     let mut w = Hashing {
         inner: out,
@@ -206,11 +213,11 @@ pub fn write_signed(
 
     let total = hole_end + tail.len() as u64;
     let head = head([hole_start, hole_end, total - hole_end]);
-    debug_assert_eq!(
-        head.len() as u64,
-        head_len,
-        "byte range fields are fixed-width"
-    );
+    if head.len() as u64 != head_len {
+        return Err(Error::Pdf(
+            "the byte range does not fit its fixed-width fields".into(),
+        ));
+    }
     w.put(head.as_bytes())?;
     let mut digest = w.hash.clone();
     digest.update(&tail);

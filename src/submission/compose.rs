@@ -215,12 +215,13 @@ impl<'m> Ctx<'m> {
                 break;
             };
             let prefix = after[..end].trim();
-            match self
+            let annex = self
                 .m
-                .annexes
-                .iter()
-                .find(|a| !prefix.is_empty() && a.item.id.starts_with(prefix))
-            {
+                .cited
+                .get(prefix)
+                .and_then(|id| self.m.annex_of.get(id))
+                .map(|n| &self.m.annexes[*n as usize - 1]);
+            match annex {
                 Some(a) => {
                     out.push_str(&format!("{} {}", self.l.annex, a.number));
                     if !cited.contains(&a.number) {

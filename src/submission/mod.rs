@@ -136,6 +136,8 @@ pub(crate) struct Material {
     pub annexes: Vec<Annex>,
     /// Item id → annex number.
     pub annex_of: HashMap<String, u32>,
+    /// `[item:PREFIX]` as written → the item id it resolved to.
+    pub cited: HashMap<String, String>,
     /// The case notes: text before any `## heading`, then each headed section by key.
     pub preamble: String,
     pub sections: BTreeMap<String, String>,
@@ -473,11 +475,27 @@ impl Vault {
                 add(id, &mut order);
             }
         }
-        let cited = std::iter::once(preamble.as_str())
+        // Citations resolve as ids do everywhere (unique prefix, any case); one that does not
+        // resolve stops the export rather than print a wrong or missing annex number.
+        let texts = std::iter::once(preamble.as_str())
             .chain(sections.values().map(String::as_str))
-            .flat_map(citations)
-            .collect::<Vec<_>>();
-        for prefix in cited.iter().chain(&opts.items) {
+            .chain(
+                view.chronology
+                    .iter()
+                    .chain(&view.undated)
+                    .map(|e| e.description.as_str()),
+            );
+        let mut cited = HashMap::new();
+        for prefix in texts.flat_map(citations) {
+            let item = self.item(&prefix).map_err(|e| {
+                Error::Invalid(format!(
+                    "the citation [item:{prefix}] in the case notes or an event: {e}"
+                ))
+            })?;
+            add(&item.id, &mut order);
+            cited.insert(prefix, item.id);
+        }
+        for prefix in &opts.items {
             let item = self.item(prefix)?;
             add(&item.id, &mut order);
         }
@@ -533,6 +551,7 @@ impl Vault {
             names,
             annexes,
             annex_of,
+            cited,
             preamble,
             sections,
             created: self.clock_now(),

@@ -154,9 +154,17 @@ pub fn verify_pdf(a: VerifyPdfArgs) -> anyhow::Result<ExitCode> {
         for p in &report.problems {
             say!("PROBLEM: {p}");
         }
-        say!("{}", if report.ok() { "OK" } else { "FAILED" });
+        if report.verified() {
+            say!("OK");
+        } else if report.ok() {
+            say!(
+                "SIGNER NOT VERIFIED: the file is intact and validly signed, but only --fingerprint (from the sender, by another channel) tells by whom"
+            );
+        } else {
+            say!("FAILED");
+        }
     }
-    Ok(if report.ok() {
+    Ok(if report.verified() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
