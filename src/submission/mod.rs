@@ -520,13 +520,19 @@ impl Vault {
                 .extraction(&item.id)?
                 .map(|x| x.metadata)
                 .unwrap_or_default();
-            let date = evidence_date(&metadata).unwrap_or_else(|| {
-                format!(
+            // Printed like the chronology's dates; the import date only when the evidence
+            // itself carries none, and then labelled as such.
+            let date = match evidence_date(&metadata) {
+                Some(day) => show_date(&day, opts.lang),
+                None => format!(
                     "{} {}",
                     opts.lang.labels().imported,
-                    item.imported_at.get(..10).unwrap_or(&item.imported_at)
-                )
-            });
+                    show_date(
+                        item.imported_at.get(..10).unwrap_or(&item.imported_at),
+                        opts.lang
+                    )
+                ),
+            };
             let inline = self.inline_view(&item, &metadata)?;
             annexes.push(Annex {
                 number,
