@@ -694,3 +694,70 @@ fn a_damaged_annex_stops_the_export_and_leaves_no_file() {
     );
     f.cleanup();
 }
+
+/// Ctrl-C (or SIGTERM) during an export stops it at the next chunk and removes the partial
+/// file: no plaintext of the annexes stays in the destination folder.
+#[test]
+fn an_interrupted_export_leaves_no_plaintext_behind() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let f = Fixture::new("dossier-interrupt");
+    let big = f.file("recording.bin", &noise(256 << 20, 11));
+    let id = f.import(&[&big]).remove(0);
+    std::fs::remove_file(&big).unwrap();
+    let case = f
+        .ok(&["case", "add", "--title", "Interrupted"])
+        .trim()
+        .to_string();
+    f.ok(&["link", "--case", &case, "--item", &id]);
+    let dest = f.dir.join("out");
+    std::fs::create_dir_all(&dest).unwrap();
+    let out = dest.join("d.pdf");
+    let mut child = f
+        .std_cmd(&[
+            "export",
+            "--case",
+            &case,
+            "--template",
+            "generic",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let partial_size = || {
+        std::fs::read_dir(&dest)
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .map(|e| e.metadata().unwrap().len())
+    };
+    while partial_size().is_none_or(|n| n < 8 << 20) {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the export never got going"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the export finished before it could be interrupted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let done = child.wait_with_output().unwrap();
+    assert!(!done.status.success());
+    assert!(stderr(&done).contains("cancelled"), "{}", stderr(&done));
+    let left: Vec<_> = std::fs::read_dir(&dest)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "nothing may stay in the destination: {left:?}"
+    );
+    f.assert_tmpdir_empty();
+    f.cleanup();
+}
