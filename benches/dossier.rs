@@ -59,22 +59,7 @@ fn main() {
     std::fs::create_dir_all(root.join("age")).unwrap();
     let pass = root.join("pass");
     std::fs::write(&pass, PASS).unwrap();
-    let id_file = root.join("identity.txt");
-    assert!(
-        Command::new("age-keygen")
-            .arg("-o")
-            .arg(&id_file)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
-    let identity = std::fs::read_to_string(&id_file).unwrap();
-    let recipient = identity
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_string();
+    let (id_file, recipient) = age_identity(&root);
 
     let vault_dir = root.join("vault");
     let mut vault = new_vault(&vault_dir);

@@ -52,18 +52,7 @@ fn vault_figures(root: &Path, quick: bool, rounds: usize) {
     let size: u64 = if quick { 64 << 20 } else { 512 << 20 };
     let src = root.join("source.bin");
     make_file(&src, size, 0);
-    let id_file = root.join("identity.txt");
-    Command::new("age-keygen")
-        .arg("-o")
-        .arg(&id_file)
-        .output()
-        .unwrap();
-    let identity = std::fs::read_to_string(&id_file).unwrap();
-    let recipient = identity
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_string();
+    let (_, recipient) = age_identity(root);
     let mut vault = new_vault(&root.join("vault-import"));
     let opts = ImportOptions {
         allow_duplicate: true,

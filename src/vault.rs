@@ -555,12 +555,15 @@ impl Vault {
     }
 
     /// Decrypts an item into `sink`, failing if its bytes no longer match the catalog's
-    /// SHA-256 (the caller must then discard what it wrote).
+    /// SHA-256 (the caller must then discard what it wrote). The one path from a blob to
+    /// plaintext outside the vault: extracts and dossiers both use it. `sink_error` names
+    /// the caller's destination when writing to it fails.
     pub(crate) fn stream_item(
         &self,
         item: &Item,
         sink: &mut (dyn Write + Send),
         progress: &dyn Progress,
+        sink_error: impl FnOnce(std::io::Error) -> Error,
     ) -> Result<()> {
         if item.purged_at.is_some() {
             return Err(Error::Purged {
@@ -574,8 +577,12 @@ impl Vault {
             problem,
         };
         let path = self.layout.blob(&item.blob);
-        let file = durable::open_read_noatime(&path)
-            .map_err(|e| integrity(format!("its encrypted file cannot be opened: {e}")))?;
+        let file = durable::open_read_noatime(&path).map_err(|e| {
+            integrity(format!(
+                "its encrypted file {} cannot be opened: {e}",
+                path.display()
+            ))
+        })?;
         match blob::read(
             file,
             &blob_id(&item.blob),
@@ -589,7 +596,7 @@ impl Vault {
             )),
             Err(blob::ReadError::Changed(p)) => Err(integrity(p)),
             Err(blob::ReadError::Unreadable(e)) => Err(integrity(format!("unreadable: {e}"))),
-            Err(blob::ReadError::Sink(e)) => Err(Error::Pdf(format!("writing: {e}"))),
+            Err(blob::ReadError::Sink(e)) => Err(sink_error(e)),
             Err(blob::ReadError::Cancelled) => Err(Error::Cancelled),
         }
     }
@@ -1215,43 +1222,12 @@ impl Vault {
         let file = durable::create_private(partial)
             .map_err(Error::io("cannot write the extracted copy", partial))?;
         let mut sink = BufWriter::new(file);
-        let path = self.layout.blob(&item.blob);
-        let blob_file = durable::open_read_noatime(&path).map_err(|e| Error::Integrity {
-            id: item.id.clone(),
-            name: item.name.clone(),
-            problem: format!(
-                "its encrypted file {} cannot be opened: {e}",
-                path.display()
-            ),
-        })?;
-        let read = blob::read(
-            blob_file,
-            &blob_id(&item.blob),
-            &self.key.identity,
+        self.stream_item(
+            item,
             &mut sink,
             progress,
-        );
-        let integrity = |problem: String| Error::Integrity {
-            id: item.id.clone(),
-            name: item.name.clone(),
-            problem,
-        };
-        match read {
-            Ok(a) if hex::encode(a.sha256) == item.sha256 && a.len == item.size => {}
-            Ok(_) => {
-                return Err(integrity(
-                    "its SHA-256 no longer matches the catalog".into(),
-                ));
-            }
-            Err(blob::ReadError::Changed(p)) => return Err(integrity(p)),
-            Err(blob::ReadError::Unreadable(e)) => {
-                return Err(integrity(format!("unreadable: {e}")));
-            }
-            Err(blob::ReadError::Sink(e)) => {
-                return Err(Error::io("cannot write the extracted copy", partial)(e));
-            }
-            Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
-        }
+            Error::io("cannot write the extracted copy", partial),
+        )?;
         let file = sink
             .into_inner()
             .map_err(|e| e.into_error())

@@ -72,3 +72,24 @@ pub fn new_vault(dir: &Path) -> Vault {
     )
     .unwrap()
 }
+
+/// A fresh age identity in `dir/identity.txt` (by `age-keygen`): its path and public key.
+pub fn age_identity(dir: &Path) -> (std::path::PathBuf, String) {
+    let id_file = dir.join("identity.txt");
+    assert!(
+        Command::new("age-keygen")
+            .arg("-o")
+            .arg(&id_file)
+            .output()
+            .expect("age-keygen is needed (apt install age)")
+            .status
+            .success()
+    );
+    let identity = std::fs::read_to_string(&id_file).unwrap();
+    let recipient = identity
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_string();
+    (id_file, recipient)
+}

@@ -384,7 +384,9 @@ impl Vault {
                 &mut |i, w| {
                     if let Some(a) = embedded.get(i) {
                         progress.start(&a.item.name, a.item.size);
-                        this.stream_item(&a.item, w, progress)?;
+                        this.stream_item(&a.item, w, progress, |e| {
+                            Error::Pdf(format!("writing: {e}"))
+                        })?;
                         progress.finish();
                         Ok(())
                     } else {
