@@ -103,6 +103,7 @@ CREATE INDEX items_by_sha256 ON items (sha256);
 
 /// One piece of evidence as the catalog knows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Item {
     pub id: String,
     /// The original file name.

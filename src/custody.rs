@@ -15,6 +15,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// What was done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Create,
@@ -57,6 +58,7 @@ impl Action {
 
 /// One entry as stored.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Entry {
     pub seq: i64,
     pub at: String,
@@ -168,6 +170,7 @@ pub fn entries(db: &Connection, item: Option<&str>) -> Result<Vec<Entry>> {
 
 /// Where the chain first fails to hold, if anywhere.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChainBreak {
     pub seq: i64,
     pub problem: String,

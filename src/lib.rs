@@ -26,6 +26,7 @@ pub mod extract;
 pub mod hardening;
 mod keys;
 mod layout;
+mod library;
 pub mod padding;
 pub mod pdf;
 mod progress;
@@ -43,6 +44,7 @@ pub use custody::Entry as CustodyEntry;
 pub use error::{Error, Result};
 pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase};
 pub use layout::{FORMAT_VERSION, check_header as check_vault_header};
+pub use library::{LibraryRow, files_to_import};
 pub use progress::{CancelFlag, Progress, Silent};
 pub use vault::{
     Clock, CreateOptions, ExtractionRecord, ImportOptions, Imported, ItemEdit, Rendition, Vault,

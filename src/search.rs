@@ -166,6 +166,7 @@ pub struct Query {
 
 /// One result, best first.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Hit {
     pub kind: String,
     pub id: String,
@@ -223,8 +224,12 @@ fn fts_expression(text: &str) -> Result<String> {
     Ok(terms.join(" AND "))
 }
 
-const SEARCH_SQL: &str = "
-WITH item_dates (id, day) AS (
+/// `item_dates (id, day)`: the date evidence was made (photo taken, e-mail sent), else the date it
+/// was imported. Shared by search filters and the library listing (a macro, so both SQL strings
+/// stay literals).
+macro_rules! item_dates_cte {
+    () => {
+        "item_dates (id, day) AS (
     -- The date evidence was made (photo taken, e-mail sent), else the date it was imported.
     -- Only dates that look like dates count ('unknown', '0000-00-00' do not).
     SELECT i.id, coalesce(
@@ -233,7 +238,15 @@ WITH item_dates (id, day) AS (
          WHERE d GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*' LIMIT 1),
         substr(i.imported_at, 1, 10))
     FROM items i LEFT JOIN extractions x ON x.item_id = i.id
-),
+)"
+    };
+}
+pub(crate) use item_dates_cte;
+
+const SEARCH_SQL: &str = concat!(
+    "WITH ",
+    item_dates_cte!(),
+    ",
 hits (kind, id, snippet, rank) AS (
     SELECT k.kind, k.id, snippet(search, 0, '[', ']', '…', 12), bm25(search, 1.0, 0.5)
     FROM search JOIN search_keys k ON k.rowid = search.rowid
@@ -273,7 +286,7 @@ WHERE (?2 IS NULL OR k.kind = ?2)
   AND (k.kind != 'item' OR k.id IN (SELECT id FROM items WHERE deleted_at IS NULL AND purged_at IS NULL))
 GROUP BY kind, id
 ORDER BY best
-LIMIT ?8";
+LIMIT ?8");
 
 impl Vault {
     /// Full-text search, ranked (BM25), with a snippet per hit. Deleted items are not shown.

@@ -32,6 +32,7 @@ const YEAR: u64 = 365 * 86_400 + 6 * 3600;
 
 /// What a front end shows about the signing identity.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignerSummary {
     /// SHA-256 of the root certificate (DER), as `AB:CD:…` (the form `openssl x509
     /// -fingerprint -sha256` prints).

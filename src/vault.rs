@@ -533,6 +533,27 @@ impl Vault {
         Ok(signer)
     }
 
+    /// Writes the signer's root certificate (PEM, public: what recipients pin) to `out`,
+    /// never overwriting; makes the signing identity first if there is none.
+    pub fn export_signer_root(
+        &mut self,
+        label: &str,
+        out: &Path,
+    ) -> Result<crate::signer::SignerSummary> {
+        let signer = self.signer(label)?;
+        let pem = signer.root_pem()?;
+        if out.symlink_metadata().is_ok() {
+            return Err(Error::OutputExists { path: out.into() });
+        }
+        (|| {
+            let mut f = durable::create_private(out)?;
+            f.write_all(pem.as_bytes())?;
+            f.sync_all()
+        })()
+        .map_err(Error::io("cannot write the root certificate", out))?;
+        signer.summary()
+    }
+
     /// The signing identity if one was made.
     pub fn stored_signer(&self) -> Result<Option<crate::signer::Signer>> {
         let get = |k: &str| -> Result<Option<zeroize::Zeroizing<String>>> {
@@ -602,7 +623,8 @@ impl Vault {
     }
 
     /// The extracted text of an item, if extraction found any.
-    pub(crate) fn item_text(&mut self, id: &str) -> Result<Option<String>> {
+    /// The text extracted from an item at import (documents, e-mails), if any.
+    pub fn item_text(&mut self, id: &str) -> Result<Option<String>> {
         let texts = self.texts()?;
         crate::textindex::get(&texts.db, id)
     }
@@ -1479,6 +1501,19 @@ impl Vault {
         self.catalog.item(&item.id)
     }
 
+    /// Checks that `passphrase` opens this vault's passphrase slot (before a front end lets
+    /// someone change it or export the identity from an unattended, unlocked session).
+    pub fn confirm_passphrase(&self, passphrase: &SecretString) -> Result<()> {
+        let key = keys::unlock_passphrase_slot(&self.layout, passphrase)?;
+        if key.vault_id() != self.key.vault_id() {
+            return Err(Error::Corrupt(format!(
+                "the passphrase slot in {} belongs to another vault",
+                self.layout.keys().display()
+            )));
+        }
+        Ok(())
+    }
+
     /// Re-wraps the vault key under a new passphrase. Evidence and catalog are not rewritten.
     pub fn change_passphrase(&mut self, new: &SecretString, work_factor: u8) -> Result<()> {
         keys::check_new_passphrase(new)?;
@@ -1791,6 +1826,7 @@ impl Rendition {
 
 /// What extraction recorded for an item.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExtractionRecord {
     /// `done` or `failed`.
     pub status: String,

@@ -10,6 +10,7 @@ use crate::custody::ChainBreak;
 use crate::layout::{HEADER_FILE, Layout, is_hex_name};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Status {
     /// Decrypted, authenticated, and the SHA-256 and size match the catalog.
@@ -34,6 +35,7 @@ impl Status {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ItemCheck {
     pub id: String,
     pub name: String,
@@ -45,6 +47,7 @@ pub struct ItemCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     pub items: Vec<ItemCheck>,
     /// Paths (relative to the vault) of files the catalog does not account for.

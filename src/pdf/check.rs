@@ -16,6 +16,7 @@ pub const MANIFEST_NAME: &str = "dossier-manifest.json";
 
 /// One annex as the signed manifest lists it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ManifestAnnex {
     pub number: u32,
     /// The embedded file's name, or empty if the original was left out.
@@ -26,6 +27,7 @@ pub struct ManifestAnnex {
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Manifest {
     pub format: String,
     pub title: String,
@@ -36,6 +38,7 @@ pub const MANIFEST_FORMAT: &str = "dossier-manifest 1";
 
 /// What became of one annex.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AnnexCheck {
     pub number: u32,
     pub file: String,
@@ -48,6 +51,7 @@ pub struct AnnexCheck {
 
 /// Everything `verify-pdf` found.
 #[derive(Debug, Clone, serde::Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PdfReport {
     pub signed: bool,
     pub covers_whole_file: bool,

@@ -80,6 +80,7 @@ pub const COMMON_ROLES: &[&str] = &[
 // ---- types --------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseNumber {
     pub number: String,
     /// The jurisdiction or authority that issued it (a court, a prosecutor's office, the WGAD).
@@ -87,6 +88,7 @@ pub struct CaseNumber {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Charge {
     /// The article reference, e.g. "Art. 190(4) Criminal Code of Kazakhstan".
     pub article: String,
@@ -94,6 +96,7 @@ pub struct Charge {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Case {
     pub id: String,
     pub title: String,
@@ -130,6 +133,7 @@ pub struct CaseEdit {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Person {
     pub id: String,
     pub name: String,
@@ -162,6 +166,7 @@ pub struct PersonEdit {
 
 /// A person the register already holds whose name is close to a new one.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PossibleDuplicate {
     pub id: String,
     pub name: String,
@@ -171,6 +176,7 @@ pub struct PossibleDuplicate {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Event {
     pub id: String,
     pub case_id: Option<String>,
@@ -235,12 +241,14 @@ pub enum Link {
 
 /// A short reference to an entity, for lists.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Ref {
     pub id: String,
     pub label: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LinkedItem {
     pub id: String,
     pub name: String,
@@ -252,6 +260,7 @@ pub struct LinkedItem {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CasePersonRole {
     pub id: String,
     pub name: String,
@@ -260,6 +269,7 @@ pub struct CasePersonRole {
 
 /// Everything linked to a case.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseView {
     #[serde(flatten)]
     pub case: Case,
@@ -272,6 +282,7 @@ pub struct CaseView {
 
 /// Everything linked to a person.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PersonView {
     #[serde(flatten)]
     pub person: Person,
@@ -281,6 +292,7 @@ pub struct PersonView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CaseRole {
     pub id: String,
     pub title: String,
@@ -289,6 +301,7 @@ pub struct CaseRole {
 
 /// Everything an item is linked to.
 #[derive(Debug, Clone, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ItemLinks {
     pub cases: Vec<Ref>,
     pub people: Vec<Ref>,

@@ -79,6 +79,7 @@ pub struct ExportOptions {
 
 /// What an export produced.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportReport {
     pub path: String,
     pub pages: usize,

@@ -174,19 +174,11 @@ pub fn verify_pdf(a: VerifyPdfArgs) -> anyhow::Result<ExitCode> {
 pub fn signer(vault: &mut Vault, c: SignerCommand) -> anyhow::Result<ExitCode> {
     match c {
         SignerCommand::Export { out, name } => {
-            let signer = vault.signer(&name)?;
-            let pem = signer.root_pem()?;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&out)
-                .with_context(|| format!("cannot create {} (it must not exist)", out.display()))?;
-            std::io::Write::write_all(&mut file, pem.as_bytes())
-                .with_context(|| format!("cannot write {}", out.display()))?;
+            let summary = vault.export_signer_root(&name, &out)?;
             note!(
                 "wrote the root certificate to {}; fingerprint {}",
                 out.display(),
-                signer.summary()?.fingerprint
+                summary.fingerprint
             );
         }
         SignerCommand::Show { name } => {
