@@ -1,52 +1,78 @@
 // The only door to the Rust side: components call these functions, never `invoke` with
-// strings, so the boundary is typed in one place and tests can replace it.
-import { invoke } from "@tauri-apps/api/core";
+// strings, so the boundary is typed in one place (the types are generated from Rust into
+// bindings.ts) and tests can replace it.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type * as B from "./bindings";
 
-/** Errors cross the boundary as a closed code and a message for people. */
-export type ErrorCode =
-  | "wrong_passphrase"
-  | "weak_passphrase"
-  | "not_a_vault"
-  | "vault_exists"
-  | "in_use"
-  | "locked"
-  | "io"
-  | "corrupt"
-  | "other";
+export type * from "./bindings";
 
-export interface ApiError {
-  code: ErrorCode;
-  message: string;
-}
-
-export interface VaultStatus {
-  path: string;
-  exists: boolean;
-  unlocked: boolean;
-}
-
-export interface ItemRow {
-  id: string;
-  name: string;
-  media_type: string;
-  size: number;
-  imported_at: string;
-}
-
-export interface CaseRow {
-  id: string;
-  title: string;
-}
-
-export function isApiError(e: unknown): e is ApiError {
+export function isApiError(e: unknown): e is B.ApiError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
+/** A message for people from anything thrown across the boundary. */
+export function errorText(e: unknown): string {
+  return isApiError(e) ? e.message : String(e);
+}
+
+export type OnProgress = (event: B.ProgressEvent) => void;
+
+function channel(onProgress: OnProgress): Channel<B.ProgressEvent> {
+  return new Channel<B.ProgressEvent>(onProgress);
+}
+
 export const api = {
-  status: () => invoke<VaultStatus>("vault_status"),
+  status: () => invoke<B.VaultStatus>("vault_status"),
   create: (passphrase: string) => invoke<void>("create_vault", { passphrase }),
   unlock: (passphrase: string) => invoke<void>("unlock", { passphrase }),
   lock: () => invoke<void>("lock"),
-  items: () => invoke<ItemRow[]>("list_items"),
-  cases: () => invoke<CaseRow[]>("list_cases"),
+  stillHere: () => invoke<void>("still_here"),
+  settings: () => invoke<B.Settings>("settings"),
+  setAutoLock: (minutes: number) => invoke<void>("set_auto_lock", { minutes }),
+  changePassphrase: (current: string, next: string) =>
+    invoke<void>("change_passphrase", { current, new: next }),
+  exportIdentity: (passphrase: string) => invoke<string | null>("export_identity", { passphrase }),
+  exportSigner: (signerName: string) => invoke<string | null>("export_signer", { signerName }),
+
+  library: () => invoke<B.LibraryRow[]>("library"),
+  search: (input: B.SearchInput) => invoke<B.Hit[]>("search", { input }),
+  item: (id: string) => invoke<B.ItemDetail>("item_detail", { id }),
+  setItemNotes: (id: string, notes: string) => invoke<B.Item>("set_item_notes", { id, notes }),
+  link: (link: B.LinkInput) => invoke<void>("link", { link }),
+  unlink: (link: B.LinkInput) => invoke<void>("unlink", { link }),
+  extract: (id: string) => invoke<string | null>("extract_item", { id }),
+
+  cases: () => invoke<B.Case[]>("cases"),
+  people: () => invoke<B.Person[]>("people"),
+  lists: () => invoke<B.Lists>("lists"),
+  caseView: (id: string) => invoke<B.CaseView>("case_view", { id }),
+  personView: (id: string) => invoke<B.PersonView>("person_view", { id }),
+  addCase: (input: B.NewCaseInput) => invoke<B.Case>("add_case", { input }),
+  editCase: (id: string, input: B.CaseEditInput) => invoke<B.Case>("edit_case", { id, input }),
+  addPerson: (input: B.NewPersonInput) => invoke<B.PersonAdded>("add_person", { input }),
+  addEvent: (input: B.NewEventInput) => invoke<string>("add_event", { input }),
+
+  importFiles: (p: OnProgress) => invoke<B.ImportReport | null>("import_files", { channel: channel(p) }),
+  importFolder: (p: OnProgress) => invoke<B.ImportReport | null>("import_folder", { channel: channel(p) }),
+  importDropped: (p: OnProgress) => invoke<B.ImportReport>("import_dropped", { channel: channel(p) }),
+  discardDropped: () => invoke<void>("discard_dropped"),
+  cancelJob: () => invoke<void>("cancel_job"),
+  verifyFile: (p: OnProgress) => invoke<B.VerifyOutcome | null>("verify_file", { channel: channel(p) }),
+  exportDossier: (input: B.ExportInput, p: OnProgress) =>
+    invoke<B.ExportReport | null>("export_dossier", { input, channel: channel(p) }),
+
+  /** Files were dropped on the window: their count (the paths stay in Rust). */
+  onDropped: (f: (count: number) => void): Promise<UnlistenFn> =>
+    listen<number>("files-dropped", (e) => f(e.payload)),
+  /** The vault locked itself after the idle time. */
+  onLocked: (f: () => void): Promise<UnlistenFn> => listen("locked", () => f()),
 };
+
+/** `dossier://` serves renditions decrypted in memory, never cached (see src-tauri/src/protocol.rs). */
+export function renditionUrl(which: "thumb" | "preview", id: string): string {
+  // WebKitGTK and WKWebView use the scheme directly; WebView2 maps it to http://<scheme>.localhost.
+  return navigator.userAgent.includes("Windows")
+    ? `http://dossier.localhost/${which}/${id}`
+    : `dossier://localhost/${which}/${id}`;
+}

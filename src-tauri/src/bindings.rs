@@ -1,0 +1,99 @@
+//! The UI's wire types, generated from the Rust types into `ui/src/lib/bindings.ts`. The test
+//! fails when the committed file differs from what the types say now; to refresh it:
+//! `DOSSIER_BLESS=1 cargo test -p dossier-app bindings`.
+
+use dossier::pdf::{AnnexCheck, PdfReport};
+use dossier::register::{
+    Case, CaseNumber, CasePersonRole, CaseRole, CaseView, Charge, Event, ItemLinks, LinkedItem,
+    Person, PersonView, PossibleDuplicate, Precision, Ref,
+};
+use dossier::search::Hit;
+use dossier::signer::SignerSummary;
+use dossier::submission::ExportReport;
+use dossier::{CustodyEntry, ExtractionRecord, Item, LibraryRow};
+use ts_rs::{Config, TS};
+
+use crate::commands::library::SearchInput;
+use crate::error::{ApiError, ErrorCode};
+use crate::wire::*;
+
+const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/bindings.ts");
+
+fn render() -> String {
+    // Sizes and counts stay far below 2^53, and serde_json writes them as numbers.
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.\n\
+         // Refresh with `DOSSIER_BLESS=1 cargo test -p dossier-app bindings`.\n\n",
+    );
+    macro_rules! declare {
+        ($($t:ty),* $(,)?) => {$(
+            out.push_str("export ");
+            out.push_str(&<$t as TS>::decl(&cfg));
+            out.push_str("\n\n");
+        )*};
+    }
+    declare!(
+        ErrorCode,
+        ApiError,
+        VaultStatus,
+        Settings,
+        SignerSummary,
+        ProgressEvent,
+        FileOutcome,
+        ImportReport,
+        VerifyOutcome,
+        PersonAdded,
+        Lists,
+        NewCaseInput,
+        CaseNumberInput,
+        CaseEditInput,
+        NewPersonInput,
+        NewEventInput,
+        LinkInput,
+        ExportInput,
+        SearchInput,
+        ItemDetail,
+        Item,
+        LibraryRow,
+        ExtractionRecord,
+        serde_json::Value,
+        ItemLinks,
+        Ref,
+        CustodyEntry,
+        Hit,
+        Case,
+        CaseNumber,
+        Charge,
+        Person,
+        PossibleDuplicate,
+        Event,
+        Precision,
+        CaseView,
+        CasePersonRole,
+        LinkedItem,
+        PersonView,
+        CaseRole,
+        PdfReport,
+        AnnexCheck,
+        ExportReport,
+    );
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn bindings_are_current() {
+    let fresh = render();
+    if std::env::var_os("DOSSIER_BLESS").is_some() {
+        std::fs::write(PATH, &fresh).expect("write ui/src/lib/bindings.ts");
+        return;
+    }
+    let committed = std::fs::read_to_string(PATH).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "ui/src/lib/bindings.ts is stale (the Rust types changed): run \
+         `DOSSIER_BLESS=1 cargo test -p dossier-app bindings` and commit it"
+    );
+}

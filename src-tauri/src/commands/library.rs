@@ -1,0 +1,144 @@
+//! The library, search and the item page.
+
+use std::path::Path;
+
+use dossier::search::{Hit, Query};
+use dossier::{Item, ItemEdit, LibraryRow, Rendition};
+use serde::Deserialize;
+use tauri::{AppHandle, State};
+use ts_rs::TS;
+
+use crate::dialogs;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::wire::{ItemDetail, LinkInput, TEXT_PREVIEW_CHARS, parse_date};
+
+/// What the search box and the library's filters ask for.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct SearchInput {
+    pub text: String,
+    pub case: Option<String>,
+    pub person: Option<String>,
+    /// `item`, `case`, `person` or `event`.
+    pub kind: Option<String>,
+    /// `image/`, `application/pdf`, …
+    pub media_type: Option<String>,
+    /// Dates as the register writes them (`2031`, `2031-03-12`).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: u32,
+}
+
+impl AppState {
+    pub fn library(&self) -> ApiResult<Vec<LibraryRow>> {
+        self.with_vault(|v| v.library())
+    }
+
+    pub fn search(&self, input: SearchInput) -> ApiResult<Vec<Hit>> {
+        let query = Query {
+            text: input.text,
+            case: input.case,
+            person: input.person,
+            kind: input.kind,
+            media_type: input.media_type,
+            from: parse_date("from", input.from.as_deref())?,
+            to: parse_date("to", input.to.as_deref())?,
+            limit: input.limit as usize,
+        };
+        self.with_vault(|v| v.search(&query))
+    }
+
+    pub fn item_detail(&self, id: &str) -> ApiResult<ItemDetail> {
+        self.with_vault(|v| {
+            let item = v.item(id)?;
+            let mut text = v.item_text(&item.id)?;
+            let mut text_truncated = false;
+            if let Some(t) = &mut text
+                && let Some((cut, _)) = t.char_indices().nth(TEXT_PREVIEW_CHARS)
+            {
+                t.truncate(cut);
+                text_truncated = true;
+            }
+            Ok(ItemDetail {
+                extraction: v.extraction(&item.id)?,
+                links: v.item_links(&item.id)?,
+                custody: v.custody_log(Some(&item.id))?,
+                preview: v.rendition(&item.id, Rendition::Preview)?.is_some(),
+                text,
+                text_truncated,
+                item,
+            })
+        })
+    }
+
+    pub fn set_item_notes(&self, id: &str, notes: String) -> ApiResult<Item> {
+        let edit = ItemEdit {
+            notes: Some(notes),
+            ..Default::default()
+        };
+        self.with_vault(|v| v.edit(id, &edit))
+    }
+
+    pub fn link(&self, link: LinkInput) -> ApiResult<()> {
+        self.with_vault(|v| v.link(&link.into()))
+    }
+
+    pub fn unlink(&self, link: LinkInput) -> ApiResult<()> {
+        self.with_vault(|v| v.unlink(&link.into()))
+    }
+
+    /// A JPEG rendition for the `dossier://` protocol; `None` when the item has none.
+    pub fn rendition(&self, id: &str, which: Rendition) -> ApiResult<Option<Vec<u8>>> {
+        self.with_vault(|v| v.rendition(id, which))
+    }
+
+    pub fn extract(&self, id: &str, out: &Path) -> ApiResult<Item> {
+        self.with_vault(|v| v.extract(id, out, &dossier::Silent))
+    }
+}
+
+#[tauri::command(async)]
+pub fn library(state: State<'_, AppState>) -> ApiResult<Vec<LibraryRow>> {
+    state.library()
+}
+
+#[tauri::command(async)]
+pub fn search(state: State<'_, AppState>, input: SearchInput) -> ApiResult<Vec<Hit>> {
+    state.search(input)
+}
+
+#[tauri::command(async)]
+pub fn item_detail(state: State<'_, AppState>, id: String) -> ApiResult<ItemDetail> {
+    state.item_detail(&id)
+}
+
+#[tauri::command(async)]
+pub fn set_item_notes(state: State<'_, AppState>, id: String, notes: String) -> ApiResult<Item> {
+    state.set_item_notes(&id, notes)
+}
+
+#[tauri::command(async)]
+pub fn link(state: State<'_, AppState>, link: LinkInput) -> ApiResult<()> {
+    state.link(link)
+}
+
+#[tauri::command(async)]
+pub fn unlink(state: State<'_, AppState>, link: LinkInput) -> ApiResult<()> {
+    state.unlink(link)
+}
+
+/// Saves a copy of an item where the user chooses (the name suggested is the original's).
+/// `None`: the dialog was closed.
+#[tauri::command(async)]
+pub fn extract_item(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+) -> ApiResult<Option<String>> {
+    let name = state.with_vault(|v| v.item(&id))?.name;
+    let Some(out) = dialogs::save(&app, "Save a copy of the evidence", &name) else {
+        return Ok(None);
+    };
+    state.extract(&id, &out)?;
+    Ok(Some(out.display().to_string()))
+}

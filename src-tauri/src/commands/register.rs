@@ -1,0 +1,160 @@
+//! Cases, people and events.
+
+use dossier::register::{
+    Case, CaseEdit, CaseView, NewCase, NewEvent, NewPerson, Person, PersonView, Ref,
+};
+use tauri::State;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::wire::{
+    CaseEditInput, Lists, NewCaseInput, NewEventInput, NewPersonInput, PersonAdded, parse_date,
+};
+
+impl AppState {
+    pub fn cases(&self) -> ApiResult<Vec<Case>> {
+        self.with_vault(|v| v.cases())
+    }
+
+    pub fn people(&self) -> ApiResult<Vec<Person>> {
+        self.with_vault(|v| v.people())
+    }
+
+    /// Case titles and people's names, for pickers and filters.
+    pub fn lists(&self) -> ApiResult<Lists> {
+        self.with_vault(|v| {
+            Ok(Lists {
+                cases: v
+                    .cases()?
+                    .into_iter()
+                    .map(|c| Ref {
+                        id: c.id,
+                        label: c.title,
+                    })
+                    .collect(),
+                people: v
+                    .people()?
+                    .into_iter()
+                    .map(|p| Ref {
+                        id: p.id,
+                        label: p.name,
+                    })
+                    .collect(),
+            })
+        })
+    }
+
+    pub fn case_view(&self, id: &str) -> ApiResult<CaseView> {
+        self.with_vault(|v| v.case_view(id))
+    }
+
+    pub fn person_view(&self, id: &str) -> ApiResult<PersonView> {
+        self.with_vault(|v| v.person_view(id))
+    }
+
+    pub fn add_case(&self, input: NewCaseInput) -> ApiResult<Case> {
+        let new = NewCase {
+            title: input.title,
+            numbers: input
+                .numbers
+                .into_iter()
+                .filter(|n| !n.number.trim().is_empty())
+                .map(Into::into)
+                .collect(),
+            court: input.court,
+            charges: Vec::new(),
+            status: input.status,
+            notes: input.notes,
+        };
+        self.with_vault(|v| v.add_case(&new))
+    }
+
+    pub fn edit_case(&self, id: &str, input: CaseEditInput) -> ApiResult<Case> {
+        let edit = CaseEdit {
+            title: input.title,
+            court: input.court,
+            status: input.status,
+            notes: input.notes,
+            ..Default::default()
+        };
+        self.with_vault(|v| v.edit_case(id, &edit))
+    }
+
+    pub fn add_person(&self, input: NewPersonInput) -> ApiResult<PersonAdded> {
+        let new = NewPerson {
+            name: input.name,
+            aliases: input
+                .aliases
+                .into_iter()
+                .filter(|a| !a.trim().is_empty())
+                .collect(),
+            born: parse_date("born", Some(&input.born))?,
+            nationality: input.nationality,
+            notes: input.notes,
+        };
+        let (person, possible_duplicates) = self.with_vault(|v| v.add_person(&new))?;
+        Ok(PersonAdded {
+            id: person.id,
+            possible_duplicates,
+        })
+    }
+
+    pub fn add_event(&self, input: NewEventInput) -> ApiResult<String> {
+        let new = NewEvent {
+            case_id: input.case_id.filter(|c| !c.is_empty()),
+            title: input.title,
+            date: parse_date("date", Some(&input.date))?,
+            end: parse_date("end", Some(&input.end))?,
+            place: input.place,
+            description: input.description,
+            people: input.people,
+            items: input.items,
+        };
+        Ok(self.with_vault(|v| v.add_event(&new))?.id)
+    }
+}
+
+#[tauri::command(async)]
+pub fn cases(state: State<'_, AppState>) -> ApiResult<Vec<Case>> {
+    state.cases()
+}
+
+#[tauri::command(async)]
+pub fn people(state: State<'_, AppState>) -> ApiResult<Vec<Person>> {
+    state.people()
+}
+
+#[tauri::command(async)]
+pub fn lists(state: State<'_, AppState>) -> ApiResult<Lists> {
+    state.lists()
+}
+
+#[tauri::command(async)]
+pub fn case_view(state: State<'_, AppState>, id: String) -> ApiResult<CaseView> {
+    state.case_view(&id)
+}
+
+#[tauri::command(async)]
+pub fn person_view(state: State<'_, AppState>, id: String) -> ApiResult<PersonView> {
+    state.person_view(&id)
+}
+
+#[tauri::command(async)]
+pub fn add_case(state: State<'_, AppState>, input: NewCaseInput) -> ApiResult<Case> {
+    state.add_case(input)
+}
+
+#[tauri::command(async)]
+pub fn edit_case(state: State<'_, AppState>, id: String, input: CaseEditInput) -> ApiResult<Case> {
+    state.edit_case(&id, input)
+}
+
+#[tauri::command(async)]
+pub fn add_person(state: State<'_, AppState>, input: NewPersonInput) -> ApiResult<PersonAdded> {
+    state.add_person(input)
+}
+
+#[tauri::command(async)]
+pub fn add_event(state: State<'_, AppState>, input: NewEventInput) -> ApiResult<String> {
+    state.add_event(input)
+}

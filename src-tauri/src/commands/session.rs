@@ -1,0 +1,166 @@
+//! Create, unlock, lock, auto-lock and the settings screen.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+use dossier::{CreateOptions, DEFAULT_WORK_FACTOR, SecretString, Vault};
+use tauri::{AppHandle, State};
+
+use crate::dialogs;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::state::{AppState, DEFAULT_AUTO_LOCK_MINUTES};
+use crate::wire::{Settings, VaultStatus};
+
+const AUTO_LOCK: &str = "auto_lock_minutes";
+
+impl AppState {
+    pub fn status(&self) -> VaultStatus {
+        VaultStatus {
+            path: self.path.display().to_string(),
+            exists: dossier::check_vault_header(&self.path).is_ok(),
+            unlocked: self.is_unlocked(),
+        }
+    }
+
+    pub fn create(&self, passphrase: &SecretString, work_factor: u8) -> ApiResult<()> {
+        let vault = Vault::create(&self.path, passphrase, &CreateOptions { work_factor })?;
+        self.auto_lock_minutes
+            .store(DEFAULT_AUTO_LOCK_MINUTES, Ordering::Relaxed);
+        self.set_vault(vault);
+        Ok(())
+    }
+
+    pub fn unlock(&self, passphrase: &SecretString) -> ApiResult<()> {
+        let vault = Vault::open(&self.path, passphrase)?;
+        let minutes = vault
+            .preference(AUTO_LOCK)?
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES);
+        self.auto_lock_minutes.store(minutes, Ordering::Relaxed);
+        self.set_vault(vault);
+        Ok(())
+    }
+
+    pub fn settings(&self) -> ApiResult<Settings> {
+        let signer = self.with_vault(|v| v.stored_signer()?.map(|s| s.summary()).transpose())?;
+        Ok(Settings {
+            auto_lock_minutes: self.auto_lock_minutes.load(Ordering::Relaxed),
+            signer,
+        })
+    }
+
+    pub fn set_auto_lock(&self, minutes: u32) -> ApiResult<()> {
+        if minutes > 24 * 60 {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "auto-lock must be at most 1440 minutes (a day); 0 turns it off",
+            ));
+        }
+        self.with_vault(|v| v.set_preference(AUTO_LOCK, &minutes.to_string()))?;
+        self.auto_lock_minutes.store(minutes, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Changing the passphrase asks for the current one: an unlocked, unattended laptop must
+    /// not let anyone take the vault over.
+    pub fn change_passphrase(&self, current: &SecretString, new: &SecretString) -> ApiResult<()> {
+        self.with_vault(|v| {
+            v.confirm_passphrase(current)?;
+            v.change_passphrase(new, DEFAULT_WORK_FACTOR)
+        })
+    }
+
+    pub fn confirm_passphrase(&self, passphrase: &SecretString) -> ApiResult<()> {
+        self.with_vault(|v| v.confirm_passphrase(passphrase))
+    }
+
+    pub fn export_identity(&self, out: &Path) -> ApiResult<()> {
+        self.with_vault(|v| v.export_identity(out))
+    }
+
+    pub fn export_signer_root(&self, out: &Path, label: &str) -> ApiResult<String> {
+        Ok(self
+            .with_vault(|v| v.export_signer_root(label, out))?
+            .fingerprint)
+    }
+}
+
+#[tauri::command(async)]
+pub fn vault_status(state: State<'_, AppState>) -> VaultStatus {
+    state.status()
+}
+
+#[tauri::command(async)]
+pub fn create_vault(state: State<'_, AppState>, passphrase: String) -> ApiResult<()> {
+    state.create(&SecretString::from(passphrase), DEFAULT_WORK_FACTOR)
+}
+
+#[tauri::command(async)]
+pub fn unlock(state: State<'_, AppState>, passphrase: String) -> ApiResult<()> {
+    state.unlock(&SecretString::from(passphrase))
+}
+
+#[tauri::command(async)]
+pub fn lock(state: State<'_, AppState>) {
+    state.lock_vault();
+}
+
+/// The UI saw the user type, click or scroll (sent at most every 20 s).
+#[tauri::command]
+pub fn still_here(state: State<'_, AppState>) {
+    state.touch();
+}
+
+#[tauri::command(async)]
+pub fn settings(state: State<'_, AppState>) -> ApiResult<Settings> {
+    state.settings()
+}
+
+#[tauri::command(async)]
+pub fn set_auto_lock(state: State<'_, AppState>, minutes: u32) -> ApiResult<()> {
+    state.set_auto_lock(minutes)
+}
+
+#[tauri::command(async)]
+pub fn change_passphrase(
+    state: State<'_, AppState>,
+    current: String,
+    new: String,
+) -> ApiResult<()> {
+    state.change_passphrase(&SecretString::from(current), &SecretString::from(new))
+}
+
+/// Asks for the passphrase, then where to save the recovery identity. `None`: the user
+/// closed the dialog.
+#[tauri::command(async)]
+pub fn export_identity(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> ApiResult<Option<String>> {
+    state.confirm_passphrase(&SecretString::from(passphrase))?;
+    let Some(out) = dialogs::save(&app, "Save the recovery identity", "dossier-identity.txt")
+    else {
+        return Ok(None);
+    };
+    state.export_identity(&out)?;
+    Ok(Some(out.display().to_string()))
+}
+
+/// Saves the signer's root certificate (what recipients pin) and returns its fingerprint.
+#[tauri::command(async)]
+pub fn export_signer(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    signer_name: String,
+) -> ApiResult<Option<String>> {
+    let Some(out) = dialogs::save(
+        &app,
+        "Save the signer certificate",
+        "dossier-signer-root.pem",
+    ) else {
+        return Ok(None);
+    };
+    state.export_signer_root(&out, &signer_name)?;
+    Ok(Some(out.display().to_string()))
+}

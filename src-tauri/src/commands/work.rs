@@ -1,0 +1,260 @@
+//! Long work: import, verification of a file or a dossier, dossier export. Each runs while the
+//! UI shows progress from a channel, and stops at the next safe point when cancelled.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use dossier::submission::{ExportOptions, ExportReport, Lang, Template};
+use dossier::{ImportOptions, Imported, Progress, files_to_import};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+
+use crate::commands::reporter;
+use crate::dialogs;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::progress::Reporter;
+use crate::state::AppState;
+use crate::wire::{ExportInput, FileOutcome, ImportReport, ProgressEvent, VerifyOutcome};
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidInput, message)
+}
+
+impl AppState {
+    /// Imports files and folders (walked recursively). The vault is taken per file, so the
+    /// library stays usable while a long import runs. Files already in the vault (same
+    /// SHA-256) are reported as duplicates and not stored again. A failed file does not stop
+    /// the others; cancelling or locking does.
+    pub fn import_paths(&self, paths: &[PathBuf], progress: &Reporter) -> ApiResult<ImportReport> {
+        let (files, skipped) = files_to_import(paths);
+        let bytes = files
+            .iter()
+            .filter_map(|f| f.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        progress.send(ProgressEvent::Batch {
+            count: (files.len() + skipped.len()) as u32,
+            bytes,
+        });
+        let mut report = ImportReport {
+            files: Vec::new(),
+            ids: Vec::new(),
+            cancelled: false,
+        };
+        let record = |report: &mut ImportReport, outcome: FileOutcome| {
+            progress.send(ProgressEvent::File {
+                index: report.files.len() as u32,
+                outcome: outcome.clone(),
+            });
+            if let Some(id) = &outcome.id {
+                report.ids.push(id.clone());
+            }
+            report.files.push(outcome);
+        };
+        for (path, why) in skipped {
+            let outcome = FileOutcome {
+                name: file_name(&path),
+                status: "failed".into(),
+                id: None,
+                message: Some(format!("{}: {why}", path.display())),
+            };
+            record(&mut report, outcome);
+        }
+        let options = ImportOptions::default();
+        for path in files {
+            if progress.is_cancelled() {
+                report.cancelled = true;
+                break;
+            }
+            let name = file_name(&path);
+            let outcome = match self.with_vault(|v| v.import(&path, &options, progress)) {
+                Ok(Imported::New(item)) => FileOutcome {
+                    name,
+                    status: "new".into(),
+                    id: Some(item.id),
+                    message: None,
+                },
+                Ok(Imported::Duplicate(item)) => FileOutcome {
+                    name,
+                    status: "duplicate".into(),
+                    message: Some(format!("already in the vault as “{}”", item.name)),
+                    id: Some(item.id),
+                },
+                Err(e) if e.code == ErrorCode::Cancelled => {
+                    report.cancelled = true;
+                    break;
+                }
+                Err(e) if matches!(e.code, ErrorCode::Locked | ErrorCode::ReadOnly) => {
+                    return Err(e);
+                }
+                Err(e) => FileOutcome {
+                    name,
+                    status: "failed".into(),
+                    id: None,
+                    message: Some(e.message),
+                },
+            };
+            record(&mut report, outcome);
+        }
+        Ok(report)
+    }
+
+    /// A file the user wants to check: a signed dossier gets the signature and annex report
+    /// (pinned to this vault's own signer when it has one); anything else is looked up by
+    /// SHA-256.
+    pub fn verify_path(&self, path: &Path, progress: &dyn Progress) -> ApiResult<VerifyOutcome> {
+        let name = file_name(path);
+        let mut head = [0u8; 5];
+        let is_pdf = File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok()
+            && &head == b"%PDF-";
+        if is_pdf {
+            let own = self.with_vault(|v| {
+                v.stored_signer()?
+                    .map(|s| dossier::signer::parse_fingerprint(&s.summary()?.fingerprint))
+                    .transpose()
+            })?;
+            let bytes = std::fs::read(path).map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Other,
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
+            let report = dossier::pdf::verify_pdf(&bytes, own.as_deref());
+            if report.signed {
+                return Ok(VerifyOutcome::Dossier {
+                    name,
+                    own_signer: report.fingerprint_matches == Some(true),
+                    report,
+                });
+            }
+        }
+        let (sha256, items) = self.with_vault(|v| v.check_file(path, progress))?;
+        Ok(VerifyOutcome::File {
+            name,
+            sha256,
+            items,
+        })
+    }
+
+    pub fn export_dossier(
+        &self,
+        input: ExportInput,
+        out: PathBuf,
+        progress: &dyn Progress,
+    ) -> ApiResult<ExportReport> {
+        let template = Template::parse(&input.template)
+            .ok_or_else(|| invalid(format!("{:?} is not a template", input.template)))?;
+        let lang = Lang::parse(&input.lang)
+            .ok_or_else(|| invalid(format!("{:?} is not a language", input.lang)))?;
+        let options = ExportOptions {
+            case: input.case,
+            template,
+            out,
+            items: input.items,
+            lang,
+            strip_exif: input.strip_exif,
+            no_originals: input.no_originals,
+            signer_label: input.signer_name,
+        };
+        self.with_vault(|v| v.export_dossier(&options, progress))
+    }
+}
+
+/// Chooses files with the dialog and imports them. `None`: the dialog was closed.
+#[tauri::command(async)]
+pub fn import_files(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<Option<ImportReport>> {
+    let Some(paths) = dialogs::pick_files(&app, "Import evidence") else {
+        return Ok(None);
+    };
+    let job = state.begin_job()?;
+    state
+        .import_paths(&paths, &reporter(channel, &job))
+        .map(Some)
+}
+
+/// Chooses a folder with the dialog and imports everything in it.
+#[tauri::command(async)]
+pub fn import_folder(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<Option<ImportReport>> {
+    let Some(folder) = dialogs::pick_folder(&app, "Import a folder of evidence") else {
+        return Ok(None);
+    };
+    let job = state.begin_job()?;
+    state
+        .import_paths(&[folder], &reporter(channel, &job))
+        .map(Some)
+}
+
+/// Imports what was last dropped on the window (the paths never passed through the webview).
+#[tauri::command(async)]
+pub fn import_dropped(
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<ImportReport> {
+    let paths = std::mem::take(&mut *state.dropped.lock().unwrap_or_else(|p| p.into_inner()));
+    let job = state.begin_job()?;
+    state.import_paths(&paths, &reporter(channel, &job))
+}
+
+/// Forgets what was dropped (the user declined the import).
+#[tauri::command]
+pub fn discard_dropped(state: State<'_, AppState>) {
+    state
+        .dropped
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear();
+}
+
+#[tauri::command]
+pub fn cancel_job(state: State<'_, AppState>) {
+    state.cancel_job();
+}
+
+/// Chooses a file and says whether the vault holds it, or checks a signed dossier.
+#[tauri::command(async)]
+pub fn verify_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<Option<VerifyOutcome>> {
+    let Some(path) = dialogs::pick_file(&app, "Choose a file or a dossier to verify") else {
+        return Ok(None);
+    };
+    let job = state.begin_job()?;
+    state.verify_path(&path, &reporter(channel, &job)).map(Some)
+}
+
+/// Asks where to save, then exports and signs the case's dossier.
+#[tauri::command(async)]
+pub fn export_dossier(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    input: ExportInput,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<Option<ExportReport>> {
+    let suggested = format!("dossier-{}.pdf", input.template);
+    let Some(out) = dialogs::save(&app, "Save the signed dossier", &suggested) else {
+        return Ok(None);
+    };
+    let job = state.begin_job()?;
+    state
+        .export_dossier(input, out, &reporter(channel, &job))
+        .map(Some)
+}

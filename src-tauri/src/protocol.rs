@@ -1,0 +1,43 @@
+//! `dossier://localhost/thumb/<id>` and `/preview/<id>`: JPEG renditions decrypted in memory
+//! and handed to the webview with `Cache-Control: no-store`, so no picture of the evidence is
+//! ever a file (no temp file, no WebKit disk cache: the webview is also incognito).
+
+use dossier::Rendition;
+use tauri::http::{Request, Response, StatusCode, header};
+
+use crate::state::AppState;
+
+/// Answers one request. Anything but a known rendition of an existing item is a 404; a
+/// locked vault is a 403.
+pub fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    let path = request.uri().path();
+    let (which, id) = match path.trim_start_matches('/').split_once('/') {
+        Some(("thumb", id)) => (Rendition::Thumbnail, id),
+        Some(("preview", id)) => (Rendition::Preview, id),
+        _ => return empty(StatusCode::NOT_FOUND),
+    };
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return empty(StatusCode::NOT_FOUND);
+    }
+    match state.rendition(id, which) {
+        Ok(Some(jpeg)) => Response::builder()
+            .status(StatusCode::OK)
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(jpeg)
+            .unwrap_or_else(|_| empty(StatusCode::INTERNAL_SERVER_ERROR)),
+        Ok(None) => empty(StatusCode::NOT_FOUND),
+        Err(e) if e.code == crate::error::ErrorCode::Locked => empty(StatusCode::FORBIDDEN),
+        Err(_) => empty(StatusCode::NOT_FOUND),
+    }
+}
+
+fn empty(status: StatusCode) -> Response<Vec<u8>> {
+    let mut r = Response::new(Vec::new());
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    r
+}

@@ -1,0 +1,481 @@
+//! The adapters, headless: what each command does to the vault and what it returns, without a
+//! window (the window itself is driven by `tests/e2e`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dossier::{CancelFlag, MIN_WORK_FACTOR, SecretString};
+use tauri::http::{Request, StatusCode};
+
+use crate::error::ErrorCode;
+use crate::progress::Reporter;
+use crate::state::AppState;
+use crate::wire::{
+    CaseEditInput, ExportInput, LinkInput, NewCaseInput, NewEventInput, NewPersonInput,
+    ProgressEvent, VerifyOutcome,
+};
+
+/// A 2×2 PNG (red, green / blue, white): small enough to inline, real enough to thumbnail.
+const PNG_2X2: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd, 0xd4, 0x9a,
+    0x73, 0x00, 0x00, 0x00, 0x12, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xf8, 0xcf, 0xc0, 0xc0,
+    0x00, 0xc2, 0x0c, 0xff, 0x81, 0x00, 0x00, 0x1f, 0xee, 0x05, 0xfb, 0xf1, 0xab, 0xba, 0x77, 0x00,
+    0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("dossier-app-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("in")).unwrap();
+        Scratch(dir)
+    }
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.0.join("in").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+const PASS: &str = "correct horse battery staple";
+
+fn unlocked(scratch: &Scratch) -> AppState {
+    let state = AppState::new(scratch.0.join("vault"));
+    state.create(&secret(PASS), MIN_WORK_FACTOR).unwrap();
+    state
+}
+
+/// A reporter that records what it would have sent to the UI.
+fn recorder() -> (Reporter, Arc<Mutex<Vec<ProgressEvent>>>, Arc<CancelFlag>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink_events = events.clone();
+    let cancel = Arc::new(CancelFlag::default());
+    let reporter = Reporter::new(
+        Box::new(move |e| sink_events.lock().unwrap().push(e)),
+        cancel.clone(),
+    );
+    (reporter, events, cancel)
+}
+
+fn import(state: &AppState, paths: &[&Path]) -> crate::wire::ImportReport {
+    let (reporter, _, _) = recorder();
+    let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
+    state.import_paths(&paths, &reporter).unwrap()
+}
+
+#[test]
+fn create_lock_and_unlock_with_a_wrong_then_the_right_passphrase() {
+    let scratch = Scratch::new("session");
+    let state = unlocked(&scratch);
+    assert!(state.status().exists && state.status().unlocked);
+    state.lock_vault();
+    assert!(!state.status().unlocked, "locking drops the vault");
+    let err = state.library().unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::Locked,
+        "a locked vault answers nothing"
+    );
+    let err = state.unlock(&secret("not the passphrase")).unwrap_err();
+    assert_eq!(err.code, ErrorCode::WrongPassphrase, "{}", err.message);
+    assert!(!state.status().unlocked);
+    state.unlock(&secret(PASS)).unwrap();
+    assert!(state.status().unlocked);
+    let err = AppState::new(scratch.0.join("vault"))
+        .create(&secret(PASS), MIN_WORK_FACTOR)
+        .unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::Other,
+        "an existing vault is never overwritten"
+    );
+}
+
+#[test]
+fn import_reports_each_file_flags_duplicates_and_walks_folders() {
+    let scratch = Scratch::new("import");
+    let state = unlocked(&scratch);
+    let a = scratch.file("letter.txt", "Письмо: the detention order".as_bytes());
+    let b = scratch.file("folder/photo.png", PNG_2X2);
+    scratch.file(
+        "folder/deeper/copy-of-letter.txt",
+        "Письмо: the detention order".as_bytes(),
+    );
+    let missing = scratch.0.join("in/nowhere.txt");
+    let (reporter, events, _) = recorder();
+    let report = state
+        .import_paths(&[a.clone(), b.parent().unwrap().into(), missing], &reporter)
+        .unwrap();
+    let statuses: Vec<(&str, &str)> = report
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.status.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("nowhere.txt", "failed"),
+            ("letter.txt", "new"),
+            ("copy-of-letter.txt", "duplicate"),
+            ("photo.png", "new"),
+        ],
+        "skipped paths first, then files in order; the same bytes are not stored twice"
+    );
+    assert_eq!(
+        report.ids[0], report.ids[1],
+        "the duplicate names the stored item"
+    );
+    assert_eq!(state.library().unwrap().len(), 2);
+    let events = events.lock().unwrap();
+    assert!(
+        matches!(events[0], ProgressEvent::Batch { count: 4, .. }),
+        "{:?}",
+        events[0]
+    );
+    let files = events
+        .iter()
+        .filter(|e| matches!(e, ProgressEvent::File { .. }))
+        .count();
+    assert_eq!(files, 4, "one event per file");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ProgressEvent::Start { .. }))
+    );
+}
+
+#[test]
+fn a_cancelled_import_stops_and_keeps_what_was_stored() {
+    let scratch = Scratch::new("cancel");
+    let state = unlocked(&scratch);
+    let a = scratch.file("a.txt", b"first");
+    let b = scratch.file("b.txt", b"second");
+    let (reporter, _, cancel) = recorder();
+    cancel.cancel();
+    let report = state.import_paths(&[a, b], &reporter).unwrap();
+    assert!(report.cancelled && report.files.is_empty(), "{report:?}");
+    assert!(state.library().unwrap().is_empty());
+}
+
+#[test]
+fn only_one_long_job_runs_and_locking_cancels_it() {
+    let scratch = Scratch::new("jobs");
+    let state = unlocked(&scratch);
+    let job = state.begin_job().unwrap();
+    assert!(
+        state.begin_job().is_err(),
+        "a second job waits for the first"
+    );
+    state.lock_vault();
+    assert!(job.flag.is_set(), "locking cancels the running job");
+    drop(job);
+    assert!(state.begin_job().is_ok(), "the guard clears the job");
+}
+
+#[test]
+fn register_links_search_and_the_library_agree() {
+    let scratch = Scratch::new("register");
+    let state = unlocked(&scratch);
+    let letter = scratch.file(
+        "letter.txt",
+        "Постановление о задержании Жұмабаев".as_bytes(),
+    );
+    let id = import(&state, &[&letter]).ids[0].clone();
+    let case = state
+        .add_case(NewCaseInput {
+            title: "Жұмабаев v. Kazakhstan".into(),
+            numbers: vec![],
+            court: String::new(),
+            status: String::new(),
+            notes: String::new(),
+        })
+        .unwrap();
+    let person = state
+        .add_person(NewPersonInput {
+            name: "Ерлан Жұмабаев".into(),
+            aliases: vec!["Erlan Zhumabayev".into(), " ".into()],
+            born: "~1984".into(),
+            nationality: "KZ".into(),
+            notes: String::new(),
+        })
+        .unwrap();
+    let bad = state.add_event(NewEventInput {
+        case_id: Some(case.id.clone()),
+        title: "Arrest".into(),
+        date: "12 March".into(),
+        end: String::new(),
+        place: String::new(),
+        description: String::new(),
+        people: vec![],
+        items: vec![],
+    });
+    let err = bad.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.starts_with("date:"), "{}", err.message);
+    state
+        .add_event(NewEventInput {
+            case_id: Some(case.id.clone()),
+            title: "Arrest".into(),
+            date: "~2031-03".into(),
+            end: String::new(),
+            place: "Almaty".into(),
+            description: String::new(),
+            people: vec![person.id.clone()],
+            items: vec![],
+        })
+        .unwrap();
+    state
+        .link(LinkInput::CaseItem {
+            case: case.id.clone(),
+            item: id.clone(),
+        })
+        .unwrap();
+    state
+        .link(LinkInput::CasePerson {
+            case: case.id.clone(),
+            person: person.id.clone(),
+            role: "detainee".into(),
+        })
+        .unwrap();
+    let row = &state.library().unwrap()[0];
+    assert_eq!(
+        row.cases,
+        vec![case.id.clone()],
+        "the library shows the linked case"
+    );
+    let view = state.case_view(&case.id).unwrap();
+    assert_eq!(view.chronology.len(), 1);
+    assert!(view.chronology[0].approximate);
+    assert_eq!(view.people[0].roles, ["detainee"]);
+    let search = |text: &str, kind: &str| {
+        state
+            .search(crate::commands::library::SearchInput {
+                text: text.into(),
+                kind: Some(kind.into()),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let hits = search("задержании", "item");
+    assert_eq!(hits.len(), 1, "the document's text is searched: {hits:?}");
+    assert_eq!(hits[0].id, id);
+    let hits = search("zhumabaev", "case");
+    assert_eq!(hits.len(), 1, "Latin finds the Kazakh title: {hits:?}");
+    let detail = state.item_detail(&id).unwrap();
+    assert_eq!(detail.links.cases[0].id, case.id);
+    assert!(detail.text.unwrap().contains("Постановление"));
+    assert!(detail.custody.iter().any(|e| e.action == "import"));
+    state
+        .unlink(LinkInput::CaseItem {
+            case: case.id.clone(),
+            item: id.clone(),
+        })
+        .unwrap();
+    assert!(state.library().unwrap()[0].cases.is_empty());
+    let edited = state
+        .edit_case(
+            &case.id,
+            CaseEditInput {
+                notes: Some("## facts\nDetained [item:".to_owned() + &id + "]"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(edited.notes.contains(&id));
+    let lists = state.lists().unwrap();
+    assert_eq!(lists.cases.len(), 1);
+    assert_eq!(lists.people[0].label, "Ерлан Жұмабаев");
+}
+
+#[test]
+fn thumbnails_are_served_without_caching_and_only_while_unlocked() {
+    let scratch = Scratch::new("protocol");
+    let state = unlocked(&scratch);
+    let png = scratch.file("photo.png", PNG_2X2);
+    let text = scratch.file("note.txt", b"no picture here");
+    let ids = import(&state, &[&png, &text]).ids;
+    let get = |path: &str| {
+        let request = Request::builder()
+            .uri(format!("dossier://localhost{path}"))
+            .body(Vec::new())
+            .unwrap();
+        crate::protocol::respond(&state, &request)
+    };
+    let ok = get(&format!("/thumb/{}", ids[0]));
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.headers()["content-type"], "image/jpeg");
+    assert_eq!(ok.headers()["cache-control"], "no-store", "never cached");
+    assert_eq!(&ok.body()[..3], b"\xff\xd8\xff", "a JPEG");
+    assert_eq!(
+        get(&format!("/preview/{}", ids[0])).status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&format!("/thumb/{}", ids[1])).status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get("/thumb/../../etc/passwd").status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get("/other/x").status(), StatusCode::NOT_FOUND);
+    state.lock_vault();
+    let locked = get(&format!("/thumb/{}", ids[0]));
+    assert_eq!(locked.status(), StatusCode::FORBIDDEN);
+    assert!(locked.body().is_empty());
+}
+
+#[test]
+fn settings_persist_in_the_vault_and_auto_lock_waits_for_idle() {
+    let scratch = Scratch::new("settings");
+    let state = unlocked(&scratch);
+    assert_eq!(
+        state.settings().unwrap().auto_lock_minutes,
+        10,
+        "the default"
+    );
+    state.set_auto_lock(3).unwrap();
+    assert_eq!(
+        state.set_auto_lock(100_000).unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    state.lock_vault();
+    state
+        .auto_lock_minutes
+        .store(10, std::sync::atomic::Ordering::Relaxed);
+    state.unlock(&secret(PASS)).unwrap();
+    assert_eq!(
+        state.settings().unwrap().auto_lock_minutes,
+        3,
+        "read from the vault"
+    );
+    let now = Instant::now();
+    assert!(!state.idle_expired(now), "just unlocked");
+    assert!(state.idle_expired(now + Duration::from_secs(3 * 60)));
+    let job = state.begin_job().unwrap();
+    assert!(
+        !state.idle_expired(now + Duration::from_secs(3 * 60)),
+        "never while an import or export runs"
+    );
+    drop(job);
+    state.set_auto_lock(0).unwrap();
+    assert!(
+        !state.idle_expired(now + Duration::from_secs(86_400)),
+        "0 is off"
+    );
+}
+
+#[test]
+fn changing_the_passphrase_asks_for_the_current_one() {
+    let scratch = Scratch::new("rekey");
+    let state = unlocked(&scratch);
+    let err = state
+        .change_passphrase(&secret("a guess at it"), &secret("a brand new passphrase"))
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::WrongPassphrase);
+    let err = state
+        .change_passphrase(&secret(PASS), &secret("short"))
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::WeakPassphrase);
+    state
+        .change_passphrase(&secret(PASS), &secret("a brand new passphrase"))
+        .unwrap();
+    state.lock_vault();
+    assert!(
+        state.unlock(&secret(PASS)).is_err(),
+        "the old one no longer opens it"
+    );
+    state.unlock(&secret("a brand new passphrase")).unwrap();
+    let out = scratch.0.join("identity.txt");
+    state.export_identity(&out).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("AGE-SECRET-KEY-1"), "an age identity file");
+}
+
+#[test]
+fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
+    let scratch = Scratch::new("dossier");
+    let state = unlocked(&scratch);
+    let letter = scratch.file("letter.txt", b"Decision of the court, 12 March 2031");
+    let id = import(&state, &[&letter]).ids[0].clone();
+    let case = state
+        .add_case(NewCaseInput {
+            title: "A v. B".into(),
+            numbers: vec![],
+            court: String::new(),
+            status: String::new(),
+            notes: String::new(),
+        })
+        .unwrap();
+    let out = scratch.0.join("dossier.pdf");
+    let input = ExportInput {
+        case: case.id.clone(),
+        template: "generic".into(),
+        lang: "en".into(),
+        items: vec![id.clone()],
+        strip_exif: false,
+        no_originals: false,
+        signer_name: "Counsel".into(),
+    };
+    let bad = ExportInput {
+        template: "nonsense".into(),
+        ..input.clone()
+    };
+    let err = state
+        .export_dossier(bad, out.clone(), &dossier::Silent)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(!out.exists());
+    let report = state
+        .export_dossier(input.clone(), out.clone(), &dossier::Silent)
+        .unwrap();
+    assert_eq!(report.annexes, 1);
+    let err = state
+        .export_dossier(input, out.clone(), &dossier::Silent)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::OutputExists, "never overwrites");
+    match state.verify_path(&out, &dossier::Silent).unwrap() {
+        VerifyOutcome::Dossier {
+            report, own_signer, ..
+        } => {
+            assert!(report.verified(), "{:?}", report.problems);
+            assert!(own_signer, "pinned to this vault's signer");
+        }
+        other => panic!("not seen as a dossier: {other:?}"),
+    }
+    match state.verify_path(&letter, &dossier::Silent).unwrap() {
+        VerifyOutcome::File { items, .. } => assert_eq!(items[0].id, id),
+        other => panic!("{other:?}"),
+    }
+    let stranger = scratch.file("stranger.txt", b"never imported");
+    match state.verify_path(&stranger, &dossier::Silent).unwrap() {
+        VerifyOutcome::File { items, .. } => assert!(items.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    let pem = scratch.0.join("root.pem");
+    let fingerprint = state.export_signer_root(&pem, "Counsel").unwrap();
+    assert_eq!(
+        Some(fingerprint),
+        state.settings().unwrap().signer.map(|s| s.fingerprint)
+    );
+    assert!(
+        std::fs::read_to_string(&pem)
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+}

@@ -1,0 +1,242 @@
+//! Types that cross to the UI and exist only for it. Everything else the UI sees is a core type
+//! (`Item`, `CaseView`, `Hit`, `PdfReport`, …) sent as it is; `bindings.rs` generates the
+//! TypeScript of both into `ui/src/lib/bindings.ts`.
+
+use dossier::pdf::PdfReport;
+use dossier::register::{CaseNumber, FuzzyDate, ItemLinks, PossibleDuplicate, Ref};
+use dossier::signer::SignerSummary;
+use dossier::{CustodyEntry, ExtractionRecord, Item};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VaultStatus {
+    /// Where the vault is (shown on the unlock screen: it is the user's own choice).
+    pub path: String,
+    pub exists: bool,
+    pub unlocked: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Settings {
+    /// Lock after this many idle minutes; 0 never locks by itself.
+    pub auto_lock_minutes: u32,
+    pub signer: Option<SignerSummary>,
+}
+
+/// What the item page shows.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ItemDetail {
+    pub item: Item,
+    pub extraction: Option<ExtractionRecord>,
+    pub links: ItemLinks,
+    pub custody: Vec<CustodyEntry>,
+    /// Extracted text (documents, e-mail bodies), cut at `TEXT_PREVIEW_CHARS`.
+    pub text: Option<String>,
+    pub text_truncated: bool,
+    /// A 1600 px picture can be fetched from `dossier://localhost/preview/<id>`.
+    pub preview: bool,
+}
+
+/// The most text the item page receives; the whole text stays in the vault.
+pub const TEXT_PREVIEW_CHARS: usize = 200_000;
+
+/// Progress of long work, sent over a channel while it runs.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProgressEvent {
+    /// A batch starts: `count` files, `bytes` in all.
+    Batch {
+        count: u32,
+        bytes: u64,
+    },
+    /// A unit of work starts (a file, an annex): its label and size in bytes.
+    Start {
+        label: String,
+        total: u64,
+    },
+    /// Bytes done of the current unit (sent at most every 100 ms).
+    Position {
+        done: u64,
+    },
+    Finish,
+    /// One file of an import is done.
+    File {
+        index: u32,
+        outcome: FileOutcome,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FileOutcome {
+    /// The file's name (not its folder).
+    pub name: String,
+    /// `new`, `duplicate` (the same SHA-256 is already stored as `id`) or `failed`.
+    pub status: String,
+    pub id: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportReport {
+    pub files: Vec<FileOutcome>,
+    /// Ids of the items now holding the imported files (new and duplicates), for linking.
+    pub ids: Vec<String>,
+    pub cancelled: bool,
+}
+
+/// What a file dropped on (or chosen for) the verify screen is.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum VerifyOutcome {
+    /// The file's SHA-256 and the items holding the same bytes (none: not in the vault).
+    File {
+        name: String,
+        sha256: String,
+        items: Vec<Item>,
+    },
+    /// A signed dossier: the report, and whether its signer is this vault's own.
+    Dossier {
+        name: String,
+        report: PdfReport,
+        own_signer: bool,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PersonAdded {
+    pub id: String,
+    /// People already in the register whose names are close: the UI asks whether to merge.
+    pub possible_duplicates: Vec<PossibleDuplicate>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Lists {
+    pub cases: Vec<Ref>,
+    pub people: Vec<Ref>,
+}
+
+// ---- inputs -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewCaseInput {
+    pub title: String,
+    pub numbers: Vec<CaseNumberInput>,
+    pub court: String,
+    pub status: String,
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CaseNumberInput {
+    pub number: String,
+    pub authority: String,
+}
+
+impl From<CaseNumberInput> for CaseNumber {
+    fn from(n: CaseNumberInput) -> CaseNumber {
+        CaseNumber {
+            number: n.number,
+            authority: n.authority,
+        }
+    }
+}
+
+/// `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct CaseEditInput {
+    pub title: Option<String>,
+    pub court: Option<String>,
+    pub status: Option<String>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewPersonInput {
+    pub name: String,
+    pub aliases: Vec<String>,
+    /// A date as the register writes them: `1987`, `1987-03`, `~1987-03-12`; empty for none.
+    pub born: String,
+    pub nationality: String,
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewEventInput {
+    pub case_id: Option<String>,
+    pub title: String,
+    /// `2031`, `2031-03`, `~2031-03-12`; empty for an undated event.
+    pub date: String,
+    pub end: String,
+    pub place: String,
+    pub description: String,
+    pub people: Vec<String>,
+    pub items: Vec<String>,
+}
+
+/// A link between two register entries, as the core's `Link`.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LinkInput {
+    CaseItem {
+        case: String,
+        item: String,
+    },
+    CasePerson {
+        case: String,
+        person: String,
+        role: String,
+    },
+    PersonItem {
+        person: String,
+        item: String,
+    },
+    EventItem {
+        event: String,
+        item: String,
+    },
+    EventPerson {
+        event: String,
+        person: String,
+    },
+}
+
+impl From<LinkInput> for dossier::register::Link {
+    fn from(l: LinkInput) -> Self {
+        use dossier::register::Link;
+        match l {
+            LinkInput::CaseItem { case, item } => Link::CaseItem { case, item },
+            LinkInput::CasePerson { case, person, role } => Link::CasePerson { case, person, role },
+            LinkInput::PersonItem { person, item } => Link::PersonItem { person, item },
+            LinkInput::EventItem { event, item } => Link::EventItem { event, item },
+            LinkInput::EventPerson { event, person } => Link::EventPerson { event, person },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportInput {
+    pub case: String,
+    /// `wgad`, `pace`, `ep` or `generic`.
+    pub template: String,
+    /// `en`, `fr` or `ru`.
+    pub lang: String,
+    /// Annexes besides those the case links and its notes cite, in this order.
+    pub items: Vec<String>,
+    pub strip_exif: bool,
+    pub no_originals: bool,
+    pub signer_name: String,
+}
+
+/// A date field from a form: empty is none; anything else must parse, or the error names the
+/// field.
+pub fn parse_date(field: &str, text: Option<&str>) -> ApiResult<Option<FuzzyDate>> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => FuzzyDate::parse(t)
+            .map(Some)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("{field}: {e}"))),
+    }
+}

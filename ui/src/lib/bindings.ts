@@ -1,0 +1,278 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs: do not edit.
+// Refresh with `DOSSIER_BLESS=1 cargo test -p dossier-app bindings`.
+
+export type ErrorCode = "wrong_passphrase" | "weak_passphrase" | "locked" | "in_use" | "cancelled" | "output_exists" | "invalid_input" | "integrity" | "read_only" | "other";
+
+export type ApiError = { code: ErrorCode, message: string, };
+
+export type VaultStatus = { 
+/**
+ * Where the vault is (shown on the unlock screen: it is the user's own choice).
+ */
+path: string, exists: boolean, unlocked: boolean, };
+
+export type Settings = { 
+/**
+ * Lock after this many idle minutes; 0 never locks by itself.
+ */
+auto_lock_minutes: number, signer: SignerSummary | null, };
+
+export type SignerSummary = { 
+/**
+ * SHA-256 of the root certificate (DER), as `AB:CD:…` (the form `openssl x509
+ * -fingerprint -sha256` prints).
+ */
+fingerprint: string, root_subject: string, signer_subject: string, not_after: string, };
+
+export type ProgressEvent = { "kind": "batch", count: number, bytes: number, } | { "kind": "start", label: string, total: number, } | { "kind": "position", done: number, } | { "kind": "finish" } | { "kind": "file", index: number, outcome: FileOutcome, };
+
+export type FileOutcome = { 
+/**
+ * The file's name (not its folder).
+ */
+name: string, 
+/**
+ * `new`, `duplicate` (the same SHA-256 is already stored as `id`) or `failed`.
+ */
+status: string, id: string | null, message: string | null, };
+
+export type ImportReport = { files: Array<FileOutcome>, 
+/**
+ * Ids of the items now holding the imported files (new and duplicates), for linking.
+ */
+ids: Array<string>, cancelled: boolean, };
+
+export type VerifyOutcome = { "kind": "file", name: string, sha256: string, items: Array<Item>, } | { "kind": "dossier", name: string, report: PdfReport, own_signer: boolean, };
+
+export type PersonAdded = { id: string, 
+/**
+ * People already in the register whose names are close: the UI asks whether to merge.
+ */
+possible_duplicates: Array<PossibleDuplicate>, };
+
+export type Lists = { cases: Array<Ref>, people: Array<Ref>, };
+
+export type NewCaseInput = { title: string, numbers: Array<CaseNumberInput>, court: string, status: string, notes: string, };
+
+export type CaseNumberInput = { number: string, authority: string, };
+
+export type CaseEditInput = { title: string | null, court: string | null, status: string | null, notes: string | null, };
+
+export type NewPersonInput = { name: string, aliases: Array<string>, 
+/**
+ * A date as the register writes them: `1987`, `1987-03`, `~1987-03-12`; empty for none.
+ */
+born: string, nationality: string, notes: string, };
+
+export type NewEventInput = { case_id: string | null, title: string, 
+/**
+ * `2031`, `2031-03`, `~2031-03-12`; empty for an undated event.
+ */
+date: string, end: string, place: string, description: string, people: Array<string>, items: Array<string>, };
+
+export type LinkInput = { "kind": "case_item", case: string, item: string, } | { "kind": "case_person", case: string, person: string, role: string, } | { "kind": "person_item", person: string, item: string, } | { "kind": "event_item", event: string, item: string, } | { "kind": "event_person", event: string, person: string, };
+
+export type ExportInput = { case: string, 
+/**
+ * `wgad`, `pace`, `ep` or `generic`.
+ */
+template: string, 
+/**
+ * `en`, `fr` or `ru`.
+ */
+lang: string, 
+/**
+ * Annexes besides those the case links and its notes cite, in this order.
+ */
+items: Array<string>, strip_exif: boolean, no_originals: boolean, signer_name: string, };
+
+export type SearchInput = { text: string, case: string | null, person: string | null, 
+/**
+ * `item`, `case`, `person` or `event`.
+ */
+kind: string | null, 
+/**
+ * `image/`, `application/pdf`, …
+ */
+media_type: string | null, 
+/**
+ * Dates as the register writes them (`2031`, `2031-03-12`).
+ */
+from: string | null, to: string | null, limit: number, };
+
+export type ItemDetail = { item: Item, extraction: ExtractionRecord | null, links: ItemLinks, custody: Array<Entry>, 
+/**
+ * Extracted text (documents, e-mail bodies), cut at `TEXT_PREVIEW_CHARS`.
+ */
+text: string | null, text_truncated: boolean, 
+/**
+ * A 1600 px picture can be fetched from `dossier://localhost/preview/<id>`.
+ */
+preview: boolean, };
+
+export type Item = { id: string, 
+/**
+ * The original file name.
+ */
+name: string, size: number, media_type: string, 
+/**
+ * SHA-256 of the original bytes, lowercase hex.
+ */
+sha256: string, imported_at: string, 
+/**
+ * Where it came from (the path it was imported from, or what the user wrote).
+ */
+source: string | null, notes: string, deleted_at: string | null, deleted_reason: string | null, purged_at: string | null, };
+
+export type LibraryRow = { 
+/**
+ * It has a thumbnail rendition (an image).
+ */
+thumbnail: boolean, 
+/**
+ * `YYYY-MM-DD`: when the evidence was made (photo taken, e-mail sent), else imported.
+ */
+day: string, 
+/**
+ * Ids of the cases it is linked to, directly or through one of their events.
+ */
+cases: Array<string>, 
+/**
+ * Ids of the people it is linked to, directly or through an event they took part in.
+ */
+people: Array<string>, id: string, 
+/**
+ * The original file name.
+ */
+name: string, size: number, media_type: string, 
+/**
+ * SHA-256 of the original bytes, lowercase hex.
+ */
+sha256: string, imported_at: string, 
+/**
+ * Where it came from (the path it was imported from, or what the user wrote).
+ */
+source: string | null, notes: string, deleted_at: string | null, deleted_reason: string | null, purged_at: string | null, };
+
+export type ExtractionRecord = { 
+/**
+ * `done` or `failed`.
+ */
+status: string, metadata: { [key in string]: JsonValue }, error: string | null, text_bytes: number, extracted_at: string, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type ItemLinks = { cases: Array<Ref>, people: Array<Ref>, events: Array<Ref>, 
+/**
+ * Items that came attached to this one (e-mail attachments).
+ */
+attachments: Array<Ref>, 
+/**
+ * Items this one came attached to.
+ */
+attached_to: Array<Ref>, };
+
+export type Ref = { id: string, label: string, };
+
+export type Entry = { seq: number, at: string, action: string, item: string | null, 
+/**
+ * A JSON object with the details of the action.
+ */
+detail: string, prev_hash: string, hash: string, };
+
+export type Hit = { kind: string, id: string, 
+/**
+ * The item's name, case title, person's name or event date and title.
+ */
+label: string, 
+/**
+ * The matching text with matches in [brackets].
+ */
+snippet: string, 
+/**
+ * BM25 score: lower is better.
+ */
+rank: number, };
+
+export type Case = { id: string, title: string, numbers: Array<CaseNumber>, court: string, charges: Array<Charge>, status: string, notes: string, created_at: string, };
+
+export type CaseNumber = { number: string, 
+/**
+ * The jurisdiction or authority that issued it (a court, a prosecutor's office, the WGAD).
+ */
+authority: string, };
+
+export type Charge = { 
+/**
+ * The article reference, e.g. "Art. 190(4) Criminal Code of Kazakhstan".
+ */
+article: string, description: string, };
+
+export type Person = { id: string, name: string, 
+/**
+ * Other spellings and transliterations.
+ */
+aliases: Array<string>, born: string | null, nationality: string, notes: string, created_at: string, };
+
+export type PossibleDuplicate = { id: string, name: string, 
+/**
+ * The existing name or alias that matched.
+ */
+matched: string, similarity: number, };
+
+export type Event = { id: string, case_id: string | null, title: string, 
+/**
+ * As written: `2019`, `2019-03`, `~2019-03-12`; `None` for an undated event.
+ */
+date: string | null, precision: Precision | null, approximate: boolean, end_date: string | null, place: string, description: string, people: Array<string>, items: Array<string>, };
+
+export type Precision = "day" | "month" | "year";
+
+export type CaseView = { people: Array<CasePersonRole>, 
+/**
+ * Dated events, sorted by the first day they could mean.
+ */
+chronology: Array<Event>, undated: Array<Event>, items: Array<LinkedItem>, id: string, title: string, numbers: Array<CaseNumber>, court: string, charges: Array<Charge>, status: string, notes: string, created_at: string, };
+
+export type CasePersonRole = { id: string, name: string, roles: Array<string>, };
+
+export type LinkedItem = { id: string, name: string, media_type: string, size: number, sha256: string, 
+/**
+ * How it is linked: `direct`, or `event <id>` when only through one of the events.
+ */
+via: Array<string>, };
+
+export type PersonView = { cases: Array<CaseRole>, events: Array<Event>, items: Array<LinkedItem>, id: string, name: string, 
+/**
+ * Other spellings and transliterations.
+ */
+aliases: Array<string>, born: string | null, nationality: string, notes: string, created_at: string, };
+
+export type CaseRole = { id: string, title: string, roles: Array<string>, };
+
+export type PdfReport = { signed: boolean, covers_whole_file: boolean, signature_valid: boolean, signer: string | null, 
+/**
+ * SHA-256 of the root certificate (or the signer's, when it has no root in the file).
+ */
+fingerprint: string | null, 
+/**
+ * None when no fingerprint was given to compare with.
+ */
+fingerprint_matches: boolean | null, signed_at: string | null, annexes: Array<AnnexCheck>, 
+/**
+ * Every failure, in words. Empty means the document verified.
+ */
+problems: Array<string>, };
+
+export type AnnexCheck = { number: number, file: string, title: string, sha256: string, 
+/**
+ * `ok`, `changed`, `missing` (listed but not embedded), `not-included` (left out by
+ * the sender) or `unlisted` (embedded but not in the manifest).
+ */
+status: string, };
+
+export type ExportReport = { path: string, pages: number, annexes: number, bytes: number, fingerprint: string, 
+/**
+ * Sections and fields the template wanted and the register did not have.
+ */
+missing: Array<string>, warnings: Array<string>, };
