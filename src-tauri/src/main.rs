@@ -54,6 +54,7 @@ fn main() {
             session::export_identity,
             session::export_signer,
             library::library,
+            library::prepare_search,
             library::search,
             library::item_detail,
             library::set_item_notes,
@@ -99,8 +100,10 @@ fn main() {
             window.on_window_event(move |event| {
                 if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
                     let state = handle.state::<AppState>();
-                    *state.dropped.lock().unwrap_or_else(|p| p.into_inner()) = paths.clone();
-                    let _ = handle.emit("files-dropped", paths.len());
+                    if state.is_unlocked() {
+                        *state.dropped.lock().unwrap_or_else(|p| p.into_inner()) = paths.clone();
+                        let _ = handle.emit("files-dropped", paths.len());
+                    }
                 }
             });
             start_auto_lock(app.handle().clone());

@@ -102,6 +102,13 @@ pub fn library(state: State<'_, AppState>) -> ApiResult<Vec<LibraryRow>> {
     state.library()
 }
 
+/// Loads the text index (about a second for a large vault) so searches answer at once. The
+/// UI calls it once the library is on screen.
+#[tauri::command(async)]
+pub fn prepare_search(state: State<'_, AppState>) -> ApiResult<()> {
+    state.with_vault(|v| v.load_text_index())
+}
+
 #[tauri::command(async)]
 pub fn search(state: State<'_, AppState>, input: SearchInput) -> ApiResult<Vec<Hit>> {
     state.search(input)

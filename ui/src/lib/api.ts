@@ -36,6 +36,7 @@ export const api = {
   exportSigner: (signerName: string) => invoke<string | null>("export_signer", { signerName }),
 
   library: () => invoke<B.LibraryRow[]>("library"),
+  prepareSearch: () => invoke<void>("prepare_search"),
   search: (input: B.SearchInput) => invoke<B.Hit[]>("search", { input }),
   item: (id: string) => invoke<B.ItemDetail>("item_detail", { id }),
   setItemNotes: (id: string, notes: string) => invoke<B.Item>("set_item_notes", { id, notes }),

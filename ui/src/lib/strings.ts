@@ -74,8 +74,9 @@ export const en = {
   importDone: (n: number, d: number, f: number) => `${n} stored, ${d} already in the vault, ${f} failed.`,
   importCancelled: "Import cancelled. What was stored before stays stored.",
   linkAll: "Link the imported items",
-  linkToCase: "to the case",
+  linkToCase: "Link to the case",
   linkToPerson: "and to the person",
+  linkToPersonShort: "Link to the person",
   linked: "Linked.",
 
   itemTitle: "Evidence",
