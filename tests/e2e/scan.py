@@ -18,14 +18,23 @@ for c in canaries:
     if c.lower() != c:
         needles.append((c, c.lower().encode()))
 
-# The session's own inputs and outputs hold the canaries by design (HOME is beside them).
-own = [work / "evidence", work / "vault", work / "exports"]
+# This checkout holds the canaries by design (the test's source, the session's evidence,
+# vault and exports under target/e2e): skip it, except the HOME the app ran with.
+repo = Path(__file__).resolve().parents[2]
+home_real = home.resolve()
+
+
+def skipped(d):
+    inside = lambda root: d == root or root in d.parents
+    return inside(repo) and not inside(home_real)
+
+
 roots = [home / ".cache", home / ".local" / "share", home / ".config", Path("/tmp"), Path("/var/tmp")]
 hits, scanned, created = [], 0, []
 for root in roots:
     for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: None):
         d = Path(dirpath).resolve()
-        if any(d == x or x in d.parents for x in own):
+        if skipped(d):
             dirnames[:] = []
             continue
         for name in dirnames + filenames:
