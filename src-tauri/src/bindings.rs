@@ -4,8 +4,8 @@
 
 use dossier::pdf::{AnnexCheck, PdfReport};
 use dossier::register::{
-    Case, CaseNumber, CasePersonRole, CaseRole, CaseView, Charge, Event, ItemLinks, LinkedItem,
-    Person, PersonView, PossibleDuplicate, Precision, Ref,
+    Case, CaseNumber, CasePersonRole, CaseRole, CaseView, Charge, Event, ItemLinks, Link,
+    LinkedItem, Person, PersonView, PossibleDuplicate, Precision, Ref,
 };
 use dossier::search::Hit;
 use dossier::signer::SignerSummary;
@@ -50,7 +50,7 @@ fn render() -> String {
         CaseEditInput,
         NewPersonInput,
         NewEventInput,
-        LinkInput,
+        Link,
         ExportInput,
         SearchInput,
         ItemDetail,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use dossier::register::Link;
 use dossier::{CancelFlag, MIN_WORK_FACTOR, SecretString};
 use tauri::http::{Request, StatusCode};
 
@@ -12,8 +13,8 @@ use crate::error::ErrorCode;
 use crate::progress::Reporter;
 use crate::state::AppState;
 use crate::wire::{
-    CaseEditInput, ExportInput, LinkInput, NewCaseInput, NewEventInput, NewPersonInput,
-    ProgressEvent, VerifyOutcome,
+    CaseEditInput, ExportInput, NewCaseInput, NewEventInput, NewPersonInput, ProgressEvent,
+    VerifyOutcome,
 };
 
 /// A 2×2 PNG (red, green / blue, white): small enough to inline, real enough to thumbnail.
@@ -240,13 +241,13 @@ fn register_links_search_and_the_library_agree() {
         })
         .unwrap();
     state
-        .link(LinkInput::CaseItem {
+        .link(Link::CaseItem {
             case: case.id.clone(),
             item: id.clone(),
         })
         .unwrap();
     state
-        .link(LinkInput::CasePerson {
+        .link(Link::CasePerson {
             case: case.id.clone(),
             person: person.id.clone(),
             role: "detainee".into(),
@@ -281,7 +282,7 @@ fn register_links_search_and_the_library_agree() {
     assert!(detail.text.unwrap().contains("Постановление"));
     assert!(detail.custody.iter().any(|e| e.action == "import"));
     state
-        .unlink(LinkInput::CaseItem {
+        .unlink(Link::CaseItem {
             case: case.id.clone(),
             item: id.clone(),
         })

@@ -176,46 +176,6 @@ pub struct NewEventInput {
     pub items: Vec<String>,
 }
 
-/// A link between two register entries, as the core's `Link`.
-#[derive(Debug, Clone, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum LinkInput {
-    CaseItem {
-        case: String,
-        item: String,
-    },
-    CasePerson {
-        case: String,
-        person: String,
-        role: String,
-    },
-    PersonItem {
-        person: String,
-        item: String,
-    },
-    EventItem {
-        event: String,
-        item: String,
-    },
-    EventPerson {
-        event: String,
-        person: String,
-    },
-}
-
-impl From<LinkInput> for dossier::register::Link {
-    fn from(l: LinkInput) -> Self {
-        use dossier::register::Link;
-        match l {
-            LinkInput::CaseItem { case, item } => Link::CaseItem { case, item },
-            LinkInput::CasePerson { case, person, role } => Link::CasePerson { case, person, role },
-            LinkInput::PersonItem { person, item } => Link::PersonItem { person, item },
-            LinkInput::EventItem { event, item } => Link::EventItem { event, item },
-            LinkInput::EventPerson { event, person } => Link::EventPerson { event, person },
-        }
-    }
-}
-
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct ExportInput {
     pub case: String,

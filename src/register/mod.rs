@@ -213,8 +213,11 @@ pub struct EventEdit {
     pub description: Option<String>,
 }
 
-/// A link between two entities. Links are symmetric: each side shows the other.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A link between two entities. Links are symmetric: each side shows the other. Front ends
+/// send it as `{"kind": "case_item", "case": …, "item": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Link {
     CaseItem {
         case: String,

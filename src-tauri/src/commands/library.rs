@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use dossier::register::Link;
 use dossier::search::{Hit, Query};
 use dossier::{Item, ItemEdit, LibraryRow, Rendition};
 use serde::Deserialize;
@@ -11,7 +12,7 @@ use ts_rs::TS;
 use crate::dialogs;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::wire::{ItemDetail, LinkInput, TEXT_PREVIEW_CHARS, parse_date};
+use crate::wire::{ItemDetail, TEXT_PREVIEW_CHARS, parse_date};
 
 /// What the search box and the library's filters ask for.
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -79,12 +80,12 @@ impl AppState {
         self.with_vault(|v| v.edit(id, &edit))
     }
 
-    pub fn link(&self, link: LinkInput) -> ApiResult<()> {
-        self.with_vault(|v| v.link(&link.into()))
+    pub fn link(&self, link: Link) -> ApiResult<()> {
+        self.with_vault(|v| v.link(&link))
     }
 
-    pub fn unlink(&self, link: LinkInput) -> ApiResult<()> {
-        self.with_vault(|v| v.unlink(&link.into()))
+    pub fn unlink(&self, link: Link) -> ApiResult<()> {
+        self.with_vault(|v| v.unlink(&link))
     }
 
     /// A JPEG rendition for the `dossier://` protocol; `None` when the item has none.
@@ -125,12 +126,12 @@ pub fn set_item_notes(state: State<'_, AppState>, id: String, notes: String) -> 
 }
 
 #[tauri::command(async)]
-pub fn link(state: State<'_, AppState>, link: LinkInput) -> ApiResult<()> {
+pub fn link(state: State<'_, AppState>, link: Link) -> ApiResult<()> {
     state.link(link)
 }
 
 #[tauri::command(async)]
-pub fn unlink(state: State<'_, AppState>, link: LinkInput) -> ApiResult<()> {
+pub fn unlink(state: State<'_, AppState>, link: Link) -> ApiResult<()> {
     state.unlink(link)
 }
 

@@ -40,8 +40,8 @@ export const api = {
   search: (input: B.SearchInput) => invoke<B.Hit[]>("search", { input }),
   item: (id: string) => invoke<B.ItemDetail>("item_detail", { id }),
   setItemNotes: (id: string, notes: string) => invoke<B.Item>("set_item_notes", { id, notes }),
-  link: (link: B.LinkInput) => invoke<void>("link", { link }),
-  unlink: (link: B.LinkInput) => invoke<void>("unlink", { link }),
+  link: (link: B.Link) => invoke<void>("link", { link }),
+  unlink: (link: B.Link) => invoke<void>("unlink", { link }),
   extract: (id: string) => invoke<string | null>("extract_item", { id }),
 
   cases: () => invoke<B.Case[]>("cases"),

@@ -70,7 +70,7 @@ export type NewEventInput = { case_id: string | null, title: string,
  */
 date: string, end: string, place: string, description: string, people: Array<string>, items: Array<string>, };
 
-export type LinkInput = { "kind": "case_item", case: string, item: string, } | { "kind": "case_person", case: string, person: string, role: string, } | { "kind": "person_item", person: string, item: string, } | { "kind": "event_item", event: string, item: string, } | { "kind": "event_person", event: string, person: string, };
+export type Link = { "kind": "case_item", case: string, item: string, } | { "kind": "case_person", case: string, person: string, role: string, } | { "kind": "person_item", person: string, item: string, } | { "kind": "event_item", event: string, item: string, } | { "kind": "event_person", event: string, person: string, };
 
 export type ExportInput = { case: string, 
 /**
