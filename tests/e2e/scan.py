@@ -19,7 +19,8 @@ for c in canaries:
         needles.append((c, c.lower().encode()))
 
 # This checkout holds the canaries by design (the test's source, the session's evidence,
-# vault and exports under target/e2e): skip it, except the HOME the app ran with.
+# vault and exports under target/e2e): skip it, except the HOME the app ran with. Other
+# checkouts need no exception: each session draws fresh canaries (session.py).
 repo = Path(__file__).resolve().parents[2]
 home_real = home.resolve()
 

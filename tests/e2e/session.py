@@ -6,12 +6,13 @@ each main screen go to docs/screenshots/. Afterwards, run by tests/e2e/run, the 
 for what was imported in the places a desktop app leaves traces.
 
 Environment (set by tests/e2e/run): DISPLAY, E2E_WORK (scratch folder), DOSSIER_APP (the
-binary), DOSSIER_CLI, SHOTS (screenshot folder).
+binary), DOSSIER_CLI, SHOTS (screenshot folder), WEBDRIVER_URL (tauri-driver).
 """
 
 import hashlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -26,14 +27,22 @@ from selenium.webdriver.support.ui import Select
 
 WORK = Path(os.environ["E2E_WORK"])
 SHOTS = Path(os.environ["SHOTS"])
-PASSPHRASE = "quiet harbour lantern orchard velvet compass"
 EVIDENCE = WORK / "evidence"
 
 # Canaries: every one of these must be findable in the app and nowhere on disk afterwards.
-LETTER_TEXT = "Постановление canary-text-5d1c о задержании Ерлана"
-CASE_TITLE = "Жұмабаев canary-case-90b2"
-PERSON_NAME = "Ерлан canary-person-77e4"
-EVENT_TITLE = "Arrest canary-event-3a61"
+# Each run draws its own, so another checkout's session on the same machine (its source, its
+# evidence, its exports under /tmp) can never be mistaken for a leak of this one.
+RUN = secrets.token_hex(4)
+PASSPHRASE = f"quiet harbour lantern orchard velvet {RUN}"
+LETTER_TEXT = f"Постановление canary-text-{RUN}-1 о задержании Ерлана"
+NOTES_TEXT = f"Meeting notes, canary-text-{RUN}-2"
+CASE_TITLE = f"Жұмабаев canary-case-{RUN}"
+PERSON_NAME = f"Ерлан canary-person-{RUN}"
+EVENT_TITLE = f"Arrest canary-event-{RUN}"
+LETTER = f"Письмо canary-name-{RUN}-1.txt"
+PHOTO = f"photo canary-name-{RUN}-2.jpg"
+NOTES = f"notes canary-name-{RUN}-3.txt"
+SCAN_COPY = f"scan copy canary-name-{RUN}-4.txt"
 
 
 def log(msg):
@@ -44,20 +53,20 @@ def make_evidence():
     """A folder as a lawyer would have it: a letter, a photo, a PDF-less scan, a duplicate."""
     EVIDENCE.mkdir(parents=True)
     (EVIDENCE / "letters").mkdir()
-    (EVIDENCE / "letters" / "Письмо canary-name-1f0e.txt").write_text(LETTER_TEXT + "\n")
+    (EVIDENCE / "letters" / LETTER).write_text(LETTER_TEXT + "\n")
     subprocess.run(
-        ["convert", "-size", "640x480", "plasma:fractal", "-seed", "7",
-         str(EVIDENCE / "photo canary-name-c3d9.jpg")],
+        ["convert", "-size", "640x480", "plasma:fractal", "-seed", str(int(RUN, 16) % 100_000),
+         str(EVIDENCE / PHOTO)],
         check=True,
     )
-    (EVIDENCE / "notes canary-name-8b2a.txt").write_text("Meeting notes, canary-text-a4e0\n")
+    (EVIDENCE / NOTES).write_text(NOTES_TEXT + "\n")
     # The same bytes as the letter under another name: flagged, not stored twice.
-    (EVIDENCE / "scan copy canary-name-0d77.txt").write_text(LETTER_TEXT + "\n")
+    (EVIDENCE / SCAN_COPY).write_text(LETTER_TEXT + "\n")
     return sorted(p for p in EVIDENCE.rglob("*") if p.is_file())
 
 
 def canaries(files):
-    out = [LETTER_TEXT.split()[1], "canary-text-a4e0", CASE_TITLE.split()[1],
+    out = [LETTER_TEXT.split()[1], NOTES_TEXT.split()[-1], CASE_TITLE.split()[1],
            PERSON_NAME.split()[1], EVENT_TITLE.split()[1], PASSPHRASE]
     for f in files:
         out.append(f.name)
@@ -69,7 +78,7 @@ class App:
     def __init__(self):
         opts = ArgOptions()
         opts.set_capability("tauri:options", {"application": os.environ["DOSSIER_APP"]})
-        self.d = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=opts)
+        self.d = webdriver.Remote(command_executor=os.environ["WEBDRIVER_URL"], options=opts)
         self.d.implicitly_wait(0)
 
     def quit(self):
@@ -204,7 +213,7 @@ def run(app, files):
     assert "Письмо" in first, first
     rows[0].click()
     assert app.wait(lambda: LETTER_TEXT in app.text(".text"))
-    sha = hashlib.sha256(files[[f.name for f in files].index("Письмо canary-name-1f0e.txt")].read_bytes()).hexdigest()
+    sha = hashlib.sha256(files[[f.name for f in files].index(LETTER)].read_bytes()).hexdigest()
     assert app.text("#sha256") == sha, (app.text("#sha256"), sha)
     app.shot("04-item-text")
     app.click("#nav-library")  # a fresh library: the search box starts empty
@@ -251,7 +260,7 @@ def run(app, files):
     app.shot("09-verify")
     app.click("#verify-choose")
     # An ASCII name: xdotool types non-Latin letters unreliably.
-    dialog("Choose a file or a dossier to verify", EVIDENCE / "notes canary-name-8b2a.txt")
+    dialog("Choose a file or a dossier to verify", EVIDENCE / NOTES)
     app.wait(lambda: "This file is in the vault" in app.text("#verify-result"), 30)
 
     log("settings")
