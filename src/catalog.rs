@@ -59,7 +59,26 @@ const HEADER_LEN: u64 = 32;
 pub const KEEP_GENERATIONS: u64 = 8;
 /// 1: items and custody log. 2: the register (cases, people, events, links) and search.
 /// 3: extracted metadata and item relations (e-mail attachments).
-pub const SCHEMA_VERSION: i64 = 3;
+/// 4: key slots beyond the passphrase, and contacts (recipients of shared bundles).
+pub const SCHEMA_VERSION: i64 = 4;
+
+/// Key slots and contacts (schema 4). A slot's file is `keys/<id>.age`; the row says what it
+/// is, since the file's age header shows only the stanza type.
+pub(crate) const KEYRING_SCHEMA: &str = "
+CREATE TABLE key_slots (
+    id TEXT PRIMARY KEY,            -- 32 hex, the file name
+    kind TEXT NOT NULL,             -- recovery | plugin
+    label TEXT NOT NULL,
+    recipient TEXT NOT NULL,        -- the age recipient the slot is encrypted to
+    created_at TEXT NOT NULL
+);
+CREATE TABLE contacts (
+    id TEXT PRIMARY KEY,            -- 16 hex, random
+    name TEXT NOT NULL,
+    recipient TEXT NOT NULL UNIQUE, -- age1…
+    created_at TEXT NOT NULL
+);
+";
 
 /// Extracted metadata (schema 3). Extracted *text* lives in the text index ([`TEXTS`]).
 const EXTRACTION_SCHEMA: &str = "
@@ -190,6 +209,7 @@ impl Catalog {
         db.execute_batch(crate::register::SCHEMA)?;
         db.execute_batch(crate::search::SCHEMA)?;
         db.execute_batch(EXTRACTION_SCHEMA)?;
+        db.execute_batch(KEYRING_SCHEMA)?;
         db.execute(
             "INSERT INTO vault_info (key, value) VALUES ('schema_version', ?1), ('vault_id', ?2),
              ('created_at', ?3)",
@@ -225,6 +245,15 @@ impl Catalog {
     /// When the loaded generation was saved (Unix seconds).
     pub fn saved_at(&self) -> i64 {
         self.saved_at
+    }
+
+    /// Ids of the recipient key slots the catalog lists (their files are `keys/<id>.age`).
+    pub fn key_slot_ids(&self) -> Result<Vec<String>> {
+        let mut stmt = self.db.prepare("SELECT id FROM key_slots ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
     }
 
     pub fn info(&self, key: &str) -> Result<Option<String>> {
@@ -570,6 +599,16 @@ fn open_stream(path: &Path, identity: &age::x25519::Identity) -> Result<impl Rea
         .map_err(|e| e.to_string())
 }
 
+/// The generation number a catalog (or text index) file claims, read from its authenticated
+/// first chunk: how a backup decides which side is newer without loading either.
+pub(crate) fn file_generation(
+    path: &Path,
+    identity: &age::x25519::Identity,
+    family: &Family,
+) -> Result<u64, String> {
+    read_header(path, identity, family).map(|(generation, _, _)| generation)
+}
+
 /// Reads the header from the first STREAM chunk, which age authenticates before releasing it.
 fn read_header(
     path: &Path,
@@ -673,11 +712,16 @@ fn check_catalog(db: &Connection) -> Result<(), LoadError> {
     let version = schema_version(db)?;
     let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
     match version.as_str() {
-        "3" => {}
-        "2" => migrate_2_to_3(db).map_err(upgrade)?,
+        "4" => {}
+        "3" => migrate_3_to_4(db).map_err(upgrade)?,
+        "2" => {
+            migrate_2_to_3(db).map_err(upgrade)?;
+            migrate_3_to_4(db).map_err(upgrade)?;
+        }
         "1" => {
             migrate_1_to_2(db).map_err(upgrade)?;
             migrate_2_to_3(db).map_err(upgrade)?;
+            migrate_3_to_4(db).map_err(upgrade)?;
             // Only now is the schema complete enough to index items (index_item reads
             // extractions, which schema 3 adds).
             crate::search::rebuild(db).map_err(upgrade)?;
@@ -720,6 +764,18 @@ fn migrate_2_to_3(db: &Connection) -> Result<()> {
     db.execute_batch(EXTRACTION_SCHEMA)?;
     db.execute(
         "UPDATE vault_info SET value = '3' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Adds key slots and contacts.
+fn migrate_3_to_4(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(KEYRING_SCHEMA)?;
+    db.execute(
+        "UPDATE vault_info SET value = '4' WHERE key = 'schema_version'",
         [],
     )?;
     tx.commit()?;

@@ -5,7 +5,7 @@
 //! SQLite triggers refuse UPDATE and DELETE on the table as a second line of defence.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
@@ -34,6 +34,12 @@ pub enum Action {
     Repair,
     /// A signing identity (root certificate and signer) was made.
     Keygen,
+    /// The vault was copied to a backup folder.
+    Backup,
+    /// Items were sent to recipients as an encrypted bundle.
+    Share,
+    /// A bundle from another vault was imported.
+    Receive,
 }
 
 impl Action {
@@ -52,12 +58,15 @@ impl Action {
             Action::Rekey => "rekey",
             Action::Repair => "repair",
             Action::Keygen => "keygen",
+            Action::Backup => "backup",
+            Action::Share => "share",
+            Action::Receive => "receive",
         }
     }
 }
 
-/// One entry as stored.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// One entry as stored. (Deserialize: a received bundle carries its sender's entries.)
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Entry {
     pub seq: i64,

@@ -11,6 +11,9 @@ pub enum Error {
     #[error("wrong passphrase: it does not unlock the vault at {}", .vault.display())]
     WrongPassphrase { vault: PathBuf },
 
+    #[error("this key does not open any key slot of the vault at {}", .vault.display())]
+    WrongKey { vault: PathBuf },
+
     #[error("{} is not a Dossier vault (no DOSSIER header file)", .path.display())]
     NotAVault { path: PathBuf },
 
@@ -104,6 +107,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::WrongKey { .. } => "wrong_key",
             Error::NotAVault { .. } => "not_a_vault",
             Error::VaultExists { .. } => "vault_exists",
             Error::UnsupportedFormat { .. } => "unsupported_format",

@@ -4,6 +4,10 @@
 //! slot `keys/passphrase.age` is an age file encrypted with an scrypt passphrase stanza whose
 //! plaintext is an ordinary age identity file (comments + `AGE-SECRET-KEY-1…`), so the stock
 //! `age -d` can unwrap it. Changing the passphrase re-wraps this file only.
+//!
+//! Further slots (`keys/<32 hex>.age`) wrap the same identity file for one other age recipient:
+//! a printed recovery key, or a plugin identity such as a YubiKey. age cannot put a passphrase
+//! stanza beside other recipients in one file, hence one file per slot (as LUKS key slots).
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -127,14 +131,7 @@ pub fn write_passphrase_slot(
 
     let tmp = layout.tmp().join(format!("{}.age", random_hex(16)));
     let dest = layout.passphrase_slot();
-    let result = (|| {
-        let file = durable::create_private(&tmp)?;
-        let mut w = encryptor.wrap_output(file)?;
-        w.write_all(key.identity_file().as_bytes())?;
-        let file = w.finish()?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &dest)
-    })();
+    let result = write_wrapped(&tmp, encryptor, key).and_then(|()| std::fs::rename(&tmp, &dest));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::io("cannot write the key slot", &dest)(e));
@@ -188,4 +185,133 @@ fn slot_error(path: &Path, layout: &Layout, e: age::DecryptError) -> Error {
         },
         other => Error::Corrupt(format!("key slot {} is damaged: {other}", path.display())),
     }
+}
+
+/// Writes the identity file, encrypted, to a new file `tmp` and syncs it.
+fn write_wrapped(tmp: &Path, encryptor: age::Encryptor, key: &VaultKey) -> std::io::Result<()> {
+    let file = durable::create_private(tmp)?;
+    let mut w = encryptor.wrap_output(file)?;
+    w.write_all(key.identity_file().as_bytes())?;
+    w.finish()?.sync_all()
+}
+
+/// Writes a new slot `keys/<id>.age` wrapping the vault key for `recipient`, and returns its id.
+/// Published by hard link (never replacing a file) and synced before it is reported.
+pub(crate) fn write_recipient_slot(
+    layout: &Layout,
+    key: &VaultKey,
+    recipient: &dyn age::Recipient,
+) -> Result<String> {
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient))
+        .map_err(|e| Error::Invalid(format!("cannot encrypt a key slot to this recipient: {e}")))?;
+    let id = random_hex(16);
+    let tmp = layout.tmp().join(format!("{}.age", random_hex(16)));
+    let dest = layout.slot(&id);
+    let result = write_wrapped(&tmp, encryptor, key).and_then(|()| durable::publish(&tmp, &dest));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        let _ = std::fs::remove_file(&dest);
+        return Err(Error::io("cannot write the key slot", &dest)(e));
+    }
+    Ok(id)
+}
+
+/// Ids of the recipient slots on disk (`keys/<32 hex>.age`), sorted.
+pub(crate) fn recipient_slots(layout: &Layout) -> Result<Vec<String>> {
+    let dir = layout.keys();
+    let mut ids: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(Error::io("cannot list the key slots", &dir))?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let id = name.strip_suffix(".age")?;
+            crate::layout::is_hex_name(id, 32).then(|| id.to_string())
+        })
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// Unwraps the vault key with an age identity (a recovery key, or a plugin identity) by trying
+/// each recipient slot. Returns the key and the id of the slot that opened. Nothing is written.
+pub fn unlock_with_identities(
+    layout: &Layout,
+    identities: &[Box<dyn age::Identity + Send + Sync>],
+) -> Result<(VaultKey, String)> {
+    let mut damaged = None;
+    for id in recipient_slots(layout)? {
+        let path = layout.slot(&id);
+        let file = durable::open_read_noatime(&path)
+            .map_err(Error::io("cannot open the key slot", &path))?;
+        let decrypted = age::Decryptor::new_buffered(std::io::BufReader::new(file))
+            .and_then(|d| d.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity)));
+        let mut reader = match decrypted {
+            Ok(r) => r,
+            Err(age::DecryptError::NoMatchingKeys) => continue,
+            // A plugin that failed (no YubiKey inserted, wrong PIN) is worth reporting as such.
+            Err(age::DecryptError::Io(cause)) => {
+                return Err(Error::Io {
+                    what: "cannot read the key slot",
+                    path,
+                    cause,
+                });
+            }
+            Err(e) => {
+                damaged.get_or_insert(format!("key slot {} cannot be opened: {e}", path.display()));
+                continue;
+            }
+        };
+        let mut text = Zeroizing::new(String::new());
+        reader
+            .read_to_string(&mut text)
+            .map_err(|e| Error::Corrupt(format!("key slot {} is damaged: {e}", path.display())))?;
+        return Ok((VaultKey::from_identity_file(&text)?, id));
+    }
+    Err(match damaged {
+        Some(message) => Error::Corrupt(message),
+        None => Error::WrongKey {
+            vault: layout.root.clone(),
+        },
+    })
+}
+
+/// Parses an age identity file (or a key typed from paper): `AGE-SECRET-KEY-1…` lines, and
+/// `AGE-PLUGIN-…` lines when plugins are built in. Comments and blank lines are skipped.
+pub fn parse_identities(text: &str) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
+    // age wants the canonical upper case; a key copied from paper may not be.
+    let normalised = Zeroizing::new(
+        text.lines()
+            .map(|l| {
+                let t = l.trim();
+                if t.starts_with('#') {
+                    t.to_string()
+                } else {
+                    // Typed from paper: spaces between groups, any case.
+                    t.split_whitespace()
+                        .collect::<String>()
+                        .to_ascii_uppercase()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let file = age::IdentityFile::from_buffer(normalised.as_bytes())
+        .map_err(|e| Error::Invalid(format!("not an age identity: {e}")))?;
+    let identities = file
+        .into_identities()
+        .map_err(|e| Error::Invalid(format!("cannot use this identity: {e}")))?;
+    if identities.is_empty() {
+        return Err(Error::Invalid(
+            "no age identity found (expected a line starting with AGE-SECRET-KEY-1)".into(),
+        ));
+    }
+    Ok(identities)
+}
+
+/// Removes a recipient slot's file (the caller has checked that another slot remains).
+pub(crate) fn remove_slot_file(layout: &Layout, id: &str) -> Result<()> {
+    let path = layout.slot(id);
+    std::fs::remove_file(&path)
+        .and_then(|()| durable::sync_dir(&layout.keys()))
+        .map_err(Error::io("cannot remove the key slot", &path))
 }

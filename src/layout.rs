@@ -4,6 +4,7 @@
 //! <vault>/                  0700
 //!   DOSSIER                 plaintext header: "dossier vault\nformat 1\n" (nothing else)
 //!   keys/passphrase.age     key slot: age(scrypt) of the vault's age identity
+//!   keys/<32 hex>.age       further key slots: age(recovery key or plugin) of the same
 //!   catalog/<32 hex>.age    catalog snapshot generations (encrypted SQLite)
 //!   blobs/<2 hex>/<30 hex>.age   evidence, one age file per item
 //!   tmp/                    files being written; swept when the vault is opened
@@ -78,6 +79,10 @@ impl Layout {
     }
     pub fn passphrase_slot(&self) -> PathBuf {
         self.keys().join("passphrase.age")
+    }
+    /// A further key slot (recovery key, plugin): `keys/<32 hex>.age`.
+    pub fn slot(&self, id: &str) -> PathBuf {
+        self.keys().join(format!("{id}.age"))
     }
     pub fn catalog(&self) -> PathBuf {
         self.root.join("catalog")

@@ -17,13 +17,16 @@
 
 #![forbid(unsafe_code)]
 
+pub mod backup;
 mod blob;
 mod catalog;
+pub mod contacts;
 pub mod custody;
 mod durable;
 mod error;
 pub mod extract;
 pub mod hardening;
+mod keyring;
 mod keys;
 mod layout;
 mod library;
@@ -32,6 +35,7 @@ pub mod pdf;
 mod progress;
 pub mod register;
 pub mod search;
+pub mod share;
 pub mod signer;
 pub mod submission;
 mod textindex;
@@ -42,6 +46,7 @@ pub use age::secrecy::{ExposeSecret, SecretString};
 pub use catalog::Item;
 pub use custody::Entry as CustodyEntry;
 pub use error::{Error, Result};
+pub use keyring::{KeySlot, RecoveryKey};
 pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase};
 pub use layout::{FORMAT_VERSION, check_header as check_vault_header};
 pub use library::{LibraryRow, files_to_import};

@@ -8,7 +8,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use age::secrecy::SecretString;
+use age::secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -49,6 +49,11 @@ pub struct ImportOptions {
     pub notes: Option<String>,
     /// Store a second copy even when the same bytes are already in the vault.
     pub allow_duplicate: bool,
+    /// Refuse (and store nothing) unless the bytes hash to this SHA-256: a received item
+    /// must be what its sender listed.
+    pub expect_sha256: Option<String>,
+    /// Merged into the `import` custody entry (a received item's origin and sender custody).
+    pub custody_extra: Option<serde_json::Value>,
 }
 
 /// The result of importing one file.
@@ -240,7 +245,36 @@ impl Vault {
         let layout = Layout::new(root);
         layout::check_header(root)?;
         let lock = lock(&layout)?;
+        if !layout.passphrase_slot().exists() && !keys::recipient_slots(&layout)?.is_empty() {
+            return Err(Error::Invalid(format!(
+                "the vault at {} has no passphrase slot; open it with its recovery key or plugin \
+                 identity (--identity FILE)",
+                root.display()
+            )));
+        }
         let key = keys::unlock_passphrase_slot(&layout, passphrase)?;
+        Self::open_with_key(layout, lock, key)
+    }
+
+    /// Opens a vault with an age identity that one of its recipient slots is encrypted to: a
+    /// recovery key (`AGE-SECRET-KEY-1…`, as printed) or a plugin identity. For a lost
+    /// passphrase: open with the recovery key, then [`Vault::change_passphrase`].
+    pub fn open_with_identity(root: &Path, identity: &SecretString) -> Result<Vault> {
+        let layout = Layout::new(root);
+        layout::check_header(root)?;
+        let identities = keys::parse_identities(identity.expose_secret())?;
+        let lock = lock(&layout)?;
+        let (key, slot) = keys::unlock_with_identities(&layout, &identities)?;
+        let mut vault = Self::open_with_key(layout, lock, key)?;
+        if !vault.catalog_has_slot(&slot)? {
+            vault.warnings.push(format!(
+                "key slot {slot} opened the vault but the catalog does not list it"
+            ));
+        }
+        Ok(vault)
+    }
+
+    fn open_with_key(layout: Layout, lock: File, key: VaultKey) -> Result<Vault> {
         let (catalog, warnings) = Catalog::load(&layout, &key.identity)?;
         if catalog.info("vault_id")?.as_deref() != Some(key.vault_id()) {
             return Err(Error::Corrupt(
@@ -268,6 +302,27 @@ impl Vault {
             vault.fail_unfinished_extractions();
         }
         Ok(vault)
+    }
+
+    /// The current time as stored in the catalog (RFC 3339, UTC, milliseconds).
+    pub(crate) fn now_text(&self) -> String {
+        timestamp(self.now())
+    }
+
+    pub(crate) fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub(crate) fn vault_key(&self) -> &VaultKey {
+        &self.key
+    }
+
+    /// Refuses changes while a damaged catalog file awaits the user's decision.
+    pub(crate) fn ensure_writable(&self) -> Result<()> {
+        match &self.read_only {
+            Some(notice) => Err(Error::ReadOnly(notice.clone())),
+            None => Ok(()),
+        }
     }
 
     /// Why the vault is open read-only, if it is (a damaged catalog file awaits a decision).
@@ -804,6 +859,28 @@ impl Vault {
         self.import_stream(&name, len, &mut src, path, source, options, None, progress)
     }
 
+    /// Imports `len` bytes from a reader (a received bundle's entry) as an item named `name`.
+    pub(crate) fn import_reader(
+        &mut self,
+        name: &str,
+        len: u64,
+        src: &mut (dyn std::io::Read + Send),
+        options: &ImportOptions,
+        progress: &dyn Progress,
+    ) -> Result<Imported> {
+        let source = options.source.clone().unwrap_or_else(|| name.to_string());
+        self.import_stream(
+            name,
+            len,
+            src,
+            Path::new(name),
+            source,
+            options,
+            None,
+            progress,
+        )
+    }
+
     /// Imports the attachments of an e-mail item as items of their own, each related to the
     /// e-mail (`attachment`). Returns them in the order they appear in the message.
     pub fn import_attachments(
@@ -888,6 +965,17 @@ impl Vault {
             }
         };
         let sha256 = hex::encode(written.sha256);
+        if let Some(expected) = &options.expect_sha256
+            && *expected != sha256
+        {
+            let _ = fs::remove_file(&tmp);
+            progress.finish();
+            return Err(Error::Integrity {
+                id: "-".into(),
+                name: name.into(),
+                problem: format!("its SHA-256 is {sha256}, the sender listed {expected}"),
+            });
+        }
 
         if !options.allow_duplicate
             && let Some(existing) = self
@@ -938,8 +1026,7 @@ impl Vault {
                 now,
                 Action::Import,
                 Some(&item.id),
-                &json!({ "name": item.name, "size": item.size, "sha256": item.sha256,
-                         "source": item.source }),
+                &import_detail(&item, options.custody_extra.as_ref()),
             )?;
             if let Some((parent, relation)) = parent {
                 cat.db.execute(
@@ -1278,52 +1365,20 @@ impl Vault {
     /// Decrypts every blob, re-hashes it, checks the custody chain and looks for files the
     /// catalog does not account for. The run itself is recorded in the custody log.
     pub fn verify(&mut self, progress: &dyn Progress) -> Result<Report> {
-        let mut items = Vec::new();
-        let mut expected_blobs = HashSet::new();
-        for item in self.catalog.items(true)? {
-            if item.purged_at.is_some() {
-                continue;
-            }
-            expected_blobs.insert(item.blob.clone());
-            progress.start(&item.name, item.size);
-            let (status, problem) = self.check_item(&item, progress)?;
-            progress.finish();
-            items.push(ItemCheck {
-                id: item.id.clone(),
-                name: item.name.clone(),
-                status,
-                item_status: item.status(),
-                problem,
-            });
-        }
-        // Thumbnails are derived blobs: known files, not evidence to report on.
-        for (blob, purged) in self.catalog.blobs()? {
-            if !purged {
-                expected_blobs.insert(blob);
-            }
-        }
         let text_files: Vec<String> = self
             .texts()?
             .readable_files()
             .into_iter()
             .map(String::from)
             .collect();
-        let text_files: Vec<&str> = text_files.iter().map(String::as_str).collect();
-        let catalog_files = self.catalog.readable_files();
-        let unknown_files =
-            verify::unknown_files(&self.layout, &catalog_files, &text_files, &expected_blobs);
-        let (custody_entries, custody_break) = match custody::check_chain(&self.catalog.db)? {
-            Ok(n) => (n, None),
-            Err(b) => (0, Some(b)),
-        };
-        let mut report = Report {
-            items,
-            unknown_files,
-            custody_entries,
-            custody_break,
-            catalog_generation: self.catalog.generation(),
-            warnings: self.warnings.clone(),
-        };
+        let mut report = verify_tree(
+            &self.layout,
+            &self.catalog,
+            &self.key.identity,
+            &text_files,
+            progress,
+        )?;
+        report.warnings = self.warnings.clone();
         let detail = json!({
             "items": report.items.len(),
             "ok": report.count(Status::Ok),
@@ -1341,51 +1396,6 @@ impl Vault {
             ));
         }
         Ok(report)
-    }
-
-    fn check_item(&self, item: &Item, progress: &dyn Progress) -> Result<(Status, Option<String>)> {
-        let path = self.layout.blob(&item.blob);
-        let file = match durable::open_read_noatime(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((
-                    Status::Missing,
-                    Some(format!("{} is gone", rel(&self.layout, &path))),
-                ));
-            }
-            Err(e) => {
-                return Ok((
-                    Status::Unreadable,
-                    Some(format!("{}: {e}", rel(&self.layout, &path))),
-                ));
-            }
-        };
-        Ok(
-            match blob::read(
-                file,
-                &blob_id(&item.blob),
-                &self.key.identity,
-                &mut std::io::sink(),
-                progress,
-            ) {
-                Ok(a) if hex::encode(a.sha256) == item.sha256 && a.len == item.size => {
-                    (Status::Ok, None)
-                }
-                Ok(a) => (
-                    Status::Changed,
-                    Some(format!(
-                        "SHA-256 is now {} ({} bytes), catalog says {}",
-                        hex::encode(a.sha256),
-                        a.len,
-                        item.sha256
-                    )),
-                ),
-                Err(blob::ReadError::Changed(p)) => (Status::Changed, Some(p)),
-                Err(blob::ReadError::Unreadable(e)) => (Status::Unreadable, Some(e.to_string())),
-                Err(blob::ReadError::Sink(_)) => unreachable!("io::sink never fails"),
-                Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
-            },
-        )
     }
 
     // ---- changes ------------------------------------------------------------------------
@@ -1579,6 +1589,18 @@ impl Vault {
         detail: serde_json::Value,
         out: &Path,
     ) -> Result<()> {
+        self.record_copy(Action::Export, item, detail, out)
+    }
+
+    /// Logs a copy that left the vault (an export, a shared bundle) once it is written; see
+    /// [`Vault::record_export`].
+    pub(crate) fn record_copy(
+        &mut self,
+        action: Action,
+        item: Option<&str>,
+        detail: serde_json::Value,
+        out: &Path,
+    ) -> Result<()> {
         if self.read_only.is_some() {
             self.warnings.push(format!(
                 "{} was written but could not be recorded in the custody log (the vault is read-only)",
@@ -1586,8 +1608,7 @@ impl Vault {
             ));
             return Ok(());
         }
-        let logged =
-            self.commit(|cat, now| custody::append(&cat.db, now, Action::Export, item, &detail));
+        let logged = self.commit(|cat, now| custody::append(&cat.db, now, action, item, &detail));
         if let Err(e) = logged {
             let removed = fs::remove_file(out).is_ok();
             return Err(Error::Invalid(format!(
@@ -1951,6 +1972,121 @@ fn damaged_catalog_notice(catalog: &Catalog) -> Result<Option<String>> {
         catalog.highest_seen(),
         catalog.generation()
     )))
+}
+
+/// The `import` custody entry: name, size, hash and source, plus whatever the caller adds.
+fn import_detail(item: &Item, extra: Option<&serde_json::Value>) -> serde_json::Value {
+    let mut detail = json!({ "name": item.name, "size": item.size, "sha256": item.sha256,
+                             "source": item.source });
+    if let (Some(map), Some(serde_json::Value::Object(more))) = (detail.as_object_mut(), extra) {
+        map.extend(more.clone());
+    }
+    detail
+}
+
+/// The checks of `verify` on any copy of a vault (the vault itself, or a backup): every blob
+/// decrypted and re-hashed against `catalog`, the custody chain, files nothing accounts for.
+pub(crate) fn verify_tree(
+    layout: &Layout,
+    catalog: &Catalog,
+    identity: &age::x25519::Identity,
+    text_files: &[String],
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let mut items = Vec::new();
+    let mut expected_blobs = HashSet::new();
+    for item in catalog.items(true)? {
+        if item.purged_at.is_some() {
+            continue;
+        }
+        expected_blobs.insert(item.blob.clone());
+        progress.start(&item.name, item.size);
+        let (status, problem) = check_blob(layout, identity, &item, progress)?;
+        progress.finish();
+        items.push(ItemCheck {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            status,
+            item_status: item.status(),
+            problem,
+        });
+    }
+    // Thumbnails are derived blobs: known files, not evidence to report on.
+    for (blob, purged) in catalog.blobs()? {
+        if !purged {
+            expected_blobs.insert(blob);
+        }
+    }
+    let text_files: Vec<&str> = text_files.iter().map(String::as_str).collect();
+    let unknown_files = verify::unknown_files(
+        layout,
+        &catalog.readable_files(),
+        &text_files,
+        &expected_blobs,
+        &catalog.key_slot_ids()?,
+    );
+    let (custody_entries, custody_break) = match custody::check_chain(&catalog.db)? {
+        Ok(n) => (n, None),
+        Err(b) => (0, Some(b)),
+    };
+    Ok(Report {
+        items,
+        unknown_files,
+        custody_entries,
+        custody_break,
+        catalog_generation: catalog.generation(),
+        warnings: Vec::new(),
+    })
+}
+
+fn check_blob(
+    layout: &Layout,
+    identity: &age::x25519::Identity,
+    item: &Item,
+    progress: &dyn Progress,
+) -> Result<(Status, Option<String>)> {
+    let path = layout.blob(&item.blob);
+    let file = match durable::open_read_noatime(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((
+                Status::Missing,
+                Some(format!("{} is gone", rel(layout, &path))),
+            ));
+        }
+        Err(e) => {
+            return Ok((
+                Status::Unreadable,
+                Some(format!("{}: {e}", rel(layout, &path))),
+            ));
+        }
+    };
+    Ok(
+        match blob::read(
+            file,
+            &blob_id(&item.blob),
+            identity,
+            &mut std::io::sink(),
+            progress,
+        ) {
+            Ok(a) if hex::encode(a.sha256) == item.sha256 && a.len == item.size => {
+                (Status::Ok, None)
+            }
+            Ok(a) => (
+                Status::Changed,
+                Some(format!(
+                    "SHA-256 is now {} ({} bytes), catalog says {}",
+                    hex::encode(a.sha256),
+                    a.len,
+                    item.sha256
+                )),
+            ),
+            Err(blob::ReadError::Changed(p)) => (Status::Changed, Some(p)),
+            Err(blob::ReadError::Unreadable(e)) => (Status::Unreadable, Some(e.to_string())),
+            Err(blob::ReadError::Sink(_)) => unreachable!("io::sink never fails"),
+            Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
+        },
+    )
 }
 
 #[cfg(test)]

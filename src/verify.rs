@@ -80,6 +80,7 @@ pub(crate) fn unknown_files(
     catalog_files: &[&str],
     text_files: &[&str],
     blobs: &std::collections::HashSet<String>,
+    key_slots: &[String],
 ) -> Vec<String> {
     let mut unknown = Vec::new();
     let rel = |p: &Path| {
@@ -101,7 +102,8 @@ pub(crate) fn unknown_files(
         }
     }
     for e in list(&layout.keys()) {
-        if e.path() != layout.passphrase_slot() {
+        let listed = key_slots.iter().any(|id| e.path() == layout.slot(id));
+        if e.path() != layout.passphrase_slot() && !listed {
             unknown.push(rel(&e.path()));
         }
     }

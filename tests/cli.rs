@@ -447,13 +447,7 @@ fn explicit_work_factor_is_recorded_in_the_slot() {
 /// `tools/recover.py` with the stock age CLI restores everything without our code.
 #[test]
 fn recover_py_restores_every_original_without_dossier() {
-    if std::process::Command::new("age")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(std::env::var_os("CI").is_none(), "CI must install age");
-        eprintln!("skipped: the age CLI is not installed");
+    if !have_tool("age", "--version") {
         return;
     }
     let f = Fixture::new("recover");
@@ -586,12 +580,7 @@ fn a_failed_init_cleans_up_after_itself_only() {
 /// Names that a careless recovery would mangle, overwrite or fail on.
 #[test]
 fn recover_py_handles_awkward_names_and_refuses_a_used_folder() {
-    if std::process::Command::new("age")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(std::env::var_os("CI").is_none(), "CI must install age");
+    if !have_tool("age", "--version") {
         return;
     }
     let f = Fixture::new("recovernames");

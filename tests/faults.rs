@@ -7,18 +7,6 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 
-fn have_strace() -> bool {
-    let ok = std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var_os("CI").is_none(), "CI must install strace");
-        eprintln!("skipped: strace is not installed");
-    }
-    ok
-}
-
 /// How often each syscall of interest runs during one clean import.
 fn syscall_counts(f: &Fixture, src: &str) -> BTreeMap<String, usize> {
     let counts = f.dir.join("counts.txt");
@@ -59,7 +47,7 @@ fn syscall_counts(f: &Fixture, src: &str) -> BTreeMap<String, usize> {
 
 #[test]
 fn enospc_and_eio_mid_import_fail_cleanly_and_keep_the_vault_whole() {
-    if !have_strace() {
+    if !have_tool("strace", "-V") {
         return;
     }
     let f = Fixture::new("faults");
@@ -153,7 +141,7 @@ fn enospc_and_eio_mid_import_fail_cleanly_and_keep_the_vault_whole() {
 
 #[test]
 fn a_failed_catalog_save_keeps_the_previous_state() {
-    if !have_strace() {
+    if !have_tool("strace", "-V") {
         return;
     }
     let f = Fixture::new("editfault");
@@ -186,7 +174,7 @@ fn strace_run(f: &Fixture, inject: &str, args: &[&str]) -> std::process::Output 
 /// command's answer says which: success means the new one.
 #[test]
 fn a_failing_passphrase_change_never_locks_the_user_out() {
-    if !have_strace() {
+    if !have_tool("strace", "-V") {
         return;
     }
     let f = Fixture::new("rekeyfault");
@@ -227,7 +215,7 @@ fn a_failing_passphrase_change_never_locks_the_user_out() {
 /// An extract that cannot be recorded in the custody log leaves no copy behind.
 #[test]
 fn an_extract_that_cannot_be_logged_leaves_no_copy() {
-    if !have_strace() {
+    if !have_tool("strace", "-V") {
         return;
     }
     let f = Fixture::new("extractfault");
@@ -273,7 +261,7 @@ fn an_extract_that_cannot_be_logged_leaves_no_copy() {
 /// whole and under its name, by the no-replace rename fallback, with no partial file left.
 #[test]
 fn a_copy_reaches_a_filesystem_without_hard_links() {
-    if !have_strace() {
+    if !have_tool("strace", "-V") {
         return;
     }
     let f = Fixture::new("nolinks");

@@ -233,3 +233,20 @@ pub fn stdout(o: &Output) -> String {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Whether an outside tool the test needs (`age`, `strace`) runs here. On CI it must: the
+/// test script installs it, and a silently skipped test would prove nothing.
+pub fn have_tool(program: &str, version_arg: &str) -> bool {
+    let ok = std::process::Command::new(program)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install {program}"
+        );
+        eprintln!("skipped: {program} is not installed");
+    }
+    ok
+}

@@ -25,7 +25,9 @@ macro_rules! note {
 }
 
 mod dossiers;
+mod keys;
 mod register;
+mod sharing;
 
 /// Set by Ctrl-C (or SIGTERM): long work stops at the next chunk and removes its partial files.
 static CANCELLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -51,6 +53,15 @@ struct Cli {
     /// Read the passphrase from the first line of FILE instead of prompting
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Open the vault with an age identity instead of the passphrase: a recovery key (the
+    /// AGE-SECRET-KEY-1… line, in FILE, or `-` to type it)
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "passphrase_file"
+    )]
+    identity: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -100,6 +111,23 @@ enum Command {
     },
     /// Decrypt and re-hash every item, check the custody chain, report unknown files
     Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy the vault to a backup folder (incremental, each file read back and compared), or
+    /// check a backup with --verify. Restoring is opening the backup: `dossier --vault DIR`
+    Backup {
+        /// The backup folder: absent or empty the first time, then the same folder each time
+        #[arg(
+            long,
+            value_name = "DIR",
+            conflicts_with = "verify",
+            required_unless_present = "verify"
+        )]
+        to: Option<PathBuf>,
+        /// Check a backup instead: decrypt and re-hash every item in it
+        #[arg(long, value_name = "DIR")]
+        verify: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -175,9 +203,19 @@ enum Command {
     /// The vault's age identity
     #[command(subcommand)]
     Identity(IdentityCommand),
-    /// The vault passphrase
+    /// The vault passphrase (lost it? `dossier --identity RECOVERY-KEY passphrase change`)
     #[command(subcommand)]
     Passphrase(PassphraseCommand),
+    /// Ways to open the vault: the passphrase, recovery keys
+    #[command(subcommand)]
+    Key(keys::KeyCommand),
+    /// People and organisations to share with (name and age public key)
+    #[command(subcommand)]
+    Contact(sharing::ContactCommand),
+    /// Write items of a case as one encrypted bundle for named recipients
+    Share(sharing::ShareArgs),
+    /// Import a bundle shared with this vault (checked whole before anything is stored)
+    Receive(sharing::ReceiveArgs),
 }
 
 #[derive(Subcommand)]
@@ -242,7 +280,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         note!("keep a recovery copy: dossier identity export --out FILE (store it offline)");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut vault = open(&root, pass_file)?;
+    let mut vault = match &cli.identity {
+        Some(file) => open_with_identity(&root, file)?,
+        None => open(&root, pass_file)?,
+    };
     let result = command(&mut vault, cli.command);
     // The text index is derived data, saved once per command rather than per change. Failing
     // to save it loses nothing that `reindex` cannot rebuild: a warning, not a failed command
@@ -266,6 +307,10 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Export(args) => return dossiers::export(vault, args),
         Command::Signer(c) => return dossiers::signer(vault, c),
+        Command::Key(c) => return keys::key(vault, c),
+        Command::Contact(c) => return sharing::contact(vault, c),
+        Command::Share(args) => return sharing::share(vault, args),
+        Command::Receive(args) => return sharing::receive(vault, args),
         Command::Import {
             files,
             source,
@@ -276,6 +321,7 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 source,
                 notes: note,
                 allow_duplicate,
+                ..Default::default()
             };
             let bar = CliProgress::new();
             let mut failed = 0;
@@ -403,55 +449,9 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Verify { json } => {
             let report = vault.verify(&CliProgress::new())?;
-            if json {
-                say!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                for w in &report.warnings {
-                    note!("warning: {w}");
-                }
-                for c in &report.items {
-                    let deleted = if c.item_status == "deleted" {
-                        " [deleted]"
-                    } else {
-                        ""
-                    };
-                    match &c.problem {
-                        None => say!("{:<10}  {}  {}{deleted}", c.status.as_str(), c.id, c.name),
-                        Some(p) => say!(
-                            "{:<10}  {}  {}{deleted}: {p}",
-                            c.status.as_str(),
-                            c.id,
-                            c.name
-                        ),
-                    }
-                }
-                for f in &report.unknown_files {
-                    say!("UNKNOWN     {f}: not accounted for by the catalog");
-                }
-                match &report.custody_break {
-                    None => say!(
-                        "custody log: {} entries, chain intact",
-                        report.custody_entries
-                    ),
-                    Some(b) => say!("custody log: BROKEN at entry {}: {}", b.seq, b.problem),
-                }
-                say!(
-                    "{} items: {} OK, {} CHANGED, {} MISSING, {} UNREADABLE; {} unknown files (catalog generation {})",
-                    report.items.len(),
-                    report.count(Status::Ok),
-                    report.count(Status::Changed),
-                    report.count(Status::Missing),
-                    report.count(Status::Unreadable),
-                    report.unknown_files.len(),
-                    report.catalog_generation
-                );
-            }
-            return Ok(if report.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            });
+            return print_verify(&report, json);
         }
+        Command::Backup { to, verify, json } => return backup(vault, to, verify, json),
         Command::CheckFile { path } => {
             let (sha256, items) = vault.check_file(&path, &CliProgress::new())?;
             if items.is_empty() {
@@ -588,6 +588,111 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints a verify report (of the vault or a backup); exit 1 when anything is wrong.
+fn print_verify(report: &dossier::verify::Report, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        say!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        for w in &report.warnings {
+            note!("warning: {w}");
+        }
+        for c in &report.items {
+            let deleted = if c.item_status == "deleted" {
+                " [deleted]"
+            } else {
+                ""
+            };
+            match &c.problem {
+                None => say!("{:<10}  {}  {}{deleted}", c.status.as_str(), c.id, c.name),
+                Some(p) => say!(
+                    "{:<10}  {}  {}{deleted}: {p}",
+                    c.status.as_str(),
+                    c.id,
+                    c.name
+                ),
+            }
+        }
+        for f in &report.unknown_files {
+            say!("UNKNOWN     {f}: not accounted for by the catalog");
+        }
+        match &report.custody_break {
+            None => say!(
+                "custody log: {} entries, chain intact",
+                report.custody_entries
+            ),
+            Some(b) => say!("custody log: BROKEN at entry {}: {}", b.seq, b.problem),
+        }
+        say!(
+            "{} items: {} OK, {} CHANGED, {} MISSING, {} UNREADABLE; {} unknown files (catalog generation {})",
+            report.items.len(),
+            report.count(Status::Ok),
+            report.count(Status::Changed),
+            report.count(Status::Missing),
+            report.count(Status::Unreadable),
+            report.unknown_files.len(),
+            report.catalog_generation
+        );
+    }
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn backup(
+    vault: &mut Vault,
+    to: Option<PathBuf>,
+    verify: Option<PathBuf>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = verify {
+        let report = vault.verify_backup(&dir, &CliProgress::new())?;
+        let code = print_verify(&report, json)?;
+        // An interrupted backup is a consistent but older vault: not what the user relies on.
+        if dir
+            .join("tmp")
+            .join(dossier::backup::INCOMPLETE_MARKER)
+            .exists()
+        {
+            return Ok(ExitCode::from(1));
+        }
+        return Ok(code);
+    }
+    let Some(to) = to else {
+        bail!("give --to DIR to make a backup, or --verify DIR to check one");
+    };
+    let report = vault.backup(&to, &CliProgress::new()).with_context(|| {
+        format!(
+            "the backup to {} did not finish; the vault is untouched, and running the same \
+                 command again completes the backup",
+            to.display()
+        )
+    })?;
+    for w in &report.warnings {
+        note!("warning: {w}");
+    }
+    if json {
+        say!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        say!(
+            "backed up to {}: {} files copied ({} bytes, each read back and compared), {} already there, {} removed{}; catalog generation {}",
+            report.to,
+            report.copied,
+            report.copied_bytes,
+            report.skipped,
+            report.removed,
+            if report.resumed {
+                "; an interrupted backup was completed"
+            } else {
+                ""
+            },
+            report.generation
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn item_json(item: &Item) -> serde_json::Value {
     let mut v = serde_json::to_value(item).expect("items serialise");
     v["status"] = item.status().into();
@@ -601,7 +706,28 @@ fn open(root: &Path, pass_file: Option<&Path>) -> anyhow::Result<Vault> {
         Some(f) => read_passphrase_file(f)?,
         None => prompt("Passphrase: ")?,
     };
-    let mut vault = Vault::open(root, &pass)?;
+    let vault = Vault::open(root, &pass)?;
+    Ok(opened(root, vault))
+}
+
+fn open_with_identity(root: &Path, file: &Path) -> anyhow::Result<Vault> {
+    dossier::check_vault_header(root)?;
+    let identity = if file == Path::new("-") {
+        prompt("Recovery key (AGE-SECRET-KEY-1…): ")?
+    } else {
+        let mut text = Zeroizing::new(String::new());
+        std::fs::File::open(file)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .with_context(|| format!("cannot read the identity file {}", file.display()))?;
+        SecretString::from(text.to_string())
+    };
+    let vault = Vault::open_with_identity(root, &identity)
+        .with_context(|| format!("cannot open the vault with {}", file.display()))?;
+    Ok(opened(root, vault))
+}
+
+/// What every unlock prints: the generation in use, and warnings from opening.
+fn opened(root: &Path, mut vault: Vault) -> Vault {
     if std::io::stderr().is_terminal() {
         // Shown at every unlock so that a rollback to an older catalog is noticed.
         let (generation, saved) = vault.generation();
@@ -616,7 +742,7 @@ fn open(root: &Path, pass_file: Option<&Path>) -> anyhow::Result<Vault> {
     for w in vault.take_warnings() {
         note!("warning: {w}");
     }
-    Ok(vault)
+    vault
 }
 
 fn read_passphrase_file(path: &Path) -> anyhow::Result<SecretString> {

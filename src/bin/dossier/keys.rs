@@ -1,0 +1,74 @@
+//! `dossier key …`: the ways to open the vault (passphrase, recovery keys).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use dossier::{ExposeSecret, Vault};
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Make a recovery key that opens the vault on its own (shown once: print it, store it
+    /// offline; open with `dossier --identity FILE`)
+    AddRecovery {
+        /// What this key is, e.g. "paper copy in the office safe"
+        #[arg(long, default_value = "recovery key")]
+        label: String,
+    },
+    /// List the key slots
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a key slot (by id or prefix, or `passphrase`); never the last one
+    Remove { id: String },
+}
+
+pub fn key(vault: &mut Vault, command: KeyCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        KeyCommand::AddRecovery { label } => {
+            let key = vault.add_recovery_key(&label)?;
+            note!(
+                "added key slot {} ({}). The recovery key below opens the vault without the \
+                 passphrase. It is shown once and not stored: write it down or print it, keep it \
+                 offline, and never beside the computer.",
+                key.slot.id,
+                key.slot.label
+            );
+            say!("# Dossier recovery key for vault {}", vault.vault_id());
+            say!("# slot {} · {}", key.slot.id, key.slot.label);
+            say!("{}", key.secret.expose_secret());
+        }
+        KeyCommand::List { json } => {
+            let slots = vault.key_slots()?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&slots)?);
+            } else {
+                for s in &slots {
+                    let missing = if s.present { "" } else { " [FILE MISSING]" };
+                    say!(
+                        "{:<32}  {:<10}  {}  {}{missing}",
+                        s.id,
+                        s.kind,
+                        s.created_at
+                            .as_deref()
+                            .and_then(|t| t.get(..10))
+                            .unwrap_or("-"),
+                        s.label
+                    );
+                }
+            }
+        }
+        KeyCommand::Remove { id } => {
+            let slot = vault
+                .remove_key_slot(&id)
+                .with_context(|| format!("cannot remove key slot {id:?}"))?;
+            note!(
+                "removed key slot {} ({}). Copies of the vault made before still hold it.",
+                slot.id,
+                slot.label
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,230 @@
+//! Key slots: recovery keys open the vault on their own, recover a lost passphrase, can be
+//! removed (never the last slot), open with the stock `age` tool, and leave no secret on disk.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{Fixture, have_tool, noise, stderr};
+
+/// `dossier --vault V --identity FILE ARGS` (no passphrase file).
+fn with_identity(f: &Fixture, identity: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("dossier"))
+        .args(args)
+        .arg("--vault")
+        .arg(&f.vault)
+        .arg("--identity")
+        .arg(identity)
+        .env("TMPDIR", &f.tmpdir)
+        .env_remove("DOSSIER_VAULT")
+        .output()
+        .unwrap()
+}
+
+/// Adds a recovery key and writes what the command printed (comments and the key) to a file,
+/// as a user redirecting it would. Returns the file and the secret line.
+fn add_recovery(f: &Fixture, label: &str) -> (std::path::PathBuf, String) {
+    let out = f.ok(&["key", "add-recovery", "--label", label]);
+    let secret = out
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .expect("the recovery key is printed")
+        .to_string();
+    let path = f
+        .dir
+        .join(format!("recovery-{}.txt", label.replace(' ', "-")));
+    std::fs::write(&path, &out).unwrap();
+    (path, secret)
+}
+
+#[test]
+fn a_recovery_key_opens_the_vault_and_replaces_a_lost_passphrase() {
+    let f = Fixture::new("keys-recover");
+    let bytes = noise(70_000, 3);
+    let id = f.import(&[&f.file("letter.pdf", &bytes)]).remove(0);
+    let (recovery, secret) = add_recovery(&f, "paper in the safe");
+
+    // The secret is shown once and stored nowhere in the vault, in any form.
+    for (path, data) in f.vault_files() {
+        for needle in [secret.as_bytes(), secret.to_lowercase().as_bytes()] {
+            assert!(
+                !data.windows(needle.len()).any(|w| w == needle),
+                "{} holds the recovery key",
+                path.display()
+            );
+        }
+    }
+
+    // The passphrase is forgotten: the recovery key opens the vault and sets a new one.
+    std::fs::write(&f.pass, "a new passphrase of six words\n").unwrap();
+    let wrong = f.run(&["list"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let newpass = f.dir.join("newpass");
+    std::fs::write(&newpass, "a new passphrase of six words\n").unwrap();
+    let changed = with_identity(
+        &f,
+        &recovery,
+        &[
+            "passphrase",
+            "change",
+            "--new-passphrase-file",
+            newpass.to_str().unwrap(),
+            "--kdf-work-factor",
+            common::TEST_WORK_FACTOR,
+        ],
+    );
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    // The new passphrase opens it, and the evidence is intact.
+    let out = f.dir.join("out.pdf");
+    f.ok(&["extract", &id, "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&out).unwrap(), bytes);
+    let verify = f.ok(&["verify"]);
+    assert!(verify.contains("0 unknown files"), "{verify}");
+    let log = f.ok(&["log"]);
+    assert!(log.contains("\"change\":\"added\""), "{log}");
+    assert!(log.contains("\"slot\":\"passphrase\""), "{log}");
+    f.assert_tmpdir_empty();
+    f.cleanup();
+}
+
+#[test]
+fn a_key_typed_from_paper_in_groups_and_lower_case_still_opens() {
+    let f = Fixture::new("keys-typed");
+    let (_, secret) = add_recovery(&f, "paper");
+    let typed: String = secret
+        .to_lowercase()
+        .as_bytes()
+        .chunks(8)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let file = f.dir.join("typed.txt");
+    std::fs::write(&file, format!("{typed}\n")).unwrap();
+    let out = with_identity(&f, &file, &["key", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("passphrase") && list.contains("recovery"),
+        "{list}"
+    );
+    f.cleanup();
+}
+
+#[test]
+fn removed_slots_no_longer_open_and_the_last_slot_stays() {
+    let f = Fixture::new("keys-remove");
+    let (first, _) = add_recovery(&f, "first");
+    let (second, _) = add_recovery(&f, "second");
+    let slots: Vec<serde_json::Value> =
+        serde_json::from_str(&f.ok(&["key", "list", "--json"])).unwrap();
+    assert_eq!(slots.len(), 3);
+    let first_id = slots[1]["id"].as_str().unwrap().to_string();
+    assert_eq!(slots[1]["label"], "first");
+
+    f.ok(&["key", "remove", &first_id[..8]]);
+    let refused = with_identity(&f, &first, &["list"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("does not open any key slot"),
+        "{}",
+        stderr(&refused)
+    );
+    // With the passphrase slot removed, the second recovery key is the only way in…
+    f.ok(&["key", "remove", "passphrase"]);
+    assert!(!f.vault.join("keys/passphrase.age").exists());
+    let no_pass = f.run(&["list"]);
+    assert!(
+        stderr(&no_pass).contains("no passphrase slot"),
+        "{}",
+        stderr(&no_pass)
+    );
+    // …and it cannot be removed.
+    let last = slots[2]["id"].as_str().unwrap();
+    let out = with_identity(&f, &second, &["key", "remove", last]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("last key slot"), "{}", stderr(&out));
+    assert!(f.vault.join(format!("keys/{last}.age")).exists());
+    // A new passphrase slot brings the passphrase back.
+    let pass = f.pass.to_str().unwrap().to_string();
+    let out = with_identity(
+        &f,
+        &second,
+        &[
+            "passphrase",
+            "change",
+            "--new-passphrase-file",
+            &pass,
+            "--kdf-work-factor",
+            common::TEST_WORK_FACTOR,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    f.ok(&["list"]);
+    f.cleanup();
+}
+
+#[test]
+fn a_slot_file_the_catalog_does_not_list_is_reported() {
+    let f = Fixture::new("keys-unknown");
+    let (_, _) = add_recovery(&f, "known");
+    let stray = f.vault.join(format!("keys/{}.age", "ab".repeat(16)));
+    std::fs::write(&stray, b"age-encryption.org/v1\n").unwrap();
+    let verify = f.run(&["verify"]);
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        text.contains(&format!("keys/{}.age", "ab".repeat(16))),
+        "{text}"
+    );
+    assert!(text.contains("1 unknown files"), "{text}");
+    let list = f.ok(&["key", "list"]);
+    assert!(list.contains("unknown"), "{list}");
+    f.cleanup();
+}
+
+/// Without Dossier: stock `age` unwraps the slot with the recovery key, and the identity it
+/// yields decrypts the evidence.
+#[test]
+fn stock_age_opens_a_recovery_slot() {
+    if !have_tool("age", "--version") {
+        return;
+    }
+    let f = Fixture::new("keys-age");
+    let bytes = noise(5_000, 9);
+    f.import(&[&f.file("note.txt", &bytes)]);
+    let (recovery, _) = add_recovery(&f, "paper");
+    let slots: Vec<serde_json::Value> =
+        serde_json::from_str(&f.ok(&["key", "list", "--json"])).unwrap();
+    let slot = f
+        .vault
+        .join(format!("keys/{}.age", slots[1]["id"].as_str().unwrap()));
+    let out = std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&recovery)
+        .arg(&slot)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let identity = String::from_utf8(out.stdout).unwrap();
+    assert!(identity.contains("AGE-SECRET-KEY-1"));
+    let id_file = f.dir.join("vault-identity.txt");
+    std::fs::write(&id_file, &identity).unwrap();
+    let blob = f
+        .vault_files()
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.starts_with(f.vault.join("blobs")))
+        .unwrap();
+    let plain = std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&id_file)
+        .arg(&blob)
+        .output()
+        .unwrap();
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    // The blob layout: 32-byte header, then the original bytes.
+    assert_eq!(&plain.stdout[32..32 + bytes.len()], &bytes[..]);
+    f.cleanup();
+}
