@@ -2,15 +2,20 @@
 //! fails when the committed file differs from what the types say now; to refresh it:
 //! `DOSSIER_BLESS=1 cargo test -p dossier-app bindings`.
 
+use dossier::backup::BackupReport;
+use dossier::contacts::Contact;
+use dossier::custody::ChainBreak;
 use dossier::pdf::{AnnexCheck, PdfReport};
 use dossier::register::{
     Case, CaseNumber, CasePersonRole, CaseRole, CaseView, Charge, Event, ItemLinks, Link,
     LinkedItem, Person, PersonView, PossibleDuplicate, Precision, Ref,
 };
 use dossier::search::Hit;
+use dossier::share::{ReceiveReport, ShareReport};
 use dossier::signer::SignerSummary;
 use dossier::submission::ExportReport;
-use dossier::{CustodyEntry, ExtractionRecord, Item, LibraryRow};
+use dossier::verify::{ItemCheck, Report, Status};
+use dossier::{CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow};
 use ts_rs::{Config, TS};
 
 use crate::commands::library::SearchInput;
@@ -77,6 +82,17 @@ fn render() -> String {
         PdfReport,
         AnnexCheck,
         ExportReport,
+        KeySlot,
+        RecoveryKeyShown,
+        BackupReport,
+        Report,
+        ItemCheck,
+        Status,
+        ChainBreak,
+        Contact,
+        SharingKey,
+        ShareReport,
+        ReceiveReport,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

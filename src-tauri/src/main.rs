@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use tauri::{DragDropEvent, Emitter, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
-use commands::{library, register, session, work};
+use commands::{keys, library, register, session, sharing, work};
 use state::AppState;
 
 /// How often the auto-lock timer looks at the clock.
@@ -77,6 +77,17 @@ fn main() {
             work::cancel_job,
             work::verify_file,
             work::export_dossier,
+            keys::key_slots,
+            keys::add_recovery_key,
+            keys::remove_key_slot,
+            keys::backup,
+            keys::verify_backup,
+            sharing::contacts,
+            sharing::add_contact,
+            sharing::remove_contact,
+            sharing::sharing_key,
+            sharing::share_case,
+            sharing::receive_bundle,
         ])
         .setup(|app| {
             keep_gtk_from_recording_files();

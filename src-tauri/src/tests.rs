@@ -480,3 +480,78 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
             .starts_with("-----BEGIN CERTIFICATE-----")
     );
 }
+
+#[test]
+fn recovery_keys_need_the_passphrase_and_open_the_vault() {
+    let scratch = Scratch::new("recovery");
+    let state = unlocked(&scratch);
+    let refused = state.add_recovery_key(&secret("not the passphrase"), "paper");
+    assert_eq!(refused.unwrap_err().code, ErrorCode::WrongPassphrase);
+    let shown = state.add_recovery_key(&secret(PASS), "paper").unwrap();
+    assert!(shown.secret.starts_with("AGE-SECRET-KEY-1"));
+    let slots = state.key_slots().unwrap();
+    assert_eq!(slots.len(), 2);
+    assert_eq!(slots[1].label, "paper");
+    state.lock_vault();
+    let vault = dossier::Vault::open_with_identity(&state.path, &secret(&shown.secret)).unwrap();
+    drop(vault);
+    state.unlock(&secret(PASS)).unwrap();
+    state
+        .remove_key_slot(&secret(PASS), &shown.slot.id)
+        .unwrap();
+    assert_eq!(state.key_slots().unwrap().len(), 1);
+}
+
+#[test]
+fn backups_and_bundles_go_through_the_adapters() {
+    let scratch = Scratch::new("keeping");
+    let a = unlocked(&scratch);
+    let report = import(&a, &[&scratch.file("letter.txt", b"a letter")]);
+    let case = a
+        .add_case(NewCaseInput {
+            title: "Case".into(),
+            numbers: vec![],
+            court: String::new(),
+            status: String::new(),
+            notes: String::new(),
+        })
+        .unwrap();
+    a.link(Link::CaseItem {
+        case: case.id.clone(),
+        item: report.ids[0].clone(),
+    })
+    .unwrap();
+
+    let (reporter, events, _) = recorder();
+    let dir = scratch.0.join("stick");
+    let backup = a.backup_to(&dir, &reporter).unwrap();
+    assert!(backup.copied >= 3, "{backup:?}");
+    assert!(
+        !events.lock().unwrap().is_empty(),
+        "the backup reports progress"
+    );
+    let checked = a.verify_backup(&dir, &reporter).unwrap();
+    assert!(checked.is_clean(), "{checked:?}");
+
+    let b = AppState::new(scratch.0.join("vault-b"));
+    b.create(&secret(PASS), MIN_WORK_FACTOR).unwrap();
+    let key = b.sharing_key().unwrap();
+    assert_eq!(key.fingerprint.len(), 39);
+    let contact = a.add_contact("B", &key.key).unwrap();
+    let bundle = scratch.0.join("case.dossier");
+    let shared = a
+        .share_case(
+            &case.id,
+            std::slice::from_ref(&contact.id),
+            &bundle,
+            &reporter,
+        )
+        .unwrap();
+    assert_eq!(shared.items, 1);
+    let received = b.receive(&bundle, None, &reporter).unwrap();
+    assert_eq!(received.items.len(), 1);
+    assert_eq!(received.case_title.as_deref(), Some("Case"));
+    assert_eq!(a.contacts().unwrap().len(), 1);
+    a.remove_contact(&contact.id).unwrap();
+    assert!(a.contacts().unwrap().is_empty());
+}

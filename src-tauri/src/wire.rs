@@ -5,7 +5,7 @@
 use dossier::pdf::PdfReport;
 use dossier::register::{CaseNumber, FuzzyDate, ItemLinks, PossibleDuplicate, Ref};
 use dossier::signer::SignerSummary;
-use dossier::{CustodyEntry, ExtractionRecord, Item};
+use dossier::{CustodyEntry, ExtractionRecord, Item, KeySlot};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -24,6 +24,21 @@ pub struct Settings {
     /// Lock after this many idle minutes; 0 never locks by itself.
     pub auto_lock_minutes: u32,
     pub signer: Option<SignerSummary>,
+}
+
+/// A recovery key just made: shown once, then forgotten by the UI.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RecoveryKeyShown {
+    pub slot: KeySlot,
+    /// `AGE-SECRET-KEY-1…`
+    pub secret: String,
+}
+
+/// This vault's sharing key, for others to add as a contact.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SharingKey {
+    pub key: String,
+    pub fingerprint: String,
 }
 
 /// What the item page shows.

@@ -105,6 +105,9 @@ class App:
     def click(self, css):
         self.el(css).click()
 
+    def scroll_to(self, css):
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", self.el(css))
+
     def text(self, css):
         return self.el(css).text
 
@@ -266,7 +269,33 @@ def run(app, files):
     log("settings")
     app.click("#nav-settings")
     app.wait(lambda: app.el("#signer-fingerprint").text == fingerprint)
+
+    log("a recovery key, then a backup through the folder dialog")
+    app.type("#recovery-label", "paper copy")
+    app.type("#recovery-passphrase", PASSPHRASE)
+    app.click("#recovery-add")
+    secret = app.text("#recovery-secret")
+    assert secret.startswith("AGE-SECRET-KEY-1"), secret
+    # The recovery key must never reach the disk either (the scan looks for it).
+    (WORK / "canaries.json").write_text(json.dumps(canaries(files) + [secret], ensure_ascii=False))
+    app.scroll_to("#recovery-secret")
     app.shot("10-settings")
+    app.click("#recovery-done")
+    stick = WORK / "backup-stick"
+    stick.mkdir()
+    app.click("#backup-now")
+    dialog("Choose the backup folder", stick)
+    app.wait(lambda: "Backed up" in app.text("#backup-result"), 120)
+    app.scroll_to("#backup-result")
+    app.shot("12-backup")
+    # The backup is a vault: the recovery key opens it, and everything in it verifies.
+    key_file = WORK / "recovery.txt"
+    key_file.write_text(secret + "\n")
+    cli = subprocess.run([os.environ["DOSSIER_CLI"], "--vault", str(stick), "--identity", str(key_file), "verify"],
+                         capture_output=True, text=True)
+    assert cli.returncode == 0 and "3 items: 3 OK" in cli.stdout, cli.stdout + cli.stderr
+    key_file.unlink()
+    log("the backup opens with the recovery key and verifies")
 
     log("lock, a wrong passphrase, then the right one")
     app.click("#lock")

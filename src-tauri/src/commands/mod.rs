@@ -4,9 +4,11 @@
 //! or an [`ApiError`](crate::error::ApiError). Commands run on Tauri's thread pool
 //! (`async`), so a long import never blocks the window.
 
+pub mod keys;
 pub mod library;
 pub mod register;
 pub mod session;
+pub mod sharing;
 pub mod work;
 
 use tauri::ipc::Channel;

@@ -63,6 +63,21 @@ export const api = {
   exportDossier: (input: B.ExportInput, p: OnProgress) =>
     invoke<B.ExportReport | null>("export_dossier", { input, channel: channel(p) }),
 
+  keySlots: () => invoke<B.KeySlot[]>("key_slots"),
+  addRecoveryKey: (passphrase: string, label: string) =>
+    invoke<B.RecoveryKeyShown>("add_recovery_key", { passphrase, label }),
+  removeKeySlot: (passphrase: string, id: string) => invoke<B.KeySlot>("remove_key_slot", { passphrase, id }),
+  backup: (p: OnProgress) => invoke<B.BackupReport | null>("backup", { channel: channel(p) }),
+  verifyBackup: (p: OnProgress) => invoke<B.Report | null>("verify_backup", { channel: channel(p) }),
+  contacts: () => invoke<B.Contact[]>("contacts"),
+  addContact: (name: string, key: string) => invoke<B.Contact>("add_contact", { name, key }),
+  removeContact: (id: string) => invoke<B.Contact>("remove_contact", { id }),
+  sharingKey: () => invoke<B.SharingKey>("sharing_key"),
+  shareCase: (caseId: string, contacts: string[], p: OnProgress) =>
+    invoke<B.ShareReport | null>("share_case", { case: caseId, contacts, channel: channel(p) }),
+  receiveBundle: (caseId: string | null, p: OnProgress) =>
+    invoke<B.ReceiveReport | null>("receive_bundle", { case: caseId, channel: channel(p) }),
+
   /** Files were dropped on the window: their count (the paths stay in Rust). */
   onDropped: (f: (count: number) => void): Promise<UnlistenFn> =>
     listen<number>("files-dropped", (e) => f(e.payload)),

@@ -276,3 +276,106 @@ export type ExportReport = { path: string, pages: number, annexes: number, bytes
  * Sections and fields the template wanted and the register did not have.
  */
 missing: Array<string>, warnings: Array<string>, };
+
+export type KeySlot = { 
+/**
+ * `passphrase`, or the 32-hex id of a recipient slot.
+ */
+id: string, 
+/**
+ * `passphrase`, `recovery` or `plugin`.
+ */
+kind: string, label: string, 
+/**
+ * The age recipient a recovery or plugin slot is encrypted to.
+ */
+recipient: string | null, created_at: string | null, 
+/**
+ * False when the catalog lists the slot but its file is gone.
+ */
+present: boolean, };
+
+export type RecoveryKeyShown = { slot: KeySlot, 
+/**
+ * `AGE-SECRET-KEY-1…`
+ */
+secret: string, };
+
+export type BackupReport = { to: string, 
+/**
+ * Files copied in this run (and verified by reading them back).
+ */
+copied: number, copied_bytes: number, 
+/**
+ * Files already in the backup.
+ */
+skipped: number, 
+/**
+ * Files removed from the backup because the vault no longer has them (purges, pruned
+ * catalog generations, removed key slots).
+ */
+removed: number, 
+/**
+ * The catalog generation the backup now ends with.
+ */
+generation: number, 
+/**
+ * True when an interrupted earlier run was finished by this one.
+ */
+resumed: boolean, warnings: Array<string>, };
+
+export type Report = { items: Array<ItemCheck>, 
+/**
+ * Paths (relative to the vault) of files the catalog does not account for.
+ */
+unknown_files: Array<string>, 
+/**
+ * Number of custody entries whose chain was checked, or where it breaks.
+ */
+custody_entries: number, custody_break: ChainBreak | null, catalog_generation: number, 
+/**
+ * Problems met while opening (skipped catalog generations, finished interrupted work).
+ */
+warnings: Array<string>, };
+
+export type ItemCheck = { id: string, name: string, status: Status, 
+/**
+ * `active` or `deleted`; purged items have no bytes left to check and are not listed.
+ */
+item_status: string, problem: string | null, };
+
+export type Status = "OK" | "CHANGED" | "MISSING" | "UNREADABLE";
+
+export type ChainBreak = { seq: number, problem: string, };
+
+export type Contact = { id: string, name: string, 
+/**
+ * The age X25519 public key, `age1…`.
+ */
+recipient: string, 
+/**
+ * [`fingerprint`] of the recipient.
+ */
+fingerprint: string, created_at: string, };
+
+export type SharingKey = { key: string, fingerprint: string, };
+
+export type ShareReport = { out: string, items: number, bytes: number, 
+/**
+ * `name (fingerprint)` of each recipient.
+ */
+recipients: Array<string>, 
+/**
+ * SHA-256 of the bundle file, to compare with what arrives.
+ */
+sha256: string, };
+
+export type ReceiveReport = { from_vault: string, case_title: string | null, 
+/**
+ * Item ids in this vault, in the bundle's order.
+ */
+items: Array<string>, 
+/**
+ * How many of them were already in this vault (same SHA-256) and were not stored again.
+ */
+duplicates: number, };

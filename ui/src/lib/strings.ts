@@ -174,6 +174,45 @@ export const en = {
   signerNone: "No signer yet: one is made with the first dossier.",
   exportCert: "Save the root certificate…",
   lockedIdle: "The vault locked itself after being idle.",
+
+  keysTitle: "Ways to open the vault",
+  keysHint:
+    "A recovery key opens the vault on its own if the passphrase is lost. It is shown once: write it down or print it, and keep it away from this computer.",
+  keyLabel: "What this key is (e.g. paper copy in the office safe)",
+  addRecoveryKey: "Make a recovery key",
+  recoveryShown: "Your recovery key. Write it down now: it will not be shown again.",
+  recoveryDone: "I have written it down",
+  removeKey: "Remove",
+  keyMissing: "file missing",
+  keyRemoved: "Key slot removed. Copies of the vault made before still hold it.",
+  backupsTitle: "Backups",
+  backupsHint:
+    "Copies the encrypted vault to a folder you choose (a USB stick, another disk). The first time it copies everything, then only what changed; every file is read back and compared. To restore, open the backup folder as the vault.",
+  backupNow: "Back up to a folder…",
+  verifyBackup: "Check a backup…",
+  backupDone: (copied: number, bytes: string, skipped: number) =>
+    `Backed up: ${copied} files copied (${bytes}), ${skipped} already there.`,
+  backupResumed: "An interrupted backup was completed.",
+  backupOk: (n: number) => `The backup is intact: ${n} items verified.`,
+  backupBad: "The backup has problems:",
+  contactsTitle: "Contacts",
+  contactsHint:
+    "People you share evidence with, by their age public key. Compare the fingerprint with them over another channel (in person, by phone) before sharing.",
+  contactName: "Name",
+  contactKey: "Public key (age1…)",
+  addContact: "Add contact",
+  keyFingerprint: "Fingerprint",
+  mySharingKey: "Your sharing key (give it to those who send you bundles)",
+  showSharingKey: "Show my sharing key",
+  shareTitle: "Share with co-counsel",
+  shareHint: "Writes this case's evidence as one encrypted file that only the chosen contacts can open.",
+  shareButton: "Share…",
+  shareDone: (n: number, path: string) => `Wrote ${n} items to ${path}.`,
+  noContacts: "No contacts yet: add them in Settings.",
+  receiveBundle: "Receive a bundle…",
+  receiveHint: "Imports an encrypted bundle someone shared with this vault. It is checked whole before anything is stored.",
+  receiveDone: (n: number, dup: number, from: string) =>
+    `Received ${n} items from vault ${from} (${dup} already here).`,
 } as const;
 
 export type Strings = typeof en;

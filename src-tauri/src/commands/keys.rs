@@ -1,0 +1,105 @@
+//! Ways to open the vault (key slots, recovery keys) and backups.
+
+use std::path::Path;
+
+use dossier::backup::BackupReport;
+use dossier::verify::Report;
+use dossier::{KeySlot, Progress, SecretString};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+
+use crate::commands::reporter;
+use crate::dialogs;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::wire::{ProgressEvent, RecoveryKeyShown};
+
+impl AppState {
+    pub fn key_slots(&self) -> ApiResult<Vec<KeySlot>> {
+        self.with_vault(|v| v.key_slots())
+    }
+
+    /// Asks for the passphrase first: an unattended, unlocked laptop must not hand out a key.
+    pub fn add_recovery_key(
+        &self,
+        passphrase: &SecretString,
+        label: &str,
+    ) -> ApiResult<RecoveryKeyShown> {
+        use dossier::ExposeSecret;
+        self.with_vault(|v| {
+            v.confirm_passphrase(passphrase)?;
+            let key = v.add_recovery_key(label)?;
+            Ok(RecoveryKeyShown {
+                secret: key.secret.expose_secret().to_string(),
+                slot: key.slot,
+            })
+        })
+    }
+
+    pub fn remove_key_slot(&self, passphrase: &SecretString, id: &str) -> ApiResult<KeySlot> {
+        self.with_vault(|v| {
+            v.confirm_passphrase(passphrase)?;
+            v.remove_key_slot(id)
+        })
+    }
+
+    pub fn backup_to(&self, dir: &Path, progress: &dyn Progress) -> ApiResult<BackupReport> {
+        self.with_vault(|v| v.backup(dir, progress))
+    }
+
+    pub fn verify_backup(&self, dir: &Path, progress: &dyn Progress) -> ApiResult<Report> {
+        self.with_vault(|v| v.verify_backup(dir, progress))
+    }
+}
+
+#[tauri::command(async)]
+pub fn key_slots(state: State<'_, AppState>) -> ApiResult<Vec<KeySlot>> {
+    state.key_slots()
+}
+
+#[tauri::command(async)]
+pub fn add_recovery_key(
+    state: State<'_, AppState>,
+    passphrase: String,
+    label: String,
+) -> ApiResult<RecoveryKeyShown> {
+    state.add_recovery_key(&SecretString::from(passphrase), &label)
+}
+
+#[tauri::command(async)]
+pub fn remove_key_slot(
+    state: State<'_, AppState>,
+    passphrase: String,
+    id: String,
+) -> ApiResult<KeySlot> {
+    state.remove_key_slot(&SecretString::from(passphrase), &id)
+}
+
+/// Chooses the backup folder (a USB stick, another disk), then copies and verifies.
+#[tauri::command(async)]
+pub fn backup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<Option<BackupReport>> {
+    let Some(dir) = dialogs::pick_folder(&app, "Choose the backup folder") else {
+        return Ok(None);
+    };
+    let job = state.begin_job()?;
+    state.backup_to(&dir, &reporter(channel, &job)).map(Some)
+}
+
+#[tauri::command(async)]
+pub fn verify_backup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<Option<Report>> {
+    let Some(dir) = dialogs::pick_folder(&app, "Choose the backup to check") else {
+        return Ok(None);
+    };
+    let job = state.begin_job()?;
+    state
+        .verify_backup(&dir, &reporter(channel, &job))
+        .map(Some)
+}
