@@ -98,6 +98,48 @@ impl Vault {
         Ok(slots)
     }
 
+    /// Writes a recovery key as a printable one-page PDF (the key as text and as a QR code) to
+    /// `out`, which must not exist. Logged as an export; no copy stays anywhere else.
+    pub fn export_recovery_sheet(
+        &mut self,
+        key: &RecoveryKey,
+        out: &std::path::Path,
+    ) -> Result<()> {
+        if out.symlink_metadata().is_ok() {
+            return Err(Error::OutputExists { path: out.into() });
+        }
+        let pdf = zeroize::Zeroizing::new(crate::pdf::recovery::recovery_sheet(
+            self.vault_id(),
+            &key.slot.label,
+            &key.secret,
+            self.clock_now(),
+        )?);
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "recovery.pdf".into());
+        let partial =
+            out.with_file_name(format!(".{name}.{}.partial", crate::layout::random_hex(4)));
+        let written = (|| {
+            use std::io::Write;
+            let mut f = crate::durable::create_private(&partial)?;
+            f.write_all(&pdf)?;
+            f.sync_all()?;
+            crate::durable::publish_copy(&partial, out)
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&partial);
+            return Err(Error::io("cannot write the recovery sheet", out)(e));
+        }
+        self.record_copy(
+            Action::Export,
+            None,
+            json!({ "what": "recovery key sheet", "slot": key.slot.id,
+                    "to": std::path::absolute(out).unwrap_or_else(|_| out.into()) }),
+            out,
+        )
+    }
+
     pub(crate) fn catalog_has_slot(&self, id: &str) -> Result<bool> {
         Ok(self
             .catalog

@@ -228,3 +228,67 @@ fn stock_age_opens_a_recovery_slot() {
     assert_eq!(&plain.stdout[32..32 + bytes.len()], &bytes[..]);
     f.cleanup();
 }
+
+/// The printable sheet carries the key as text and as a QR code that scans back to it.
+#[test]
+fn the_printed_recovery_sheet_reads_and_scans_back_to_the_key() {
+    if !have_tool("pdftoppm", "-v") || !have_tool("zbarimg", "--version") {
+        return;
+    }
+    let f = Fixture::new("keys-sheet");
+    let pdf = f.dir.join("recovery.pdf");
+    let out = f.ok(&[
+        "key",
+        "add-recovery",
+        "--label",
+        "safe",
+        "--pdf",
+        pdf.to_str().unwrap(),
+    ]);
+    let secret = out
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap()
+        .to_string();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let typed: String = String::from_utf8_lossy(&text.stdout)
+        .lines()
+        .filter(|l| {
+            *l == "AGE-SECRET-KEY-1"
+                || l.split(' ').all(|g| {
+                    (1..=4).contains(&g.len())
+                        && g.chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+                })
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(typed.replace(' ', ""), secret, "the key as printed");
+    let png = f.dir.join("page");
+    let o = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-singlefile"])
+        .arg(&pdf)
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scan = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(f.dir.join("page.png"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&scan.stdout).trim(),
+        secret,
+        "the key as scanned"
+    );
+    // The export is in the custody log; the key itself is not.
+    let log = f.ok(&["log"]);
+    assert!(log.contains("recovery key sheet"), "{log}");
+    assert!(!log.contains(&secret));
+    f.cleanup();
+}

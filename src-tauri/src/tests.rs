@@ -485,10 +485,15 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
 fn recovery_keys_need_the_passphrase_and_open_the_vault() {
     let scratch = Scratch::new("recovery");
     let state = unlocked(&scratch);
-    let refused = state.add_recovery_key(&secret("not the passphrase"), "paper");
+    let refused = state.add_recovery_key(&secret("not the passphrase"), "paper", || None);
     assert_eq!(refused.unwrap_err().code, ErrorCode::WrongPassphrase);
-    let shown = state.add_recovery_key(&secret(PASS), "paper").unwrap();
+    let sheet = scratch.0.join("recovery.pdf");
+    let shown = state
+        .add_recovery_key(&secret(PASS), "paper", || Some(sheet.clone()))
+        .unwrap();
     assert!(shown.secret.starts_with("AGE-SECRET-KEY-1"));
+    assert_eq!(shown.sheet.as_deref(), Some(sheet.to_str().unwrap()));
+    assert!(std::fs::read(&sheet).unwrap().starts_with(b"%PDF-"));
     let slots = state.key_slots().unwrap();
     assert_eq!(slots.len(), 2);
     assert_eq!(slots[1].label, "paper");

@@ -32,6 +32,9 @@ pub struct RecoveryKeyShown {
     pub slot: KeySlot,
     /// `AGE-SECRET-KEY-1…`
     pub secret: String,
+    /// Where the printable page was saved, if it was.
+    pub sheet: Option<String>,
+    pub sheet_error: Option<String>,
 }
 
 /// This vault's sharing key, for others to add as a contact.

@@ -321,6 +321,11 @@ impl Flow {
         self.pages.last_mut().expect("a page exists").push(op);
     }
 
+    /// A filled rectangle at (x, top y) on the current page.
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: Rgb) {
+        self.push(Op::Rect { x, y, w, h, color });
+    }
+
     /// Starts a new page unless `h` more points fit on this one.
     pub fn ensure(&mut self, h: f32) {
         if self.y + h > BOTTOM && self.y > TOP {

@@ -4,6 +4,7 @@
 pub(crate) mod check;
 pub(crate) mod cms;
 pub mod layout;
+pub mod recovery;
 pub mod render;
 pub(crate) mod update;
 

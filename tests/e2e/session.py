@@ -274,7 +274,10 @@ def run(app, files):
     app.type("#recovery-label", "paper copy")
     app.type("#recovery-passphrase", PASSPHRASE)
     app.click("#recovery-add")
+    sheet = WORK / "recovery-key.pdf"
+    dialog("Save the recovery key to print", sheet)
     secret = app.text("#recovery-secret")
+    assert sheet.read_bytes().startswith(b"%PDF-"), "the page to print was saved"
     assert secret.startswith("AGE-SECRET-KEY-1"), secret
     # The recovery key must never reach the disk either (the scan looks for it).
     (WORK / "canaries.json").write_text(json.dumps(canaries(files) + [secret], ensure_ascii=False))

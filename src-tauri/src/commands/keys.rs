@@ -1,6 +1,6 @@
 //! Ways to open the vault (key slots, recovery keys) and backups.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use dossier::backup::BackupReport;
 use dossier::verify::Report;
@@ -20,18 +20,30 @@ impl AppState {
     }
 
     /// Asks for the passphrase first: an unattended, unlocked laptop must not hand out a key.
+    /// `sheet` chooses where to save the printable page once the key exists (`None`: no page,
+    /// or the user closed the dialog); a page that fails to save does not hide the key.
     pub fn add_recovery_key(
         &self,
         passphrase: &SecretString,
         label: &str,
+        sheet: impl FnOnce() -> Option<PathBuf>,
     ) -> ApiResult<RecoveryKeyShown> {
         use dossier::ExposeSecret;
         self.with_vault(|v| {
             v.confirm_passphrase(passphrase)?;
             let key = v.add_recovery_key(label)?;
+            let (sheet, sheet_error) = match sheet() {
+                Some(out) => match v.export_recovery_sheet(&key, &out) {
+                    Ok(()) => (Some(out.display().to_string()), None),
+                    Err(e) => (None, Some(e.to_string())),
+                },
+                None => (None, None),
+            };
             Ok(RecoveryKeyShown {
                 secret: key.secret.expose_secret().to_string(),
                 slot: key.slot,
+                sheet,
+                sheet_error,
             })
         })
     }
@@ -57,13 +69,20 @@ pub fn key_slots(state: State<'_, AppState>) -> ApiResult<Vec<KeySlot>> {
     state.key_slots()
 }
 
+/// Makes a recovery key; with `sheet`, asks where to save it as a printable page.
 #[tauri::command(async)]
 pub fn add_recovery_key(
+    app: AppHandle,
     state: State<'_, AppState>,
     passphrase: String,
     label: String,
+    sheet: bool,
 ) -> ApiResult<RecoveryKeyShown> {
-    state.add_recovery_key(&SecretString::from(passphrase), &label)
+    state.add_recovery_key(&SecretString::from(passphrase), &label, || {
+        sheet
+            .then(|| dialogs::save(&app, "Save the recovery key to print", "recovery-key.pdf"))
+            .flatten()
+    })
 }
 
 #[tauri::command(async)]

@@ -1,5 +1,6 @@
 //! `dossier key …`: the ways to open the vault (passphrase, recovery keys).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -14,6 +15,9 @@ pub enum KeyCommand {
         /// What this key is, e.g. "paper copy in the office safe"
         #[arg(long, default_value = "recovery key")]
         label: String,
+        /// Also write it as a one-page PDF to print (the key as text and as a QR code)
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
     },
     /// List the key slots
     List {
@@ -26,8 +30,15 @@ pub enum KeyCommand {
 
 pub fn key(vault: &mut Vault, command: KeyCommand) -> anyhow::Result<ExitCode> {
     match command {
-        KeyCommand::AddRecovery { label } => {
+        KeyCommand::AddRecovery { label, pdf } => {
             let key = vault.add_recovery_key(&label)?;
+            if let Some(out) = &pdf {
+                // The slot exists already: a sheet that cannot be written must not hide the key.
+                match vault.export_recovery_sheet(&key, out) {
+                    Ok(()) => note!("wrote the printable sheet to {}", out.display()),
+                    Err(e) => note!("error: the sheet was not written ({e}); the key is below"),
+                }
+            }
             note!(
                 "added key slot {} ({}). The recovery key below opens the vault without the \
                  passphrase. It is shown once and not stored: write it down or print it, keep it \

@@ -64,8 +64,8 @@ export const api = {
     invoke<B.ExportReport | null>("export_dossier", { input, channel: channel(p) }),
 
   keySlots: () => invoke<B.KeySlot[]>("key_slots"),
-  addRecoveryKey: (passphrase: string, label: string) =>
-    invoke<B.RecoveryKeyShown>("add_recovery_key", { passphrase, label }),
+  addRecoveryKey: (passphrase: string, label: string, sheet: boolean) =>
+    invoke<B.RecoveryKeyShown>("add_recovery_key", { passphrase, label, sheet }),
   removeKeySlot: (passphrase: string, id: string) => invoke<B.KeySlot>("remove_key_slot", { passphrase, id }),
   backup: (p: OnProgress) => invoke<B.BackupReport | null>("backup", { channel: channel(p) }),
   verifyBackup: (p: OnProgress) => invoke<B.Report | null>("verify_backup", { channel: channel(p) }),

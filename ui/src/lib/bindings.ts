@@ -299,7 +299,11 @@ export type RecoveryKeyShown = { slot: KeySlot,
 /**
  * `AGE-SECRET-KEY-1…`
  */
-secret: string, };
+secret: string, 
+/**
+ * Where the printable page was saved, if it was.
+ */
+sheet: string | null, sheet_error: string | null, };
 
 export type BackupReport = { to: string, 
 /**

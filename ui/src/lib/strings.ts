@@ -182,6 +182,8 @@ export const en = {
   addRecoveryKey: "Make a recovery key",
   recoveryShown: "Your recovery key. Write it down now: it will not be shown again.",
   recoveryDone: "I have written it down",
+  alsoSheet: "Also save it as a page to print (with a QR code)",
+  sheetSaved: (path: string) => `Saved the page to print to ${path}. Print it, then delete the file.`,
   removeKey: "Remove",
   keyMissing: "file missing",
   keyRemoved: "Key slot removed. Copies of the vault made before still hold it.",
