@@ -6,6 +6,8 @@
 //! still holds the old slot, and the vault key it unwraps is the same. Revoking a leaked key
 //! therefore means a new vault, not a removed slot (docs/FORMAT.md, "Key slots").
 
+use std::str::FromStr;
+
 use age::secrecy::SecretString;
 use rusqlite::OptionalExtension;
 use serde::Serialize;
@@ -65,7 +67,7 @@ impl Vault {
         }
         let on_disk = keys::recipient_slots(self.layout())?;
         let mut stmt = self.catalog.db.prepare(
-            "SELECT id, kind, label, recipient, created_at FROM key_slots ORDER BY created_at, id",
+            "SELECT id, kind, label, recipient, created_at FROM key_slots ORDER BY rowid",
         )?;
         let listed = stmt
             .query_map([], |r| {
@@ -159,6 +161,29 @@ impl Vault {
             slot,
             secret: identity.to_string(),
         })
+    }
+
+    /// Adds a slot for an age plugin recipient (`age1yubikey1…`, as the plugin printed it):
+    /// opening then needs the plugin's identity, its binary on `PATH`, and whatever it asks for
+    /// through `ui` (the YubiKey, its PIN, a touch). The plugin runs once now, to wrap the key.
+    pub fn add_plugin_key(
+        &mut self,
+        recipient: &str,
+        label: &str,
+        ui: impl age::Callbacks,
+    ) -> Result<KeySlot> {
+        let recipient = recipient.trim();
+        let parsed = age::plugin::Recipient::from_str(recipient).map_err(|e| {
+            Error::Invalid(format!("{recipient:?} is not an age plugin recipient: {e}"))
+        })?;
+        let plugin = age::plugin::RecipientPluginV1::new(
+            parsed.plugin(),
+            std::slice::from_ref(&parsed),
+            &[],
+            ui,
+        )
+        .map_err(|e| Error::Invalid(format!("cannot use the age plugin for {recipient}: {e}")))?;
+        self.add_slot("plugin", label, &plugin, recipient)
     }
 
     fn add_slot(

@@ -275,9 +275,13 @@ pub fn unlock_with_identities(
     })
 }
 
-/// Parses an age identity file (or a key typed from paper): `AGE-SECRET-KEY-1…` lines, and
-/// `AGE-PLUGIN-…` lines when plugins are built in. Comments and blank lines are skipped.
-pub fn parse_identities(text: &str) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
+/// Parses an age identity file (or a key typed from paper): `AGE-SECRET-KEY-1…` lines and
+/// plugin identities `AGE-PLUGIN-NAME-1…` (whose plugin binary `age-plugin-name` must be on
+/// `PATH`; `ui` relays its messages and PIN requests). Comments and blank lines are skipped.
+pub fn parse_identities(
+    text: &str,
+    ui: impl age::Callbacks,
+) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
     // age wants the canonical upper case; a key copied from paper may not be.
     let normalised = Zeroizing::new(
         text.lines()
@@ -298,6 +302,7 @@ pub fn parse_identities(text: &str) -> Result<Vec<Box<dyn age::Identity + Send +
     let file = age::IdentityFile::from_buffer(normalised.as_bytes())
         .map_err(|e| Error::Invalid(format!("not an age identity: {e}")))?;
     let identities = file
+        .with_callbacks(ui)
         .into_identities()
         .map_err(|e| Error::Invalid(format!("cannot use this identity: {e}")))?;
     if identities.is_empty() {

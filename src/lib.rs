@@ -43,6 +43,8 @@ mod vault;
 pub mod verify;
 
 pub use age::secrecy::{ExposeSecret, SecretString};
+/// How a plugin identity (a YubiKey) talks to the user: front ends implement it.
+pub use age::{Callbacks as PluginUi, NoCallbacks};
 pub use catalog::Item;
 pub use custody::Entry as CustodyEntry;
 pub use error::{Error, Result};

@@ -113,12 +113,16 @@ fn system_clock() -> Clock {
     Box::new(OffsetDateTime::now_utc)
 }
 
+/// RFC 3339 in UTC with exactly three fractional digits. A fixed width matters: the catalog
+/// sorts by these strings, and `time`'s RFC 3339 output drops trailing zeros (".12Z" sorts
+/// after ".123Z"), which misordered items made within one second.
 fn timestamp(t: OffsetDateTime) -> String {
-    let t = t
-        .replace_nanosecond(t.millisecond() as u32 * 1_000_000)
-        .unwrap_or(t);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .expect("RFC 3339 formats any UTC time")
+    const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(FORMAT)
+        .expect("a UTC time formats")
 }
 
 /// Takes the vault's exclusive lock (on the header file), so two processes never write at once.
@@ -257,12 +261,17 @@ impl Vault {
     }
 
     /// Opens a vault with an age identity that one of its recipient slots is encrypted to: a
-    /// recovery key (`AGE-SECRET-KEY-1…`, as printed) or a plugin identity. For a lost
+    /// recovery key (`AGE-SECRET-KEY-1…`, as printed) or a plugin identity (`ui` answers its
+    /// prompts: a PIN, "touch your key"). For a lost
     /// passphrase: open with the recovery key, then [`Vault::change_passphrase`].
-    pub fn open_with_identity(root: &Path, identity: &SecretString) -> Result<Vault> {
+    pub fn open_with_identity(
+        root: &Path,
+        identity: &SecretString,
+        ui: impl age::Callbacks,
+    ) -> Result<Vault> {
         let layout = Layout::new(root);
         layout::check_header(root)?;
-        let identities = keys::parse_identities(identity.expose_secret())?;
+        let identities = keys::parse_identities(identity.expose_secret(), ui)?;
         let lock = lock(&layout)?;
         let (key, slot) = keys::unlock_with_identities(&layout, &identities)?;
         let mut vault = Self::open_with_key(layout, lock, key)?;
@@ -2096,6 +2105,21 @@ mod tests {
 
     const PASS: &str = "correct horse battery staple";
 
+    #[test]
+    fn timestamps_have_a_fixed_width_so_they_sort_as_text() {
+        let at = |ms: i64| {
+            timestamp(
+                OffsetDateTime::from_unix_timestamp(1_946_113_200).unwrap()
+                    + time::Duration::milliseconds(ms),
+            )
+        };
+        assert_eq!(at(120), "2031-09-02T11:00:00.120Z");
+        assert_eq!(at(0), "2031-09-02T11:00:00.000Z");
+        let mut sorted = vec![at(123), at(120), at(0), at(999), at(1000)];
+        sorted.sort();
+        assert_eq!(sorted, [at(0), at(120), at(123), at(999), at(1000)]);
+    }
+
     fn scratch(name: &str) -> PathBuf {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("target/unit-tmp")
@@ -2138,9 +2162,9 @@ mod tests {
         let dir = scratch("clock");
         let mut v = new_vault(&dir);
         let item = import_bytes(&mut v, &dir, "a", b"a");
-        assert_eq!(item.imported_at, "2030-03-17T17:46:40Z");
+        assert_eq!(item.imported_at, "2030-03-17T17:46:40.000Z");
         let log = v.custody_log(Some(&item.id)).unwrap();
-        assert_eq!(log[0].at, "2030-03-17T17:46:40Z");
+        assert_eq!(log[0].at, "2030-03-17T17:46:40.000Z");
     }
 
     #[test]

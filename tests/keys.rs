@@ -292,3 +292,122 @@ fn the_printed_recovery_sheet_reads_and_scans_back_to_the_key() {
     assert!(!log.contains(&secret));
     f.cleanup();
 }
+
+/// The stand-in plugin (examples/age-plugin-dossiertest.rs) built next to the test binaries;
+/// `cargo test --all-targets` (as CI runs it) builds it.
+fn stand_in_plugin() -> Option<std::path::PathBuf> {
+    let deps = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    let plugin = deps
+        .parent()?
+        .join("examples")
+        .join("age-plugin-dossiertest");
+    if plugin.exists() {
+        return Some(plugin);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI builds examples (cargo test --all-targets): {} is missing",
+        plugin.display()
+    );
+    eprintln!(
+        "skipped: build the stand-in plugin with `cargo build --example age-plugin-dossiertest`"
+    );
+    None
+}
+
+/// A plugin slot (a YubiKey in real use) opens the vault through the age plugin protocol,
+/// and only with the plugin's identity.
+#[test]
+fn a_plugin_slot_opens_the_vault_through_the_plugin() {
+    let Some(plugin) = stand_in_plugin() else {
+        return;
+    };
+    let f = Fixture::new("keys-plugin");
+    let bytes = noise(20_000, 4);
+    let id = f.import(&[&f.file("scan.pdf", &bytes)]).remove(0);
+    // The plugin must be on PATH as age-plugin-<name>, as age-plugin-yubikey would be.
+    let bin = f.dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(&plugin, bin.join("age-plugin-dossiertest")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let made = std::process::Command::new(bin.join("age-plugin-dossiertest"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(made.stdout).unwrap();
+    let recipient = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# recipient: "))
+        .unwrap()
+        .to_string();
+    let identity = f.dir.join("plugin-identity.txt");
+    std::fs::write(&identity, &text).unwrap();
+
+    let out = f
+        .cmd(&[
+            "key",
+            "add-plugin",
+            "--recipient",
+            &recipient,
+            "--label",
+            "yubikey",
+        ])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let slots: Vec<serde_json::Value> =
+        serde_json::from_str(&f.ok(&["key", "list", "--json"])).unwrap();
+    assert_eq!(slots[1]["kind"], "plugin");
+    assert_eq!(slots[1]["recipient"], recipient.as_str());
+    // The slot's age header names the plugin's stanza, not X25519.
+    let slot = std::fs::read(
+        f.vault
+            .join(format!("keys/{}.age", slots[1]["id"].as_str().unwrap())),
+    )
+    .unwrap();
+    assert!(
+        common::contains(&slot, b"-> dossiertest "),
+        "a plugin stanza"
+    );
+
+    let open = |identity: &Path| {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("dossier"));
+        c.args(["extract", &id, "--out"])
+            .arg(f.dir.join(format!(
+                "out-{}",
+                identity.file_name().unwrap().to_string_lossy()
+            )))
+            .arg("--vault")
+            .arg(&f.vault)
+            .arg("--identity")
+            .arg(identity)
+            .env("PATH", &path)
+            .env("TMPDIR", &f.tmpdir)
+            .output()
+            .unwrap()
+    };
+    let o = open(&identity);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(f.dir.join("out-plugin-identity.txt")).unwrap(),
+        bytes
+    );
+    // Another identity of the same plugin opens nothing.
+    let other = std::process::Command::new(bin.join("age-plugin-dossiertest"))
+        .output()
+        .unwrap();
+    let other_file = f.dir.join("other-identity.txt");
+    std::fs::write(&other_file, &other.stdout).unwrap();
+    let o = open(&other_file);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("does not open any key slot"),
+        "{}",
+        stderr(&o)
+    );
+    f.cleanup();
+}

@@ -498,7 +498,12 @@ fn recovery_keys_need_the_passphrase_and_open_the_vault() {
     assert_eq!(slots.len(), 2);
     assert_eq!(slots[1].label, "paper");
     state.lock_vault();
-    let vault = dossier::Vault::open_with_identity(&state.path, &secret(&shown.secret)).unwrap();
+    let vault = dossier::Vault::open_with_identity(
+        &state.path,
+        &secret(&shown.secret),
+        dossier::NoCallbacks,
+    )
+    .unwrap();
     drop(vault);
     state.unlock(&secret(PASS)).unwrap();
     state

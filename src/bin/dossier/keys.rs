@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use dossier::{ExposeSecret, Vault};
+use dossier::{ExposeSecret, SecretString, Vault};
 
 #[derive(Subcommand)]
 pub enum KeyCommand {
@@ -18,6 +18,15 @@ pub enum KeyCommand {
         /// Also write it as a one-page PDF to print (the key as text and as a QR code)
         #[arg(long, value_name = "FILE")]
         pdf: Option<PathBuf>,
+    },
+    /// Add a slot for an age plugin recipient, e.g. a YubiKey's from `age-plugin-yubikey`
+    /// (the plugin binary must be on PATH, now and to open)
+    AddPlugin {
+        /// The plugin's recipient, age1<plugin>1…
+        #[arg(long, value_name = "RECIPIENT")]
+        recipient: String,
+        #[arg(long, default_value = "plugin key")]
+        label: String,
     },
     /// List the key slots
     List {
@@ -49,6 +58,15 @@ pub fn key(vault: &mut Vault, command: KeyCommand) -> anyhow::Result<ExitCode> {
             say!("# Dossier recovery key for vault {}", vault.vault_id());
             say!("# slot {} · {}", key.slot.id, key.slot.label);
             say!("{}", key.secret.expose_secret());
+        }
+        KeyCommand::AddPlugin { recipient, label } => {
+            let slot = vault.add_plugin_key(&recipient, &label, TermUi)?;
+            note!(
+                "added key slot {} ({}): open with `dossier --identity FILE`, FILE holding the \
+                 plugin's AGE-PLUGIN-… identity",
+                slot.id,
+                slot.label
+            );
         }
         KeyCommand::List { json } => {
             let slots = vault.key_slots()?;
@@ -82,4 +100,40 @@ pub fn key(vault: &mut Vault, command: KeyCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Relays an age plugin's messages and questions ("touch your YubiKey", its PIN) to the
+/// terminal.
+#[derive(Clone)]
+pub struct TermUi;
+
+fn ask(prompt: &str) -> Option<String> {
+    use std::io::Write as _;
+    let mut err = std::io::stderr();
+    write!(err, "{prompt} ").ok()?;
+    err.flush().ok()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).ok()?;
+    Some(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+impl dossier::PluginUi for TermUi {
+    fn display_message(&self, message: &str) {
+        note!("{message}");
+    }
+
+    fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        let answer = ask(&format!("{message} [{yes}/{}]", no.unwrap_or("no")))?;
+        Some(answer.trim().eq_ignore_ascii_case(yes))
+    }
+
+    fn request_public_string(&self, description: &str) -> Option<String> {
+        ask(description)
+    }
+
+    fn request_passphrase(&self, description: &str) -> Option<SecretString> {
+        rpassword::prompt_password(format!("{description} "))
+            .ok()
+            .map(SecretString::from)
+    }
 }

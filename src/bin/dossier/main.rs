@@ -54,7 +54,7 @@ struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
     /// Open the vault with an age identity instead of the passphrase: a recovery key (the
-    /// AGE-SECRET-KEY-1… line, in FILE, or `-` to type it)
+    /// AGE-SECRET-KEY-1… line, in FILE, or `-` to type it) or a plugin identity (YubiKey)
     #[arg(
         long,
         global = true,
@@ -206,7 +206,7 @@ enum Command {
     /// The vault passphrase (lost it? `dossier --identity RECOVERY-KEY passphrase change`)
     #[command(subcommand)]
     Passphrase(PassphraseCommand),
-    /// Ways to open the vault: the passphrase, recovery keys
+    /// Ways to open the vault: the passphrase, recovery keys, plugin identities (YubiKey)
     #[command(subcommand)]
     Key(keys::KeyCommand),
     /// People and organisations to share with (name and age public key)
@@ -721,7 +721,7 @@ fn open_with_identity(root: &Path, file: &Path) -> anyhow::Result<Vault> {
             .with_context(|| format!("cannot read the identity file {}", file.display()))?;
         SecretString::from(text.to_string())
     };
-    let vault = Vault::open_with_identity(root, &identity)
+    let vault = Vault::open_with_identity(root, &identity, keys::TermUi)
         .with_context(|| format!("cannot open the vault with {}", file.display()))?;
     Ok(opened(root, vault))
 }
