@@ -89,6 +89,16 @@ pub fn publish_copy(partial: &Path, out: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Where an export is written before it gets its name: a hidden `.NAME.XXXXXXXX.partial` beside
+/// `out`. A crash leaves a dot-file the user can recognise, never a half file under the name.
+pub fn partial_path(out: &Path) -> std::path::PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    out.with_file_name(format!(".{name}.{}.partial", crate::layout::random_hex(4)))
+}
+
 pub fn normalise_times(path: &Path) -> io::Result<()> {
     let t = filetime::FileTime::from_unix_time(NORMALISED_TIME, 0);
     filetime::set_file_times(path, t, t)

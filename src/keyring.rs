@@ -116,12 +116,7 @@ impl Vault {
             &key.secret,
             self.clock_now(),
         )?);
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "recovery.pdf".into());
-        let partial =
-            out.with_file_name(format!(".{name}.{}.partial", crate::layout::random_hex(4)));
+        let partial = crate::durable::partial_path(out);
         let written = (|| {
             use std::io::Write;
             let mut f = crate::durable::create_private(&partial)?;

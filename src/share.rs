@@ -30,7 +30,6 @@ use crate::contacts::{fingerprint, parse_recipient};
 use crate::custody::{self, Action, Entry};
 use crate::durable;
 use crate::error::{Error, Result};
-use crate::layout::random_hex;
 use crate::progress::Progress;
 use crate::register::Link;
 use crate::vault::{ImportOptions, Imported, Vault};
@@ -210,11 +209,7 @@ impl Vault {
             items: bundle_items,
         };
 
-        let file_name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "bundle".into());
-        let partial = out.with_file_name(format!(".{file_name}.{}.partial", random_hex(4)));
+        let partial = durable::partial_path(out);
         let written = self.write_bundle(&manifest, &chosen, &recipients, &partial, progress);
         let sha256 = match written.and_then(|()| {
             durable::publish_copy(&partial, out).map_err(Error::io("cannot write the bundle", out))

@@ -1319,11 +1319,7 @@ impl Vault {
         if out.symlink_metadata().is_ok() {
             return Err(Error::OutputExists { path: out.into() });
         }
-        let file_name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let partial = out.with_file_name(format!(".{file_name}.{}.partial", random_hex(4)));
+        let partial = durable::partial_path(out);
         progress.start(&item.name, item.size);
         let result = self.extract_to(&item, out, &partial, progress);
         if result.is_err() {

@@ -355,14 +355,13 @@ impl Vault {
         });
 
         let out = &opts.out;
-        let file_name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::Invalid(format!("{} is not a file name", out.display())))?;
-        let partial = out.with_file_name(format!(
-            ".{file_name}.{}.partial",
-            crate::layout::random_hex(4)
-        ));
+        if out.file_name().is_none() {
+            return Err(Error::Invalid(format!(
+                "{} is not a file name",
+                out.display()
+            )));
+        }
+        let partial = crate::durable::partial_path(out);
         let out_err = Error::io("cannot write the dossier", out);
         // Named after `out`: the hidden partial name would only confuse.
         let file = durable::create_private(&partial)
