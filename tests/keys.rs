@@ -293,35 +293,42 @@ fn the_printed_recovery_sheet_reads_and_scans_back_to_the_key() {
     f.cleanup();
 }
 
-/// The stand-in plugin (examples/age-plugin-dossiertest.rs) built next to the test binaries;
-/// `cargo test --all-targets` (as CI runs it) builds it.
-fn stand_in_plugin() -> Option<std::path::PathBuf> {
-    let deps = std::env::current_exe().ok()?.parent()?.to_path_buf();
-    let plugin = deps
-        .parent()?
-        .join("examples")
-        .join("age-plugin-dossiertest");
-    if plugin.exists() {
-        return Some(plugin);
-    }
+/// The stand-in plugin (examples/age-plugin-dossiertest.rs), built here as a program.
+/// `cargo test --all-targets` compiles examples only as test harnesses (an executable that lists
+/// zero tests), so the test asks cargo for the real binary; cargo has released the build lock by
+/// the time tests run, and the call is a no-op when the example is fresh.
+fn stand_in_plugin() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile dir>/deps/keys-HASH
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let target_dir = profile_dir.parent().unwrap();
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => "dev",
+        Some(other) => other,
+    };
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "age-plugin-dossiertest"])
+        .args(["--profile", profile])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
     assert!(
-        std::env::var_os("CI").is_none(),
-        "CI builds examples (cargo test --all-targets): {} is missing",
-        plugin.display()
+        out.status.success(),
+        "building the stand-in plugin: {}",
+        stderr(&out)
     );
-    eprintln!(
-        "skipped: build the stand-in plugin with `cargo build --example age-plugin-dossiertest`"
-    );
-    None
+    let plugin = profile_dir.join("examples").join("age-plugin-dossiertest");
+    assert!(plugin.exists(), "{} is missing", plugin.display());
+    plugin
 }
 
 /// A plugin slot (a YubiKey in real use) opens the vault through the age plugin protocol,
 /// and only with the plugin's identity.
 #[test]
 fn a_plugin_slot_opens_the_vault_through_the_plugin() {
-    let Some(plugin) = stand_in_plugin() else {
-        return;
-    };
+    let plugin = stand_in_plugin();
     let f = Fixture::new("keys-plugin");
     let bytes = noise(20_000, 4);
     let id = f.import(&[&f.file("scan.pdf", &bytes)]).remove(0);
