@@ -296,7 +296,9 @@ fn the_printed_recovery_sheet_reads_and_scans_back_to_the_key() {
 /// The stand-in plugin (examples/age-plugin-dossiertest.rs), built here as a program.
 /// `cargo test --all-targets` compiles examples only as test harnesses (an executable that lists
 /// zero tests), so the test asks cargo for the real binary; cargo has released the build lock by
-/// the time tests run, and the call is a no-op when the example is fresh.
+/// the time tests run. `--workspace` resolves features as `scripts/test` does (the app turns on
+/// `dossier/ts`), so the build reuses the test build's library and dependencies; without it,
+/// clean CI rebuilt them for eight minutes.
 fn stand_in_plugin() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     // target/<profile dir>/deps/keys-HASH
@@ -307,7 +309,8 @@ fn stand_in_plugin() -> std::path::PathBuf {
         Some(other) => other,
     };
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "age-plugin-dossiertest"])
+        .args(["build", "--quiet", "--locked", "--workspace"])
+        .args(["--example", "age-plugin-dossiertest"])
         .args(["--profile", profile])
         .arg("--target-dir")
         .arg(target_dir)
