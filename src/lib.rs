@@ -11,7 +11,9 @@
 //!   [`Vault::person_view`]; full-text search is [`Vault::search`] with a [`search::Query`].
 //! - Long work takes a [`Progress`], which also carries cancellation.
 //! - Errors are one [`Error`] enum with a stable [`Error::code`].
-//! - Call [`hardening::disable_core_dumps`] first in any binary that opens a vault.
+//! - Call [`worker::serve_if_requested`] first, then [`hardening::disable_core_dumps`], in any
+//!   binary that opens a vault: untrusted files are parsed in a sandboxed child process that is
+//!   this same binary ([`worker`]).
 //!
 //! The on-disk format and the threat model are in `docs/FORMAT.md`.
 
@@ -32,7 +34,9 @@ mod layout;
 mod library;
 pub mod padding;
 pub mod pdf;
+mod previews;
 mod progress;
+mod recognition;
 pub mod register;
 pub mod search;
 pub mod share;
@@ -41,6 +45,7 @@ pub mod submission;
 mod textindex;
 mod vault;
 pub mod verify;
+pub mod worker;
 
 pub use age::secrecy::{ExposeSecret, SecretString};
 /// How a plugin identity (a YubiKey) talks to the user: front ends implement it.
@@ -53,6 +58,7 @@ pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_
 pub use layout::{FORMAT_VERSION, check_header as check_vault_header};
 pub use library::{LibraryRow, files_to_import};
 pub use progress::{CancelFlag, Progress, Silent};
+pub use recognition::{OcrJob, OcrSettings, RecognisedText};
 pub use vault::{
     Clock, CreateOptions, ExtractionRecord, ImportOptions, Imported, ItemEdit, Rendition, Vault,
     hash_file,

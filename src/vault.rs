@@ -90,7 +90,7 @@ pub struct Vault {
     recipient: age::x25519::Recipient,
     pub(crate) catalog: Catalog,
     clock: Clock,
-    warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Set when a catalog file is damaged and the user has not yet decided what to do:
     /// nothing is written, so nothing the damaged file may hold is overwritten or pruned.
     read_only: Option<String>,
@@ -98,7 +98,10 @@ pub struct Vault {
     /// Loaded on first use ([`Vault::texts`]): it can be hundreds of MiB, and most commands
     /// never need it, so opening the vault does not pay for it.
     pub(crate) texts: Option<Catalog>,
-    texts_dirty: bool,
+    pub(crate) texts_dirty: bool,
+    /// The sandboxed parser worker, started at the first file to parse and kept for the
+    /// rest of the batch; locking (dropping) the vault ends it.
+    pub(crate) parser: crate::worker::Parser,
 }
 
 impl std::fmt::Debug for Vault {
@@ -241,6 +244,7 @@ impl Vault {
             read_only: None,
             texts: Some(Catalog::create_texts()?),
             texts_dirty: false,
+            parser: crate::worker::Parser::new(),
         })
     }
 
@@ -303,6 +307,7 @@ impl Vault {
             read_only,
             texts: None,
             texts_dirty: false,
+            parser: crate::worker::Parser::new(),
         };
         if let Some(notice) = &vault.read_only {
             vault.warnings.push(notice.clone());
@@ -900,8 +905,12 @@ impl Vault {
         let email = self.catalog.item(email)?;
         let bytes = self.read_item(&email)?;
         let mut out = Vec::new();
-        let attachments = crate::extract::email_attachments(&bytes)
-            .map_err(|e| Error::Invalid(format!("{}: {e}", email.name)))?;
+        let attachments = self.parser.attachments(&bytes).map_err(|e| {
+            Error::Invalid(format!(
+                "{}: the attachments could not be read: {e}",
+                email.name
+            ))
+        })?;
         for (name, content) in attachments {
             let label = PathBuf::from(format!("{} › {name}", email.name));
             let source = format!("attachment of item {} ({})", email.id, email.name);
@@ -1077,7 +1086,7 @@ impl Vault {
     fn extract_item(&mut self, item: &Item) -> Result<()> {
         self.texts()?;
         let bytes = self.read_item(item)?;
-        let mut extraction = crate::extract::extract(&bytes, &item.name);
+        let mut extraction = self.parser.extract(&bytes, &item.name);
         drop(bytes);
         let has: (Option<String>, Option<String>) = self.catalog.renditions(&item.id);
         if has.0.is_some() {
@@ -1215,7 +1224,7 @@ impl Vault {
     }
 
     /// The original bytes of an item (small enough to parse), authenticated.
-    fn read_item(&self, item: &Item) -> Result<Vec<u8>> {
+    pub(crate) fn read_item(&self, item: &Item) -> Result<Vec<u8>> {
         if item.purged_at.is_some() {
             return Err(Error::Purged {
                 id: item.id.clone(),

@@ -62,7 +62,8 @@ fn case(f: &Fixture) -> Case {
         ("арест_фото.jpg", photo_with_exif(640, 400)),
         ("Постановление.txt", TEXT.as_bytes().to_vec()),
         ("complaint.eml", email()),
-        ("scan.bin", noise(200_000, 5)),
+        // Larger than any rendition (a preview is 480 KiB), so the biggest blob is its own.
+        ("scan.bin", noise(700_000, 5)),
     ];
     let paths: Vec<PathBuf> = files.iter().map(|(n, b)| f.file(n, b)).collect();
     let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();

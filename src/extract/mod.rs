@@ -1,21 +1,29 @@
 //! Metadata and text extraction for imported evidence. Extraction never fails an import: each
-//! extractor runs on the decrypted bytes in memory, under a size limit and `catch_unwind`, and
-//! what goes wrong is recorded next to the item. Nothing is written anywhere by this module.
+//! extractor runs on the decrypted bytes in memory, under size and decompression caps and
+//! `catch_unwind`, and what goes wrong is recorded next to the item. Nothing is written
+//! anywhere by this module. The vault never calls these parsers itself: they run in the
+//! sandboxed parser worker ([`crate::worker`]), which holds no key, so a parser that crashes,
+//! hangs or is subverted costs one item's extraction and nothing else.
 //!
 //! | content | what is extracted | crate |
 //! |---|---|---|
 //! | any | media type from the bytes | infer |
 //! | JPEG/TIFF/HEIF/PNG/WebP photos | date taken, camera, GPS, orientation; a thumbnail | kamadak-exif, image |
 //! | e-mail (RFC 5322 `.eml`) | From/To/Cc/Date/Subject (RFC 2047 decoded), body text, attachments | mail-parser |
-//! | PDF | page count, text (ToUnicode maps, so Cyrillic in CID fonts too) | pdf-extract, lopdf |
+//! | PDF | page count, text (ToUnicode maps, so Cyrillic in CID fonts too); the first page as a picture | pdf-extract, lopdf, pdftoppm |
+//! | images, PDFs without a text layer | machine-recognised text with per-page confidence (a separate pass, [`ocr`]) | tesseract |
 //! | DOCX, ODT | text | zip, quick-xml |
 //! | plain text | text, in UTF-8, UTF-16, CP1251, KOI8-R … (detected) | encoding_rs, chardetng |
 
+mod bounds;
 mod email;
+pub mod ocr;
 mod office;
+mod pages;
 mod photo;
 mod text;
 pub mod thumbnail;
+pub(crate) mod tool;
 
 use serde::Serialize;
 
@@ -48,7 +56,7 @@ pub struct Extraction {
 pub fn metadata_text(metadata: &serde_json::Map<String, serde_json::Value>) -> String {
     {
         let mut out = Vec::new();
-        for (k, v) in metadata {
+        for (k, v) in metadata.iter().filter(|(k, _)| k.as_str() != OCR_KEY) {
             match v {
                 serde_json::Value::String(s) => out.push(format!("{k}: {s}")),
                 serde_json::Value::Array(a) => {
@@ -94,15 +102,33 @@ pub fn media_type(bytes: &[u8], name: &str) -> String {
     "application/octet-stream".into()
 }
 
-/// The media type from the first bytes of a file, never panicking (for files too large to
-/// parse, and before extraction runs).
+/// A first guess at the media type from the first bytes of a file, made in the vault process
+/// before extraction runs (and for files too large to parse). It only compares signatures and
+/// checks UTF-8: no archive, e-mail or legacy encoding is parsed here. Extraction, in the
+/// worker, refines it.
 pub fn sniff(head: &[u8], name: &str) -> String {
-    guarded(|| media_type(head, name)).unwrap_or_else(|_| "application/octet-stream".into())
+    if let Some(t) = infer::get(head) {
+        return t.mime_type().to_string();
+    }
+    if head.is_empty() {
+        return "application/x-empty".into();
+    }
+    let utf8 = std::str::from_utf8(head).is_ok() || text::valid_utf8_but_cut(head);
+    if utf8 && (email::looks_like_email(head) || name.to_ascii_lowercase().ends_with(".eml")) {
+        return "message/rfc822".into();
+    }
+    if utf8 {
+        return "text/plain".into();
+    }
+    "application/octet-stream".into()
 }
 
-/// Extracts what can be extracted from an item's bytes. Never panics, never fails.
+/// Extracts what can be extracted from an item's bytes. Never panics, never fails. Call it
+/// in the parser worker only ([`crate::worker::Parser::extract`]).
 pub fn extract(bytes: &[u8], name: &str) -> Extraction {
-    extract_as(bytes, &sniff(bytes, name))
+    let media_type =
+        guarded(|| media_type(bytes, name)).unwrap_or_else(|_| "application/octet-stream".into());
+    extract_as(bytes, &media_type)
 }
 
 /// The attachments of an e-mail as (file name, bytes); `Err` if the parser crashed.
@@ -157,8 +183,26 @@ pub fn extract_as(bytes: &[u8], media_type: &str) -> Extraction {
             extraction.text = None;
         }
     }
+    let pages = extraction.metadata.get("pages").and_then(|p| p.as_u64());
+    // An image this process could not decode within its limits (a size bomb) is not handed
+    // to Tesseract either.
+    let undecodable = extraction.media_type.starts_with("image/")
+        && extraction.metadata.contains_key("thumbnail_error");
+    if extraction.error.is_none()
+        && !undecodable
+        && ocr::wanted(&extraction.media_type, extraction.text.as_deref(), pages)
+    {
+        extraction
+            .metadata
+            .insert(OCR_KEY.into(), serde_json::json!({ "status": "queued" }));
+    }
     extraction
 }
+
+/// The metadata key under which OCR records its state: `{"status": "queued"}` until the OCR
+/// pass ran, then `done` (engine, languages, pages with confidence, where its text begins
+/// in the item's text) or `failed` (error).
+pub const OCR_KEY: &str = "ocr";
 
 thread_local! {
     /// Set while a parser runs on this thread.
@@ -207,7 +251,7 @@ fn run(bytes: &[u8], media_type: &str) -> Extraction {
             exif
         }
         "message/rfc822" => email::extract(bytes, &mut e),
-        "application/pdf" => pdf(bytes, &mut e),
+        "application/pdf" => bounds::pdf_streams(bytes).and_then(|()| pdf(bytes, &mut e)),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
             office::text(bytes, "word/document.xml", b"p").map(|t| e.text = Some(t))
         }
@@ -227,8 +271,9 @@ fn run(bytes: &[u8], media_type: &str) -> Extraction {
 }
 
 /// PDF parsing recurses on nested objects: it runs on a thread with a large stack (address
-/// space only; pages are touched as used), so deep nesting is not a stack overflow.
-pub(crate) const PDF_STACK: usize = 256 << 20;
+/// space only; pages are touched as used), so moderately deep nesting still parses. Deeper
+/// nesting overflows it and ends the worker, which records why.
+pub(crate) const PDF_STACK: usize = 64 << 20;
 
 fn pdf(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {
     let outcome = std::thread::scope(|s| {
@@ -245,11 +290,56 @@ fn pdf(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {
         Ok(Ok((Ok(result), local))) => {
             e.metadata.extend(local.metadata);
             e.text = local.text;
+            first_page_pictures(bytes, e);
             result
         }
         Ok(Ok((Err(_), _))) | Ok(Err(_)) => Err("the PDF parser crashed on this file".into()),
         Err(err) => Err(format!("the PDF parser could not be started: {err}")),
     }
+}
+
+/// The first page as the item's thumbnail and preview, so a court decision shows as it looks.
+fn first_page_pictures(bytes: &[u8], e: &mut Extraction) {
+    if !pages::available() {
+        return;
+    }
+    let made = pages::render_png(bytes, 1, thumbnail::PREVIEW_SIDE).and_then(|png| {
+        guarded(|| thumbnail::make(&png))
+            .unwrap_or_else(|_| Err("the page picture could not be decoded".into()))
+    });
+    match made {
+        Ok((t, p)) => {
+            e.thumbnail = Some(t);
+            e.preview = Some(p);
+        }
+        Err(err) => {
+            e.metadata.insert("thumbnail_error".into(), err.into());
+        }
+    }
+}
+
+/// Page `page` of a PDF as a preview JPEG (for an item page that shows more than page 1).
+pub fn render_page(bytes: &[u8], page: u32) -> Result<thumbnail::Thumbnail, String> {
+    if !pages::available() {
+        return Err("pdftoppm is not installed (Debian: poppler-utils)".into());
+    }
+    let png = pages::render_png(bytes, page, thumbnail::PREVIEW_SIDE)?;
+    guarded(|| thumbnail::make(&png))
+        .unwrap_or_else(|_| Err("the page picture could not be decoded".into()))
+        .map(|(_, preview)| preview)
+}
+
+/// The number of pages of a PDF (0 if it cannot be read).
+pub fn pdf_pages(bytes: &[u8]) -> u32 {
+    if bounds::pdf_streams(bytes).is_err() {
+        return 0;
+    }
+    guarded(|| {
+        lopdf::Document::load_mem(bytes)
+            .map(|d| d.get_pages().len() as u32)
+            .unwrap_or(0)
+    })
+    .unwrap_or(0)
 }
 
 fn pdf_on_this_thread(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {

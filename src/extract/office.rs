@@ -1,12 +1,12 @@
 //! Text of word-processor files: DOCX (`word/document.xml`) and ODT (`content.xml`) are ZIP
-//! archives of XML. Paragraph ends become new lines. The XML read is capped, so a ZIP bomb
-//! costs at most that much memory.
+//! archives of XML. Paragraph ends become new lines. The XML is inflated under a cap: a ZIP
+//! bomb costs at most that much memory, and a member past the cap is not parsed at all.
 
 use std::io::Read;
 
 use quick_xml::events::Event;
 
-const MAX_XML_BYTES: u64 = 64 << 20;
+const MAX_XML_BYTES: u64 = 32 << 20;
 
 /// The text of `member` in the ZIP archive `bytes`, with a new line after each element whose
 /// local name is `paragraph` (`w:p` in DOCX, `text:p` in ODT).
@@ -17,9 +17,15 @@ pub fn text(bytes: &[u8], member: &str, paragraph: &[u8]) -> Result<String, Stri
         .by_name(member)
         .map_err(|e| format!("{member} is missing: {e}"))?;
     let mut xml = Vec::new();
-    file.take(MAX_XML_BYTES)
+    file.take(MAX_XML_BYTES + 1)
         .read_to_end(&mut xml)
         .map_err(|e| format!("{member} could not be read: {e}"))?;
+    if xml.len() as u64 > MAX_XML_BYTES {
+        return Err(format!(
+            "not parsed: {member} inflates past {} MiB",
+            MAX_XML_BYTES >> 20
+        ));
+    }
     let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
     let mut out = String::new();
     let mut buf = Vec::new();

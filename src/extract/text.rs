@@ -37,7 +37,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
 }
 
 /// A sample cut in the middle of a multi-byte character is still UTF-8.
-fn valid_utf8_but_cut(bytes: &[u8]) -> bool {
+pub(super) fn valid_utf8_but_cut(bytes: &[u8]) -> bool {
     (1..4).any(|k| bytes.len() > k && std::str::from_utf8(&bytes[..bytes.len() - k]).is_ok())
 }
 

@@ -83,8 +83,9 @@ impl PdfReport {
 
 /// Verifies `bytes` (a whole PDF). `pinned` is the expected SHA-256 of the root certificate.
 ///
-/// The file comes from outside, so the parser runs as extraction's parsers do: on a thread
-/// with a deep stack, with panics caught and reported as a problem.
+/// The parse runs here, on a thread with a deep stack, with panics caught and reported as a
+/// problem; but a hostile file can still exhaust stack or memory. For a file from outside use
+/// [`crate::worker::verify_pdf`], which parses it in the sandboxed worker first.
 pub fn verify_pdf(bytes: &[u8], pinned: Option<&[u8]>) -> PdfReport {
     let outcome = std::thread::scope(|s| {
         std::thread::Builder::new()

@@ -8,6 +8,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod scan;
+
 pub const PASSPHRASE: &str = "correct horse battery staple";
 /// Keeps the suite fast; real vaults use 18. The slot header records it either way.
 pub const TEST_WORK_FACTOR: &str = "10";

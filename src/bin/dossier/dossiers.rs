@@ -114,7 +114,7 @@ pub fn verify_pdf(a: VerifyPdfArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let bytes =
         std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
-    let report = dossier::pdf::verify_pdf(&bytes, pinned.as_deref());
+    let report = dossier::worker::verify_pdf(&bytes, pinned.as_deref());
     if a.json {
         say!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -88,6 +88,9 @@ enum Command {
         /// Store a second copy of bytes that are already in the vault
         #[arg(long)]
         allow_duplicate: bool,
+        /// Do not recognise text in scans now (they stay queued: `dossier ocr` later)
+        #[arg(long)]
+        no_ocr: bool,
     },
     /// List the items in the vault
     List {
@@ -134,8 +137,25 @@ enum Command {
     /// Import the attachments of an e-mail item as items of their own (prints their ids)
     ImportAttachments { email: String },
     /// Extract metadata and text again from every item and rebuild the search index of text
-    Reindex,
-    /// Write an image item's thumbnail (JPEG, EXIF orientation applied, no EXIF) to a new file
+    Reindex {
+        /// Do not recognise text in scans now (they stay queued: `dossier ocr` later)
+        #[arg(long)]
+        no_ocr: bool,
+    },
+    /// Recognise text in scans and photographed documents (OCR) waiting in the queue; or turn
+    /// OCR on or off, or set its languages, for this vault
+    Ocr {
+        /// Turn OCR on for this vault (the default)
+        #[arg(long, conflicts_with = "off")]
+        on: bool,
+        /// Turn OCR off for this vault: scans stay queued until it is turned on
+        #[arg(long)]
+        off: bool,
+        /// Tesseract languages joined by + [default: rus+kaz+eng]
+        #[arg(long, value_name = "LIST")]
+        languages: Option<String>,
+    },
+    /// Write an item's thumbnail (images; PDFs: the first page) as a JPEG without EXIF to a new file
     Thumbnail {
         id: String,
         #[arg(long, value_name = "PATH")]
@@ -241,6 +261,8 @@ enum PassphraseCommand {
 }
 
 fn main() -> ExitCode {
+    // A parser worker (this same binary, started by the vault process) serves and exits here.
+    dossier::worker::serve_if_requested();
     if let Err(e) = dossier::hardening::disable_core_dumps() {
         note!("warning: could not disable core dumps: {e}");
     }
@@ -316,6 +338,7 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             source,
             note,
             allow_duplicate,
+            no_ocr,
         } => {
             let options = ImportOptions {
                 source,
@@ -346,6 +369,9 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                         }
                     }
                 }
+            }
+            if !no_ocr && failed < files.len() {
+                recognise(vault)?;
             }
             if failed > 0 {
                 bail!(
@@ -385,8 +411,10 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             let log = vault.custody_log(Some(&item.id))?;
             let links = vault.item_links(&item.id)?;
             let extraction = vault.extraction(&item.id)?;
+            let recognised = vault.recognised_text(&item.id)?;
             if json {
                 let mut v = item_json(&item);
+                v["recognised_text"] = serde_json::to_value(&recognised)?;
                 v["links"] = serde_json::to_value(&links)?;
                 v["extraction"] = serde_json::to_value(&extraction)?;
                 v["custody"] = serde_json::to_value(&log)?;
@@ -410,6 +438,14 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 say!("status:    {}", item.status());
                 if let Some(x) = &extraction {
                     for (k, v) in &x.metadata {
+                        if k == "ocr" {
+                            let status = v["status"].as_str().unwrap_or("-");
+                            match v["error"].as_str() {
+                                Some(e) => say!("ocr:       {status} ({e})"),
+                                None => say!("ocr:       {status}"),
+                            }
+                            continue;
+                        }
                         let value = v
                             .as_str()
                             .map(str::to_string)
@@ -418,6 +454,22 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                     }
                     if let Some(e) = &x.error {
                         say!("extraction: {e}");
+                    }
+                }
+                if let Some(r) = &recognised {
+                    let pages: Vec<String> = r
+                        .pages
+                        .iter()
+                        .map(|p| format!("p.{} {:.0}%", p.page, p.confidence))
+                        .collect();
+                    say!(
+                        "recognised text (machine-recognised by {}, {}; confidence {}; may contain errors):",
+                        r.engine,
+                        r.languages,
+                        pages.join(", ")
+                    );
+                    for line in r.text.lines() {
+                        say!("  | {line}");
                     }
                 }
                 for (label, refs) in [
@@ -541,9 +593,30 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 out.display()
             );
         }
-        Command::Reindex => {
+        Command::Reindex { no_ocr } => {
             let n = vault.reindex(&CliProgress::new())?;
             note!("re-extracted metadata and text of {n} items");
+            if !no_ocr {
+                recognise(vault)?;
+            }
+        }
+        Command::Ocr { on, off, languages } => {
+            let enabled = (on || off).then_some(on);
+            vault.set_ocr(enabled, languages.as_deref())?;
+            let settings = vault.ocr_settings()?;
+            note!(
+                "OCR is {} for this vault (languages {})",
+                if settings.enabled { "on" } else { "off" },
+                settings.languages
+            );
+            if settings.enabled {
+                recognise(vault)?;
+            } else {
+                let queued = vault.ocr_queue()?.len();
+                if queued > 0 {
+                    note!("{queued} items wait for OCR");
+                }
+            }
         }
         Command::Case(cmd) => register::case(vault, cmd)?,
         Command::Person(cmd) => register::person(vault, cmd)?,
@@ -780,6 +853,62 @@ fn new_passphrase(file: Option<&Path>) -> anyhow::Result<SecretString> {
 }
 
 /// A progress bar on stderr when it is a terminal; nothing when piped.
+/// Runs the OCR queue with a bar counting items; says what it did.
+fn recognise(vault: &mut Vault) -> anyhow::Result<()> {
+    let settings = vault.ocr_settings()?;
+    let queued = vault.ocr_queue()?.len();
+    if queued == 0 || !settings.enabled {
+        return Ok(());
+    }
+    if !settings.available {
+        note!(
+            "{queued} items wait for OCR, but Tesseract is not installed (Debian: tesseract-ocr); run `dossier ocr` once it is"
+        );
+        return Ok(());
+    }
+    let bar = CountProgress::new(queued as u64, "recognising text");
+    let n = vault.recognise_queued(&bar)?;
+    bar.0.finish_and_clear();
+    note!(
+        "recognised text in {n} of {queued} scans and photos (machine-recognised: `dossier show ID`)"
+    );
+    Ok(())
+}
+
+/// Progress counted in items (OCR takes seconds an item; bytes say nothing).
+struct CountProgress(ProgressBar);
+
+impl CountProgress {
+    fn new(items: u64, what: &str) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            ProgressBar::new(items)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{what} {{msg:30!}} [{{bar:30}}] {{pos}}/{{len}} {{elapsed}}"
+            ))
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        CountProgress(bar)
+    }
+}
+
+impl Progress for CountProgress {
+    fn start(&self, label: &str, _total: u64) {
+        self.0.set_message(label.to_string());
+    }
+    fn position(&self, _done: u64) {}
+    fn finish(&self) {
+        self.0.inc(1);
+    }
+    fn is_cancelled(&self) -> bool {
+        CANCELLED.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 struct CliProgress(ProgressBar);
 
 impl CliProgress {
