@@ -5,6 +5,7 @@
 use dossier::backup::BackupReport;
 use dossier::contacts::Contact;
 use dossier::custody::ChainBreak;
+use dossier::extract::ocr::OcrPage;
 use dossier::pdf::{AnnexCheck, PdfReport};
 use dossier::register::{
     Case, CaseNumber, CasePersonRole, CaseRole, CaseView, Charge, Event, ItemLinks, Link,
@@ -15,7 +16,9 @@ use dossier::share::{ReceiveReport, ShareReport};
 use dossier::signer::SignerSummary;
 use dossier::submission::ExportReport;
 use dossier::verify::{ItemCheck, Report, Status};
-use dossier::{CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow};
+use dossier::{
+    CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow, OcrSettings, RecognisedText,
+};
 use ts_rs::{Config, TS};
 
 use crate::commands::library::SearchInput;
@@ -47,6 +50,10 @@ fn render() -> String {
         ProgressEvent,
         FileOutcome,
         ImportReport,
+        OcrReport,
+        OcrSettings,
+        RecognisedText,
+        OcrPage,
         VerifyOutcome,
         PersonAdded,
         Lists,

@@ -29,6 +29,8 @@ use state::AppState;
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 fn main() {
+    // A parser worker (this same binary, started by the vault process) serves and exits here.
+    dossier::worker::serve_if_requested();
     if let Err(e) = dossier::hardening::disable_core_dumps() {
         eprintln!("warning: could not disable core dumps: {e}");
     }
@@ -50,6 +52,7 @@ fn main() {
             session::still_here,
             session::settings,
             session::set_auto_lock,
+            session::set_ocr,
             session::change_passphrase,
             session::export_identity,
             session::export_signer,
@@ -71,6 +74,7 @@ fn main() {
             register::add_person,
             register::add_event,
             work::import_files,
+            work::recognise_queued,
             work::import_folder,
             work::import_dropped,
             work::discard_dropped,

@@ -1,6 +1,7 @@
 //! `dossier://localhost/thumb/<id>` and `/preview/<id>`: JPEG renditions decrypted in memory
 //! and handed to the webview with `Cache-Control: no-store`, so no picture of the evidence is
 //! ever a file (no temp file, no WebKit disk cache: the webview is also incognito).
+//! `/page/<id>/<n>`: page n of a PDF, drawn now by the parser worker, handed over the same way.
 
 use dossier::Rendition;
 use tauri::http::{Request, Response, StatusCode, header};
@@ -11,6 +12,9 @@ use crate::state::AppState;
 /// locked vault is a 403.
 pub fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let path = request.uri().path();
+    if let Some(rest) = path.strip_prefix("/page/") {
+        return page(state, rest);
+    }
     let (which, id) = match path.trim_start_matches('/').split_once('/') {
         Some(("thumb", id)) => (Rendition::Thumbnail, id),
         Some(("preview", id)) => (Rendition::Preview, id),
@@ -20,16 +24,37 @@ pub fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>
         return empty(StatusCode::NOT_FOUND);
     }
     match state.rendition(id, which) {
-        Ok(Some(jpeg)) => Response::builder()
-            .status(StatusCode::OK)
-            .header(header::CONTENT_TYPE, "image/jpeg")
-            .header(header::CACHE_CONTROL, "no-store")
-            .body(jpeg)
-            .unwrap_or_else(|_| empty(StatusCode::INTERNAL_SERVER_ERROR)),
+        Ok(Some(jpeg)) => jpeg_response(jpeg),
         Ok(None) => empty(StatusCode::NOT_FOUND),
         Err(e) if e.code == crate::error::ErrorCode::Locked => empty(StatusCode::FORBIDDEN),
         Err(_) => empty(StatusCode::NOT_FOUND),
     }
+}
+
+fn page(state: &AppState, rest: &str) -> Response<Vec<u8>> {
+    let Some((id, n)) = rest.split_once('/') else {
+        return empty(StatusCode::NOT_FOUND);
+    };
+    let Ok(n) = n.parse::<u32>() else {
+        return empty(StatusCode::NOT_FOUND);
+    };
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return empty(StatusCode::NOT_FOUND);
+    }
+    match state.page_preview(id, n) {
+        Ok(jpeg) => jpeg_response(jpeg),
+        Err(e) if e.code == crate::error::ErrorCode::Locked => empty(StatusCode::FORBIDDEN),
+        Err(_) => empty(StatusCode::NOT_FOUND),
+    }
+}
+
+fn jpeg_response(jpeg: Vec<u8>) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "image/jpeg")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(jpeg)
+        .unwrap_or_else(|_| empty(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
 fn empty(status: StatusCode) -> Response<Vec<u8>> {

@@ -24,6 +24,7 @@ pub struct Settings {
     /// Lock after this many idle minutes; 0 never locks by itself.
     pub auto_lock_minutes: u32,
     pub signer: Option<SignerSummary>,
+    pub ocr: dossier::OcrSettings,
 }
 
 /// A recovery key just made: shown once, then forgotten by the UI.
@@ -56,6 +57,8 @@ pub struct ItemDetail {
     pub text_truncated: bool,
     /// A 1600 px picture can be fetched from `dossier://localhost/preview/<id>`.
     pub preview: bool,
+    /// Text recognised by OCR (shown apart from `text`, and marked as machine-recognised).
+    pub recognised: Option<dossier::RecognisedText>,
 }
 
 /// The most text the item page receives; the whole text stays in the vault.
@@ -95,6 +98,15 @@ pub struct FileOutcome {
     pub status: String,
     pub id: Option<String>,
     pub message: Option<String>,
+}
+
+/// What an OCR pass did.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OcrReport {
+    pub recognised: u32,
+    pub failed: u32,
+    /// Items still waiting (the pass was cancelled, or OCR is off).
+    pub queued: u32,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

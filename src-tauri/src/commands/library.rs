@@ -53,6 +53,15 @@ impl AppState {
         self.with_vault(|v| {
             let item = v.item(id)?;
             let mut text = v.item_text(&item.id)?;
+            let recognised = v.recognised_text(&item.id)?;
+            // The item's text ends with what OCR recognised: shown apart, and marked.
+            if let (Some(t), Some(r)) = (&mut text, &recognised) {
+                let extracted = t.strip_suffix(&r.text).unwrap_or(t).trim_end().len();
+                t.truncate(extracted);
+            }
+            if text.as_deref() == Some("") {
+                text = None;
+            }
             let mut text_truncated = false;
             if let Some(t) = &mut text
                 && let Some((cut, _)) = t.char_indices().nth(TEXT_PREVIEW_CHARS)
@@ -67,6 +76,7 @@ impl AppState {
                 preview: v.rendition(&item.id, Rendition::Preview)?.is_some(),
                 text,
                 text_truncated,
+                recognised,
                 item,
             })
         })
@@ -86,6 +96,11 @@ impl AppState {
 
     pub fn unlink(&self, link: Link) -> ApiResult<()> {
         self.with_vault(|v| v.unlink(&link))
+    }
+
+    /// Page `page` of a PDF item as a JPEG, for the `dossier://` protocol.
+    pub fn page_preview(&self, id: &str, page: u32) -> ApiResult<Vec<u8>> {
+        self.with_vault(|v| v.page_preview(id, page))
     }
 
     /// A JPEG rendition for the `dossier://` protocol; `None` when the item has none.

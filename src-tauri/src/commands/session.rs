@@ -46,6 +46,14 @@ impl AppState {
         Ok(Settings {
             auto_lock_minutes: self.auto_lock_minutes.load(Ordering::Relaxed),
             signer,
+            ocr: self.with_vault(|v| v.ocr_settings())?,
+        })
+    }
+
+    pub fn set_ocr(&self, enabled: bool, languages: &str) -> ApiResult<dossier::OcrSettings> {
+        self.with_vault(|v| {
+            v.set_ocr(Some(enabled), Some(languages))?;
+            v.ocr_settings()
         })
     }
 
@@ -114,6 +122,15 @@ pub fn still_here(state: State<'_, AppState>) {
 #[tauri::command(async)]
 pub fn settings(state: State<'_, AppState>) -> ApiResult<Settings> {
     state.settings()
+}
+
+#[tauri::command(async)]
+pub fn set_ocr(
+    state: State<'_, AppState>,
+    enabled: bool,
+    languages: String,
+) -> ApiResult<dossier::OcrSettings> {
+    state.set_ocr(enabled, &languages)
 }
 
 #[tauri::command(async)]

@@ -15,7 +15,9 @@ use crate::dialogs;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::progress::Reporter;
 use crate::state::AppState;
-use crate::wire::{ExportInput, FileOutcome, ImportReport, ProgressEvent, VerifyOutcome};
+use crate::wire::{
+    ExportInput, FileOutcome, ImportReport, OcrReport, ProgressEvent, VerifyOutcome,
+};
 
 fn file_name(p: &Path) -> String {
     p.file_name()
@@ -106,6 +108,57 @@ impl AppState {
         Ok(report)
     }
 
+    /// Recognises the text of the scans and photos waiting for OCR, in the background: the
+    /// vault is taken only to read an item and to record its text, never while Tesseract runs,
+    /// so the library stays usable. One parser worker serves the whole pass.
+    pub fn recognise_queued(&self, progress: &Reporter) -> ApiResult<OcrReport> {
+        let (settings, queue) = self.with_vault(|v| Ok((v.ocr_settings()?, v.ocr_queue()?)))?;
+        let mut report = OcrReport {
+            recognised: 0,
+            failed: 0,
+            queued: queue.len() as u32,
+        };
+        if !settings.enabled || !settings.available {
+            return Ok(report);
+        }
+        progress.send(ProgressEvent::Batch {
+            count: queue.len() as u32,
+            bytes: queue.iter().map(|i| i.size).sum(),
+        });
+        let mut parser = dossier::worker::Parser::new();
+        for (index, item) in queue.iter().enumerate() {
+            if progress.is_cancelled() {
+                break;
+            }
+            progress.start(&item.name, item.size);
+            let job = self.with_vault(|v| v.ocr_job(&item.id))?;
+            let result = parser.ocr(
+                &job.bytes,
+                &job.item.media_type,
+                &job.languages,
+                dossier::extract::ocr::DEFAULT_MAX_PAGES,
+            );
+            let failed = self.with_vault(|v| v.record_ocr(&job, result))?;
+            progress.finish();
+            report.queued -= 1;
+            if failed.is_some() {
+                report.failed += 1;
+            } else {
+                report.recognised += 1;
+            }
+            progress.send(ProgressEvent::File {
+                index: index as u32,
+                outcome: FileOutcome {
+                    name: item.name.clone(),
+                    status: if failed.is_some() { "failed" } else { "new" }.into(),
+                    id: Some(item.id.clone()),
+                    message: failed,
+                },
+            });
+        }
+        Ok(report)
+    }
+
     /// A file the user wants to check: a signed dossier gets the signature and annex report
     /// (pinned to this vault's own signer when it has one); anything else is looked up by
     /// SHA-256.
@@ -128,7 +181,7 @@ impl AppState {
                     format!("cannot read {}: {e}", path.display()),
                 )
             })?;
-            let report = dossier::pdf::verify_pdf(&bytes, own.as_deref());
+            let report = dossier::worker::verify_pdf(&bytes, own.as_deref());
             if report.signed {
                 return Ok(VerifyOutcome::Dossier {
                     name,
@@ -220,6 +273,16 @@ pub fn discard_dropped(state: State<'_, AppState>) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clear();
+}
+
+/// Recognises text in the scans waiting for OCR (run after an import, in the background).
+#[tauri::command(async)]
+pub fn recognise_queued(
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<OcrReport> {
+    let job = state.begin_job()?;
+    state.recognise_queued(&reporter(channel, &job))
 }
 
 #[tauri::command]

@@ -30,6 +30,7 @@ export const api = {
   stillHere: () => invoke<void>("still_here"),
   settings: () => invoke<B.Settings>("settings"),
   setAutoLock: (minutes: number) => invoke<void>("set_auto_lock", { minutes }),
+  setOcr: (enabled: boolean, languages: string) => invoke<B.OcrSettings>("set_ocr", { enabled, languages }),
   changePassphrase: (current: string, next: string) =>
     invoke<void>("change_passphrase", { current, new: next }),
   exportIdentity: (passphrase: string) => invoke<string | null>("export_identity", { passphrase }),
@@ -58,6 +59,7 @@ export const api = {
   importFolder: (p: OnProgress) => invoke<B.ImportReport | null>("import_folder", { channel: channel(p) }),
   importDropped: (p: OnProgress) => invoke<B.ImportReport>("import_dropped", { channel: channel(p) }),
   discardDropped: () => invoke<void>("discard_dropped"),
+  recogniseQueued: (p: OnProgress) => invoke<B.OcrReport>("recognise_queued", { channel: channel(p) }),
   cancelJob: () => invoke<void>("cancel_job"),
   verifyFile: (p: OnProgress) => invoke<B.VerifyOutcome | null>("verify_file", { channel: channel(p) }),
   exportDossier: (input: B.ExportInput, p: OnProgress) =>
@@ -86,6 +88,13 @@ export const api = {
 };
 
 /** `dossier://` serves renditions decrypted in memory, never cached (see src-tauri/src/protocol.rs). */
+/** Page `page` (from 1) of a PDF item, drawn when asked for. */
+export function pageUrl(id: string, page: number): string {
+  return navigator.userAgent.includes("Windows")
+    ? `http://dossier.localhost/page/${id}/${page}`
+    : `dossier://localhost/page/${id}/${page}`;
+}
+
 export function renditionUrl(which: "thumb" | "preview", id: string): string {
   // WebKitGTK and WKWebView use the scheme directly; WebView2 maps it to http://<scheme>.localhost.
   return navigator.userAgent.includes("Windows")

@@ -15,7 +15,7 @@ export type Settings = {
 /**
  * Lock after this many idle minutes; 0 never locks by itself.
  */
-auto_lock_minutes: number, signer: SignerSummary | null, };
+auto_lock_minutes: number, signer: SignerSummary | null, ocr: OcrSettings, };
 
 export type SignerSummary = { 
 /**
@@ -41,6 +41,30 @@ export type ImportReport = { files: Array<FileOutcome>,
  * Ids of the items now holding the imported files (new and duplicates), for linking.
  */
 ids: Array<string>, cancelled: boolean, };
+
+export type OcrReport = { recognised: number, failed: number, 
+/**
+ * Items still waiting (the pass was cancelled, or OCR is off).
+ */
+queued: number, };
+
+export type OcrSettings = { enabled: boolean, 
+/**
+ * Tesseract's language list, e.g. `rus+kaz+eng`.
+ */
+languages: string, 
+/**
+ * Whether Tesseract is installed on this machine.
+ */
+available: boolean, };
+
+export type RecognisedText = { text: string, engine: string, languages: string, pages: Array<OcrPage>, };
+
+export type OcrPage = { page: number, 
+/**
+ * Tesseract's mean word confidence, 0–100, weighted by word length.
+ */
+confidence: number, characters: number, };
 
 export type VerifyOutcome = { "kind": "file", name: string, sha256: string, items: Array<Item>, } | { "kind": "dossier", name: string, report: PdfReport, own_signer: boolean, };
 
@@ -108,7 +132,11 @@ text: string | null, text_truncated: boolean,
 /**
  * A 1600 px picture can be fetched from `dossier://localhost/preview/<id>`.
  */
-preview: boolean, };
+preview: boolean, 
+/**
+ * Text recognised by OCR (shown apart from `text`, and marked as machine-recognised).
+ */
+recognised: RecognisedText | null, };
 
 export type Item = { id: string, 
 /**

@@ -83,6 +83,14 @@ export const en = {
   preview: "Preview",
   noPreview: "No preview for this type; save a copy to open it in another program.",
   textCut: "The text is cut here; save a copy to read all of it.",
+  pagePrev: "Previous page",
+  pageNext: "Next page",
+  pageOf: (n: number, of: number) => `Page ${n} of ${of}`,
+  recognisedTitle: "Recognised text",
+  recognisedHint: (engine: string, languages: string) =>
+    `Machine-recognised by ${engine} (${languages}) from the picture: it may contain errors. The original is unchanged.`,
+  recognisedPage: (page: number, confidence: number) => `page ${page}: ${Math.round(confidence)}% confidence`,
+  ocrQueued: "Text recognition (OCR) is waiting for this item.",
   metadata: "Metadata",
   sha256: "SHA-256",
   copy: "Copy",
@@ -164,6 +172,15 @@ export const en = {
 
   settingsTitle: "Settings",
   autoLock: "Lock after idle minutes (0: never)",
+  ocrTitle: "Text in scans (OCR)",
+  ocrHint:
+    "Scans and photographed documents are read by Tesseract on this computer, in a sandbox, after each import. The recognised text is searchable; the originals never change.",
+  ocrEnabled: "Recognise text in scans and photos",
+  ocrLanguages: "Languages (Tesseract names joined by +)",
+  ocrMissing: "Tesseract is not installed on this computer: scans wait until it is (Debian: tesseract-ocr).",
+  ocrRunning: "Recognising text in scans…",
+  ocrDone: (n: number, failed: number) =>
+    `Text recognised in ${n} scan${n === 1 ? "" : "s"}${failed ? `; ${failed} could not be read` : ""}.`,
   changePassphrase: "Change the passphrase",
   currentPassphrase: "Current passphrase",
   newPassphrase: "New passphrase",
