@@ -17,6 +17,12 @@ fn the_worker_can_write_no_file_open_no_socket_and_has_no_environment() {
         "creating a file: {}",
         probe.create_file
     );
+    // The test runs in the checkout: a user folder, not a system one.
+    assert!(
+        probe.read_files.starts_with("refused") && probe.read_files.contains("ermission denied"),
+        "listing the working folder: {}",
+        probe.read_files
+    );
     // EACCES from the filter, not "connection refused" from an open port.
     assert!(
         probe.open_socket.starts_with("refused") && probe.open_socket.contains("ermission denied"),

@@ -3,7 +3,8 @@
 //! page in memory first (300 dpi, grey). The result is the text and, per page, Tesseract's
 //! mean word confidence, so a reader can tell a clean scan from a guess.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,10 @@ pub const DEFAULT_LANGUAGES: &str = "rus+kaz+eng";
 pub const DEFAULT_MAX_PAGES: u32 = 100;
 const DPI: u32 = 300;
 const PAGE_DEADLINE: Duration = Duration::from_secs(120);
+/// One item's OCR stops after this long, keeping the pages it has (a 100-page scan takes
+/// about 5 minutes here; a hostile PDF whose every page takes a minute to draw must not hold
+/// the pass for hours).
+pub const ITEM_BUDGET: Duration = Duration::from_secs(20 * 60);
 const MAX_TSV_BYTES: u64 = 16 << 20;
 /// A PDF whose text layer has fewer visible characters than this per page is treated as a
 /// scan (a scanner's cover line or a stamp's caption is not a text layer).
@@ -132,21 +137,51 @@ pub fn recognise(
         return Err("pdftoppm is not installed (Debian: poppler-utils)".into());
     }
     let last = pdf_pages.min(max_pages);
-    for n in 1..=last {
-        let page =
-            pages::render_gray(bytes, n, DPI).and_then(|pgm| page_text(&pgm, languages, Some(DPI)));
+    // Tesseract runs single-threaded (its OpenMP threads were slower than none on 2 cores);
+    // pages go to one Tesseract per core instead.
+    let lanes = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let started = std::time::Instant::now();
+    let next = AtomicU32::new(1);
+    let done = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..lanes {
+            s.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::SeqCst);
+                    if n > last || started.elapsed() > ITEM_BUDGET {
+                        break;
+                    }
+                    let page = pages::render_gray(bytes, n, DPI)
+                        .and_then(|pgm| page_text(&pgm, languages, Some(DPI)));
+                    done.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((n, page));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    done.sort_by_key(|(n, _)| *n);
+    let mut problems = Vec::new();
+    for (n, page) in done {
         match page {
             Ok(page) => push_page(&mut out, n, page),
-            Err(e) => {
-                out.error = Some(format!("page {n}: {e}"));
-                break;
-            }
+            Err(e) => problems.push(format!("page {n}: {e}")),
         }
     }
-    if out.error.is_none() && pdf_pages > last {
-        out.error = Some(format!(
+    let reached = next.load(Ordering::SeqCst).min(last + 1) - 1;
+    if reached < last {
+        problems.push(format!(
+            "stopped after page {reached}: OCR of one item is limited to {} minutes",
+            ITEM_BUDGET.as_secs() / 60
+        ));
+    } else if pdf_pages > last {
+        problems.push(format!(
             "only the first {last} of {pdf_pages} pages were recognised"
         ));
+    }
+    if !problems.is_empty() {
+        out.error = Some(problems.join("; "));
     }
     Ok(out)
 }

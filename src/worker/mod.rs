@@ -243,8 +243,9 @@ impl Parser {
             languages: languages.into(),
             max_pages,
         };
-        // Two minutes a page at most (pdftoppm and Tesseract each have their own deadline).
-        let deadline = Duration::from_secs(60 + 240 * u64::from(max_pages.max(1)));
+        // The worker stops an item after its budget; its last page may still take a page's
+        // deadlines (pdftoppm and Tesseract: 3 minutes) past that.
+        let deadline = crate::extract::ocr::ITEM_BUDGET + Duration::from_secs(300);
         match self.call(&req, bytes, deadline)? {
             (
                 Response::Recognised {

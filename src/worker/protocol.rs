@@ -85,6 +85,8 @@ pub enum Response {
 pub struct Probe {
     /// What happened when the worker tried to create a file.
     pub create_file: String,
+    /// What happened when it tried to list its working folder (the user's, not the system's).
+    pub read_files: String,
     /// What happened when it tried to open a network socket.
     pub open_socket: String,
     /// What happened when it tried to connect to a TCP port on this machine.

@@ -5,7 +5,8 @@
 //! |---|---|---|
 //! | address space | `RLIMIT_AS` | allocation fails: the worker aborts, "needs more than N MiB" |
 //! | CPU time | `RLIMIT_CPU`, raised per request by that request's budget | `SIGXCPU` |
-//! | no file written or created | Landlock (read and execute only, everywhere), seccomp refuses `open` for writing, `RLIMIT_FSIZE` 0 | `EACCES` / `EPERM` |
+//! | no file written or created | Landlock (nothing may be written anywhere), seccomp refuses `open` for writing, `RLIMIT_FSIZE` 0 | `EACCES` / `EPERM` |
+//! | no user files read | Landlock: reading and executing only beneath the system's folders (`/usr`, `/etc`, `/lib`…) and those on `PATH`, so not the home folder, the vault, or other evidence | `EACCES` |
 //! | no network | seccomp refuses `socket`; Landlock refuses TCP bind and connect | `EACCES` |
 //! | no reaching other processes | seccomp refuses `ptrace`, `process_vm_readv`/`writev`; Landlock scopes signals and abstract sockets | `EPERM` |
 //! | dies with the vault process | `PR_SET_PDEATHSIG` | `SIGKILL` |
@@ -54,7 +55,34 @@ pub fn cpu_budget(seconds: u64) {
     let _ = setrlimit(Resource::RLIMIT_CPU, (used + seconds).min(hard), hard);
 }
 
-/// Read and execute everywhere; write, create, remove, rename nowhere. No TCP.
+/// Where the worker and the tools it starts may read and execute: the system's programs,
+/// libraries, fonts, Tesseract's data, and the folders on `PATH`. Not the home folder, the
+/// vault or the user's other files: a subverted parser could otherwise copy them into an
+/// item's text.
+fn readable() -> Vec<std::path::PathBuf> {
+    let system = [
+        "/usr",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/bin",
+        "/sbin",
+        "/etc",
+        "/opt",
+        "/dev",
+        "/proc",
+        "/sys",
+        "/var/cache/fontconfig",
+        "/var/lib/fontconfig",
+    ];
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<std::path::PathBuf> = system.iter().map(Into::into).collect();
+    dirs.extend(std::env::split_paths(&path).filter(|p| p.is_absolute()));
+    dirs.retain(|d| d.exists());
+    dirs
+}
+
+/// Read and execute beneath [`readable`]; write, create, remove, rename nowhere. No TCP.
 fn landlock() -> Result<String, String> {
     let abi = ABI::V6;
     let status = Ruleset::default()
@@ -62,7 +90,7 @@ fn landlock() -> Result<String, String> {
         .and_then(|r| r.handle_access(AccessNet::from_all(abi)))
         .and_then(|r| r.scope(Scope::from_all(abi)))
         .and_then(|r| r.create())
-        .and_then(|r| r.add_rules(path_beneath_rules(["/"], AccessFs::from_read(abi))))
+        .and_then(|r| r.add_rules(path_beneath_rules(readable(), AccessFs::from_read(abi))))
         .and_then(|r| r.restrict_self())
         .map_err(|e| format!("Landlock: {e}"))?;
     Ok(format!("{:?}", status.ruleset))

@@ -150,6 +150,7 @@ fn probe(landlock: &str) -> Response {
         }),
         "ALLOWED",
     );
+    let read_files = outcome(std::fs::read_dir(".").map(|_| ()), "ALLOWED");
     let open_socket = outcome(
         std::net::UdpSocket::bind("127.0.0.1:0").map(|_| ()),
         "ALLOWED",
@@ -164,6 +165,7 @@ fn probe(landlock: &str) -> Response {
     );
     Response::Probe(Probe {
         create_file,
+        read_files,
         open_socket,
         connect_tcp,
         environment: std::env::vars().map(|(k, v)| format!("{k}={v}")).collect(),
