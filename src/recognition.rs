@@ -209,7 +209,8 @@ impl Vault {
         self.parser.probe().map_err(Error::Invalid)
     }
 
-    /// The machine-recognised text of an item, if OCR recognised any.
+    /// The machine-recognised text of an item, if OCR recognised any (`None` also when OCR
+    /// ran and found no text: its metadata says `done`).
     pub fn recognised_text(&mut self, id: &str) -> Result<Option<RecognisedText>> {
         let item = self.catalog.item(id)?;
         let record: Option<String> = self
@@ -231,7 +232,7 @@ impl Vault {
         }
         let offset = record["text_offset"].as_u64().unwrap_or(0) as usize;
         let text = crate::textindex::get(&self.texts()?.db, &item.id)?.unwrap_or_default();
-        let Some(recognised) = text.get(offset..) else {
+        let Some(recognised) = text.get(offset..).filter(|t| !t.trim().is_empty()) else {
             return Ok(None);
         };
         Ok(Some(RecognisedText {

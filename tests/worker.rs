@@ -49,6 +49,23 @@ fn the_worker_can_write_no_file_open_no_socket_and_has_no_environment() {
     }
 }
 
+#[test]
+fn a_worker_past_its_deadline_is_killed_and_the_next_request_gets_a_new_one() {
+    // Drawing the first page of a 300-dpi scan takes far longer than 20 ms.
+    let page = common::scan::scan_page(&common::scan::text_pdf("Страница для проверки."), 1);
+    let pdf = common::scan::scanned_pdf(&[page]);
+    let mut parser =
+        dossier::worker::Parser::new().with_extract_deadline(std::time::Duration::from_millis(20));
+    let slow = parser.extract(&pdf, "scan.pdf");
+    let error = slow.error.unwrap_or_default();
+    assert!(error.contains("took longer than 0.02 s"), "{error}");
+    assert!(parser.pid().is_none(), "the worker that overran is gone");
+    let mut parser = parser.with_extract_deadline(std::time::Duration::from_secs(90));
+    let fine = parser.extract("простой текст".as_bytes(), "note.txt");
+    assert_eq!(fine.error, None);
+    assert_eq!(fine.text.as_deref(), Some("простой текст"));
+}
+
 /// Every readable mapping of a process, as (start, bytes).
 fn memory_of(pid: u32) -> Vec<u8> {
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();

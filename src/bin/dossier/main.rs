@@ -442,6 +442,9 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                             let status = v["status"].as_str().unwrap_or("-");
                             match v["error"].as_str() {
                                 Some(e) => say!("ocr:       {status} ({e})"),
+                                None if status == "done" && recognised.is_none() => {
+                                    say!("ocr:       done, no text found")
+                                }
                                 None => say!("ocr:       {status}"),
                             }
                             continue;

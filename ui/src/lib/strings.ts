@@ -91,6 +91,8 @@ export const en = {
     `Machine-recognised by ${engine} (${languages}) from the picture: it may contain errors. The original is unchanged.`,
   recognisedPage: (page: number, confidence: number) => `page ${page}: ${Math.round(confidence)}% confidence`,
   ocrQueued: "Text recognition (OCR) is waiting for this item.",
+  ocrNoText: "OCR found no text in this picture.",
+  ocrStatus: { queued: "waiting", done: "done", failed: "failed" } as Record<string, string>,
   metadata: "Metadata",
   sha256: "SHA-256",
   copy: "Copy",
