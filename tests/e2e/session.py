@@ -43,6 +43,9 @@ LETTER = f"Письмо canary-name-{RUN}-1.txt"
 PHOTO = f"photo canary-name-{RUN}-2.jpg"
 NOTES = f"notes canary-name-{RUN}-3.txt"
 SCAN_COPY = f"scan copy canary-name-{RUN}-4.txt"
+SCAN = f"decision canary-name-{RUN}-5.pdf"
+SCAN_TEXT = [f"Decision of the district court canary-ocr-{RUN}", "Judge Zhaksybekov refused the request",
+             "of the defence to release the detainee."]
 
 
 def log(msg):
@@ -65,9 +68,47 @@ def make_evidence():
     return sorted(p for p in EVIDENCE.rglob("*") if p.is_file())
 
 
+def pdf(objects):
+    """A PDF of the objects given (object 1 the catalog), with its cross-reference table."""
+    out, offsets = b"%PDF-1.4\n", []
+    for i, o in enumerate(objects):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def make_scan():
+    """A scanned court decision: a page of text drawn at 200 dpi by pdftoppm (an RGB JPEG, even
+    with -gray), put back into a PDF as a picture (no text layer), as a scanner makes it."""
+    lines = b" ".join(b"(%s) Tj 0 -28 Td" % t.encode() for t in SCAN_TEXT)
+    content = b"BT /F1 20 Tf 72 700 Td " + lines + b" ET"
+    text = pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+                b" /Resources << /Font << /F1 5 0 R >> >> >>",
+                b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"])
+    jpeg = subprocess.run(["pdftoppm", "-r", "200", "-gray", "-jpeg", "-singlefile", "-"], input=text,
+                          capture_output=True, check=True).stdout
+    draw = b"612 0 0 792 0 0 cm /Im0 Do"
+    scan = pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+                b" /Resources << /XObject << /Im0 5 0 R >> >> >>",
+                b"<< /Length %d >>\nstream\n" % len(draw) + draw + b"\nendstream",
+                b"<< /Type /XObject /Subtype /Image /Width 1700 /Height 2200 /ColorSpace /DeviceRGB"
+                b" /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % len(jpeg)
+                + jpeg + b"\nendstream"])
+    path = WORK / "scans" / SCAN
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(scan)
+    return path
+
+
 def canaries(files):
     out = [LETTER_TEXT.split()[1], NOTES_TEXT.split()[-1], CASE_TITLE.split()[1],
-           PERSON_NAME.split()[1], EVENT_TITLE.split()[1], PASSPHRASE]
+           PERSON_NAME.split()[1], EVENT_TITLE.split()[1], PASSPHRASE, SCAN_TEXT[0].split()[-1]]
     for f in files:
         out.append(f.name)
         out.append(hashlib.sha256(f.read_bytes()).hexdigest())
@@ -239,6 +280,26 @@ def run(app, files):
     app.wait(lambda: "about March 2031" in app.text("#timeline"))
     app.shot("06-case")
 
+    log("a scanned decision: OCR in the background, then its recognised text and its picture")
+    scan = make_scan()
+    files.append(scan)
+    (WORK / "canaries.json").write_text(json.dumps(canaries(files), ensure_ascii=False))
+    app.click("#nav-import")
+    app.click("#import-files")
+    dialog("Import evidence", scan)
+    summary = app.wait(lambda: app.d.find_element(By.ID, "ocr-summary").text, 180)
+    log(summary)
+    assert "Text recognised in 1 scan" in summary, summary
+    app.click("#nav-library")
+    app.type("#search", "Zhaksybekov")
+    app.wait(lambda: app.text("#shown-count").startswith("1 of 4"), 10)
+    app.d.find_elements(By.CSS_SELECTOR, ".item-row")[0].click()
+    app.wait(lambda: "Zhaksybekov" in app.text("#recognised-text"), 20)
+    assert "Machine-recognised" in app.text("#recognised-hint")
+    app.wait(lambda: app.d.execute_script(
+        "const i = document.querySelector('.preview img'); return i && i.complete && i.naturalWidth > 0"))
+    app.shot("05b-item-scan")
+
     log("export and sign a dossier")
     app.click("#nav-dossier")
     app.select("#dossier-case", CASE_TITLE)
@@ -296,7 +357,7 @@ def run(app, files):
     key_file.write_text(secret + "\n")
     cli = subprocess.run([os.environ["DOSSIER_CLI"], "--vault", str(stick), "--identity", str(key_file), "verify"],
                          capture_output=True, text=True)
-    assert cli.returncode == 0 and "3 items: 3 OK" in cli.stdout, cli.stdout + cli.stderr
+    assert cli.returncode == 0 and "4 items: 4 OK" in cli.stdout, cli.stdout + cli.stderr
     key_file.unlink()
     log("the backup opens with the recovery key and verifies")
 
@@ -312,7 +373,7 @@ def run(app, files):
     app.shot("11-wrong-passphrase")
     app.type("#passphrase", PASSPHRASE)
     app.click("#unlock-submit")
-    app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 3)
+    app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 4)
     log("core dumps are off for the app and its web processes")
     pids = []
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):
