@@ -76,6 +76,19 @@ impl Vault {
         Ok(())
     }
 
+    /// Queues again the items whose OCR failed (Tesseract or a language was missing, a page
+    /// timed out); returns how many.
+    pub fn requeue_failed_ocr(&mut self) -> Result<usize> {
+        let (n, _) = self.commit(|cat, _| {
+            Ok(cat.db.execute(
+                "UPDATE extractions SET metadata = json_set(metadata, '$.ocr', json('{\"status\":\"queued\"}'))
+                 WHERE json_extract(metadata, '$.ocr.status') = 'failed'",
+                [],
+            )?)
+        })?;
+        Ok(n)
+    }
+
     /// Items waiting for OCR, in import order.
     pub fn ocr_queue(&self) -> Result<Vec<Item>> {
         let mut stmt = self.catalog.db.prepare(

@@ -130,7 +130,16 @@ fn ocr_can_be_turned_off_and_on_per_vault() {
     assert!(f.run(&["search", "Жаксыбекова"]).status.code() == Some(1));
     // Bad language lists are refused before they reach a command line.
     assert!(!f.run(&["ocr", "--languages", "rus;rm"]).status.success());
-    f.ok(&["ocr", "--on", "--languages", "rus+eng"]);
+    // A language that is not installed: the item's OCR fails, saying so, and can be retried.
+    f.ok(&["ocr", "--on", "--languages", "xyz"]);
+    let shown: serde_json::Value = serde_json::from_str(&f.ok(&["show", &id, "--json"])).unwrap();
+    let ocr = &shown["extraction"]["metadata"]["ocr"];
+    assert_eq!(ocr["status"], "failed", "{ocr}");
+    assert!(
+        ocr["error"].as_str().unwrap().contains("tesseract failed"),
+        "{ocr}"
+    );
+    f.ok(&["ocr", "--languages", "rus+eng", "--retry"]);
     let shown: serde_json::Value = serde_json::from_str(&f.ok(&["show", &id, "--json"])).unwrap();
     assert_eq!(shown["recognised_text"]["languages"], "rus+eng");
     assert!(f.ok(&["search", "Жаксыбекова"]).contains(&id));

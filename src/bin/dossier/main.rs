@@ -154,6 +154,9 @@ enum Command {
         /// Tesseract languages joined by + [default: rus+kaz+eng]
         #[arg(long, value_name = "LIST")]
         languages: Option<String>,
+        /// Queue again the items whose OCR failed (e.g. a language was not installed)
+        #[arg(long)]
+        retry: bool,
     },
     /// Write an item's thumbnail (images; PDFs: the first page) as a JPEG without EXIF to a new file
     Thumbnail {
@@ -603,9 +606,18 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 recognise(vault)?;
             }
         }
-        Command::Ocr { on, off, languages } => {
+        Command::Ocr {
+            on,
+            off,
+            languages,
+            retry,
+        } => {
             let enabled = (on || off).then_some(on);
             vault.set_ocr(enabled, languages.as_deref())?;
+            if retry {
+                let n = vault.requeue_failed_ocr()?;
+                note!("{n} items whose OCR failed are queued again");
+            }
             let settings = vault.ocr_settings()?;
             note!(
                 "OCR is {} for this vault (languages {})",
