@@ -238,7 +238,7 @@ def run(app, files):
     assert "3 stored, 1 already in the vault, 0 failed" in summary, summary
     app.select("#link-case", CASE_TITLE)
     app.click("#link-all")
-    app.wait(lambda: "Linked" in app.d.find_element(By.CSS_SELECTOR, ".ok").text)
+    app.wait(lambda: "Linked" in app.text("#link-message"))
     app.shot("03-import")
 
     log("library and search")
@@ -289,7 +289,7 @@ def run(app, files):
     dialog("Import evidence", scan)
     summary = app.wait(lambda: app.d.find_element(By.ID, "ocr-summary").text, 180)
     log(summary)
-    assert "Text recognised in 1 scan" in summary, summary
+    assert "OCR done: 1 scan or photo read" in summary, summary
     app.click("#nav-library")
     app.type("#search", "Zhaksybekov")
     app.wait(lambda: app.text("#shown-count").startswith("1 of 4"), 10)
@@ -330,6 +330,10 @@ def run(app, files):
     log("settings")
     app.click("#nav-settings")
     app.wait(lambda: app.el("#signer-fingerprint").text == fingerprint)
+    app.wait(lambda: app.el("#ocr-enabled").is_selected() and
+             app.el("#ocr-languages").get_property("value") == "rus+kaz+eng")
+    app.scroll_to("#ocr-languages")
+    app.shot("10a-settings-ocr")
 
     log("a recovery key, then a backup through the folder dialog")
     app.type("#recovery-label", "paper copy")

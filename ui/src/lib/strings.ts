@@ -182,7 +182,7 @@ export const en = {
   ocrMissing: "Tesseract is not installed on this computer: scans wait until it is (Debian: tesseract-ocr).",
   ocrRunning: "Recognising text in scans…",
   ocrDone: (n: number, failed: number) =>
-    `Text recognised in ${n} scan${n === 1 ? "" : "s"}${failed ? `; ${failed} could not be read` : ""}.`,
+    `OCR done: ${n} scan${n === 1 ? "" : "s"} or photo${n === 1 ? "" : "s"} read${failed ? `; ${failed} could not be read` : ""}.`,
   changePassphrase: "Change the passphrase",
   currentPassphrase: "Current passphrase",
   newPassphrase: "New passphrase",
