@@ -53,11 +53,15 @@ impl Vault {
     pub fn ocr_settings(&self) -> Result<OcrSettings> {
         Ok(OcrSettings {
             enabled: self.preference(PREF_ON)?.as_deref() != Some("off"),
-            languages: self
-                .preference(PREF_LANGUAGES)?
-                .unwrap_or_else(|| ocr::DEFAULT_LANGUAGES.into()),
+            languages: self.ocr_languages()?,
             available: ocr::available(),
         })
+    }
+
+    fn ocr_languages(&self) -> Result<String> {
+        Ok(self
+            .preference(PREF_LANGUAGES)?
+            .unwrap_or_else(|| ocr::DEFAULT_LANGUAGES.into()))
     }
 
     /// Turns OCR on or off, and sets its languages (Tesseract names joined by `+`).
@@ -103,12 +107,13 @@ impl Vault {
         ids.iter().map(|id| self.catalog.item(id)).collect()
     }
 
-    /// Recognises the text of every queued item (nothing if OCR is off). Returns how many
-    /// items were recognised; one that fails is recorded as failed (and warned about), and
-    /// the pass goes on.
+    /// Recognises the text of every queued item (nothing if OCR is off or Tesseract is not
+    /// installed: the items stay queued rather than fail). Returns how many items were
+    /// recognised; one that fails is recorded as failed (and warned about), and the pass goes
+    /// on.
     pub fn recognise_queued(&mut self, progress: &dyn Progress) -> Result<usize> {
         let settings = self.ocr_settings()?;
-        if !settings.enabled {
+        if !settings.enabled || !settings.available {
             return Ok(0);
         }
         let mut done = 0;
@@ -148,7 +153,7 @@ impl Vault {
         let item = self.catalog.item(id)?;
         let bytes = self.read_item(&item)?;
         Ok(OcrJob {
-            languages: self.ocr_settings()?.languages,
+            languages: self.ocr_languages()?,
             item,
             bytes,
         })
@@ -164,16 +169,14 @@ impl Vault {
     ) -> Result<Option<String>> {
         let (item, languages) = (&job.item, job.languages.as_str());
         let extracted = crate::textindex::get(&self.texts()?.db, &item.id)?.unwrap_or_default();
-        let failure = match &result {
-            Ok(r) if r.pages.is_empty() => r.error.clone().or(Some("no pages".into())),
-            Ok(_) => None,
-            Err(e) => Some(e.clone()),
+        // A result without a single page is a failure, whatever else it says.
+        let result = match result {
+            Ok(r) if r.pages.is_empty() => {
+                Err(r.error.unwrap_or_else(|| "no page could be read".into()))
+            }
+            other => other,
         };
-        let (record, text) = match result {
-            Ok(r) if r.pages.is_empty() && r.error.is_some() => (
-                json!({ "status": "failed", "error": r.error, "languages": languages }),
-                None,
-            ),
+        let (record, text) = match &result {
             Ok(r) => {
                 let mut text = extracted.clone();
                 if !text.is_empty() && !r.text.is_empty() {
@@ -213,7 +216,7 @@ impl Vault {
             crate::textindex::put(&self.texts()?.db, &item.id, &text)?;
             self.texts_dirty = true;
         }
-        Ok(failure)
+        Ok(result.err())
     }
 
     /// Asks this vault's parser worker to try what its sandbox forbids (a self-check: the

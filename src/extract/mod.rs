@@ -299,15 +299,12 @@ fn pdf(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {
 }
 
 /// The first page as the item's thumbnail and preview, so a court decision shows as it looks.
+/// Without pdftoppm a PDF simply has no picture.
 fn first_page_pictures(bytes: &[u8], e: &mut Extraction) {
     if !pages::available() {
         return;
     }
-    let made = pages::render_png(bytes, 1, thumbnail::PREVIEW_SIDE).and_then(|png| {
-        guarded(|| thumbnail::make(&png))
-            .unwrap_or_else(|_| Err("the page picture could not be decoded".into()))
-    });
-    match made {
+    match page_pictures(bytes, 1) {
         Ok((t, p)) => {
             e.thumbnail = Some(t);
             e.preview = Some(p);
@@ -320,13 +317,18 @@ fn first_page_pictures(bytes: &[u8], e: &mut Extraction) {
 
 /// Page `page` of a PDF as a preview JPEG (for an item page that shows more than page 1).
 pub fn render_page(bytes: &[u8], page: u32) -> Result<thumbnail::Thumbnail, String> {
-    if !pages::available() {
-        return Err("pdftoppm is not installed (Debian: poppler-utils)".into());
-    }
+    page_pictures(bytes, page).map(|(_, preview)| preview)
+}
+
+/// Page `page` of a PDF drawn by pdftoppm, as a thumbnail and a preview.
+fn page_pictures(
+    bytes: &[u8],
+    page: u32,
+) -> Result<(thumbnail::Thumbnail, thumbnail::Thumbnail), String> {
+    pages::require()?;
     let png = pages::render_png(bytes, page, thumbnail::PREVIEW_SIDE)?;
     guarded(|| thumbnail::make(&png))
         .unwrap_or_else(|_| Err("the page picture could not be decoded".into()))
-        .map(|(_, preview)| preview)
 }
 
 /// The number of pages of a PDF (0 if it cannot be read).

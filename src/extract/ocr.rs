@@ -133,9 +133,7 @@ pub fn recognise(
     if media_type != "application/pdf" {
         return Err(format!("no OCR for {media_type}"));
     }
-    if !pages::available() {
-        return Err("pdftoppm is not installed (Debian: poppler-utils)".into());
-    }
+    pages::require()?;
     let last = pdf_pages.min(max_pages);
     // Tesseract runs single-threaded (its OpenMP threads were slower than none on 2 cores);
     // pages go to one Tesseract per core instead.

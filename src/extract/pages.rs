@@ -17,6 +17,15 @@ pub fn available() -> bool {
     tool::available(PDFTOPPM)
 }
 
+/// `Err` saying what to install when pages cannot be rendered here.
+pub fn require() -> Result<(), String> {
+    if available() {
+        Ok(())
+    } else {
+        Err("pdftoppm is not installed (Debian: poppler-utils)".into())
+    }
+}
+
 /// Page `page` (from 1) as a PNG whose longest side is `side` pixels.
 pub fn render_png(pdf: &[u8], page: u32, side: u32) -> Result<Vec<u8>, String> {
     let (p, s) = (page.to_string(), side.to_string());
