@@ -26,6 +26,7 @@ macro_rules! note {
 
 mod dossiers;
 mod keys;
+mod ocr;
 mod register;
 mod sharing;
 
@@ -144,20 +145,7 @@ enum Command {
     },
     /// Recognise text in scans and photographed documents (OCR) waiting in the queue; or turn
     /// OCR on or off, or set its languages, for this vault
-    Ocr {
-        /// Turn OCR on for this vault (the default)
-        #[arg(long, conflicts_with = "off")]
-        on: bool,
-        /// Turn OCR off for this vault: scans stay queued until it is turned on
-        #[arg(long)]
-        off: bool,
-        /// Tesseract languages joined by + [default: rus+kaz+eng]
-        #[arg(long, value_name = "LIST")]
-        languages: Option<String>,
-        /// Queue again the items whose OCR failed (e.g. a language was not installed)
-        #[arg(long)]
-        retry: bool,
-    },
+    Ocr(ocr::OcrArgs),
     /// Write an item's thumbnail (images; PDFs: the first page) as a JPEG without EXIF to a new file
     Thumbnail {
         id: String,
@@ -374,7 +362,7 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 }
             }
             if !no_ocr && failed < files.len() {
-                recognise(vault)?;
+                ocr::recognise(vault)?;
             }
             if failed > 0 {
                 bail!(
@@ -603,36 +591,10 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             let n = vault.reindex(&CliProgress::new())?;
             note!("re-extracted metadata and text of {n} items");
             if !no_ocr {
-                recognise(vault)?;
+                ocr::recognise(vault)?;
             }
         }
-        Command::Ocr {
-            on,
-            off,
-            languages,
-            retry,
-        } => {
-            let enabled = (on || off).then_some(on);
-            vault.set_ocr(enabled, languages.as_deref())?;
-            if retry {
-                let n = vault.requeue_failed_ocr()?;
-                note!("{n} items whose OCR failed are queued again");
-            }
-            let settings = vault.ocr_settings()?;
-            note!(
-                "OCR is {} for this vault (languages {})",
-                if settings.enabled { "on" } else { "off" },
-                settings.languages
-            );
-            if settings.enabled {
-                recognise(vault)?;
-            } else {
-                let queued = vault.ocr_queue()?.len();
-                if queued > 0 {
-                    note!("{queued} items wait for OCR");
-                }
-            }
-        }
+        Command::Ocr(args) => ocr::ocr(vault, args)?,
         Command::Case(cmd) => register::case(vault, cmd)?,
         Command::Person(cmd) => register::person(vault, cmd)?,
         Command::Event(cmd) => register::event(vault, cmd)?,
@@ -868,62 +830,6 @@ fn new_passphrase(file: Option<&Path>) -> anyhow::Result<SecretString> {
 }
 
 /// A progress bar on stderr when it is a terminal; nothing when piped.
-/// Runs the OCR queue with a bar counting items; says what it did.
-fn recognise(vault: &mut Vault) -> anyhow::Result<()> {
-    let settings = vault.ocr_settings()?;
-    let queued = vault.ocr_queue()?.len();
-    if queued == 0 || !settings.enabled {
-        return Ok(());
-    }
-    if !settings.available {
-        note!(
-            "{queued} items wait for OCR, but Tesseract is not installed (Debian: tesseract-ocr); run `dossier ocr` once it is"
-        );
-        return Ok(());
-    }
-    let bar = CountProgress::new(queued as u64, "recognising text");
-    let n = vault.recognise_queued(&bar)?;
-    bar.0.finish_and_clear();
-    note!(
-        "recognised text in {n} of {queued} scans and photos (machine-recognised: `dossier show ID`)"
-    );
-    Ok(())
-}
-
-/// Progress counted in items (OCR takes seconds an item; bytes say nothing).
-struct CountProgress(ProgressBar);
-
-impl CountProgress {
-    fn new(items: u64, what: &str) -> Self {
-        let bar = if std::io::stderr().is_terminal() {
-            ProgressBar::new(items)
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_style(
-            ProgressStyle::with_template(&format!(
-                "{what} {{msg:30!}} [{{bar:30}}] {{pos}}/{{len}} {{elapsed}}"
-            ))
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        CountProgress(bar)
-    }
-}
-
-impl Progress for CountProgress {
-    fn start(&self, label: &str, _total: u64) {
-        self.0.set_message(label.to_string());
-    }
-    fn position(&self, _done: u64) {}
-    fn finish(&self) {
-        self.0.inc(1);
-    }
-    fn is_cancelled(&self) -> bool {
-        CANCELLED.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
 struct CliProgress(ProgressBar);
 
 impl CliProgress {
