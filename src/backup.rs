@@ -24,10 +24,10 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::{self, CATALOG, Catalog, TEXTS};
 use crate::custody::{self, Action};
-use crate::durable;
 use crate::error::{Error, Result};
-use crate::layout::{self, Layout, is_hex_name, random_hex};
 use crate::progress::Progress;
+use crate::storage::durable;
+use crate::storage::layout::{self, Layout, is_hex_name, random_hex};
 use crate::vault::Vault;
 use crate::verify::Report;
 

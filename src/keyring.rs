@@ -116,13 +116,13 @@ impl Vault {
             &key.secret,
             self.clock_now(),
         )?);
-        let partial = crate::durable::partial_path(out);
+        let partial = crate::storage::durable::partial_path(out);
         let written = (|| {
             use std::io::Write;
-            let mut f = crate::durable::create_private(&partial)?;
+            let mut f = crate::storage::durable::create_private(&partial)?;
             f.write_all(&pdf)?;
             f.sync_all()?;
-            crate::durable::publish_copy(&partial, out)
+            crate::storage::durable::publish_copy(&partial, out)
         })();
         if let Err(e) = written {
             let _ = std::fs::remove_file(&partial);
@@ -275,7 +275,7 @@ impl Vault {
             std::fs::remove_file(&path)
                 .map_err(Error::io("cannot remove the passphrase slot", &path))
                 .and_then(|()| {
-                    crate::durable::sync_dir(&self.layout().keys())
+                    crate::storage::durable::sync_dir(&self.layout().keys())
                         .map_err(Error::io("cannot sync", self.layout().keys()))
                 })
         } else if slot.present {

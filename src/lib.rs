@@ -20,19 +20,15 @@
 #![forbid(unsafe_code)]
 
 pub mod backup;
-mod blob;
 mod catalog;
 pub mod contacts;
 pub mod custody;
-mod durable;
 mod error;
 pub mod extract;
 pub mod hardening;
 mod keyring;
 mod keys;
-mod layout;
 mod library;
-pub mod padding;
 pub mod pdf;
 mod previews;
 mod progress;
@@ -41,6 +37,7 @@ pub mod register;
 pub mod search;
 pub mod share;
 pub mod signer;
+mod storage;
 pub mod submission;
 mod textindex;
 mod vault;
@@ -55,10 +52,11 @@ pub use custody::Entry as CustodyEntry;
 pub use error::{Error, Result};
 pub use keyring::{KeySlot, RecoveryKey};
 pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase};
-pub use layout::{FORMAT_VERSION, check_header as check_vault_header};
 pub use library::{LibraryRow, files_to_import};
 pub use progress::{CancelFlag, Progress, Silent};
 pub use recognition::{OcrJob, OcrSettings, RecognisedText};
+pub use storage::layout::{FORMAT_VERSION, check_header as check_vault_header};
+pub use storage::padding;
 pub use vault::{
     Clock, CreateOptions, ExtractionRecord, ImportOptions, Imported, ItemEdit, Rendition, Vault,
     hash_file,

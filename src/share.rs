@@ -28,10 +28,10 @@ use sha2::{Digest, Sha256};
 use crate::catalog::Item;
 use crate::contacts::{fingerprint, parse_recipient};
 use crate::custody::{self, Action, Entry};
-use crate::durable;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::register::Link;
+use crate::storage::durable;
 use crate::vault::{ImportOptions, Imported, Vault};
 
 pub const BUNDLE_FORMAT: &str = "dossier-bundle 1";

@@ -154,8 +154,8 @@ mod tests {
             assert_eq!((back.width(), back.height()), (p.width, p.height));
         }
         assert_eq!(
-            crate::padding::padded_len(flat.0.jpeg.len() as u64 + 32),
-            crate::padding::padded_len(noisy.0.jpeg.len() as u64 + 32),
+            crate::storage::padding::padded_len(flat.0.jpeg.len() as u64 + 32),
+            crate::storage::padding::padded_len(noisy.0.jpeg.len() as u64 + 32),
             "thumbnails share the smallest padding class"
         );
     }

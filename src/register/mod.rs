@@ -12,8 +12,8 @@ use serde_json::json;
 
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
-use crate::layout::random_hex;
 use crate::search;
+use crate::storage::layout::random_hex;
 use crate::vault::Vault;
 pub use dates::{FuzzyDate, Precision};
 

@@ -18,12 +18,12 @@ use time::OffsetDateTime;
 pub use labels::Lang;
 
 use crate::catalog::Item;
-use crate::durable;
 use crate::error::{Error, Result};
 use crate::pdf::update::{Attachment, Signing, write_signed};
 use crate::pdf::{MANIFEST_NAME, Manifest, ManifestAnnex, check::MANIFEST_FORMAT};
 use crate::progress::Progress;
 use crate::register::{Case, Event, FuzzyDate, Person};
+use crate::storage::durable;
 use crate::{Rendition, Vault};
 
 /// Which body the dossier is shaped for.
@@ -361,7 +361,7 @@ impl Vault {
                 out.display()
             )));
         }
-        let partial = crate::durable::partial_path(out);
+        let partial = crate::storage::durable::partial_path(out);
         let out_err = Error::io("cannot write the dossier", out);
         // Named after `out`: the hidden partial name would only confuse.
         let file = durable::create_private(&partial)

@@ -22,10 +22,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, MAIN_DB, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::durable;
 use crate::error::{Error, Result};
-use crate::layout::{Layout, is_hex_name, random_hex};
-use crate::padding::padded_len;
+use crate::storage::durable;
+use crate::storage::layout::{Layout, is_hex_name, random_hex};
+use crate::storage::padding::padded_len;
 
 /// A family of snapshot generations: the catalog itself, or the derived text index.
 pub struct Family {

@@ -28,7 +28,7 @@ pub fn header_text() -> String {
 pub fn check_header(root: &Path) -> Result<()> {
     let path = root.join(HEADER_FILE);
     let mut text = String::new();
-    match crate::durable::open_read_noatime(&path) {
+    match crate::storage::durable::open_read_noatime(&path) {
         Ok(f) => f
             .take(256)
             .read_to_string(&mut text)

@@ -13,14 +13,14 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::blob;
 use crate::catalog::{Catalog, Item};
 use crate::custody::{self, Action, Entry};
-use crate::durable;
 use crate::error::{Error, Result};
 use crate::keys::{self, VaultKey};
-use crate::layout::{self, Layout, random_hex};
 use crate::progress::Progress;
+use crate::storage::blob;
+use crate::storage::durable;
+use crate::storage::layout::{self, Layout, random_hex};
 use crate::verify::{self, ItemCheck, Report, Status};
 
 /// Source of the current time; tests pin it (custody entries record it).

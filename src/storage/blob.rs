@@ -21,9 +21,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use sha2::{Digest, Sha256};
 
-use crate::durable::EagerWriteback;
-use crate::padding::padded_len;
 use crate::progress::Progress;
+use crate::storage::durable::EagerWriteback;
+use crate::storage::padding::padded_len;
 
 pub const MAGIC: &[u8; 8] = b"DSBLOB\0\x01";
 pub const HEADER_LEN: u64 = 32;
