@@ -22,12 +22,14 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{self, CATALOG, Catalog, TEXTS};
+use crate::catalog::Catalog;
+use crate::catalog::snapshot::{self, CATALOG, TEXTS};
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::storage::durable;
-use crate::storage::layout::{self, Layout, is_hex_name, random_hex};
+use crate::storage::layout::{self, Layout};
+use crate::storage::names::{is_hex_name, random_hex};
 use crate::vault::Vault;
 use crate::verify::Report;
 
@@ -118,7 +120,7 @@ impl Vault {
                 Some("keys") => (2, 0),
                 Some("catalog") => (
                     3,
-                    catalog::file_generation(&src.root.join(&e.rel), identity, &CATALOG)
+                    snapshot::file_generation(&src.root.join(&e.rel), identity, &CATALOG)
                         .unwrap_or(0),
                 ),
                 _ => (4, 0),
@@ -266,7 +268,7 @@ fn prepare_target(
             {
                 continue;
             }
-            match catalog::file_generation(&e.path(), identity, &CATALOG) {
+            match snapshot::file_generation(&e.path(), identity, &CATALOG) {
                 Ok(g) if g > generation => {
                     return Err(Error::Invalid(format!(
                         "the backup in {} holds catalog generation {g}, newer than this vault's \

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
-use crate::storage::layout::random_hex;
+use crate::storage::names::random_hex;
 use crate::vault::Vault;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

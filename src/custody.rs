@@ -79,22 +79,6 @@ pub struct Entry {
     pub hash: String,
 }
 
-pub(crate) const SCHEMA: &str = "
-CREATE TABLE custody (
-    seq       INTEGER PRIMARY KEY,
-    at        TEXT NOT NULL,
-    action    TEXT NOT NULL,
-    item      TEXT,
-    detail    TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash      TEXT NOT NULL
-);
-CREATE TRIGGER custody_append_only_update BEFORE UPDATE ON custody
-    BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
-CREATE TRIGGER custody_append_only_delete BEFORE DELETE ON custody
-    BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
-";
-
 /// The chained hash of an entry (see docs/FORMAT.md, "Custody log").
 pub fn entry_hash(
     seq: i64,

@@ -18,7 +18,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::storage::durable;
-use crate::storage::layout::{Layout, random_hex};
+use crate::storage::layout::Layout;
+use crate::storage::names::random_hex;
 
 /// scrypt work factor (log2 N) used for new slots: 2^18 needs 256 MiB and about a second here,
 /// and opens on a slow laptop. Set explicitly: age would otherwise tune it to the machine that
@@ -225,7 +226,7 @@ pub(crate) fn recipient_slots(layout: &Layout) -> Result<Vec<String>> {
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
             let id = name.strip_suffix(".age")?;
-            crate::storage::layout::is_hex_name(id, 32).then(|| id.to_string())
+            crate::storage::names::is_hex_name(id, 32).then(|| id.to_string())
         })
         .collect();
     ids.sort();

@@ -1,5 +1,5 @@
 //! Dossier's core: an age-encrypted, integrity-checked evidence vault. No GUI here; the CLI
-//! (`src/bin/dossier.rs`) and the desktop app call the same functions.
+//! (`src/bin/dossier/`) and the desktop app call the same functions.
 //!
 //! Where to start:
 //! - [`Vault::create`] / [`Vault::open`] give an unlocked [`Vault`]; everything else is a method
@@ -15,6 +15,13 @@
 //!   binary that opens a vault: untrusted files are parsed in a sandboxed child process that is
 //!   this same binary ([`worker`]).
 //!
+//! Inside, modules import downwards only: `storage` (durable writes, the layout, the blob
+//! codec, padding; nothing of the domain) → `catalog` (the schema and its migrations, snapshot
+//! generations) → the domain modules, which work on the catalog's connection (`items`,
+//! [`custody`], [`register`], [`search`], `textindex`, `keys`, [`contacts`], [`extract`], [`pdf`],
+//! ...) → the [`Vault`] facade (`src/vault/`), which opens, locks and commits and hands each
+//! call to them. What is built on the vault (backups, sharing, submissions) sits above it.
+//!
 //! The on-disk format and the threat model are in `docs/FORMAT.md`.
 
 #![forbid(unsafe_code)]
@@ -26,6 +33,7 @@ pub mod custody;
 mod error;
 pub mod extract;
 pub mod hardening;
+mod items;
 mod keyring;
 mod keys;
 mod library;
@@ -47,9 +55,9 @@ pub mod worker;
 pub use age::secrecy::{ExposeSecret, SecretString};
 /// How a plugin identity (a YubiKey) talks to the user: front ends implement it.
 pub use age::{Callbacks as PluginUi, NoCallbacks};
-pub use catalog::Item;
 pub use custody::Entry as CustodyEntry;
 pub use error::{Error, Result};
+pub use items::Item;
 pub use keyring::{KeySlot, RecoveryKey};
 pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase};
 pub use library::{LibraryRow, files_to_import};

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::catalog::Item;
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
+use crate::items::Item;
 use crate::search::item_dates_cte;
 use crate::vault::Vault;
 

@@ -11,9 +11,9 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::catalog::Item;
 use crate::error::{Error, Result};
 use crate::extract::ocr;
+use crate::items::Item;
 use crate::progress::Progress;
 use crate::vault::Vault;
 

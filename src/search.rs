@@ -8,14 +8,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::register::{self, FuzzyDate, names};
-use crate::vault::Vault;
-
-pub(crate) const SCHEMA: &str = "
-CREATE TABLE search_keys (
-    rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, UNIQUE (kind, id));
-CREATE VIRTUAL TABLE search USING fts5 (
-    text, folded, tokenize = 'unicode61 remove_diacritics 2');
-";
 
 /// Replaces the indexed text of one entity.
 fn index(db: &Connection, kind: &str, id: &str, text: &str) -> Result<()> {
@@ -288,91 +280,84 @@ GROUP BY kind, id
 ORDER BY best
 LIMIT ?8");
 
-impl Vault {
-    /// Full-text search, ranked (BM25), with a snippet per hit. Deleted items are not shown.
-    pub fn search(&mut self, q: &Query) -> Result<Vec<Hit>> {
-        self.texts()?; // loaded on first use
-        let texts = &self.texts.as_ref().expect("loaded above").db;
-        let db = &self.catalog.db;
-        let (expression, text_expression) = fts_expressions(&q.text)?;
-        let case = q
-            .case
-            .as_deref()
-            .map(|c| register::resolve(db, "cases", "case", c))
-            .transpose()?;
-        let person = q
-            .person
-            .as_deref()
-            .map(|p| register::resolve(db, "people", "person", p))
-            .transpose()?;
-        if let Some(k) = &q.kind
-            && !["item", "case", "person", "event"].contains(&k.as_str())
-        {
-            return Err(Error::Invalid(format!(
-                "{k:?} is not a kind: use item, case, person or event"
-            )));
-        }
-        let limit = if q.limit == 0 { 50 } else { q.limit } as i64;
-        // With a filter, every text hit is a candidate: cutting first would hide the filtered
-        // ones that rank lower across the whole vault.
-        let filtered = q.case.is_some()
-            || q.person.is_some()
-            || q.kind.is_some()
-            || q.media_type.is_some()
-            || q.from.is_some()
-            || q.to.is_some();
-        let text_limit = if filtered { i64::MAX } else { limit * 4 };
-        // Text hits join the catalog's hits through an in-memory temporary table, so that the
-        // same filters apply to both (temp_store = MEMORY: it never reaches the disk).
-        db.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS text_hits (id TEXT, snippet TEXT, rank REAL);
-             DELETE FROM temp.text_hits;",
-        )?;
-        {
-            let mut insert = db.prepare_cached(
-                "INSERT INTO temp.text_hits (id, snippet, rank) VALUES (?1, ?2, ?3)",
-            )?;
-            for (id, snippet, rank) in
-                crate::textindex::search(texts, &text_expression, text_limit)?
-            {
-                insert.execute(params![id, snippet, rank])?;
-            }
-        }
-        let mut stmt = db.prepare_cached(SEARCH_SQL)?;
-        let rows = stmt.query_map(
-            params![
-                expression,
-                q.kind,
-                case,
-                person,
-                q.media_type,
-                q.from.as_ref().map(FuzzyDate::sort_key),
-                q.to.as_ref().map(FuzzyDate::last_day),
-                limit
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, f64>(3)?,
-                ))
-            },
-        )?;
-        let mut hits = Vec::new();
-        for row in rows {
-            let (kind, id, snippet, rank) = row?;
-            let label = label(db, &kind, &id)?;
-            hits.push(Hit {
-                kind,
-                id,
-                label,
-                snippet: snippet.replace('\n', " · "),
-                rank,
-            });
-        }
-        Ok(hits)
+/// Full-text search, ranked (BM25), with a snippet per hit, over the catalog `db` and the
+/// text index `texts`. Deleted items are not shown.
+pub(crate) fn search(db: &Connection, texts: &Connection, q: &Query) -> Result<Vec<Hit>> {
+    let (expression, text_expression) = fts_expressions(&q.text)?;
+    let case = q
+        .case
+        .as_deref()
+        .map(|c| register::resolve(db, "cases", "case", c))
+        .transpose()?;
+    let person = q
+        .person
+        .as_deref()
+        .map(|p| register::resolve(db, "people", "person", p))
+        .transpose()?;
+    if let Some(k) = &q.kind
+        && !["item", "case", "person", "event"].contains(&k.as_str())
+    {
+        return Err(Error::Invalid(format!(
+            "{k:?} is not a kind: use item, case, person or event"
+        )));
     }
+    let limit = if q.limit == 0 { 50 } else { q.limit } as i64;
+    // With a filter, every text hit is a candidate: cutting first would hide the filtered
+    // ones that rank lower across the whole vault.
+    let filtered = q.case.is_some()
+        || q.person.is_some()
+        || q.kind.is_some()
+        || q.media_type.is_some()
+        || q.from.is_some()
+        || q.to.is_some();
+    let text_limit = if filtered { i64::MAX } else { limit * 4 };
+    // Text hits join the catalog's hits through an in-memory temporary table, so that the
+    // same filters apply to both (temp_store = MEMORY: it never reaches the disk).
+    db.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS text_hits (id TEXT, snippet TEXT, rank REAL);
+         DELETE FROM temp.text_hits;",
+    )?;
+    {
+        let mut insert = db
+            .prepare_cached("INSERT INTO temp.text_hits (id, snippet, rank) VALUES (?1, ?2, ?3)")?;
+        for (id, snippet, rank) in crate::textindex::search(texts, &text_expression, text_limit)? {
+            insert.execute(params![id, snippet, rank])?;
+        }
+    }
+    let mut stmt = db.prepare_cached(SEARCH_SQL)?;
+    let rows = stmt.query_map(
+        params![
+            expression,
+            q.kind,
+            case,
+            person,
+            q.media_type,
+            q.from.as_ref().map(FuzzyDate::sort_key),
+            q.to.as_ref().map(FuzzyDate::last_day),
+            limit
+        ],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, f64>(3)?,
+            ))
+        },
+    )?;
+    let mut hits = Vec::new();
+    for row in rows {
+        let (kind, id, snippet, rank) = row?;
+        let label = label(db, &kind, &id)?;
+        hits.push(Hit {
+            kind,
+            id,
+            label,
+            snippet: snippet.replace('\n', " · "),
+            rank,
+        });
+    }
+    Ok(hits)
 }
 
 fn label(db: &Connection, kind: &str, id: &str) -> Result<String> {

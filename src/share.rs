@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::catalog::Item;
 use crate::contacts::{fingerprint, parse_recipient};
 use crate::custody::{self, Action, Entry};
 use crate::error::{Error, Result};
+use crate::items::Item;
 use crate::progress::Progress;
 use crate::register::Link;
 use crate::storage::durable;

@@ -7,7 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::custody::ChainBreak;
-use crate::storage::layout::{HEADER_FILE, Layout, is_hex_name};
+use crate::storage::layout::{HEADER_FILE, Layout};
+use crate::storage::names::is_hex_name;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

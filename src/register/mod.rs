@@ -8,62 +8,10 @@ pub mod names;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use serde_json::json;
 
-use crate::custody::{self, Action};
 use crate::error::{Error, Result};
-use crate::search;
-use crate::storage::layout::random_hex;
-use crate::vault::Vault;
+use crate::storage::names::random_hex;
 pub use dates::{FuzzyDate, Precision};
-
-/// Tables added by catalog schema version 2.
-pub(crate) const SCHEMA: &str = "
-CREATE TABLE cases (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, court TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
-CREATE TABLE case_numbers (
-    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-    number TEXT NOT NULL, authority TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (case_id, number, authority));
-CREATE TABLE charges (
-    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-    article TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (case_id, article));
-CREATE TABLE people (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, born TEXT, nationality TEXT NOT NULL DEFAULT '',
-    notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
-CREATE TABLE aliases (
-    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE, alias TEXT NOT NULL,
-    PRIMARY KEY (person_id, alias));
-CREATE TABLE events (
-    id TEXT PRIMARY KEY, case_id TEXT REFERENCES cases(id) ON DELETE CASCADE,
-    title TEXT NOT NULL, date TEXT, date_key TEXT, end_date TEXT, end_key TEXT,
-    place TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
-CREATE INDEX events_by_case ON events (case_id, date_key);
-CREATE TABLE case_items (
-    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (case_id, item_id));
-CREATE INDEX case_items_by_item ON case_items (item_id);
-CREATE TABLE person_items (
-    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
-    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (person_id, item_id));
-CREATE INDEX person_items_by_item ON person_items (item_id);
-CREATE TABLE event_items (
-    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
-    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (event_id, item_id));
-CREATE INDEX event_items_by_item ON event_items (item_id);
-CREATE TABLE event_people (
-    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
-    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
-    PRIMARY KEY (event_id, person_id));
-CREATE INDEX event_people_by_person ON event_people (person_id);
-CREATE TABLE case_people (
-    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
-    role TEXT NOT NULL DEFAULT '', PRIMARY KEY (case_id, person_id, role));
-CREATE INDEX case_people_by_person ON case_people (person_id);
-";
 
 /// Roles offered by front ends; any other non-empty word is accepted too.
 pub const COMMON_ROLES: &[&str] = &[
@@ -317,7 +265,7 @@ pub struct ItemLinks {
 
 // ---- helpers ------------------------------------------------------------------------------
 
-fn required(field: &str, value: &str) -> Result<String> {
+pub(crate) fn required(field: &str, value: &str) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
         return Err(Error::Invalid(format!("{field} cannot be empty")));
@@ -357,7 +305,7 @@ pub(crate) fn resolve(
     }
 }
 
-fn new_id(db: &Connection, table: &str) -> Result<String> {
+pub(crate) fn new_id(db: &Connection, table: &str) -> Result<String> {
     loop {
         let id = random_hex(8);
         let taken: bool = db.query_row(
@@ -371,7 +319,7 @@ fn new_id(db: &Connection, table: &str) -> Result<String> {
     }
 }
 
-fn role_word(role: &str) -> String {
+pub(crate) fn role_word(role: &str) -> String {
     role.trim().to_lowercase()
 }
 
@@ -492,7 +440,7 @@ pub(crate) fn load_event(db: &Connection, id: &str) -> Result<Event> {
     Ok(event)
 }
 
-fn ids(db: &Connection, sql: &str, id: &str) -> Result<Vec<String>> {
+pub(crate) fn ids(db: &Connection, sql: &str, id: &str) -> Result<Vec<String>> {
     let mut stmt = db.prepare_cached(sql)?;
     let rows = stmt.query_map([id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -708,440 +656,7 @@ pub(crate) fn possible_duplicates(
     Ok(out)
 }
 
-// ---- the Vault's register API -------------------------------------------------------------
-
-impl Vault {
-    pub fn cases(&self) -> Result<Vec<Case>> {
-        let db = &self.catalog.db;
-        ids(db, "SELECT id FROM cases WHERE ?1 = ?1 ORDER BY title", "")?
-            .iter()
-            .map(|id| load_case(db, id))
-            .collect()
-    }
-
-    pub fn people(&self) -> Result<Vec<Person>> {
-        let db = &self.catalog.db;
-        ids(db, "SELECT id FROM people WHERE ?1 = ?1 ORDER BY name", "")?
-            .iter()
-            .map(|id| load_person(db, id))
-            .collect()
-    }
-
-    /// A case with its people and roles, chronology (undated events apart) and evidence.
-    pub fn case_view(&self, id: &str) -> Result<CaseView> {
-        let id = resolve(&self.catalog.db, "cases", "case", id)?;
-        case_view(&self.catalog.db, &id)
-    }
-
-    /// A person with their cases and roles, events and evidence.
-    pub fn person_view(&self, id: &str) -> Result<PersonView> {
-        let id = resolve(&self.catalog.db, "people", "person", id)?;
-        person_view(&self.catalog.db, &id)
-    }
-
-    pub fn event(&self, id: &str) -> Result<Event> {
-        let id = resolve(&self.catalog.db, "events", "event", id)?;
-        load_event(&self.catalog.db, &id)
-    }
-
-    /// The cases, people and events an item is linked to.
-    pub fn item_links(&self, item: &str) -> Result<ItemLinks> {
-        let item = self.catalog.item(item)?;
-        item_links(&self.catalog.db, &item.id)
-    }
-
-    /// People already in the register whose names are close to `names` (any script).
-    pub fn possible_duplicates(&self, names: &[&str]) -> Result<Vec<PossibleDuplicate>> {
-        possible_duplicates(&self.catalog.db, names, None)
-    }
-
-    pub fn add_case(&mut self, new: &NewCase) -> Result<Case> {
-        let title = required("a case's title", &new.title)?;
-        let (id, _) = self.commit(|cat, now| {
-            let db = &cat.db;
-            let id = new_id(db, "cases")?;
-            db.execute(
-                "INSERT INTO cases (id, title, court, status, notes, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
-                params![id, title, new.court.trim(), new.status.trim(), new.notes, now],
-            )?;
-            for n in &new.numbers {
-                insert_number(db, &id, n)?;
-            }
-            for c in &new.charges {
-                insert_charge(db, &id, c)?;
-            }
-            search::index_case(db, &id)?;
-            let record = load_case(db, &id)?;
-            custody::append(db, now, Action::Add, None, &json!({ "case": record }))?;
-            Ok(id)
-        })?;
-        load_case(&self.catalog.db, &id)
-    }
-
-    pub fn edit_case(&mut self, id: &str, edit: &CaseEdit) -> Result<Case> {
-        let id = resolve(&self.catalog.db, "cases", "case", id)?;
-        if let Some(t) = &edit.title {
-            required("a case's title", t)?;
-        }
-        self.commit(|cat, now| {
-            let db = &cat.db;
-            let before = load_case(db, &id)?;
-            db.execute(
-                "UPDATE cases SET title = coalesce(?2, title), court = coalesce(?3, court),
-                 status = coalesce(?4, status), notes = coalesce(?5, notes) WHERE id = ?1",
-                params![
-                    id,
-                    edit.title.as_deref().map(str::trim),
-                    edit.court,
-                    edit.status,
-                    edit.notes
-                ],
-            )?;
-            for n in &edit.remove_numbers {
-                let gone = db.execute(
-                    "DELETE FROM case_numbers WHERE case_id = ?1 AND number = ?2",
-                    params![id, n.trim()],
-                )?;
-                if gone == 0 {
-                    return Err(Error::Invalid(format!("case {id} has no number {n:?}")));
-                }
-            }
-            for n in &edit.add_numbers {
-                insert_number(db, &id, n)?;
-            }
-            for a in &edit.remove_charges {
-                let gone = db.execute(
-                    "DELETE FROM charges WHERE case_id = ?1 AND article = ?2",
-                    params![id, a.trim()],
-                )?;
-                if gone == 0 {
-                    return Err(Error::Invalid(format!("case {id} has no charge {a:?}")));
-                }
-            }
-            for c in &edit.add_charges {
-                insert_charge(db, &id, c)?;
-            }
-            search::index_case(db, &id)?;
-            let after = load_case(db, &id)?;
-            custody::append(
-                db,
-                now,
-                Action::Edit,
-                None,
-                &json!({ "case": id, "from": before, "to": after }),
-            )
-        })?;
-        load_case(&self.catalog.db, &id)
-    }
-
-    /// Deletes a case, its events and its links. Evidence is untouched; the custody entry
-    /// keeps the whole record.
-    pub fn delete_case(&mut self, id: &str) -> Result<Case> {
-        let id = resolve(&self.catalog.db, "cases", "case", id)?;
-        let view = case_view(&self.catalog.db, &id)?;
-        self.commit(|cat, now| {
-            let db = &cat.db;
-            for e in view.chronology.iter().chain(&view.undated) {
-                search::unindex(db, "event", &e.id)?;
-            }
-            search::unindex(db, "case", &id)?;
-            db.execute("DELETE FROM cases WHERE id = ?1", [&id])?;
-            custody::append(db, now, Action::Delete, None, &json!({ "case": view }))
-        })?;
-        Ok(view.case)
-    }
-
-    /// Adds a person. Close names already in the register are returned as possible
-    /// duplicates (the person is added anyway: the user decides).
-    pub fn add_person(&mut self, new: &NewPerson) -> Result<(Person, Vec<PossibleDuplicate>)> {
-        let name = required("a person's name", &new.name)?;
-        let mut names = vec![name.as_str()];
-        names.extend(new.aliases.iter().map(String::as_str));
-        let duplicates = possible_duplicates(&self.catalog.db, &names, None)?;
-        let (id, _) = self.commit(|cat, now| {
-            let db = &cat.db;
-            let id = new_id(db, "people")?;
-            db.execute(
-                "INSERT INTO people (id, name, born, nationality, notes, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
-                params![id, name, new.born.as_ref().map(ToString::to_string), new.nationality.trim(), new.notes, now],
-            )?;
-            for a in &new.aliases {
-                insert_alias(db, &id, a)?;
-            }
-            search::index_person(db, &id)?;
-            let record = load_person(db, &id)?;
-            custody::append(db, now, Action::Add, None, &json!({ "person": record }))?;
-            Ok(id)
-        })?;
-        Ok((load_person(&self.catalog.db, &id)?, duplicates))
-    }
-
-    pub fn edit_person(&mut self, id: &str, edit: &PersonEdit) -> Result<Person> {
-        let id = resolve(&self.catalog.db, "people", "person", id)?;
-        if let Some(n) = &edit.name {
-            required("a person's name", n)?;
-        }
-        self.commit(|cat, now| {
-            let db = &cat.db;
-            let before = load_person(db, &id)?;
-            db.execute(
-                "UPDATE people SET name = coalesce(?2, name), born = coalesce(?3, born),
-                 nationality = coalesce(?4, nationality), notes = coalesce(?5, notes) WHERE id = ?1",
-                params![id, edit.name.as_deref().map(str::trim), edit.born.as_ref().map(ToString::to_string), edit.nationality, edit.notes],
-            )?;
-            for a in &edit.remove_aliases {
-                let gone = db.execute("DELETE FROM aliases WHERE person_id = ?1 AND alias = ?2", params![id, a.trim()])?;
-                if gone == 0 {
-                    return Err(Error::Invalid(format!("person {id} has no alias {a:?}")));
-                }
-            }
-            for a in &edit.add_aliases {
-                insert_alias(db, &id, a)?;
-            }
-            search::index_person(db, &id)?;
-            let after = load_person(db, &id)?;
-            custody::append(db, now, Action::Edit, None, &json!({ "person": id, "from": before, "to": after }))
-        })?;
-        load_person(&self.catalog.db, &id)
-    }
-
-    /// Deletes a person and their links (events stay, without them). Evidence is untouched.
-    pub fn delete_person(&mut self, id: &str) -> Result<Person> {
-        let id = resolve(&self.catalog.db, "people", "person", id)?;
-        let view = person_view(&self.catalog.db, &id)?;
-        self.commit(|cat, now| {
-            let db = &cat.db;
-            search::unindex(db, "person", &id)?;
-            db.execute("DELETE FROM people WHERE id = ?1", [&id])?;
-            custody::append(db, now, Action::Delete, None, &json!({ "person": view }))
-        })?;
-        Ok(view.person)
-    }
-
-    pub fn add_event(&mut self, new: &NewEvent) -> Result<Event> {
-        let title = required("an event's title", &new.title)?;
-        let db = &self.catalog.db;
-        let case_id = new
-            .case_id
-            .as_deref()
-            .map(|c| resolve(db, "cases", "case", c))
-            .transpose()?;
-        let people = new
-            .people
-            .iter()
-            .map(|p| resolve(db, "people", "person", p))
-            .collect::<Result<Vec<_>>>()?;
-        let items = new
-            .items
-            .iter()
-            .map(|i| self.catalog.item(i).map(|i| i.id))
-            .collect::<Result<Vec<_>>>()?;
-        check_range(new.date.as_ref(), new.end.as_ref())?;
-        let (id, _) = self.commit(|cat, now| {
-            let db = &cat.db;
-            let id = new_id(db, "events")?;
-            db.execute(
-                "INSERT INTO events (id, case_id, title, date, date_key, end_date, end_key, place, description, created_at)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                params![
-                    id, case_id, title,
-                    new.date.as_ref().map(ToString::to_string), new.date.as_ref().map(FuzzyDate::sort_key),
-                    new.end.as_ref().map(ToString::to_string), new.end.as_ref().map(FuzzyDate::last_day),
-                    new.place.trim(), new.description, now
-                ],
-            )?;
-            for p in &people {
-                db.execute("INSERT OR IGNORE INTO event_people (event_id, person_id) VALUES (?1, ?2)", params![id, p])?;
-            }
-            for i in &items {
-                db.execute("INSERT OR IGNORE INTO event_items (event_id, item_id) VALUES (?1, ?2)", params![id, i])?;
-            }
-            search::index_event(db, &id)?;
-            let record = load_event(db, &id)?;
-            custody::append(db, now, Action::Add, None, &json!({ "event": record }))?;
-            Ok(id)
-        })?;
-        load_event(&self.catalog.db, &id)
-    }
-
-    pub fn edit_event(&mut self, id: &str, edit: &EventEdit) -> Result<Event> {
-        let id = resolve(&self.catalog.db, "events", "event", id)?;
-        if let Some(t) = &edit.title {
-            required("an event's title", t)?;
-        }
-        self.commit(|cat, now| {
-            let db = &cat.db;
-            let before = load_event(db, &id)?;
-            db.execute(
-                "UPDATE events SET title = coalesce(?2, title), place = coalesce(?3, place),
-                 description = coalesce(?4, description) WHERE id = ?1",
-                params![
-                    id,
-                    edit.title.as_deref().map(str::trim),
-                    edit.place,
-                    edit.description
-                ],
-            )?;
-            if let Some(date) = &edit.date {
-                db.execute(
-                    "UPDATE events SET date = ?2, date_key = ?3 WHERE id = ?1",
-                    params![
-                        id,
-                        date.as_ref().map(ToString::to_string),
-                        date.as_ref().map(FuzzyDate::sort_key)
-                    ],
-                )?;
-            }
-            if let Some(end) = &edit.end {
-                db.execute(
-                    "UPDATE events SET end_date = ?2, end_key = ?3 WHERE id = ?1",
-                    params![
-                        id,
-                        end.as_ref().map(ToString::to_string),
-                        end.as_ref().map(FuzzyDate::last_day)
-                    ],
-                )?;
-            }
-            let (date, end): (Option<String>, Option<String>) = db.query_row(
-                "SELECT date, end_date FROM events WHERE id = ?1",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            let parse = |d: Option<String>| d.map(|d| FuzzyDate::parse(&d)).transpose();
-            check_range(parse(date)?.as_ref(), parse(end)?.as_ref())?;
-            search::index_event(db, &id)?;
-            let after = load_event(db, &id)?;
-            custody::append(
-                db,
-                now,
-                Action::Edit,
-                None,
-                &json!({ "event": id, "from": before, "to": after }),
-            )
-        })?;
-        load_event(&self.catalog.db, &id)
-    }
-
-    pub fn delete_event(&mut self, id: &str) -> Result<Event> {
-        let id = resolve(&self.catalog.db, "events", "event", id)?;
-        let record = load_event(&self.catalog.db, &id)?;
-        self.commit(|cat, now| {
-            search::unindex(&cat.db, "event", &id)?;
-            cat.db.execute("DELETE FROM events WHERE id = ?1", [&id])?;
-            custody::append(
-                &cat.db,
-                now,
-                Action::Delete,
-                None,
-                &json!({ "event": record }),
-            )
-        })?;
-        Ok(record)
-    }
-
-    /// Creates a link. Linking what is already linked is not an error and records nothing.
-    pub fn link(&mut self, link: &Link) -> Result<()> {
-        self.change_link(link, true)
-    }
-
-    /// Removes a link; the entities on both sides stay.
-    pub fn unlink(&mut self, link: &Link) -> Result<()> {
-        self.change_link(link, false)
-    }
-
-    fn change_link(&mut self, link: &Link, add: bool) -> Result<()> {
-        let db = &self.catalog.db;
-        let case = |c: &str| resolve(db, "cases", "case", c);
-        let person = |p: &str| resolve(db, "people", "person", p);
-        let event = |e: &str| resolve(db, "events", "event", e);
-        let item = |i: &str| self.catalog.item(i).map(|i| i.id);
-        let (table, kind, cols): (&str, &str, Vec<(&str, String)>) = match link {
-            Link::CaseItem { case: c, item: i } => (
-                "case_items",
-                "case-item",
-                vec![("case_id", case(c)?), ("item_id", item(i)?)],
-            ),
-            Link::PersonItem { person: p, item: i } => (
-                "person_items",
-                "person-item",
-                vec![("person_id", person(p)?), ("item_id", item(i)?)],
-            ),
-            Link::EventItem { event: e, item: i } => (
-                "event_items",
-                "event-item",
-                vec![("event_id", event(e)?), ("item_id", item(i)?)],
-            ),
-            Link::EventPerson {
-                event: e,
-                person: p,
-            } => (
-                "event_people",
-                "event-person",
-                vec![("event_id", event(e)?), ("person_id", person(p)?)],
-            ),
-            Link::CasePerson {
-                case: c,
-                person: p,
-                role,
-            } => (
-                "case_people",
-                "case-person",
-                vec![
-                    ("case_id", case(c)?),
-                    ("person_id", person(p)?),
-                    ("role", role_word(role)),
-                ],
-            ),
-        };
-        let matching = cols
-            .iter()
-            .enumerate()
-            .map(|(k, (c, _))| format!("{c} = ?{}", k + 1))
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let values = || rusqlite::params_from_iter(cols.iter().map(|(_, v)| v));
-        let exists: bool = db.query_row(
-            &format!("SELECT EXISTS(SELECT 1 FROM {table} WHERE {matching})"),
-            values(),
-            |r| r.get(0),
-        )?;
-        if exists == add {
-            return if add {
-                Ok(())
-            } else {
-                Err(Error::Invalid(format!("there is no such {kind} link")))
-            };
-        }
-        let item_id = cols
-            .iter()
-            .find(|(c, _)| *c == "item_id")
-            .map(|(_, v)| v.clone());
-        let mut detail = serde_json::Map::new();
-        detail.insert("link".into(), kind.into());
-        for (c, v) in &cols {
-            detail.insert((*c).into(), v.clone().into());
-        }
-        let sql = if add {
-            let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
-            let marks: Vec<String> = (1..=cols.len()).map(|k| format!("?{k}")).collect();
-            format!(
-                "INSERT INTO {table} ({}) VALUES ({})",
-                names.join(", "),
-                marks.join(", ")
-            )
-        } else {
-            format!("DELETE FROM {table} WHERE {matching}")
-        };
-        self.commit(|cat, now| {
-            cat.db.execute(&sql, values())?;
-            let action = if add { Action::Link } else { Action::Unlink };
-            custody::append(&cat.db, now, action, item_id.as_deref(), &detail.into())
-        })?;
-        Ok(())
-    }
-}
-
-fn check_range(start: Option<&FuzzyDate>, end: Option<&FuzzyDate>) -> Result<()> {
+pub(crate) fn check_range(start: Option<&FuzzyDate>, end: Option<&FuzzyDate>) -> Result<()> {
     match (start, end) {
         (None, Some(_)) => Err(Error::Invalid(
             "an undated event cannot have an end date".into(),
@@ -1153,7 +668,7 @@ fn check_range(start: Option<&FuzzyDate>, end: Option<&FuzzyDate>) -> Result<()>
     }
 }
 
-fn insert_number(db: &Connection, case: &str, n: &CaseNumber) -> Result<()> {
+pub(crate) fn insert_number(db: &Connection, case: &str, n: &CaseNumber) -> Result<()> {
     let number = required("a case number", &n.number)?;
     db.execute(
         "INSERT OR IGNORE INTO case_numbers (case_id, number, authority) VALUES (?1, ?2, ?3)",
@@ -1162,7 +677,7 @@ fn insert_number(db: &Connection, case: &str, n: &CaseNumber) -> Result<()> {
     Ok(())
 }
 
-fn insert_charge(db: &Connection, case: &str, c: &Charge) -> Result<()> {
+pub(crate) fn insert_charge(db: &Connection, case: &str, c: &Charge) -> Result<()> {
     let article = required("a charge's article", &c.article)?;
     db.execute(
         "INSERT OR REPLACE INTO charges (case_id, article, description) VALUES (?1, ?2, ?3)",
@@ -1171,7 +686,7 @@ fn insert_charge(db: &Connection, case: &str, c: &Charge) -> Result<()> {
     Ok(())
 }
 
-fn insert_alias(db: &Connection, person: &str, alias: &str) -> Result<()> {
+pub(crate) fn insert_alias(db: &Connection, person: &str, alias: &str) -> Result<()> {
     let alias = required("an alias", alias)?;
     db.execute(
         "INSERT OR IGNORE INTO aliases (person_id, alias) VALUES (?1, ?2)",

@@ -96,10 +96,7 @@ pub fn partial_path(out: &Path) -> std::path::PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    out.with_file_name(format!(
-        ".{name}.{}.partial",
-        crate::storage::layout::random_hex(4)
-    ))
+    out.with_file_name(format!(".{name}.{}.partial", super::names::random_hex(4)))
 }
 
 pub fn normalise_times(path: &Path) -> io::Result<()> {

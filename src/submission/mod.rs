@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 
 pub use labels::Lang;
 
-use crate::catalog::Item;
 use crate::error::{Error, Result};
+use crate::items::Item;
 use crate::pdf::update::{Attachment, Signing, write_signed};
 use crate::pdf::{MANIFEST_NAME, Manifest, ManifestAnnex, check::MANIFEST_FORMAT};
 use crate::progress::Progress;

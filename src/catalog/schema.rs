@@ -1,0 +1,294 @@
+//! The schema of the catalog and of the text index: every table, index and trigger in one
+//! place, the schema version, and the migrations that bring an older catalog up to it.
+//! Creating and upgrading are plain SQL; rebuilding derived data an upgrade leaves empty is the
+//! job of the layers above (see [`Upgrade`]).
+
+use rusqlite::{Connection, params};
+
+use crate::error::{Error, Result};
+
+/// 1: items and custody log. 2: the register (cases, people, events, links) and search.
+/// 3: extracted metadata and item relations (e-mail attachments).
+/// 4: key slots beyond the passphrase, and contacts (recipients of shared bundles).
+pub const SCHEMA_VERSION: i64 = 4;
+
+/// Key slots and contacts (schema 4). A slot's file is `keys/<id>.age`; the row says what it
+/// is, since the file's age header shows only the stanza type.
+const KEYRING_SCHEMA: &str = "
+CREATE TABLE key_slots (
+    id TEXT PRIMARY KEY,            -- 32 hex, the file name
+    kind TEXT NOT NULL,             -- recovery | plugin
+    label TEXT NOT NULL,
+    recipient TEXT NOT NULL,        -- the age recipient the slot is encrypted to
+    created_at TEXT NOT NULL
+);
+CREATE TABLE contacts (
+    id TEXT PRIMARY KEY,            -- 16 hex, random
+    name TEXT NOT NULL,
+    recipient TEXT NOT NULL UNIQUE, -- age1…
+    created_at TEXT NOT NULL
+);
+";
+
+/// Extracted metadata (schema 3). Extracted *text* lives in the text index ([`crate::catalog::snapshot::TEXTS`]).
+const EXTRACTION_SCHEMA: &str = "
+CREATE TABLE extractions (
+    item_id TEXT PRIMARY KEY REFERENCES items(id), status TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}', error TEXT, text_bytes INTEGER NOT NULL DEFAULT 0,
+    extracted_at TEXT NOT NULL,
+    thumbnail TEXT UNIQUE,   -- blob names of encrypted JPEG renditions (derived data)
+    preview TEXT UNIQUE);
+CREATE TABLE item_relations (
+    parent_id TEXT NOT NULL REFERENCES items(id), child_id TEXT NOT NULL REFERENCES items(id),
+    relation TEXT NOT NULL, PRIMARY KEY (parent_id, child_id, relation));
+CREATE INDEX item_relations_by_child ON item_relations (child_id);
+";
+
+/// The text index, a database of its own ([`crate::catalog::snapshot::TEXTS`]).
+const TEXTS_SCHEMA: &str = "
+CREATE TABLE vault_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO vault_info (key, value) VALUES ('schema_version', 'texts-1');
+CREATE TABLE text_keys (rowid INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE);
+CREATE VIRTUAL TABLE texts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');
+";
+
+/// Items (schema 1).
+const ITEMS_SCHEMA: &str = "
+CREATE TABLE vault_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE items (
+    id             TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    size           INTEGER NOT NULL,
+    media_type     TEXT NOT NULL,
+    sha256         TEXT NOT NULL,
+    imported_at    TEXT NOT NULL,
+    source         TEXT,
+    notes          TEXT NOT NULL DEFAULT '',
+    blob           TEXT NOT NULL UNIQUE,
+    deleted_at     TEXT,
+    deleted_reason TEXT,
+    purged_at      TEXT
+);
+CREATE INDEX items_by_sha256 ON items (sha256);
+";
+
+/// The custody log (schema 1): append-only, enforced by triggers; its entries are chained by
+/// hash (`crate::custody`).
+const CUSTODY_SCHEMA: &str = "
+CREATE TABLE custody (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    item      TEXT,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE TRIGGER custody_append_only_update BEFORE UPDATE ON custody
+    BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+CREATE TRIGGER custody_append_only_delete BEFORE DELETE ON custody
+    BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+";
+
+/// The register: cases, people, events and their links (schema 2).
+const REGISTER_SCHEMA: &str = "
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, court TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
+CREATE TABLE case_numbers (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    number TEXT NOT NULL, authority TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (case_id, number, authority));
+CREATE TABLE charges (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    article TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (case_id, article));
+CREATE TABLE people (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, born TEXT, nationality TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
+CREATE TABLE aliases (
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE, alias TEXT NOT NULL,
+    PRIMARY KEY (person_id, alias));
+CREATE TABLE events (
+    id TEXT PRIMARY KEY, case_id TEXT REFERENCES cases(id) ON DELETE CASCADE,
+    title TEXT NOT NULL, date TEXT, date_key TEXT, end_date TEXT, end_key TEXT,
+    place TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL);
+CREATE INDEX events_by_case ON events (case_id, date_key);
+CREATE TABLE case_items (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (case_id, item_id));
+CREATE INDEX case_items_by_item ON case_items (item_id);
+CREATE TABLE person_items (
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (person_id, item_id));
+CREATE INDEX person_items_by_item ON person_items (item_id);
+CREATE TABLE event_items (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    item_id TEXT NOT NULL REFERENCES items(id), PRIMARY KEY (event_id, item_id));
+CREATE INDEX event_items_by_item ON event_items (item_id);
+CREATE TABLE event_people (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    PRIMARY KEY (event_id, person_id));
+CREATE INDEX event_people_by_person ON event_people (person_id);
+CREATE TABLE case_people (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    role TEXT NOT NULL DEFAULT '', PRIMARY KEY (case_id, person_id, role));
+CREATE INDEX case_people_by_person ON case_people (person_id);
+";
+
+/// The search index over items and the register (schema 2), kept by `crate::search`.
+const SEARCH_SCHEMA: &str = "
+CREATE TABLE search_keys (
+    rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, UNIQUE (kind, id));
+CREATE VIRTUAL TABLE search USING fts5 (
+    text, folded, tokenize = 'unicode61 remove_diacritics 2');
+";
+
+/// Creates every table of a new catalog, at [`SCHEMA_VERSION`].
+pub(crate) fn create_catalog(db: &Connection, vault_id: &str, created_at: &str) -> Result<()> {
+    db.execute_batch(ITEMS_SCHEMA)?;
+    db.execute_batch(CUSTODY_SCHEMA)?;
+    db.execute_batch(REGISTER_SCHEMA)?;
+    db.execute_batch(SEARCH_SCHEMA)?;
+    db.execute_batch(EXTRACTION_SCHEMA)?;
+    db.execute_batch(KEYRING_SCHEMA)?;
+    db.execute(
+        "INSERT INTO vault_info (key, value) VALUES ('schema_version', ?1), ('vault_id', ?2),
+         ('created_at', ?3)",
+        params![SCHEMA_VERSION.to_string(), vault_id, created_at],
+    )?;
+    Ok(())
+}
+
+/// Creates the tables of a new text index.
+pub(crate) fn create_texts(db: &Connection) -> Result<()> {
+    db.execute_batch(TEXTS_SCHEMA)?;
+    Ok(())
+}
+
+/// Why a generation did not load.
+pub(crate) enum LoadError {
+    /// Written by a newer Dossier (its schema version is given).
+    Unsupported(String),
+    /// Does not authenticate, or is inconsistent.
+    Damaged(String),
+}
+
+impl From<String> for LoadError {
+    fn from(e: String) -> Self {
+        LoadError::Damaged(e)
+    }
+}
+
+impl From<&str> for LoadError {
+    fn from(e: &str) -> Self {
+        LoadError::Damaged(e.to_string())
+    }
+}
+
+/// What a loaded database needs from the layers above once its schema was checked (and
+/// perhaps upgraded): the schema knows which derived data an upgrade left empty, not how to
+/// rebuild it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Upgrade {
+    /// The catalog predates search (schema 1): its search index was just created empty and
+    /// must be rebuilt (`crate::search::rebuild`) before anything searches or saves it.
+    pub(crate) search_index_stale: bool,
+}
+
+fn schema_version(db: &Connection) -> Result<String, LoadError> {
+    db.query_row(
+        "SELECT value FROM vault_info WHERE key = 'schema_version'",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(|e| LoadError::Damaged(format!("no schema version: {e}")))
+}
+
+pub(crate) fn check_texts(db: &Connection) -> Result<Upgrade, LoadError> {
+    let version = schema_version(db)?;
+    if version != "texts-1" {
+        return Err(LoadError::Unsupported(format!(
+            "text index schema {version}"
+        )));
+    }
+    Ok(Upgrade::default())
+}
+
+/// Validates a loaded catalog and upgrades older schemas (in memory; the next save persists).
+pub(crate) fn check_catalog(db: &Connection) -> Result<Upgrade, LoadError> {
+    let version = schema_version(db)?;
+    let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
+    let mut upgraded = Upgrade::default();
+    match version.as_str() {
+        "4" => {}
+        "3" => migrate_3_to_4(db).map_err(upgrade)?,
+        "2" => {
+            migrate_2_to_3(db).map_err(upgrade)?;
+            migrate_3_to_4(db).map_err(upgrade)?;
+        }
+        "1" => {
+            migrate_1_to_2(db).map_err(upgrade)?;
+            migrate_2_to_3(db).map_err(upgrade)?;
+            migrate_3_to_4(db).map_err(upgrade)?;
+            // Only now is the schema complete enough to index items (index_item reads
+            // extractions, which schema 3 adds): the loader above rebuilds the index.
+            upgraded.search_index_stale = true;
+        }
+        _ => return Err(LoadError::Unsupported(format!("catalog schema {version}"))),
+    }
+    // After any upgrade, so the tables exist. Blob names become paths: anything but 32 hex digits is refused, never followed.
+    let bad_blobs: i64 = db
+        .query_row(
+            "SELECT count(*) FROM (SELECT blob AS b FROM items UNION ALL
+               SELECT thumbnail FROM extractions WHERE thumbnail IS NOT NULL UNION ALL
+               SELECT preview FROM extractions WHERE preview IS NOT NULL)
+             WHERE length(b) != 32 OR b GLOB '*[^0-9a-f]*'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| e.to_string())?;
+    if bad_blobs > 0 {
+        return Err(format!("{bad_blobs} items name a blob that is not 32 hex digits").into());
+    }
+    Ok(upgraded)
+}
+
+/// Adds the register and the search index. Kept in memory; the next save persists it.
+fn migrate_1_to_2(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(REGISTER_SCHEMA)?;
+    db.execute_batch(SEARCH_SCHEMA)?;
+    db.execute(
+        "UPDATE vault_info SET value = '2' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Adds extracted metadata and item relations.
+fn migrate_2_to_3(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(EXTRACTION_SCHEMA)?;
+    db.execute(
+        "UPDATE vault_info SET value = '3' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Adds key slots and contacts.
+fn migrate_3_to_4(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(KEYRING_SCHEMA)?;
+    db.execute(
+        "UPDATE vault_info SET value = '4' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}

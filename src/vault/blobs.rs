@@ -1,0 +1,180 @@
+//! Evidence bytes in and out of the vault: writing an encrypted blob to `tmp/`, placing it, and
+//! reading an item back (authenticated and checked against its SHA-256).
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::items::Item;
+use crate::progress::Progress;
+use crate::storage::blob;
+use crate::storage::durable;
+
+use super::Vault;
+
+impl Vault {
+    /// Decrypts an item into `sink`, failing if its bytes no longer match the catalog's
+    /// SHA-256 (the caller must then discard what it wrote). The one path from a blob to
+    /// plaintext outside the vault: extracts and dossiers both use it. `sink_error` names
+    /// the caller's destination when writing to it fails.
+    pub(crate) fn stream_item(
+        &self,
+        item: &Item,
+        sink: &mut (dyn Write + Send),
+        progress: &dyn Progress,
+        sink_error: impl FnOnce(std::io::Error) -> Error,
+    ) -> Result<()> {
+        if item.purged_at.is_some() {
+            return Err(Error::Purged {
+                id: item.id.clone(),
+                name: item.name.clone(),
+            });
+        }
+        let integrity = |problem: String| Error::Integrity {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            problem,
+        };
+        let path = self.layout.blob(&item.blob);
+        let file = durable::open_read_noatime(&path).map_err(|e| {
+            integrity(format!(
+                "its encrypted file {} cannot be opened: {e}",
+                path.display()
+            ))
+        })?;
+        match blob::read(
+            file,
+            &blob_id(&item.blob),
+            &self.key.identity,
+            sink,
+            progress,
+        ) {
+            Ok(a) if hex::encode(a.sha256) == item.sha256 && a.len == item.size => Ok(()),
+            Ok(_) => Err(integrity(
+                "its SHA-256 no longer matches the catalog".into(),
+            )),
+            Err(blob::ReadError::Changed(p)) => Err(integrity(p)),
+            Err(blob::ReadError::Unreadable(e)) => Err(integrity(format!("unreadable: {e}"))),
+            Err(blob::ReadError::Sink(e)) => Err(sink_error(e)),
+            Err(blob::ReadError::Cancelled) => Err(Error::Cancelled),
+        }
+    }
+
+    /// Moves a finished blob from `tmp/` to its final place, durably.
+    pub(super) fn place_blob(&self, tmp: &Path, blob: &str) -> Result<()> {
+        let dest = self.layout.blob(blob);
+        let fan = dest.parent().expect("blob paths have a parent");
+        let io = (|| {
+            if durable::ensure_dir_private(fan)? {
+                durable::sync_dir(&self.layout.blobs())?;
+            }
+            fs::hard_link(tmp, &dest)?;
+            durable::sync_dir(fan)
+        })();
+        io.map_err(Error::io("cannot store the evidence file", &dest))?;
+        let _ = fs::remove_file(tmp); // a leftover is swept at the next open
+        Ok(())
+    }
+
+    /// Decrypts a blob into memory, authenticated and checked against its SHA-256. Only for
+    /// items small enough to parse ([`crate::extract::MAX_EXTRACT_BYTES`]).
+    fn read_blob(&self, path: &Path, blob: &str, sha256: &str, len: u64) -> Result<Vec<u8>> {
+        let problem = |p: String| Error::Integrity {
+            id: blob.to_string(),
+            name: path.display().to_string(),
+            problem: p,
+        };
+        let file = durable::open_read_noatime(path)
+            .map_err(|e| problem(format!("cannot be opened: {e}")))?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        let read = blob::read(
+            file,
+            &blob_id(blob),
+            &self.key.identity,
+            &mut bytes,
+            &crate::progress::Silent,
+        );
+        match read {
+            Ok(a) if hex::encode(a.sha256) == sha256 && a.len == len => Ok(bytes),
+            Ok(_) => Err(problem("its SHA-256 does not match".into())),
+            Err(blob::ReadError::Changed(p)) => Err(problem(p)),
+            Err(blob::ReadError::Unreadable(e)) | Err(blob::ReadError::Sink(e)) => {
+                Err(problem(e.to_string()))
+            }
+            Err(blob::ReadError::Cancelled) => Err(Error::Cancelled),
+        }
+    }
+
+    /// The original bytes of an item (small enough to parse), authenticated.
+    pub(crate) fn read_item(&self, item: &Item) -> Result<Vec<u8>> {
+        if item.purged_at.is_some() {
+            return Err(Error::Purged {
+                id: item.id.clone(),
+                name: item.name.clone(),
+            });
+        }
+        if item.size > crate::extract::MAX_EXTRACT_BYTES {
+            return Err(Error::Invalid(format!(
+                "{} is too large to parse in memory",
+                item.name
+            )));
+        }
+        self.read_blob(
+            &self.layout.blob(&item.blob),
+            &item.blob,
+            &item.sha256,
+            item.size,
+        )
+        .map_err(|e| match e {
+            Error::Integrity { problem, .. } => Error::Integrity {
+                id: item.id.clone(),
+                name: item.name.clone(),
+                problem,
+            },
+            other => other,
+        })
+    }
+
+    pub(super) fn write_blob(
+        &self,
+        src: &mut (dyn std::io::Read + Send),
+        path: &Path,
+        len: u64,
+        blob_id: &[u8; 16],
+        tmp: &Path,
+        progress: &dyn Progress,
+    ) -> Result<blob::Written> {
+        let vault_err = Error::io("cannot write to the vault", tmp);
+        let out =
+            durable::create_private(tmp).map_err(Error::io("cannot write to the vault", tmp))?;
+        let (written, file) = blob::write(src, len, blob_id, &self.recipient, out, progress)
+            .map_err(|e| match e {
+                blob::WriteError::Source(cause) => Error::Source {
+                    path: path.into(),
+                    cause,
+                },
+                blob::WriteError::SourceChanged { actual } => Error::SourceChanged {
+                    path: path.into(),
+                    expected: len,
+                    actual,
+                },
+                blob::WriteError::Vault(e) => Error::io("cannot write to the vault", tmp)(e),
+                blob::WriteError::Cancelled => Error::Cancelled,
+            })?;
+        (|| {
+            drop(file);
+            durable::normalise_times(tmp)?;
+            File::open(tmp)?.sync_all()?;
+            durable::sync_dir(&self.layout.tmp())
+        })()
+        .map_err(vault_err)?;
+        Ok(written)
+    }
+}
+
+pub(super) fn blob_id(blob: &str) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    hex::decode_to_slice(blob, &mut id).expect("blob names in the catalog are 32 hex digits");
+    id
+}

@@ -1,0 +1,362 @@
+//! Extraction after import (metadata, text, image renditions), the record of what it found,
+//! `reindex`, and the text index: loaded on first use, checked against the catalog, saved by
+//! [`Vault::flush`].
+
+use std::fs;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use crate::catalog::Catalog;
+use crate::custody::{self, Action};
+use crate::error::{Error, Result};
+use crate::items::Item;
+use crate::keys::VaultKey;
+use crate::progress::Progress;
+use crate::storage::durable;
+use crate::storage::layout::Layout;
+
+use super::Vault;
+
+/// What extraction recorded for an item.
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ExtractionRecord {
+    /// `done` or `failed`.
+    pub status: String,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub error: Option<String>,
+    pub text_bytes: u64,
+    pub extracted_at: String,
+}
+
+impl Vault {
+    /// Loads the text index now rather than at the first search (about a second for 200 MiB
+    /// of text): a front end calls it once the vault is open, so typing in a search box
+    /// answers at once.
+    pub fn load_text_index(&mut self) -> Result<()> {
+        self.texts().map(|_| ())
+    }
+
+    /// The text index, loaded (and checked against the catalog) on first use.
+    pub(crate) fn texts(&mut self) -> Result<&mut Catalog> {
+        self.load_texts(true)
+    }
+
+    /// Loads the text index; with `check`, warns about items whose text it lacks (not wanted
+    /// by `reindex`, which is about to fix exactly that).
+    fn load_texts(&mut self, check: bool) -> Result<&mut Catalog> {
+        if self.texts.is_none() {
+            let (texts, warnings) = open_texts(&self.layout, &self.key, Vec::new());
+            self.warnings.extend(warnings);
+            if !check {
+                self.texts = Some(texts);
+                return Ok(self.texts.as_mut().expect("just loaded"));
+            }
+            let never: i64 = self.catalog.db.query_row(
+                "SELECT count(*) FROM items i WHERE i.purged_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.item_id = i.id)",
+                [],
+                |r| r.get(0),
+            )?;
+            if never > 0 {
+                self.warnings.push(format!(
+                    "{never} item(s) were imported by an older version and never had their metadata and text extracted; run `dossier reindex`"
+                ));
+            }
+            let missing = missing_text(&self.catalog, &texts)?;
+            if missing > 0 {
+                self.warnings.push(format!(
+                    "the extracted text of {missing} item(s) is not in the search index; run `dossier reindex`"
+                ));
+            }
+            self.texts = Some(texts);
+        }
+        Ok(self.texts.as_mut().expect("loaded above"))
+    }
+
+    /// Saves the text index if it changed. Call after a batch of imports (the CLI does after
+    /// every command). If it is not called, nothing is lost: the next open notices the missing
+    /// text and `reindex` rebuilds it from the evidence.
+    pub fn flush(&mut self) -> Result<()> {
+        if !self.texts_dirty || self.read_only.is_some() {
+            return Ok(());
+        }
+        let now = self.now().unix_timestamp();
+        durable::ensure_dir_private(&self.layout.root.join(crate::catalog::snapshot::TEXTS.dir))
+            .map_err(Error::io(
+                "cannot create the text index folder",
+                &self.layout.root,
+            ))?;
+        if let Some(texts) = self.texts.as_mut() {
+            texts.save(&self.layout, &self.recipient, now)?;
+        }
+        self.texts_dirty = false;
+        Ok(())
+    }
+
+    /// Extracts metadata and text again from every item's bytes (after an upgrade, or to
+    /// rebuild a lost text index). Returns how many items were processed.
+    pub fn reindex(&mut self, progress: &dyn Progress) -> Result<usize> {
+        self.load_texts(false)?;
+        let items: Vec<Item> = self
+            .catalog
+            .items(true)?
+            .into_iter()
+            .filter(|i| i.purged_at.is_none())
+            .collect();
+        let mut done = 0;
+        // One item at a time: memory is one item's, whatever the vault's size.
+        for item in items
+            .iter()
+            .filter(|i| i.size <= crate::extract::MAX_EXTRACT_BYTES)
+        {
+            if progress.is_cancelled() {
+                self.flush()?;
+                return Err(Error::Cancelled);
+            }
+            progress.start(&item.name, item.size);
+            if let Err(e) = self.extract_item(item) {
+                self.warnings
+                    .push(format!("{} ({}): {e}", item.id, item.name));
+            }
+            progress.finish();
+            done += 1;
+        }
+        self.commit(|cat, now| {
+            custody::append(
+                &cat.db,
+                now,
+                Action::Edit,
+                None,
+                &json!({ "reindex": done }),
+            )
+        })?;
+        self.flush()?;
+        Ok(done)
+    }
+
+    /// What extraction found for an item: status, metadata, error.
+    pub fn extraction(&self, id: &str) -> Result<Option<ExtractionRecord>> {
+        let item = self.catalog.item(id)?;
+        let row = self.catalog.db.query_row(
+            "SELECT status, metadata, error, text_bytes, extracted_at FROM extractions WHERE item_id = ?1",
+            [&item.id],
+            |r| {
+                let metadata: String = r.get(1)?;
+                Ok(ExtractionRecord {
+                    status: r.get(0)?,
+                    metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+                    error: r.get(2)?,
+                    text_bytes: r.get::<_, i64>(3)? as u64,
+                    extracted_at: r.get(4)?,
+                })
+            },
+        );
+        match row {
+            Ok(r) => Ok(Some(r)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The extracted text of an item, if extraction found any.
+    /// The text extracted from an item at import (documents, e-mails), if any.
+    pub fn item_text(&mut self, id: &str) -> Result<Option<String>> {
+        let texts = self.texts()?;
+        crate::textindex::get(&texts.db, id)
+    }
+
+    /// Extracts metadata, text and image renditions from a stored item and records them. Reads
+    /// the blob back (authenticated, hash-checked). Renditions the item already has are kept.
+    pub(super) fn extract_item(&mut self, item: &Item) -> Result<()> {
+        self.texts()?;
+        let bytes = self.read_item(item)?;
+        let mut extraction = self.parser.extract(&bytes, &item.name);
+        drop(bytes);
+        let has: (Option<String>, Option<String>) = self.catalog.renditions(&item.id);
+        if has.0.is_some() {
+            extraction.thumbnail = None;
+        }
+        if has.1.is_some() {
+            extraction.preview = None;
+        }
+        // Renditions show the evidence, so they are stored like it: encrypted, padded blobs
+        // with random names, written to tmp/ and named by the commit before they are placed.
+        let mut derived: Vec<(&'static str, String)> = Vec::new();
+        for (kind, rendition) in [
+            ("thumbnail", &extraction.thumbnail),
+            ("preview", &extraction.preview),
+        ] {
+            let Some(r) = rendition else { continue };
+            let mut id = [0u8; 16];
+            getrandom::fill(&mut id).expect("the operating system's random source failed");
+            let name_on_disk = hex::encode(id);
+            let derived_tmp = self.layout.tmp_blob(&name_on_disk);
+            let label = PathBuf::from(format!("{kind} of {}", item.name));
+            let written = self.write_blob(
+                &mut r.jpeg.as_slice(),
+                &label,
+                r.jpeg.len() as u64,
+                &id,
+                &derived_tmp,
+                &crate::progress::Silent,
+            );
+            if let Err(e) = written {
+                let _ = fs::remove_file(&derived_tmp);
+                for (_, b) in &derived {
+                    let _ = fs::remove_file(self.layout.tmp_blob(b));
+                }
+                return Err(e);
+            }
+            derived.push((kind, name_on_disk));
+        }
+        let named = |kind: &str| {
+            derived
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, b)| b.clone())
+        };
+        let (thumbnail, preview) = (named("thumbnail"), named("preview"));
+        let committed = self.commit(|cat, now| {
+            record_extraction(
+                &cat.db,
+                &item.id,
+                &extraction,
+                thumbnail.as_deref(),
+                preview.as_deref(),
+                now,
+            )?;
+            cat.db.execute(
+                "UPDATE items SET media_type = ?2 WHERE id = ?1",
+                rusqlite::params![item.id, extraction.media_type],
+            )?;
+            crate::search::index_item(&cat.db, &item.id)
+        });
+        if let Err(e) = committed {
+            for (_, b) in &derived {
+                let _ = fs::remove_file(self.layout.tmp_blob(b));
+            }
+            return Err(e);
+        }
+        // Named by a committed generation: if placing fails, the next open completes it.
+        for (_, b) in &derived {
+            self.place_blob(&self.layout.tmp_blob(b), b)?;
+        }
+        if let Some(text) = &extraction.text {
+            crate::textindex::put(&self.texts()?.db, &item.id, text)?;
+        } else {
+            crate::textindex::remove(&self.texts()?.db, &item.id)?;
+        }
+        self.texts_dirty = true;
+        Ok(())
+    }
+
+    /// Records, at open, that extractions a previous process started never finished (the
+    /// parser may have crashed it). Not retried automatically: `reindex` retries.
+    pub(super) fn fail_unfinished_extractions(&mut self) {
+        let pending: i64 = self
+            .catalog
+            .db
+            .query_row(
+                "SELECT count(*) FROM extractions WHERE status = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if pending == 0 {
+            return;
+        }
+        let marked = self.commit(|cat, _| {
+            cat.db.execute(
+                "UPDATE extractions SET status = 'failed', error = 'extraction did not finish: the process stopped during it (a parser may have crashed on this file)' WHERE status = 'pending'",
+                [],
+            )?;
+            Ok(())
+        });
+        match marked {
+            Ok(_) => self.warnings.push(format!("metadata extraction of {pending} item(s) did not finish last time; they are stored, and `dossier reindex` retries")),
+            Err(e) => self.warnings.push(format!("could not record unfinished extractions: {e}")),
+        }
+    }
+}
+
+pub(crate) fn record_extraction(
+    db: &rusqlite::Connection,
+    id: &str,
+    e: &crate::extract::Extraction,
+    thumbnail: Option<&str>,
+    preview: Option<&str>,
+    now: &str,
+) -> Result<()> {
+    db.execute(
+        "INSERT INTO extractions (item_id, status, metadata, error, text_bytes, extracted_at, thumbnail, preview)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (item_id) DO UPDATE SET status = excluded.status, metadata = excluded.metadata,
+             error = excluded.error, text_bytes = excluded.text_bytes,
+             extracted_at = excluded.extracted_at, thumbnail = coalesce(excluded.thumbnail, thumbnail),
+             preview = coalesce(excluded.preview, preview)",
+        rusqlite::params![
+            id,
+            if e.error.is_some() { "failed" } else { "done" },
+            serde_json::Value::Object(e.metadata.clone()).to_string(),
+            e.error,
+            e.text.as_ref().map_or(0, |t| t.len() as i64),
+            now,
+            thumbnail,
+            preview
+        ],
+    )?;
+    Ok(())
+}
+
+/// Marks an item's extraction as started and not finished.
+pub(super) fn record_pending(db: &rusqlite::Connection, id: &str, now: &str) -> Result<()> {
+    db.execute(
+        "INSERT INTO extractions (item_id, status, metadata, extracted_at) VALUES (?1, 'pending', '{}', ?2)
+         ON CONFLICT (item_id) DO UPDATE SET status = 'pending', extracted_at = excluded.extracted_at",
+        rusqlite::params![id, now],
+    )?;
+    Ok(())
+}
+
+/// Opens the text index, or starts an empty one. It is derived data: damage is a warning
+/// (and `reindex` rebuilds it), never a reason to stop.
+fn open_texts(
+    layout: &Layout,
+    key: &VaultKey,
+    mut warnings: Vec<String>,
+) -> (Catalog, Vec<String>) {
+    let dir = layout.root.join(crate::catalog::snapshot::TEXTS.dir);
+    let has_files = fs::read_dir(&dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if has_files {
+        match Catalog::load_family(layout, &key.identity, &crate::catalog::snapshot::TEXTS) {
+            Ok((texts, w)) => {
+                warnings.extend(w.into_iter().map(|w| format!("text index: {w}")));
+                return (texts, warnings);
+            }
+            Err(e) => warnings.push(format!(
+                "the text index could not be read ({e}); run `dossier reindex`"
+            )),
+        }
+    }
+    (
+        Catalog::create_texts().expect("an empty in-memory database can always be created"),
+        warnings,
+    )
+}
+
+/// How many items have extracted text that the text index lacks.
+fn missing_text(catalog: &Catalog, texts: &Catalog) -> Result<usize> {
+    let indexed = crate::textindex::indexed(&texts.db)?;
+    let mut stmt = catalog.db.prepare(
+        "SELECT e.item_id FROM extractions e JOIN items i ON i.id = e.item_id
+         WHERE e.text_bytes > 0 AND i.purged_at IS NULL",
+    )?;
+    let with_text: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(with_text.iter().filter(|id| !indexed.contains(*id)).count())
+}

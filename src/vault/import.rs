@@ -1,0 +1,345 @@
+//! Importing evidence: from a file, a reader (a received bundle) or an e-mail's attachments,
+//! all through one path that streams into a blob, commits the item and then places the blob.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::custody::{self, Action};
+use crate::error::{Error, Result};
+use crate::items::Item;
+use crate::progress::Progress;
+use crate::storage::names::random_hex;
+
+use super::extraction::{record_extraction, record_pending};
+use super::{Vault, absolute};
+
+/// Options for [`Vault::import`].
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Where the evidence came from; defaults to the path it was imported from.
+    pub source: Option<String>,
+    pub notes: Option<String>,
+    /// Store a second copy even when the same bytes are already in the vault.
+    pub allow_duplicate: bool,
+    /// Refuse (and store nothing) unless the bytes hash to this SHA-256: a received item
+    /// must be what its sender listed.
+    pub expect_sha256: Option<String>,
+    /// Merged into the `import` custody entry (a received item's origin and sender custody).
+    pub custody_extra: Option<serde_json::Value>,
+}
+
+/// The result of importing one file.
+#[derive(Debug, Clone)]
+pub enum Imported {
+    /// Stored as a new item.
+    New(Item),
+    /// The same bytes (same SHA-256) are already in the vault as this item; nothing was stored.
+    Duplicate(Item),
+}
+
+impl Imported {
+    pub fn item(&self) -> &Item {
+        match self {
+            Imported::New(i) | Imported::Duplicate(i) => i,
+        }
+    }
+}
+
+impl Vault {
+    /// Imports one file as evidence, bit-exact. On success the item is durable; on any error
+    /// nothing of it remains and every earlier item is untouched.
+    pub fn import(
+        &mut self,
+        path: &Path,
+        options: &ImportOptions,
+        progress: &dyn Progress,
+    ) -> Result<Imported> {
+        if let Some(notice) = &self.read_only {
+            return Err(Error::ReadOnly(notice.clone()));
+        }
+        let (mut src, len) = open_source(path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        let source = options.source.clone().unwrap_or_else(|| absolute(path));
+        self.import_stream(&name, len, &mut src, path, source, options, None, progress)
+    }
+
+    /// Imports `len` bytes from a reader (a received bundle's entry) as an item named `name`.
+    pub(crate) fn import_reader(
+        &mut self,
+        name: &str,
+        len: u64,
+        src: &mut (dyn std::io::Read + Send),
+        options: &ImportOptions,
+        progress: &dyn Progress,
+    ) -> Result<Imported> {
+        let source = options.source.clone().unwrap_or_else(|| name.to_string());
+        self.import_stream(
+            name,
+            len,
+            src,
+            Path::new(name),
+            source,
+            options,
+            None,
+            progress,
+        )
+    }
+
+    /// Imports the attachments of an e-mail item as items of their own, each related to the
+    /// e-mail (`attachment`). Returns them in the order they appear in the message.
+    pub fn import_attachments(
+        &mut self,
+        email: &str,
+        progress: &dyn Progress,
+    ) -> Result<Vec<Imported>> {
+        let email = self.catalog.item(email)?;
+        let bytes = self.read_item(&email)?;
+        let mut out = Vec::new();
+        let attachments = self.parser.attachments(&bytes).map_err(|e| {
+            Error::Invalid(format!(
+                "{}: the attachments could not be read: {e}",
+                email.name
+            ))
+        })?;
+        for (name, content) in attachments {
+            let label = PathBuf::from(format!("{} › {name}", email.name));
+            let source = format!("attachment of item {} ({})", email.id, email.name);
+            let options = ImportOptions {
+                source: Some(source.clone()),
+                ..Default::default()
+            };
+            let imported = self.import_stream(
+                &name,
+                content.len() as u64,
+                &mut content.as_slice(),
+                &label,
+                source,
+                &options,
+                Some((&email.id, "attachment")),
+                progress,
+            )?;
+            if let Imported::Duplicate(existing) = &imported {
+                // Already in the vault on its own: still record where else it came from.
+                self.relate(&email.id, &existing.id, "attachment")?;
+            }
+            out.push(imported);
+        }
+        Ok(out)
+    }
+
+    fn relate(&mut self, parent: &str, child: &str, relation: &str) -> Result<()> {
+        self.commit(|cat, now| {
+            let added = cat.db.execute(
+                "INSERT OR IGNORE INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)",
+                rusqlite::params![parent, child, relation],
+            )?;
+            if added > 0 {
+                custody::append(&cat.db, now, Action::Link, Some(child), &json!({ "link": relation, "parent_id": parent }))?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// The one import path: stream into a blob, extract metadata from the blob just written,
+    /// commit the item with its metadata, publish the blob.
+    #[allow(clippy::too_many_arguments)]
+    fn import_stream(
+        &mut self,
+        name: &str,
+        len: u64,
+        src: &mut (dyn std::io::Read + Send),
+        path: &Path,
+        source: String,
+        options: &ImportOptions,
+        parent: Option<(&str, &str)>,
+        progress: &dyn Progress,
+    ) -> Result<Imported> {
+        if let Some(notice) = &self.read_only {
+            return Err(Error::ReadOnly(notice.clone()));
+        }
+        // Loaded before the commit, so its consistency check does not count this item.
+        self.texts()?;
+        let mut blob_id = [0u8; 16];
+        getrandom::fill(&mut blob_id).expect("the operating system's random source failed");
+        let blob = hex::encode(blob_id);
+        let tmp = self.layout.tmp_blob(&blob);
+        progress.start(name, len);
+        let written = match self.write_blob(src, path, len, &blob_id, &tmp, progress) {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        let sha256 = hex::encode(written.sha256);
+        if let Some(expected) = &options.expect_sha256
+            && *expected != sha256
+        {
+            let _ = fs::remove_file(&tmp);
+            progress.finish();
+            return Err(Error::Integrity {
+                id: "-".into(),
+                name: name.into(),
+                problem: format!("its SHA-256 is {sha256}, the sender listed {expected}"),
+            });
+        }
+
+        if !options.allow_duplicate
+            && let Some(existing) = self
+                .catalog
+                .items_by_sha256(&sha256)?
+                .into_iter()
+                .find(|i| i.deleted_at.is_none())
+        {
+            let _ = fs::remove_file(&tmp);
+            progress.finish();
+            return Ok(Imported::Duplicate(existing));
+        }
+
+        // The evidence is committed first, its extraction marked pending: a parser that takes
+        // the whole process down (stack overflow, out of memory) must not cost the evidence.
+        // A pending extraction found at the next open is recorded as failed.
+        let too_big = len > crate::extract::MAX_EXTRACT_BYTES;
+        let mut item = Item {
+            id: self.new_item_id()?,
+            name: name.to_string(),
+            size: len,
+            media_type: crate::extract::sniff(&written.head, name),
+            sha256,
+            imported_at: String::new(),
+            source: Some(source),
+            notes: options.notes.clone().unwrap_or_default(),
+            deleted_at: None,
+            deleted_reason: None,
+            purged_at: None,
+            blob: blob.clone(),
+        };
+        let committed = self.commit(|cat, now| {
+            item.imported_at = now.to_string();
+            cat.insert_item(&item)?;
+            if too_big {
+                let skipped = crate::extract::Extraction {
+                    media_type: item.media_type.clone(),
+                    error: Some(format!("not parsed: larger than {} MiB", crate::extract::MAX_EXTRACT_BYTES >> 20)),
+                    ..Default::default()
+                };
+                record_extraction(&cat.db, &item.id, &skipped, None, None, now)?;
+            } else {
+                record_pending(&cat.db, &item.id, now)?;
+            }
+            crate::search::index_item(&cat.db, &item.id)?;
+            custody::append(
+                &cat.db,
+                now,
+                Action::Import,
+                Some(&item.id),
+                &import_detail(&item, options.custody_extra.as_ref()),
+            )?;
+            if let Some((parent, relation)) = parent {
+                cat.db.execute(
+                    "INSERT INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![parent, item.id, relation],
+                )?;
+            }
+            Ok(())
+        });
+        let ((), generation_file) = match committed {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.place_blob(&tmp, &blob) {
+            // Withdraw the generation that names the blob, so the import leaves no trace.
+            // If even that fails, the blob stays in tmp/ and the next open completes it.
+            if self.catalog.withdraw(&generation_file).is_ok() {
+                let _ = fs::remove_file(self.layout.blob(&blob));
+                let _ = fs::remove_file(&tmp);
+            }
+            return Err(self.reload_after(e));
+        }
+        progress.finish();
+        // The item is stored. Extraction can only add to it now; its failure is a warning.
+        if !too_big && let Err(e) = self.extract_item(&item) {
+            self.warnings.push(format!(
+                "{}: metadata extraction did not complete: {e}",
+                item.name
+            ));
+        }
+        Ok(Imported::New(self.catalog.item(&item.id)?))
+    }
+
+    pub(super) fn new_item_id(&self) -> Result<String> {
+        loop {
+            let id = random_hex(8);
+            if !self.catalog.id_exists(&id)? {
+                return Ok(id);
+            }
+        }
+    }
+}
+
+/// Opens a file to read as evidence: errors name the path, and only regular files qualify.
+fn open_source(path: &Path) -> Result<(File, u64)> {
+    let source_err = |cause| Error::Source {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let file = File::open(path).map_err(source_err)?;
+    let meta = file.metadata().map_err(source_err)?;
+    if meta.is_dir() {
+        return Err(Error::NotAFile {
+            path: path.into(),
+            kind: "a folder",
+        });
+    }
+    if !meta.is_file() {
+        return Err(Error::NotAFile {
+            path: path.into(),
+            kind: "a device, pipe or socket",
+        });
+    }
+    Ok((file, meta.len()))
+}
+
+/// SHA-256 of a file outside the vault, streamed.
+pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
+    let (mut f, len) = open_source(path)?;
+    let source_err = |cause| Error::Source {
+        path: path.to_path_buf(),
+        cause,
+    };
+    progress.start(&path.display().to_string(), len);
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut done = 0u64;
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf).map_err(source_err)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        done += n as u64;
+        progress.position(done);
+    }
+    progress.finish();
+    Ok(hex::encode(h.finalize()))
+}
+
+/// The `import` custody entry: name, size, hash and source, plus whatever the caller adds.
+fn import_detail(item: &Item, extra: Option<&serde_json::Value>) -> serde_json::Value {
+    let mut detail = json!({ "name": item.name, "size": item.size, "sha256": item.sha256,
+                             "source": item.source });
+    if let (Some(map), Some(serde_json::Value::Object(more))) = (detail.as_object_mut(), extra) {
+        map.extend(more.clone());
+    }
+    detail
+}

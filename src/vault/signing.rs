@@ -1,0 +1,80 @@
+//! The vault's signing identity (for signed dossiers): made on first use, kept in the catalog.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::custody::{self, Action};
+use crate::error::{Error, Result};
+use crate::storage::durable;
+
+use super::Vault;
+
+impl Vault {
+    /// The vault's signing identity, made (and logged) on first use.
+    pub fn signer(&mut self, label: &str) -> Result<crate::signer::Signer> {
+        if let Some(s) = self.stored_signer()? {
+            return Ok(s);
+        }
+        let signer = crate::signer::Signer::generate(label)?;
+        let (key, leaf, root) = signer.to_stored()?;
+        let fingerprint = signer.summary()?.fingerprint;
+        self.commit(|cat, now| {
+            cat.db.execute(
+                "INSERT INTO vault_info (key, value) VALUES ('signer_key', ?1), ('signer_leaf', ?2), ('signer_root', ?3)",
+                rusqlite::params![key.as_str(), leaf, root],
+            )?;
+            custody::append(
+                &cat.db,
+                now,
+                Action::Keygen,
+                None,
+                &json!({ "signer_root_sha256": fingerprint }),
+            )
+        })?;
+        Ok(signer)
+    }
+
+    /// Writes the signer's root certificate (PEM, public: what recipients pin) to `out`,
+    /// never overwriting; makes the signing identity first if there is none.
+    pub fn export_signer_root(
+        &mut self,
+        label: &str,
+        out: &Path,
+    ) -> Result<crate::signer::SignerSummary> {
+        let signer = self.signer(label)?;
+        let pem = signer.root_pem()?;
+        if out.symlink_metadata().is_ok() {
+            return Err(Error::OutputExists { path: out.into() });
+        }
+        (|| {
+            let mut f = durable::create_private(out)?;
+            f.write_all(pem.as_bytes())?;
+            f.sync_all()
+        })()
+        .map_err(Error::io("cannot write the root certificate", out))?;
+        signer.summary()
+    }
+
+    /// The signing identity if one was made.
+    pub fn stored_signer(&self) -> Result<Option<crate::signer::Signer>> {
+        let get = |k: &str| -> Result<Option<zeroize::Zeroizing<String>>> {
+            match self.catalog.db.query_row(
+                "SELECT value FROM vault_info WHERE key = ?1",
+                [k],
+                |r| r.get::<_, String>(0),
+            ) {
+                Ok(v) => Ok(Some(zeroize::Zeroizing::new(v))),
+                Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        };
+        match (get("signer_key")?, get("signer_leaf")?, get("signer_root")?) {
+            (Some(k), Some(l), Some(r)) => {
+                Ok(Some(crate::signer::Signer::from_stored(&k, &l, &r)?))
+            }
+            _ => Ok(None),
+        }
+    }
+}

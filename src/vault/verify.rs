@@ -1,0 +1,179 @@
+//! Verifying a vault (or a backup of it): every blob decrypted and re-hashed, the custody chain,
+//! files nothing accounts for.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::catalog::Catalog;
+use crate::custody::{self, Action};
+use crate::error::{Error, Result};
+use crate::items::Item;
+use crate::progress::Progress;
+use crate::storage::blob;
+use crate::storage::durable;
+use crate::storage::layout::Layout;
+use crate::verify::{self, ItemCheck, Report, Status};
+
+use super::Vault;
+use super::blobs::blob_id;
+use super::import::hash_file;
+
+impl Vault {
+    /// Whether a file outside the vault is in it, by SHA-256. Returns the hash and the items
+    /// (including deleted and purged ones) that hold the same bytes.
+    pub fn check_file(&self, path: &Path, progress: &dyn Progress) -> Result<(String, Vec<Item>)> {
+        let sha256 = hash_file(path, progress)?;
+        let items = self.catalog.items_by_sha256(&sha256)?;
+        Ok((sha256, items))
+    }
+
+    /// Decrypts every blob, re-hashes it, checks the custody chain and looks for files the
+    /// catalog does not account for. The run itself is recorded in the custody log.
+    pub fn verify(&mut self, progress: &dyn Progress) -> Result<Report> {
+        let text_files: Vec<String> = self
+            .texts()?
+            .readable_files()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let mut report = verify_tree(
+            &self.layout,
+            &self.catalog,
+            &self.key.identity,
+            &text_files,
+            progress,
+        )?;
+        report.warnings = self.warnings.clone();
+        let detail = json!({
+            "items": report.items.len(),
+            "ok": report.count(Status::Ok),
+            "changed": report.count(Status::Changed),
+            "missing": report.count(Status::Missing),
+            "unreadable": report.count(Status::Unreadable),
+            "unknown_files": report.unknown_files.len(),
+            "chain_intact": report.custody_break.is_none(),
+        });
+        if let Err(e) =
+            self.commit(|cat, now| custody::append(&cat.db, now, Action::Verify, None, &detail))
+        {
+            report.warnings.push(format!(
+                "the verification could not be recorded in the custody log: {e}"
+            ));
+        }
+        Ok(report)
+    }
+}
+
+/// The checks of `verify` on any copy of a vault (the vault itself, or a backup): every blob
+/// decrypted and re-hashed against `catalog`, the custody chain, files nothing accounts for.
+pub(crate) fn verify_tree(
+    layout: &Layout,
+    catalog: &Catalog,
+    identity: &age::x25519::Identity,
+    text_files: &[String],
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let mut items = Vec::new();
+    let mut expected_blobs = HashSet::new();
+    for item in catalog.items(true)? {
+        if item.purged_at.is_some() {
+            continue;
+        }
+        expected_blobs.insert(item.blob.clone());
+        progress.start(&item.name, item.size);
+        let (status, problem) = check_blob(layout, identity, &item, progress)?;
+        progress.finish();
+        items.push(ItemCheck {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            status,
+            item_status: item.status(),
+            problem,
+        });
+    }
+    // Thumbnails are derived blobs: known files, not evidence to report on.
+    for (blob, purged) in catalog.blobs()? {
+        if !purged {
+            expected_blobs.insert(blob);
+        }
+    }
+    let text_files: Vec<&str> = text_files.iter().map(String::as_str).collect();
+    let unknown_files = verify::unknown_files(
+        layout,
+        &catalog.readable_files(),
+        &text_files,
+        &expected_blobs,
+        &catalog.key_slot_ids()?,
+    );
+    let (custody_entries, custody_break) = match custody::check_chain(&catalog.db)? {
+        Ok(n) => (n, None),
+        Err(b) => (0, Some(b)),
+    };
+    Ok(Report {
+        items,
+        unknown_files,
+        custody_entries,
+        custody_break,
+        catalog_generation: catalog.generation(),
+        warnings: Vec::new(),
+    })
+}
+
+fn check_blob(
+    layout: &Layout,
+    identity: &age::x25519::Identity,
+    item: &Item,
+    progress: &dyn Progress,
+) -> Result<(Status, Option<String>)> {
+    let path = layout.blob(&item.blob);
+    let file = match durable::open_read_noatime(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((
+                Status::Missing,
+                Some(format!("{} is gone", rel(layout, &path))),
+            ));
+        }
+        Err(e) => {
+            return Ok((
+                Status::Unreadable,
+                Some(format!("{}: {e}", rel(layout, &path))),
+            ));
+        }
+    };
+    Ok(
+        match blob::read(
+            file,
+            &blob_id(&item.blob),
+            identity,
+            &mut std::io::sink(),
+            progress,
+        ) {
+            Ok(a) if hex::encode(a.sha256) == item.sha256 && a.len == item.size => {
+                (Status::Ok, None)
+            }
+            Ok(a) => (
+                Status::Changed,
+                Some(format!(
+                    "SHA-256 is now {} ({} bytes), catalog says {}",
+                    hex::encode(a.sha256),
+                    a.len,
+                    item.sha256
+                )),
+            ),
+            Err(blob::ReadError::Changed(p)) => (Status::Changed, Some(p)),
+            Err(blob::ReadError::Unreadable(e)) => (Status::Unreadable, Some(e.to_string())),
+            Err(blob::ReadError::Sink(_)) => unreachable!("io::sink never fails"),
+            Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
+        },
+    )
+}
+
+fn rel(layout: &Layout, p: &Path) -> String {
+    p.strip_prefix(&layout.root)
+        .unwrap_or(p)
+        .display()
+        .to_string()
+}
