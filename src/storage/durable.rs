@@ -42,47 +42,46 @@ pub fn sync_dir(path: &Path) -> io::Result<()> {
 /// Publishes a fully written and synced `tmp` file as `dest`, never replacing an existing
 /// `dest`: hard link, fsync the destination directory, then drop the temporary name.
 pub fn publish(tmp: &Path, dest: &Path) -> io::Result<()> {
-    fs::hard_link(tmp, dest)?;
+    let linked = link_noreplace(tmp, dest)?;
     if let Some(dir) = dest.parent() {
         sync_dir(dir)?;
     }
-    fs::remove_file(tmp)
+    // Only once the new name is durable may the old one go.
+    if linked {
+        fs::remove_file(tmp)?;
+    }
+    Ok(())
 }
 
-/// Stamps the fixed time on a vault file (best effort is not enough: errors are returned).
+/// Gives `from` the name `to` without ever replacing an existing `to`. Returns true when it
+/// made a hard link (`from` still exists), false when it renamed: FAT and exFAT (most USB
+/// sticks) have no hard links, and renameat2 with RENAME_NOREPLACE never replaces a file either.
+fn link_noreplace(from: &Path, to: &Path) -> io::Result<bool> {
+    match fs::hard_link(from, to) {
+        Ok(()) => Ok(true),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EOPNOTSUPP)) => {
+            use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
+            renameat2(AT_FDCWD, from, AT_FDCWD, to, RenameFlags::RENAME_NOREPLACE)
+                .map_err(io::Error::from)?;
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Gives a finished, fsynced `partial` file its final name `out` without ever replacing an
 /// existing file (hard link, not rename), then syncs the folder. If anything fails after the
 /// link, the copy is taken away again: the user must never find a file the command said it
 /// did not make.
 pub fn publish_copy(partial: &Path, out: &Path) -> io::Result<()> {
-    match fs::hard_link(partial, out) {
-        Ok(()) => {}
-        // FAT and exFAT (most USB sticks) have no hard links; renameat2 with RENAME_NOREPLACE
-        // still never replaces a file, and leaves nothing to remove.
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EOPNOTSUPP)) => {
-            use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
-            renameat2(
-                AT_FDCWD,
-                partial,
-                AT_FDCWD,
-                out,
-                RenameFlags::RENAME_NOREPLACE,
-            )
-            .map_err(io::Error::from)?;
-            return match out.parent().filter(|p| !p.as_os_str().is_empty()) {
-                Some(dir) => sync_dir(dir),
-                None => sync_dir(Path::new(".")),
-            };
-        }
-        Err(e) => return Err(e),
+    let folder = || match out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => sync_dir(dir),
+        None => sync_dir(Path::new(".")),
+    };
+    if !link_noreplace(partial, out)? {
+        return folder(); // renamed: nothing left to remove
     }
-    let finish = fs::remove_file(partial).and_then(|()| {
-        match out.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(dir) => sync_dir(dir),
-            None => sync_dir(Path::new(".")),
-        }
-    });
-    if let Err(e) = finish {
+    if let Err(e) = fs::remove_file(partial).and_then(|()| folder()) {
         let _ = fs::remove_file(out);
         return Err(e);
     }
@@ -99,6 +98,7 @@ pub fn partial_path(out: &Path) -> std::path::PathBuf {
     out.with_file_name(format!(".{name}.{}.partial", super::names::random_hex(4)))
 }
 
+/// Stamps the fixed time on a vault file (best effort is not enough: errors are returned).
 pub fn normalise_times(path: &Path) -> io::Result<()> {
     let t = filetime::FileTime::from_unix_time(NORMALISED_TIME, 0);
     filetime::set_file_times(path, t, t)

@@ -1,0 +1,99 @@
+//! Files in a vault folder that Dossier did not write under that name: what sync engines leave
+//! (conflict copies, partial downloads, their own folders), what desktops leave, and strays.
+//! They are never read as vault files and never deleted; `verify` lists them with what made
+//! them, so the user can tell a Syncthing conflict copy from a planted file.
+
+use std::path::PathBuf;
+
+/// One file or folder that is not part of the vault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Debris {
+    pub path: PathBuf,
+    /// What most likely made it, for the report.
+    pub what: &'static str,
+}
+
+/// Names what most likely made a file called `name`.
+pub fn what_made(name: &str) -> &'static str {
+    let lower = name.to_lowercase();
+    if lower.contains(".sync-conflict-") {
+        "a Syncthing conflict copy (two devices wrote a file of this name)"
+    } else if lower.starts_with(".syncthing.") && lower.ends_with(".tmp") {
+        "a file Syncthing is still downloading"
+    } else if matches!(lower.as_str(), ".stfolder" | ".stignore" | ".stversions") {
+        "Syncthing's own folder marker or settings"
+    } else if lower.contains("conflicted copy") || lower.contains("(conflict") {
+        "a conflict copy made by a sync service (Dropbox, Nextcloud, OneDrive)"
+    } else if is_numbered_copy(&lower) {
+        "a numbered copy, as a sync client or file manager makes for a name that exists"
+    } else if lower.starts_with('~')
+        || lower.starts_with(".~")
+        || lower.ends_with(".part")
+        || lower.ends_with(".partial")
+    {
+        "a temporary or partly transferred file"
+    } else if matches!(
+        lower.as_str(),
+        "desktop.ini" | ".ds_store" | "thumbs.db" | ".directory"
+    ) || lower.starts_with("._")
+    {
+        "a file the operating system's desktop writes"
+    } else if lower.starts_with(".nextcloud")
+        || lower.starts_with(".owncloud")
+        || lower.starts_with(".sync_")
+    {
+        "a sync client's own state file"
+    } else {
+        "a file Dossier did not write"
+    }
+}
+
+/// `name (1).age`, `name (2)`, `name-1.age`-style copies are not recognised beyond "(n)".
+fn is_numbered_copy(name: &str) -> bool {
+    let stem = name.strip_suffix(".age").unwrap_or(name);
+    stem.ends_with(')')
+        && stem.rfind(" (").is_some_and(|i| {
+            stem[i + 2..stem.len() - 1]
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && stem.len() > i + 3
+        })
+}
+
+pub fn classify(path: PathBuf, name: &str) -> Debris {
+    Debris {
+        path,
+        what: what_made(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_names_sync_engines_make_are_recognised() {
+        for (name, expect) in [
+            (
+                "0000000000000003.sync-conflict-20260503-101500-ABCDEF7.age",
+                "Syncthing conflict",
+            ),
+            (".syncthing.0000000000000003.age.tmp", "still downloading"),
+            (".stfolder", "Syncthing's own"),
+            (
+                "0000000000000003 (conflicted copy 2026-05-03).age",
+                "sync service",
+            ),
+            ("0000000000000003 (1).age", "numbered copy"),
+            ("~lock.0000000000000003.age#", "temporary"),
+            ("desktop.ini", "desktop"),
+            ("notes.txt", "did not write"),
+        ] {
+            assert!(
+                what_made(name).contains(expect),
+                "{name}: {}",
+                what_made(name)
+            );
+        }
+    }
+}
