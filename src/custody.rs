@@ -1,7 +1,11 @@
 //! The custody log: an append-only, hash-chained record of everything done to the evidence.
 //!
-//! Each entry's hash is SHA-256 over a length-prefixed encoding of its fields and the previous
-//! entry's hash, so removing, reordering or altering any entry breaks every hash after it.
+//! Each device that writes to a vault keeps its own chain (entries keyed by device and seq):
+//! two devices working at once append without ever contending for "the next entry", and the
+//! merged log is the union of the chains. Each entry's hash is SHA-256 over a length-prefixed
+//! encoding of its device, its fields and the previous entry's hash in the same chain, so
+//! removing, reordering or altering any entry breaks every hash after it in that chain.
+//! Entries from a format-1 vault form the chain of device "" and keep their v1 hashes.
 //! SQLite triggers refuse UPDATE and DELETE on the table as a second line of defence.
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -40,6 +44,8 @@ pub enum Action {
     Share,
     /// A bundle from another vault was imported.
     Receive,
+    /// The vault was migrated to a newer format (from format 1 to format 2).
+    Migrate,
 }
 
 impl Action {
@@ -61,6 +67,7 @@ impl Action {
             Action::Backup => "backup",
             Action::Share => "share",
             Action::Receive => "receive",
+            Action::Migrate => "migrate",
         }
     }
 }
@@ -69,6 +76,9 @@ impl Action {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Entry {
+    /// The device whose chain holds the entry (32 hex; empty for entries made in format 1).
+    pub device: String,
+    /// Position in that device's chain, from 1.
     pub seq: i64,
     pub at: String,
     pub action: String,
@@ -79,8 +89,10 @@ pub struct Entry {
     pub hash: String,
 }
 
-/// The chained hash of an entry (see docs/FORMAT.md, "Custody log").
+/// The chained hash of an entry (see docs/FORMAT.md, "Custody log"): v1 for the format-1
+/// chain (device ""), v2, which also covers the device, for every device's own chain.
 pub fn entry_hash(
+    device: &str,
     seq: i64,
     at: &str,
     action: &str,
@@ -89,22 +101,39 @@ pub fn entry_hash(
     prev: &str,
 ) -> String {
     let mut h = Sha256::new();
-    h.update(b"dossier-custody-v1");
-    for field in [
-        &seq.to_string(),
-        at,
-        action,
-        item.unwrap_or(""),
-        detail,
-        prev,
-    ] {
+    let seq = seq.to_string();
+    let mut fields = vec![seq.as_str(), at, action, item.unwrap_or(""), detail, prev];
+    if device.is_empty() {
+        h.update(b"dossier-custody-v1");
+    } else {
+        h.update(b"dossier-custody-v2");
+        fields.insert(0, device);
+    }
+    for field in fields {
         h.update((field.len() as u64).to_le_bytes());
         h.update(field.as_bytes());
     }
     hex::encode(h.finalize())
 }
 
-/// Appends an entry after the current last one.
+/// The device this connection appends for: set by the catalog when it opens a journal
+/// (`temp._device`); a catalog without one (format 1) appends to the chain of device "".
+fn this_device(db: &Connection) -> Result<String> {
+    let set: bool = db.query_row(
+        "SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE name = '_device')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !set {
+        return Ok(String::new());
+    }
+    Ok(db
+        .query_row("SELECT id FROM temp._device", [], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Appends an entry after the last one of this device's chain.
 pub fn append(
     db: &Connection,
     at: &str,
@@ -112,10 +141,11 @@ pub fn append(
     item: Option<&str>,
     detail: &serde_json::Value,
 ) -> Result<Entry> {
+    let device = this_device(db)?;
     let last: Option<(i64, String)> = db
         .query_row(
-            "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1",
-            [],
+            "SELECT seq, hash FROM custody WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+            [&device],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -124,13 +154,23 @@ pub fn append(
         None => (1, GENESIS.to_string()),
     };
     let detail = detail.to_string();
-    let hash = entry_hash(seq, at, action.as_str(), item, &detail, &prev_hash);
+    let hash = entry_hash(&device, seq, at, action.as_str(), item, &detail, &prev_hash);
     db.execute(
-        "INSERT INTO custody (seq, at, action, item, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![seq, at, action.as_str(), item, detail, prev_hash, hash],
+        "INSERT INTO custody (device, seq, at, action, item, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            device,
+            seq,
+            at,
+            action.as_str(),
+            item,
+            detail,
+            prev_hash,
+            hash
+        ],
     )?;
     Ok(Entry {
+        device,
         seq,
         at: at.into(),
         action: action.as_str().into(),
@@ -141,45 +181,56 @@ pub fn append(
     })
 }
 
-/// All entries, oldest first, optionally only those about one item.
+/// All entries in the order they were made (by time, then device and position), optionally
+/// only those about one item.
 pub fn entries(db: &Connection, item: Option<&str>) -> Result<Vec<Entry>> {
     let mut stmt = db.prepare(
-        "SELECT seq, at, action, item, detail, prev_hash, hash FROM custody
-         WHERE ?1 IS NULL OR item = ?1 ORDER BY seq",
+        "SELECT device, seq, at, action, item, detail, prev_hash, hash FROM custody
+         WHERE ?1 IS NULL OR item = ?1 ORDER BY at, device, seq",
     )?;
     let rows = stmt.query_map([item], |r| {
         Ok(Entry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            action: r.get(2)?,
-            item: r.get(3)?,
-            detail: r.get(4)?,
-            prev_hash: r.get(5)?,
-            hash: r.get(6)?,
+            device: r.get(0)?,
+            seq: r.get(1)?,
+            at: r.get(2)?,
+            action: r.get(3)?,
+            item: r.get(4)?,
+            detail: r.get(5)?,
+            prev_hash: r.get(6)?,
+            hash: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Where the chain first fails to hold, if anywhere.
+/// Where a chain first fails to hold, if anywhere.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChainBreak {
+    /// The device whose chain breaks (empty: the format-1 chain).
+    pub device: String,
     pub seq: i64,
     pub problem: String,
 }
 
-/// Recomputes every hash and link. `Ok(n)` is the number of entries checked.
+/// Recomputes every hash and link of every device's chain. `Ok(n)` is the number of entries
+/// checked.
 pub fn check_chain(db: &Connection) -> Result<Result<usize, ChainBreak>> {
-    let all = entries(db, None)?;
+    let mut all = entries(db, None)?;
+    all.sort_by(|a, b| (&a.device, a.seq).cmp(&(&b.device, b.seq)));
     let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
     for (i, e) in all.iter().enumerate() {
-        let expected_seq = i as i64 + 1;
+        if i == 0 || all[i - 1].device != e.device {
+            prev = GENESIS.to_string();
+            expected_seq = 1;
+        }
         let problem = if e.seq != expected_seq {
             Some(format!("entry {expected_seq} is missing"))
         } else if e.prev_hash != prev {
             Some("does not link to the entry before it".to_string())
         } else if entry_hash(
+            &e.device,
             e.seq,
             &e.at,
             &e.action,
@@ -194,11 +245,13 @@ pub fn check_chain(db: &Connection) -> Result<Result<usize, ChainBreak>> {
         };
         if let Some(problem) = problem {
             return Ok(Err(ChainBreak {
+                device: e.device.clone(),
                 seq: e.seq,
                 problem,
             }));
         }
         prev = e.hash.clone();
+        expected_seq += 1;
     }
     Ok(Ok(all.len()))
 }

@@ -66,6 +66,6 @@ pub use recognition::{OcrJob, OcrSettings, RecognisedText};
 pub use storage::layout::{FORMAT_VERSION, check_header as check_vault_header};
 pub use storage::padding;
 pub use vault::{
-    Clock, CreateOptions, ExtractionRecord, ImportOptions, Imported, ItemEdit, Rendition, Vault,
-    hash_file,
+    Clock, Conflict, ConflictValue, CreateOptions, ExtractionRecord, ImportOptions, Imported,
+    ItemEdit, Rendition, Vault, hash_file,
 };

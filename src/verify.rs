@@ -56,17 +56,31 @@ pub struct Report {
     /// Number of custody entries whose chain was checked, or where it breaks.
     pub custody_entries: usize,
     pub custody_break: Option<ChainBreak>,
+    /// Journal entries in the vault, all devices together (format 1: the catalog generation).
     pub catalog_generation: u64,
+    /// The journal's problems: entries this device, another device or a backup knows of that
+    /// are missing (the vault went back, or a sync has not finished), damaged journal files,
+    /// forks. Any of them makes the report unclean.
+    pub journal_problems: Vec<String>,
+    /// Derived files (thumbnails, previews) that are missing or do not decrypt: not evidence,
+    /// and `reindex` makes them again, but someone or something removed them.
+    pub derived_problems: Vec<String>,
+    /// Files sync engines and desktops leave (conflict copies, partial downloads, their own
+    /// markers), with what made them: never read, never deleted, listed.
+    pub sync_debris: Vec<String>,
     /// Problems met while opening (skipped catalog generations, finished interrupted work).
     pub warnings: Vec<String>,
 }
 
 impl Report {
-    /// True when every item is OK, no unknown file exists and the chain holds.
+    /// True when every item is OK, no unknown file exists, the chains hold, nothing the
+    /// journal should hold is missing or damaged, and every derived file is there.
     pub fn is_clean(&self) -> bool {
         self.items.iter().all(|i| i.status == Status::Ok)
             && self.unknown_files.is_empty()
             && self.custody_break.is_none()
+            && self.journal_problems.is_empty()
+            && self.derived_problems.is_empty()
     }
 
     pub fn count(&self, status: Status) -> usize {
@@ -74,16 +88,24 @@ impl Report {
     }
 }
 
-/// Lists every file under the vault that is not the header, the passphrase slot, a readable
-/// catalog or text-index generation, or the blob of a non-purged item.
-pub(crate) fn unknown_files(
-    layout: &Layout,
-    catalog_files: &[&str],
-    text_files: &[&str],
-    blobs: &std::collections::HashSet<String>,
-    key_slots: &[String],
-) -> Vec<String> {
+/// What a vault's files may legitimately be, for [`unknown_files`].
+pub(crate) struct Known<'a> {
+    /// Readable format-1 catalog generations (names without `.age`); in format 2 every
+    /// well-named file of `catalog/` is a kept format-1 generation.
+    pub catalog_files: &'a [&'a str],
+    pub format_2: bool,
+    /// This device's text index files (names without `.age`).
+    pub text_files: &'a [&'a str],
+    pub blobs: &'a std::collections::HashSet<String>,
+    pub key_slots: &'a [String],
+}
+
+/// Lists every file under the vault that is not the header, a key slot the catalog lists, a
+/// catalog, text-index, journal or snapshot file, or the blob of a non-purged item; and,
+/// apart, the files sync engines and desktops leave (with what made them).
+pub(crate) fn unknown_files(layout: &Layout, known: &Known<'_>) -> (Vec<String>, Vec<String>) {
     let mut unknown = Vec::new();
+    let mut debris = Vec::new();
     let rel = |p: &Path| {
         p.strip_prefix(&layout.root)
             .unwrap_or(p)
@@ -95,44 +117,114 @@ pub(crate) fn unknown_files(
             .map(|rd| rd.flatten().collect())
             .unwrap_or_default()
     };
+    let mut stray = |e: &fs::DirEntry| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        match crate::storage::debris::recognise(&name) {
+            Some(what) => debris.push(format!("{}: {what}", rel(&e.path()))),
+            None => unknown.push(rel(&e.path())),
+        }
+    };
+    let is_device = |e: &fs::DirEntry| {
+        e.file_type().is_ok_and(|t| t.is_dir()) && is_hex_name(&e.file_name().to_string_lossy(), 32)
+    };
+    let well_named = |e: &fs::DirEntry, len: usize| {
+        e.file_type().is_ok_and(|t| t.is_file())
+            && e.file_name()
+                .to_string_lossy()
+                .strip_suffix(".age")
+                .is_some_and(|s| is_hex_name(s, len))
+    };
     for e in list(&layout.root) {
         let name = e.file_name().to_string_lossy().into_owned();
         match name.as_str() {
             HEADER_FILE | "keys" | "catalog" | "blobs" | "tmp" | "texts" => {}
-            _ => unknown.push(rel(&e.path())),
+            "journal" | "snapshots" if known.format_2 => {}
+            _ => stray(&e),
         }
     }
     for e in list(&layout.keys()) {
-        let listed = key_slots.iter().any(|id| e.path() == layout.slot(id));
+        let listed = known.key_slots.iter().any(|id| e.path() == layout.slot(id));
         if e.path() != layout.passphrase_slot() && !listed {
-            unknown.push(rel(&e.path()));
+            stray(&e);
         }
     }
     for e in list(&layout.catalog()) {
         let name = e.file_name().to_string_lossy().into_owned();
-        let known = name
-            .strip_suffix(".age")
-            .is_some_and(|s| catalog_files.contains(&s));
-        if !known {
-            unknown.push(rel(&e.path()));
+        let ok = if known.format_2 {
+            well_named(&e, 32)
+        } else {
+            name.strip_suffix(".age")
+                .is_some_and(|s| known.catalog_files.contains(&s))
+        };
+        if !ok {
+            stray(&e);
         }
     }
+    let own_texts = layout.texts();
     for e in list(&layout.root.join("texts")) {
+        if known.format_2 && is_device(&e) {
+            for f in list(&e.path()) {
+                let name = f.file_name().to_string_lossy().into_owned();
+                let ok = if e.path() == own_texts {
+                    name.strip_suffix(".age")
+                        .is_some_and(|s| known.text_files.contains(&s))
+                } else {
+                    well_named(&f, 32) // another device's text index: its business
+                };
+                if !ok {
+                    stray(&f);
+                }
+            }
+            continue;
+        }
         let name = e.file_name().to_string_lossy().into_owned();
-        if !name
-            .strip_suffix(".age")
-            .is_some_and(|s| text_files.contains(&s))
+        if known.format_2
+            || !name
+                .strip_suffix(".age")
+                .is_some_and(|s| known.text_files.contains(&s))
         {
-            unknown.push(rel(&e.path()));
+            stray(&e);
         }
     }
-    for e in list(&layout.tmp()) {
-        unknown.push(rel(&e.path()));
+    if known.format_2 {
+        for dir in [layout.journal(), layout.snapshots()] {
+            for e in list(&dir) {
+                if !is_device(&e) {
+                    stray(&e);
+                    continue;
+                }
+                for f in list(&e.path()) {
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    let ok = if dir == layout.journal() {
+                        crate::storage::segment::parse_file_name(&name).is_some()
+                            && f.file_type().is_ok_and(|t| t.is_file())
+                    } else {
+                        well_named(&f, 32)
+                    };
+                    if !ok {
+                        stray(&f);
+                    }
+                }
+            }
+        }
+    }
+    for e in list(&layout.tmp_root()) {
+        // Another device's unfinished writes may arrive through a sync engine: its own.
+        if known.format_2 && is_device(&e) && e.path() != layout.tmp() {
+            continue;
+        }
+        if e.path() == layout.tmp() {
+            for f in list(&e.path()) {
+                stray(&f);
+            }
+            continue;
+        }
+        stray(&e);
     }
     for fan in list(&layout.blobs()) {
         let prefix = fan.file_name().to_string_lossy().into_owned();
         if !fan.path().is_dir() || !is_hex_name(&prefix, 2) {
-            unknown.push(rel(&fan.path()));
+            stray(&fan);
             continue;
         }
         for e in list(&fan.path()) {
@@ -140,11 +232,12 @@ pub(crate) fn unknown_files(
             let blob = name
                 .strip_suffix(".age")
                 .map(|rest| format!("{prefix}{rest}"));
-            if !blob.is_some_and(|b| blobs.contains(&b)) {
-                unknown.push(rel(&e.path()));
+            if !blob.is_some_and(|b| known.blobs.contains(&b)) {
+                stray(&e);
             }
         }
     }
     unknown.sort();
-    unknown
+    debris.sort();
+    (unknown, debris)
 }

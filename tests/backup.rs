@@ -128,8 +128,8 @@ fn a_backup_is_a_verified_copy_that_opens_as_the_vault() {
     assert!(third["removed"].as_u64().unwrap() >= 1, "{third}");
 
     // Restoring is opening the copy: same items, same bytes, and its custody log records the
-    // backup that made it. (Opening it writes custody entries into it: from then on it is
-    // newer than the vault, and the next backup into that folder is refused.)
+    // backup that made it. (Opening it from its own folder makes it a device of its own, whose
+    // entries the vault lacks: the next backup into that folder is refused.)
     assert_restores(&f, &to, &ids[0], &a);
     let log = stdout(&at(&f, &to, &["log"]));
     assert!(log.contains("backup"), "{log}");
@@ -137,7 +137,7 @@ fn a_backup_is_a_verified_copy_that_opens_as_the_vault() {
     assert!(o.status.success(), "{}", stdout(&o));
     let o = f.run(&["backup", "--to", to.to_str().unwrap()]);
     assert!(
-        stderr(&o).contains("newer than this vault"),
+        stderr(&o).contains("holds journal entries this vault lacks"),
         "{}",
         stderr(&o)
     );
@@ -189,7 +189,7 @@ fn a_newer_backup_or_a_foreign_folder_is_never_overwritten() {
     let o = f.run(&["backup", "--to", to.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("newer than this vault"),
+        stderr(&o).contains("holds journal entries this vault lacks"),
         "{}",
         stderr(&o)
     );

@@ -164,9 +164,12 @@ fn vault_layout_has_only_random_names_and_private_modes() {
                     .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         };
         let ok = match parts.as_slice() {
-            ["DOSSIER"] => bytes == b"dossier vault\nformat 1\n",
+            ["DOSSIER"] => bytes == b"dossier vault\nformat 2\n",
             ["keys", "passphrase.age"] => true,
-            ["catalog" | "texts", n] => n.strip_suffix(".age").is_some_and(|s| hex(s, 32)),
+            ["journal", d, n] => hex(d, 32) && n.strip_suffix(".age").is_some_and(|s| hex(s, 16)),
+            ["snapshots" | "texts", d, n] => {
+                hex(d, 32) && n.strip_suffix(".age").is_some_and(|s| hex(s, 32))
+            }
             ["blobs", d, n] => hex(d, 2) && n.strip_suffix(".age").is_some_and(|s| hex(s, 30)),
             _ => false,
         };
@@ -179,13 +182,30 @@ fn vault_layout_has_only_random_names_and_private_modes() {
         }
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{rel} is private");
-        if ["blobs", "catalog", "texts"].contains(&parts[0]) {
+        if ["blobs", "journal", "snapshots", "texts"].contains(&parts[0]) {
             assert_eq!(meta.mtime(), 946_684_800, "{rel}: mtime normalised");
             blobs.push(rel);
         }
     }
-    for dir in ["", "keys", "catalog", "blobs", "tmp", "texts"] {
-        let mode = std::fs::metadata(f.vault.join(dir))
+    let device = std::fs::read_dir(f.vault.join("journal"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    let device = device.to_str().unwrap();
+    for dir in [
+        "".to_string(),
+        "keys".into(),
+        "blobs".into(),
+        "tmp".into(),
+        format!("tmp/{device}"),
+        "texts".into(),
+        format!("texts/{device}"),
+        "journal".into(),
+        format!("journal/{device}"),
+    ] {
+        let mode = std::fs::metadata(f.vault.join(&dir))
             .unwrap()
             .permissions()
             .mode()
@@ -234,9 +254,16 @@ fn sizes_on_disk_reveal_only_padded_size_classes() {
             continue;
         }
         let p = age_plaintext_len(&bytes);
+        // Journal segments have a 4 KiB floor (an edit must not cost 64 KiB); everything
+        // else the 64 KiB one. Both are Padmé classes.
+        let class = if path.to_str().unwrap().contains("/journal/") {
+            dossier::padding::padme(p.max(4096))
+        } else {
+            dossier::padding::padded_len(p)
+        };
         assert_eq!(
             p,
-            dossier::padding::padded_len(p),
+            class,
             "{}: plaintext {p} is not a padded size class",
             path.display()
         );

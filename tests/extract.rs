@@ -326,8 +326,10 @@ fn the_text_index_survives_processes_and_can_be_rebuilt() {
         "a later process finds it"
     );
     // Lose the text index entirely: the vault says so, and reindex rebuilds it.
-    for e in std::fs::read_dir(f.vault.join("texts")).unwrap().flatten() {
-        std::fs::remove_file(e.path()).unwrap();
+    for device in std::fs::read_dir(f.vault.join("texts")).unwrap().flatten() {
+        for e in std::fs::read_dir(device.path()).unwrap().flatten() {
+            std::fs::remove_file(e.path()).unwrap();
+        }
     }
     // The text index is loaded on first use: a search (or verify) says what is missing.
     let out = f.run(&["search", "фонтана"]);

@@ -7,6 +7,10 @@ Uses only the Python standard library (3.11+, for sqlite3's deserialize) and the
 command-line tool. IDENTITY is the file written by `dossier identity export`, or the output of
 `age -d VAULT/keys/passphrase.age` (which asks for the vault passphrase).
 
+Format 2 vaults are read from their journal: every device's segments, each authenticated
+(HMAC-SHA-256 with the key HKDF derives from the identity), replayed in clock order. Format 1
+vaults from their newest catalog generation.
+
 OUTDIR must be new or empty. Active items are written to OUTDIR/files/ under their original
 names, deleted (not purged) items to OUTDIR/deleted/. Every file is checked against the SHA-256
 in the catalog before it is kept, and OUTDIR/SHA256SUMS lists them in `sha256sum -c` format.
@@ -14,6 +18,8 @@ See docs/FORMAT.md.
 """
 
 import hashlib
+import hmac
+import json
 import os
 import sqlite3
 import struct
@@ -154,17 +160,99 @@ def restore_blob(identity: Path, blob_path: Path, blob: str, size: int, sha256: 
         raise
 
 
+SEGMENT_MAGIC = b"DSSEG\x00\x00\x02"
+SEGMENT_FLOOR = 4096
+
+
+def hkdf_sha256(salt: bytes, ikm: bytes, info: bytes) -> bytes:
+    """RFC 5869 with SHA-256, one 32-byte block: what the journal key is (docs/FORMAT.md)."""
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
+
+
+def identity_secret(identity: Path) -> bytes:
+    for line in identity.read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith("AGE-SECRET-KEY-1"):
+            return line.strip().encode()
+    raise RecoveryError(f"{identity} holds no AGE-SECRET-KEY-1 line")
+
+
+def read_segment(identity: Path, path: Path, secret: bytes) -> dict:
+    """Decrypts, parses and authenticates one journal segment."""
+    data = age_decrypt_all(identity, path)
+    if data[:8] != SEGMENT_MAGIC:
+        raise RecoveryError(f"{path}: not a Dossier journal segment")
+    vault, device = data[8:24], data[24:40]
+    seq, hlc = struct.unpack("<QQ", data[40:56])
+    prev = data[56:88]
+    (ndeps,) = struct.unpack("<I", data[88:92])
+    at = 92 + 56 * ndeps
+    (blen,) = struct.unpack("<I", data[at:at + 4])
+    body = data[at + 4:at + 4 + blen]
+    end = at + 4 + blen
+    tag = data[end:end + 32]
+    key = hkdf_sha256(b"dossier-journal-v2", secret, vault)
+    if len(body) != blen or not hmac.compare_digest(tag, hmac.new(key, data[:end], hashlib.sha256).digest()):
+        raise RecoveryError(f"{path}: its authentication tag does not verify (altered, or another vault's)")
+    if len(data) != padme(max(end + 32, SEGMENT_FLOOR)) or data[end + 32:].count(0) != len(data) - end - 32:
+        raise RecoveryError(f"{path}: unexpected bytes after the segment")
+    if device.hex() != path.parent.name or f"{seq:016x}.age" != path.name:
+        raise RecoveryError(f"{path}: holds another segment than its name says")
+    return {"vault": vault, "device": device.hex(), "seq": seq, "hlc": hlc, "prev": prev,
+            "id": hashlib.sha256(data[:end + 32]).digest(), "ops": json.loads(body)["ops"]}
+
+
+def load_journal(vault: Path, identity: Path) -> sqlite3.Connection:
+    """The items of a format-2 vault: every segment's changes to `items`, last writer (by the
+    hybrid clock, then device id) winning per field. Enough to find and check every blob."""
+    secret = identity_secret(identity)
+    segments = []
+    for device in sorted((vault / "journal").iterdir()):
+        prev = bytes(32)
+        for path in sorted(device.glob("*.age")):
+            try:
+                seg = read_segment(identity, path, secret)
+            except RecoveryError as e:
+                print(f"warning: {e}; later entries of device {device.name} are not used", file=sys.stderr)
+                break
+            if seg["prev"] != prev:
+                print(f"warning: {path} does not follow the entry before it; later entries of "
+                      f"device {device.name} are not used", file=sys.stderr)
+                break
+            prev = seg["id"]
+            segments.append(seg)
+    if not segments:
+        raise RecoveryError(f"no journal segment in {vault / 'journal'} could be read with {identity}")
+    segments.sort(key=lambda s: (s["hlc"], s["device"], s["seq"]))
+    items: dict[str, dict] = {}
+    for seg in segments:
+        for op in seg["ops"]:
+            if op["t"] != "items":
+                continue
+            row = items.setdefault(op["pk"]["id"], {"id": op["pk"]["id"]})
+            if op["k"] in ("insert", "update"):
+                row.update(op.get("v", {}))
+    print(f"journal: {len(segments)} entries from {len({s['device'] for s in segments})} device(s)", file=sys.stderr)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE items (id, name, size, sha256, blob, imported_at, deleted_at, purged_at)")
+    for r in items.values():
+        db.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   tuple(r.get(c) for c in ("id", "name", "size", "sha256", "blob", "imported_at",
+                                            "deleted_at", "purged_at")))
+    return db
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 4:
         print(__doc__, file=sys.stderr)
         return 2
     vault, identity, outdir = Path(argv[1]), Path(argv[2]), Path(argv[3])
     header = (vault / "DOSSIER").read_text(encoding="utf-8", errors="replace").splitlines()
-    if header[:2] != ["dossier vault", "format 1"]:
-        print(f"error: {vault} is not a Dossier vault of format 1 (header: {header[:2]})", file=sys.stderr)
+    if header[:2] not in (["dossier vault", "format 1"], ["dossier vault", "format 2"]):
+        print(f"error: {vault} is not a Dossier vault of format 1 or 2 (header: {header[:2]})", file=sys.stderr)
         return 2
     try:
-        db = load_catalog(vault, identity)
+        db = load_journal(vault, identity) if header[1] == "format 2" else load_catalog(vault, identity)
     except RecoveryError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -109,10 +109,6 @@ impl Tables {
         Ok(Tables { tables })
     }
 
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.tables.keys().map(String::as_str)
-    }
-
     pub(crate) fn get(&self, name: &str) -> Result<&Table> {
         self.tables.get(name).ok_or_else(|| {
             Error::Corrupt(format!(
@@ -132,7 +128,8 @@ impl Tables {
         )?;
         for (i, (name, table)) in self.tables.iter().enumerate() {
             // A whole row as a JSON array in column order; BLOBs (which JSON cannot hold) as
-            // {"hex": …}.
+            // {"hex": …}. Text goes through `|| ''`, which drops SQLite's JSON subtype: a
+            // value just made by json_set() would otherwise be embedded as JSON, not as text.
             let row = |alias: &str| {
                 let cols: Vec<String> = table
                     .cols
@@ -140,7 +137,8 @@ impl Tables {
                     .map(|c| {
                         let c = format!("{alias}.{}", quote(c));
                         format!(
-                            "CASE typeof({c}) WHEN 'blob' THEN json_object('hex', hex({c})) ELSE {c} END"
+                            "CASE typeof({c}) WHEN 'blob' THEN json_object('hex', hex({c})) \
+                             WHEN 'text' THEN {c} || '' ELSE {c} END"
                         )
                     })
                     .collect();

@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::capture::{Kind, Op, Table, Tables, pk_key, quote, to_json, to_sql};
@@ -221,7 +220,7 @@ fn ensure_base_columns(
 }
 
 /// A row's non-key columns as they are now, if it exists.
-fn row_values(
+pub(super) fn row_values(
     db: &Connection,
     tbl: &str,
     table: &Table,
@@ -268,7 +267,7 @@ fn deleted_copy(db: &Connection, tbl: &str, key: &str) -> Result<Option<BTreeMap
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
-fn where_pk(table: &Table, pk: &BTreeMap<String, Json>) -> Result<(String, Vec<Value>)> {
+pub(super) fn where_pk(table: &Table, pk: &BTreeMap<String, Json>) -> Result<(String, Vec<Value>)> {
     let mut clause = Vec::new();
     let mut args = Vec::new();
     for &i in &table.pk {
@@ -313,7 +312,7 @@ fn insert_row(
 
 /// The vectors of applied segments, looked up once per apply.
 #[derive(Default)]
-struct StampCache(HashMap<(String, i64), BTreeMap<String, i64>>);
+pub(super) struct StampCache(HashMap<(String, i64), BTreeMap<String, i64>>);
 
 impl StampCache {
     fn vector(
@@ -346,7 +345,11 @@ impl StampCache {
     }
 
     /// The versions no other version had seen.
-    fn heads<'a>(&mut self, db: &Connection, all: &'a [Version]) -> Result<Vec<&'a Version>> {
+    pub(super) fn heads<'a>(
+        &mut self,
+        db: &Connection,
+        all: &'a [Version],
+    ) -> Result<Vec<&'a Version>> {
         let mut heads = Vec::new();
         for a in all {
             let mut seen = false;
@@ -365,14 +368,18 @@ impl StampCache {
 }
 
 #[derive(Debug)]
-struct Version {
-    device: String,
-    seq: i64,
-    hlc: i64,
-    value: Json,
+pub(super) struct Version {
+    pub(super) device: String,
+    pub(super) seq: i64,
+    pub(super) hlc: i64,
+    pub(super) value: Json,
 }
 
-fn versions(db: &Connection, tbl: &str, key: &str) -> Result<BTreeMap<String, Vec<Version>>> {
+pub(super) fn versions(
+    db: &Connection,
+    tbl: &str,
+    key: &str,
+) -> Result<BTreeMap<String, Vec<Version>>> {
     let mut stmt = db.prepare_cached(
         "SELECT col, device, seq, hlc, value FROM _versions WHERE tbl = ?1 AND pk = ?2",
     )?;
@@ -401,7 +408,7 @@ fn versions(db: &Connection, tbl: &str, key: &str) -> Result<BTreeMap<String, Ve
 }
 
 /// The winning head: newest by (HLC, device id).
-fn winner<'a>(heads: &[&'a Version]) -> &'a Version {
+pub(super) fn winner<'a>(heads: &[&'a Version]) -> &'a Version {
     heads
         .iter()
         .max_by(|a, b| (a.hlc, &a.device).cmp(&(b.hlc, &b.device)))
@@ -410,7 +417,7 @@ fn winner<'a>(heads: &[&'a Version]) -> &'a Version {
 
 /// Whether a row exists after everything recorded about its existence, and whether that is
 /// disputed (an entity deleted on one device while written or re-added on another).
-fn existence(
+pub(super) fn existence(
     db: &Connection,
     table: &Table,
     all: &BTreeMap<String, Vec<Version>>,
@@ -497,91 +504,6 @@ fn settle(
         }
         None => insert_row(db, tbl, table, pk, &row),
     }
-}
-
-/// A column (or a row's existence, `col` empty) whose heads disagree: changed on two devices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Conflict {
-    pub table: String,
-    pub key: String,
-    pub column: String,
-    /// Every competing value with its device and HLC, the winner first.
-    pub values: Vec<(Json, String, i64)>,
-}
-
-/// Every unresolved conflict in the state.
-pub fn conflicts(db: &Connection, tables: &Tables) -> Result<Vec<Conflict>> {
-    let mut stmt = db.prepare(
-        "SELECT tbl, pk FROM _versions GROUP BY tbl, pk, col HAVING count(*) > 1
-         UNION SELECT tbl, pk FROM _versions WHERE col = '' ORDER BY 1, 2",
-    )?;
-    let candidates: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut stamps = StampCache::default();
-    let mut out = Vec::new();
-    for (tbl, key) in candidates {
-        let table = tables.get(&tbl)?;
-        let pk = key_map(table, &key)?;
-        let all = versions(db, &tbl, &key)?;
-        let present = row_values(db, &tbl, table, &pk)?.is_some();
-        let (exists, disputed) = existence(db, table, &all, present, &mut stamps)?;
-        if !exists {
-            continue; // a row that is gone has no field to dispute
-        }
-        for (col, vs) in &all {
-            let heads = stamps.heads(db, vs)?;
-            let differ = if col.is_empty() {
-                disputed
-            } else {
-                heads.iter().any(|h| h.value != heads[0].value)
-            };
-            if !differ {
-                continue;
-            }
-            let w = winner(&heads);
-            let mut values = vec![(w.value.clone(), w.device.clone(), w.hlc)];
-            for h in heads.iter().filter(|h| !std::ptr::eq(**h, w)) {
-                values.push((h.value.clone(), h.device.clone(), h.hlc));
-            }
-            if col.is_empty() {
-                // Also name the writes the delete had not seen.
-                for (c, cvs) in all.iter().filter(|(c, _)| !c.is_empty()) {
-                    for v in cvs {
-                        values.push((
-                            serde_json::json!({ c.as_str(): v.value }),
-                            v.device.clone(),
-                            v.hlc,
-                        ));
-                    }
-                }
-            }
-            out.push(Conflict {
-                table: tbl.clone(),
-                key: key.clone(),
-                column: col.clone(),
-                values,
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// The primary key map back from its bookkeeping form.
-fn key_map(table: &Table, key: &str) -> Result<BTreeMap<String, Json>> {
-    let values: Vec<Json> = serde_json::from_str(key)
-        .map_err(|e| Error::Corrupt(format!("a recorded row key: {e}")))?;
-    if values.len() != table.pk.len() {
-        return Err(Error::Corrupt(
-            "a recorded row key has the wrong length".into(),
-        ));
-    }
-    Ok(table
-        .pk
-        .iter()
-        .map(|&i| table.cols[i].clone())
-        .zip(values)
-        .collect())
 }
 
 #[cfg(test)]

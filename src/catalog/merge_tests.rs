@@ -7,6 +7,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::catalog::capture::capture;
+use crate::catalog::disputes::conflicts;
 
 const SCHEMA: &str = "
 CREATE TABLE people (id TEXT PRIMARY KEY, name TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '');

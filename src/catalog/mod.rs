@@ -12,9 +12,10 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::Result;
 
-#[allow(dead_code)] // format 2: used by the vault from the next step of #13
+pub(crate) mod cache;
 pub(crate) mod capture;
-#[allow(dead_code)] // format 2: used by the vault from the next step of #13
+pub(crate) mod disputes;
+pub(crate) mod log;
 pub(crate) mod merge;
 pub(crate) mod schema;
 pub(crate) mod snapshot;
@@ -34,6 +35,8 @@ pub struct Catalog {
     family: &'static Family,
     /// Loaded from a schema that had no search index: see [`schema::Upgrade`].
     search_index_stale: bool,
+    /// The journal (vault format 2); None for a format-1 catalog and for the text index.
+    pub(crate) log: Option<log::Log>,
 }
 
 /// Settings every catalog connection gets. temp_store=MEMORY keeps sorts and temporary tables
@@ -48,11 +51,11 @@ fn configure(db: &Connection) -> Result<()> {
 }
 
 impl Catalog {
-    /// A new, empty catalog for a new vault.
-    pub fn create(vault_id: &str, created_at: &str) -> Result<Catalog> {
+    /// A new state with every table and no rows (vault format 2: rows come from the journal).
+    pub fn create_empty() -> Result<Catalog> {
         let db = Connection::open_in_memory()?;
         configure(&db)?;
-        schema::create_catalog(&db, vault_id, created_at)?;
+        schema::create_empty(&db)?;
         Ok(Catalog::fresh(db, &snapshot::CATALOG))
     }
 
@@ -66,6 +69,7 @@ impl Catalog {
             max_seen: 0,
             family,
             search_index_stale: false,
+            log: None,
         }
     }
 

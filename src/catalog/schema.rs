@@ -10,7 +10,42 @@ use crate::error::{Error, Result};
 /// 1: items and custody log. 2: the register (cases, people, events, links) and search.
 /// 3: extracted metadata and item relations (e-mail attachments).
 /// 4: key slots beyond the passphrase, and contacts (recipients of shared bundles).
-pub const SCHEMA_VERSION: i64 = 4;
+/// 5 (vault format 2): custody entries keyed by device and seq (a chain per device), the
+/// devices, and the merge's bookkeeping.
+pub const SCHEMA_VERSION: i64 = 5;
+
+/// Every table whose rows the journal carries between devices (vault format 2). The others
+/// are derived (`search_keys`, `search`: rebuilt from these) or the merge's own bookkeeping.
+pub const LOGGED_TABLES: &[&str] = &[
+    "vault_info",
+    "devices",
+    "items",
+    "custody",
+    "extractions",
+    "item_relations",
+    "cases",
+    "case_numbers",
+    "charges",
+    "people",
+    "aliases",
+    "events",
+    "case_items",
+    "person_items",
+    "event_items",
+    "event_people",
+    "case_people",
+    "key_slots",
+    "contacts",
+];
+
+/// The devices that wrote to the vault (schema 5): a name to show for a device id.
+const DEVICES_SCHEMA: &str = "
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,            -- 32 hex, the journal folder name
+    name TEXT NOT NULL,             -- what the user calls it (the host name at first)
+    first_seen TEXT NOT NULL
+);
+";
 
 /// Key slots and contacts (schema 4). A slot's file is `keys/<id>.age`; the row says what it
 /// is, since the file's age header shows only the stanza type.
@@ -72,18 +107,23 @@ CREATE TABLE items (
 CREATE INDEX items_by_sha256 ON items (sha256);
 ";
 
-/// The custody log (schema 1): append-only, enforced by triggers; its entries are chained by
-/// hash (`crate::custody`).
+/// The custody log (schema 5): append-only, enforced by triggers; a hash chain per device
+/// (`crate::custody`). Schema 1–4 keyed entries by seq alone (one chain).
 const CUSTODY_SCHEMA: &str = "
 CREATE TABLE custody (
-    seq       INTEGER PRIMARY KEY,
+    device    TEXT NOT NULL,        -- 32 hex; '' for entries made in vault format 1
+    seq       INTEGER NOT NULL,     -- position in that device's chain, from 1
     at        TEXT NOT NULL,
     action    TEXT NOT NULL,
     item      TEXT,
     detail    TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
-    hash      TEXT NOT NULL
+    hash      TEXT NOT NULL,
+    PRIMARY KEY (device, seq)
 );
+CREATE INDEX custody_by_item ON custody (item);
+";
+const CUSTODY_TRIGGERS: &str = "
 CREATE TRIGGER custody_append_only_update BEFORE UPDATE ON custody
     BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
 CREATE TRIGGER custody_append_only_delete BEFORE DELETE ON custody
@@ -146,20 +186,47 @@ CREATE VIRTUAL TABLE search USING fts5 (
     text, folded, tokenize = 'unicode61 remove_diacritics 2');
 ";
 
-/// Creates every table of a new catalog, at [`SCHEMA_VERSION`].
-pub(crate) fn create_catalog(db: &Connection, vault_id: &str, created_at: &str) -> Result<()> {
+/// Creates every table of the state at [`SCHEMA_VERSION`], empty: the rows come from the
+/// journal (vault format 2).
+pub(crate) fn create_empty(db: &Connection) -> Result<()> {
     db.execute_batch(ITEMS_SCHEMA)?;
     db.execute_batch(CUSTODY_SCHEMA)?;
+    db.execute_batch(CUSTODY_TRIGGERS)?;
     db.execute_batch(REGISTER_SCHEMA)?;
     db.execute_batch(SEARCH_SCHEMA)?;
     db.execute_batch(EXTRACTION_SCHEMA)?;
     db.execute_batch(KEYRING_SCHEMA)?;
+    db.execute_batch(DEVICES_SCHEMA)?;
+    db.execute_batch(super::merge::BOOKKEEPING)?;
+    Ok(())
+}
+
+/// The rows that make a new vault's state: its id, creation time and schema version.
+pub(crate) fn insert_info(db: &Connection, vault_id: &str, created_at: &str) -> Result<()> {
     db.execute(
         "INSERT INTO vault_info (key, value) VALUES ('schema_version', ?1), ('vault_id', ?2),
          ('created_at', ?3)",
         params![SCHEMA_VERSION.to_string(), vault_id, created_at],
     )?;
     Ok(())
+}
+
+/// The schema version of a state loaded from a snapshot (format 2 states are never
+/// upgraded in place: a newer one is refused). An empty state (no rows yet) is current.
+pub(crate) fn check_state(db: &Connection) -> Result<i64> {
+    let version: Option<String> = db
+        .query_row(
+            "SELECT value FROM vault_info WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    match version {
+        None => Ok(SCHEMA_VERSION),
+        Some(v) => v
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("schema version {v:?} is not a number"))),
+    }
 }
 
 /// Creates the tables of a new text index.
@@ -223,16 +290,22 @@ pub(crate) fn check_catalog(db: &Connection) -> Result<Upgrade, LoadError> {
     let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
     let mut upgraded = Upgrade::default();
     match version.as_str() {
-        "4" => {}
-        "3" => migrate_3_to_4(db).map_err(upgrade)?,
+        "5" => {}
+        "4" => migrate_4_to_5(db).map_err(upgrade)?,
+        "3" => {
+            migrate_3_to_4(db).map_err(upgrade)?;
+            migrate_4_to_5(db).map_err(upgrade)?;
+        }
         "2" => {
             migrate_2_to_3(db).map_err(upgrade)?;
             migrate_3_to_4(db).map_err(upgrade)?;
+            migrate_4_to_5(db).map_err(upgrade)?;
         }
         "1" => {
             migrate_1_to_2(db).map_err(upgrade)?;
             migrate_2_to_3(db).map_err(upgrade)?;
             migrate_3_to_4(db).map_err(upgrade)?;
+            migrate_4_to_5(db).map_err(upgrade)?;
             // Only now is the schema complete enough to index items (index_item reads
             // extractions, which schema 3 adds): the loader above rebuilds the index.
             upgraded.search_index_stale = true;
@@ -287,6 +360,32 @@ fn migrate_3_to_4(db: &Connection) -> Result<()> {
     db.execute_batch(KEYRING_SCHEMA)?;
     db.execute(
         "UPDATE vault_info SET value = '4' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Keys custody entries by device (the existing ones become the format-1 chain, device ""),
+/// and adds the devices and the merge's bookkeeping.
+fn migrate_4_to_5(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(
+        "ALTER TABLE custody RENAME TO custody_4; DROP INDEX IF EXISTS custody_by_item;",
+    )?;
+    db.execute_batch(CUSTODY_SCHEMA)?;
+    db.execute_batch(
+        "INSERT INTO custody (device, seq, at, action, item, detail, prev_hash, hash)
+             SELECT '', seq, at, action, item, detail, prev_hash, hash FROM custody_4;
+         DROP TRIGGER IF EXISTS custody_append_only_update;
+         DROP TRIGGER IF EXISTS custody_append_only_delete;
+         DROP TABLE custody_4;",
+    )?;
+    db.execute_batch(CUSTODY_TRIGGERS)?;
+    db.execute_batch(DEVICES_SCHEMA)?;
+    db.execute_batch(super::merge::BOOKKEEPING)?;
+    db.execute(
+        "UPDATE vault_info SET value = '5' WHERE key = 'schema_version'",
         [],
     )?;
     tx.commit()?;

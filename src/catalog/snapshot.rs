@@ -31,8 +31,8 @@ use crate::storage::padding::padded_len;
 
 /// A family of snapshot generations: the catalog itself, or the derived text index.
 pub struct Family {
-    /// Folder under the vault root.
-    pub dir: &'static str,
+    /// Its folder (the text index: one per device in format 2).
+    folder: fn(&Layout) -> PathBuf,
     magic: &'static [u8; 8],
     /// Generations kept after a save.
     keep: u64,
@@ -42,7 +42,7 @@ pub struct Family {
 
 /// The catalog: items, register, custody log.
 pub static CATALOG: Family = Family {
-    dir: "catalog",
+    folder: Layout::catalog,
     magic: b"DSCATL\0\x01",
     keep: KEEP_GENERATIONS,
     check: schema::check_catalog,
@@ -51,7 +51,7 @@ pub static CATALOG: Family = Family {
 /// rebuildable, so only the newest generation is kept (a purged item's text must not linger
 /// in an older one).
 pub static TEXTS: Family = Family {
-    dir: "texts",
+    folder: Layout::texts,
     magic: b"DSTEXT\0\x01",
     keep: 1,
     check: schema::check_texts,
@@ -75,7 +75,7 @@ impl Catalog {
         identity: &age::x25519::Identity,
         family: &'static Family,
     ) -> Result<(Catalog, Vec<String>)> {
-        let dir = layout.root.join(family.dir);
+        let dir = (family.folder)(layout);
         let mut files = BTreeMap::new();
         let mut warnings = Vec::new();
         let mut candidates = Vec::new();
@@ -118,6 +118,7 @@ impl Catalog {
                         max_seen: max_generation,
                         family,
                         search_index_stale: upgrade.search_index_stale,
+                        log: None,
                     };
                     return Ok((catalog, warnings));
                 }
@@ -166,10 +167,7 @@ impl Catalog {
         let generation = self.next_generation();
         let name = random_hex(16);
         let tmp = layout.tmp().join(format!("{name}.age"));
-        let dest = layout
-            .root
-            .join(self.family.dir)
-            .join(format!("{name}.age"));
+        let dest = (self.family.folder)(layout).join(format!("{name}.age"));
         let result = self
             .write_snapshot(&tmp, recipient, generation, now)
             .and_then(|()| {
@@ -180,7 +178,7 @@ impl Catalog {
             // was not reported saved must not be found by the next load.
             let _ = fs::remove_file(&tmp);
             if fs::remove_file(&dest).is_ok() {
-                let _ = durable::sync_dir(&layout.root.join(self.family.dir));
+                let _ = durable::sync_dir(&(self.family.folder)(layout));
             }
             return Err(e);
         }
@@ -223,18 +221,6 @@ impl Catalog {
         io.map_err(Error::io("cannot write the catalog", tmp))
     }
 
-    /// Withdraws a generation written by [`Catalog::save`] whose operation failed later on.
-    pub fn withdraw(&mut self, path: &Path) -> std::io::Result<()> {
-        fs::remove_file(path)?;
-        if let Some(dir) = path.parent() {
-            durable::sync_dir(dir)?;
-        }
-        if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-            self.files.remove(stem);
-        }
-        Ok(())
-    }
-
     /// Deletes generations older than the newest [`KEEP_GENERATIONS`]. Unreadable files are
     /// kept: they may be evidence of tampering and are reported by `verify`.
     fn prune(&mut self, layout: &Layout) {
@@ -246,14 +232,7 @@ impl Catalog {
             .map(|(n, _)| n.clone())
             .collect();
         for name in old {
-            if fs::remove_file(
-                layout
-                    .root
-                    .join(self.family.dir)
-                    .join(format!("{name}.age")),
-            )
-            .is_ok()
-            {
+            if fs::remove_file((self.family.folder)(layout).join(format!("{name}.age"))).is_ok() {
                 self.files.remove(&name);
             }
         }

@@ -15,8 +15,14 @@ pub struct Debris {
 
 /// Names what most likely made a file called `name`.
 pub fn what_made(name: &str) -> &'static str {
+    recognise(name).unwrap_or("a file Dossier did not write")
+}
+
+/// What made a file called `name`, if it is a name sync engines or desktops are known to
+/// make; None for anything else (a stray or planted file).
+pub fn recognise(name: &str) -> Option<&'static str> {
     let lower = name.to_lowercase();
-    if lower.contains(".sync-conflict-") {
+    Some(if lower.contains(".sync-conflict-") {
         "a Syncthing conflict copy (two devices wrote a file of this name)"
     } else if lower.starts_with(".syncthing.") && lower.ends_with(".tmp") {
         "a file Syncthing is still downloading"
@@ -44,8 +50,8 @@ pub fn what_made(name: &str) -> &'static str {
     {
         "a sync client's own state file"
     } else {
-        "a file Dossier did not write"
-    }
+        return None;
+    })
 }
 
 /// `name (1).age`, `name (2)`, `name-1.age`-style copies are not recognised beyond "(n)".

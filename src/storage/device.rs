@@ -4,8 +4,11 @@
 //! segments deleted, an older copy put back) is noticed at the next open.
 //!
 //! `$DOSSIER_STATE_DIR`, else `$XDG_STATE_HOME/dossier`, else `~/.local/state/dossier`; the file
-//! is `<hex of the first 16 bytes of HMAC(K_mac, "device-state")>.age`, so it cannot be tied
-//! to a vault without its key. Plaintext: magic "DSDEV\0\0\x02", the JSON below, the tag
+//! is `<hex of the first 16 bytes of HMAC(K_mac, "device-state" ‖ the vault folder's absolute
+//! path)>.age`, so it cannot be tied to a vault without its key. One vault folder on one
+//! account is one device: a backup or a copy opened from another folder is a device of its
+//! own (its changes merge like another computer's), while an older copy put back in the same
+//! folder is noticed. Plaintext: magic "DSDEV\0\0\x02", the JSON below, the tag
 //! HMAC-SHA-256(K_mac, magic ‖ JSON).
 
 use std::collections::BTreeMap;
@@ -59,8 +62,14 @@ pub fn state_dir() -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".local/state/dossier"))
 }
 
-fn file_for(dir: &Path, key: &MacKey) -> PathBuf {
-    let tag = key.tag(b"device-state");
+fn file_for(dir: &Path, key: &MacKey, vault: &Path) -> PathBuf {
+    let folder = vault
+        .canonicalize()
+        .or_else(|_| std::path::absolute(vault))
+        .unwrap_or_else(|_| vault.to_path_buf());
+    let mut input = b"device-state\0".to_vec();
+    input.extend_from_slice(folder.as_os_str().as_encoded_bytes());
+    let tag = key.tag(&input);
     dir.join(format!("{}.age", hex::encode(&tag[..16])))
 }
 
@@ -75,10 +84,11 @@ pub enum LoadError {
 impl DeviceState {
     pub fn load(
         dir: &Path,
+        vault: &Path,
         key: &MacKey,
         identity: &age::x25519::Identity,
     ) -> Result<DeviceState, LoadError> {
-        let path = file_for(dir, key);
+        let path = file_for(dir, key, vault);
         let bad = |e: String| LoadError::Unreadable(format!("{}: {e}", path.display()));
         let plain = match sealed::read(&path, identity, MAX_LEN) {
             Ok(p) => p,
@@ -105,6 +115,7 @@ impl DeviceState {
     pub fn save(
         &self,
         dir: &Path,
+        vault: &Path,
         key: &MacKey,
         recipient: &age::x25519::Recipient,
     ) -> std::io::Result<()> {
@@ -114,7 +125,7 @@ impl DeviceState {
         plain.extend_from_slice(&serde_json::to_vec(self).expect("the state serialises"));
         let tag = key.tag(&plain);
         plain.extend_from_slice(&tag);
-        let dest = file_for(dir, key);
+        let dest = file_for(dir, key, vault);
         let tmp = dir.join(format!(".{}.tmp", crate::storage::names::random_hex(8)));
         let result = (|| {
             sealed::write(&tmp, &plain, recipient)?;

@@ -130,19 +130,19 @@ impl Journal {
         Ok((seg, id))
     }
 
-    /// Encrypts and publishes a segment durably: written in `tmp`, fsynced, then linked to its
-    /// name, which must not exist (two writers with one device id: a fork, reported, never
-    /// overwritten), then the device folder is fsynced.
-    pub fn write(
+    /// Encrypts and publishes an encoded segment durably: written in `tmp`, fsynced, then
+    /// hard-linked to its name, which must not exist (two writers with one device id: a
+    /// fork, reported, never overwritten), then the device folder is fsynced. Returns the file
+    /// size. (A journal needs hard links: FAT and exFAT sticks hold backups, not vaults.)
+    pub fn write_encoded(
         &self,
         tmp: &Path,
-        seg: &Segment,
-        key: &MacKey,
+        device: DeviceId,
+        seq: u64,
+        plain: &[u8],
         recipient: &age::x25519::Recipient,
-    ) -> std::io::Result<(SegmentId, u64)> {
-        let (plain, id) = seg.encode(key);
-        let plain = zeroize::Zeroizing::new(plain);
-        let dest = self.path(seg.device, seg.seq);
+    ) -> std::io::Result<u64> {
+        let dest = self.path(device, seq);
         let folder = dest.parent().expect("a segment path has a folder");
         if durable::ensure_dir_private(&self.dir)? {
             durable::sync_dir(self.dir.parent().unwrap_or(Path::new(".")))?;
@@ -150,17 +150,33 @@ impl Journal {
         if durable::ensure_dir_private(folder)? {
             durable::sync_dir(&self.dir)?;
         }
-        let tmp_file = tmp.join(format!("{}-{}", seg.device, segment::file_name(seg.seq)));
+        let tmp_file = tmp.join(format!("{device}-{}", segment::file_name(seq)));
         let written = (|| {
-            let size = sealed::write(&tmp_file, &plain, recipient)?;
+            let size = sealed::write(&tmp_file, plain, recipient)?;
             durable::normalise_times(&tmp_file)?;
             fs::File::open(&tmp_file)?.sync_all()?;
-            durable::publish(&tmp_file, &dest)?;
+            fs::hard_link(&tmp_file, &dest)?;
+            // Linked: from here a failure must take the new name away again, so a change
+            // that was not reported done is never found by the next open.
+            if let Err(e) = durable::sync_dir(folder) {
+                let _ = fs::remove_file(&dest);
+                return Err(e);
+            }
             Ok(size)
         })();
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp_file);
-        }
-        written.map(|size| (id, size))
+        let _ = fs::remove_file(&tmp_file);
+        written
     }
+}
+
+/// Takes back the newest segment this device wrote, when a later step of the same change
+/// failed (the change was not reported done). Between writing and withdrawing lie
+/// microseconds; a sync engine that copied it anyway makes the next segment under that number
+/// a fork, which is reported, never silent.
+pub fn withdraw(path: &Path) -> std::io::Result<()> {
+    fs::remove_file(path)?;
+    if let Some(dir) = path.parent() {
+        durable::sync_dir(dir)?;
+    }
+    Ok(())
 }

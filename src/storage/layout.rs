@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! <vault>/                  0700
-//!   DOSSIER                 plaintext header: "dossier vault\nformat 1\n" (nothing else)
+//!   DOSSIER                 plaintext header: "dossier vault\nformat 2\n" (nothing else)
 //!   keys/passphrase.age     key slot: age(scrypt) of the vault's age identity
 //!   keys/<32 hex>.age       further key slots: age(recovery key or plugin) of the same
-//!   catalog/<32 hex>.age    catalog snapshot generations (encrypted SQLite)
+//!   journal/<device>/<seq>.age   format 2: each device's write-once change segments
+//!   snapshots/<device>/<32 hex>.age   format 2: caches of the state (encrypted SQLite)
+//!   texts/<device>/<32 hex>.age  each device's text index (format 1: texts/<32 hex>.age)
+//!   catalog/<32 hex>.age    format 1: catalog snapshot generations (kept after migrating)
 //!   blobs/<2 hex>/<30 hex>.age   evidence, one age file per item
-//!   tmp/                    files being written; swept when the vault is opened
+//!   tmp/<device>/           files being written; each device sweeps its own when it opens
 //! ```
 
 use std::io::Read;
@@ -16,16 +19,21 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub const HEADER_FILE: &str = "DOSSIER";
-pub const FORMAT_VERSION: u32 = 1;
+/// The format this build writes. It also opens format 1, and migrates it (docs/FORMAT.md).
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_MAGIC: &str = "dossier vault";
 
 pub fn header_text() -> String {
-    format!("{HEADER_MAGIC}\nformat {FORMAT_VERSION}\n")
+    header_text_for(FORMAT_VERSION)
 }
 
-/// Reads the header and refuses anything but the format this build understands. This is the
-/// first thing done to a vault, before any key is touched.
-pub fn check_header(root: &Path) -> Result<()> {
+pub fn header_text_for(version: u32) -> String {
+    format!("{HEADER_MAGIC}\nformat {version}\n")
+}
+
+/// Reads the header and refuses anything but a format this build understands (1 or 2), which
+/// it returns. This is the first thing done to a vault, before any key is touched.
+pub fn check_header(root: &Path) -> Result<u32> {
     let path = root.join(HEADER_FILE);
     let mut text = String::new();
     match crate::storage::durable::open_read_noatime(&path) {
@@ -52,24 +60,31 @@ pub fn check_header(root: &Path) -> Result<()> {
         .next()
         .and_then(|l| l.strip_prefix("format "))
         .unwrap_or("");
-    if found.trim() != FORMAT_VERSION.to_string() {
-        return Err(Error::UnsupportedFormat {
+    match found.trim() {
+        "1" => Ok(1),
+        "2" => Ok(2),
+        _ => Err(Error::UnsupportedFormat {
             path: root.to_path_buf(),
             found: found.into(),
-        });
+        }),
     }
-    Ok(())
 }
 
 /// Paths of one vault.
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub root: PathBuf,
+    /// This device's id (32 hex) once a format-2 vault is open: scratch files and the text
+    /// index then live in folders of its own, which no other device touches.
+    pub device: Option<String>,
 }
 
 impl Layout {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Layout { root: root.into() }
+        Layout {
+            root: root.into(),
+            device: None,
+        }
     }
     pub fn header(&self) -> PathBuf {
         self.root.join(HEADER_FILE)
@@ -90,8 +105,31 @@ impl Layout {
     pub fn blobs(&self) -> PathBuf {
         self.root.join("blobs")
     }
-    pub fn tmp(&self) -> PathBuf {
+    /// `tmp/`, shared, used before a device is known (creating a vault, unlocking).
+    pub fn tmp_root(&self) -> PathBuf {
         self.root.join("tmp")
+    }
+    /// Where this device writes files before publishing them: `tmp/<device>/` (a sync
+    /// engine may carry another device's half-written files into `tmp/`; only their writer
+    /// may remove them).
+    pub fn tmp(&self) -> PathBuf {
+        match &self.device {
+            Some(d) => self.tmp_root().join(d),
+            None => self.tmp_root(),
+        }
+    }
+    pub fn journal(&self) -> PathBuf {
+        self.root.join("journal")
+    }
+    pub fn snapshots(&self) -> PathBuf {
+        self.root.join("snapshots")
+    }
+    /// The text index folder: this device's own in format 2.
+    pub fn texts(&self) -> PathBuf {
+        match &self.device {
+            Some(d) => self.root.join("texts").join(d),
+            None => self.root.join("texts"),
+        }
     }
     /// Final location of a blob: fanned out by its first byte so no directory grows huge.
     pub fn blob(&self, blob: &str) -> PathBuf {

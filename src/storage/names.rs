@@ -13,3 +13,19 @@ pub fn is_hex_name(s: &str, len: usize) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
+
+/// The entries of `dir` named `<len hex digits>.age` (a missing folder has none): snapshot,
+/// catalog and text index files, whose names are random.
+pub fn hex_age_entries(dir: &std::path::Path, len: usize) -> Vec<std::fs::DirEntry> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".age"))
+                .is_some_and(|s| is_hex_name(s, len))
+        })
+        .collect()
+}

@@ -135,23 +135,24 @@ impl Vault {
         Ok(big)
     }
 
-    /// Benchmarks only: the sizes of the newest catalog and text index files.
+    /// Benchmarks only: the sizes of the largest snapshot and of this device's text index.
     #[doc(hidden)]
     pub fn bench_file_sizes(&self) -> (u64, u64) {
-        let newest = |dir: &str| {
-            fs::read_dir(self.layout.root.join(dir))
+        let largest = |dir: &std::path::Path| {
+            fs::read_dir(dir)
                 .map(|d| {
                     d.flatten()
                         .filter_map(|e| e.metadata().ok())
+                        .filter(|m| m.is_file())
                         .map(|m| m.len())
                         .max()
                         .unwrap_or(0)
                 })
                 .unwrap_or(0)
         };
-        (
-            newest("catalog"),
-            newest(crate::catalog::snapshot::TEXTS.dir),
-        )
+        let snapshots = fs::read_dir(self.layout.snapshots())
+            .map(|d| d.flatten().map(|e| largest(&e.path())).max().unwrap_or(0))
+            .unwrap_or(0);
+        (snapshots, largest(&self.layout.texts()))
     }
 }

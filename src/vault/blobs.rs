@@ -178,3 +178,56 @@ pub(super) fn blob_id(blob: &str) -> [u8; 16] {
     hex::decode_to_slice(blob, &mut id).expect("blob names in the catalog are 32 hex digits");
     id
 }
+
+impl Vault {
+    /// Completes or undoes work a crash interrupted: a blob in this device's `tmp/` that a
+    /// published journal segment names is moved into place (the import had been recorded); anything else in
+    /// `tmp/` was never acknowledged and is removed; a purged item's leftover bytes are removed.
+    /// Failures here are warnings, not errors: a vault on read-only media must still open.
+    pub(super) fn finish_interrupted_work(&mut self) {
+        if let Err(e) = self.sweep() {
+            self.warnings
+                .push(format!("could not tidy up interrupted work: {e}"));
+        }
+    }
+
+    fn sweep(&mut self) -> Result<()> {
+        let referenced: std::collections::HashMap<String, bool> =
+            self.catalog.blobs()?.into_iter().collect();
+        let tmp = self.layout.tmp();
+        let entries = fs::read_dir(&tmp).map_err(Error::io("cannot list tmp", &tmp))?;
+        let mut swept = false;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue; // not written by us: `verify` reports it
+            }
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_string();
+            if referenced.get(&stem) == Some(&false) && !self.layout.blob(&stem).exists() {
+                self.place_blob(&path, &stem)?;
+                self.warnings
+                    .push(format!("completed an interrupted import (blob {stem})"));
+            } else {
+                fs::remove_file(&path)
+                    .map_err(Error::io("cannot remove a leftover file", &path))?;
+                swept = true;
+            }
+        }
+        if swept {
+            durable::sync_dir(&tmp).map_err(Error::io("cannot sync", &tmp))?;
+        }
+        for (blob, purged) in &referenced {
+            let path = self.layout.blob(blob);
+            if *purged && path.exists() {
+                fs::remove_file(&path).map_err(Error::io("cannot finish a purge", &path))?;
+                self.warnings
+                    .push(format!("finished an interrupted purge (blob {blob})"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -79,15 +79,19 @@ impl Vault {
     /// every command). If it is not called, nothing is lost: the next open notices the missing
     /// text and `reindex` rebuilds it from the evidence.
     pub fn flush(&mut self) -> Result<()> {
+        if self.state_dirty {
+            self.save_device_state();
+        }
+        self.snapshot_if_due();
         if !self.texts_dirty || self.read_only.is_some() {
             return Ok(());
         }
         let now = self.now().unix_timestamp();
-        durable::ensure_dir_private(&self.layout.root.join(crate::catalog::snapshot::TEXTS.dir))
-            .map_err(Error::io(
-                "cannot create the text index folder",
-                &self.layout.root,
-            ))?;
+        let _ = durable::ensure_dir_private(&self.layout.root.join("texts"));
+        durable::ensure_dir_private(&self.layout.texts()).map_err(Error::io(
+            "cannot create the text index folder",
+            &self.layout.root,
+        ))?;
         if let Some(texts) = self.texts.as_mut() {
             texts.save(&self.layout, &self.recipient, now)?;
         }
@@ -327,7 +331,7 @@ fn open_texts(
     key: &VaultKey,
     mut warnings: Vec<String>,
 ) -> (Catalog, Vec<String>) {
-    let dir = layout.root.join(crate::catalog::snapshot::TEXTS.dir);
+    let dir = layout.texts();
     let has_files = fs::read_dir(&dir)
         .map(|mut d| d.next().is_some())
         .unwrap_or(false);

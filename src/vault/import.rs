@@ -258,9 +258,12 @@ impl Vault {
             }
         };
         if let Err(e) = self.place_blob(&tmp, &blob) {
-            // Withdraw the generation that names the blob, so the import leaves no trace.
+            // Withdraw the segment that names the blob, so the import leaves no trace.
             // If even that fails, the blob stays in tmp/ and the next open completes it.
-            if self.catalog.withdraw(&generation_file).is_ok() {
+            let withdrawn = generation_file
+                .as_deref()
+                .is_some_and(|p| crate::storage::journal::withdraw(p).is_ok());
+            if withdrawn {
                 let _ = fs::remove_file(self.layout.blob(&blob));
                 let _ = fs::remove_file(&tmp);
             }

@@ -1,7 +1,7 @@
 //! The vault: the one door to everything the core does with evidence. Every mutation runs in a
-//! SQLite transaction, is persisted as a new catalog generation, and only then is reported as
-//! done; if persisting fails the in-memory catalog is reloaded from disk, so memory never holds
-//! state the disk does not.
+//! SQLite transaction whose row changes are published as this device's next journal segment
+//! (vault format 2) before the transaction commits, and only then is reported as done; if
+//! publishing fails the transaction rolls back, so memory never holds state the disk does not.
 //!
 //! This file holds the [`Vault`] itself: creating, opening, locking, committing, reloading and
 //! tidying up after a crash. Each kind of work has a file of its own beside it (`import.rs`,
@@ -28,9 +28,12 @@ use crate::storage::names::random_hex;
 #[cfg(feature = "bench-support")]
 mod bench;
 mod blobs;
+mod conflicts;
 mod extraction;
+mod format1;
 mod import;
 mod items;
+mod journal;
 mod passphrase;
 mod register;
 mod search;
@@ -39,9 +42,11 @@ mod signing;
 mod tests;
 mod verify;
 
+pub use conflicts::{Conflict, ConflictValue};
 pub use extraction::ExtractionRecord;
 pub use import::{ImportOptions, Imported, hash_file};
 pub use items::{ItemEdit, Rendition};
+pub(crate) use journal::mac_key as journal_key;
 pub(crate) use verify::verify_tree;
 
 /// Source of the current time; tests pin it (custody entries record it).
@@ -83,6 +88,21 @@ pub struct Vault {
     /// The sandboxed parser worker, started at the first file to parse and kept for the
     /// rest of the batch; locking (dropping) the vault ends it.
     pub(crate) parser: crate::worker::Parser,
+    /// This device's own record of the vault (outside it), and where it is kept.
+    device_state: crate::storage::device::DeviceState,
+    state_dir: Option<PathBuf>,
+    /// Segments were written since the device state was last saved. It is saved at
+    /// [`Vault::flush`] and when the vault is dropped, not at every change: an import whose
+    /// later step fails withdraws its segment, and this device must not remember it.
+    state_dirty: bool,
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        if self.state_dirty {
+            self.save_device_state();
+        }
+    }
 }
 
 impl std::fmt::Debug for Vault {
@@ -109,17 +129,20 @@ fn timestamp(t: OffsetDateTime) -> String {
         .expect("a UTC time formats")
 }
 
-/// Loads the newest catalog generation and rebuilds what upgrading its schema left empty (the
-/// search index of a schema-1 catalog) before anything searches or saves it.
-fn load_catalog(
-    layout: &Layout,
-    identity: &age::x25519::Identity,
-) -> Result<(Catalog, Vec<String>)> {
-    let (mut catalog, warnings) = Catalog::load(layout, identity)?;
-    if catalog.take_search_index_stale() {
-        crate::search::rebuild(&catalog.db)?;
-    }
-    Ok((catalog, warnings))
+/// Milliseconds since the Unix epoch, for the journal's clock.
+fn now_ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Names this device in the vault the first time it writes (no change, and so nothing
+/// logged, when it is already there).
+fn register_device(db: &rusqlite::Connection, now: &str) -> Result<()> {
+    db.execute(
+        "INSERT OR IGNORE INTO devices (id, name, first_seen)
+         SELECT id, ?1, ?2 FROM temp._device",
+        rusqlite::params![journal::host_name(), now],
+    )?;
+    Ok(())
 }
 
 /// Takes the vault's exclusive lock (on the header file), so two processes never write at once.
@@ -192,7 +215,7 @@ impl Vault {
             layout.catalog(),
             layout.blobs(),
             layout.tmp(),
-            layout.root.join(crate::catalog::snapshot::TEXTS.dir),
+            layout.texts(),
         ] {
             durable::mkdir_private(&dir)
                 .map_err(Error::io("cannot create a vault folder", &dir))?;
@@ -206,18 +229,28 @@ impl Vault {
         }
         let clock = system_clock();
         let now = clock();
-        let mut catalog = Catalog::create(key.vault_id(), &timestamp(now))?;
-        custody::append(
-            &catalog.db,
-            &timestamp(now),
-            Action::Create,
-            None,
-            &json!({ "format": layout::FORMAT_VERSION, "kdf_work_factor": options.work_factor }),
-        )?;
         let recipient = key.recipient();
-        catalog.save(&layout, &recipient, now.unix_timestamp())?;
+        let this = journal::this_device(layout, &key);
+        let layout = this.layout;
+        durable::mkdir_private(&layout.tmp())
+            .map_err(Error::io("cannot create a vault folder", layout.tmp()))?;
+        let mut catalog = Catalog::create_empty()?;
+        catalog.start_journal(this.mac, this.vault_bytes, this.id)?;
+        let stamp = timestamp(now);
+        let vault_id = key.vault_id().to_string();
+        catalog.commit_change(&layout, &recipient, now_ms(now), |cat| {
+            crate::catalog::schema::insert_info(&cat.db, &vault_id, &stamp)?;
+            register_device(&cat.db, &stamp)?;
+            custody::append(
+                &cat.db,
+                &stamp,
+                Action::Create,
+                None,
+                &json!({ "format": layout::FORMAT_VERSION, "kdf_work_factor": options.work_factor }),
+            )
+        })?;
         // The header goes last: until it exists, the folder is not a vault.
-        let tmp = layout.tmp().join(random_hex(16));
+        let tmp = layout.tmp_root().join(random_hex(16));
         (|| {
             let mut f = durable::create_private(&tmp)?;
             f.write_all(layout::header_text().as_bytes())?;
@@ -239,13 +272,21 @@ impl Vault {
             texts: Some(Catalog::create_texts()?),
             texts_dirty: false,
             parser: crate::worker::Parser::new(),
+            device_state: this.state,
+            state_dir: this.state_dir,
+            state_dirty: false,
+        })
+        .map(|mut v| {
+            v.save_device_state();
+            v.warnings.extend(this.warnings);
+            v
         })
     }
 
     /// Opens a vault with its passphrase. A wrong passphrase changes no byte on disk.
     pub fn open(root: &Path, passphrase: &SecretString) -> Result<Vault> {
         let layout = Layout::new(root);
-        layout::check_header(root)?;
+        let version = layout::check_header(root)?;
         let lock = lock(&layout)?;
         if !layout.passphrase_slot().exists() && !keys::recipient_slots(&layout)?.is_empty() {
             return Err(Error::Invalid(format!(
@@ -255,7 +296,7 @@ impl Vault {
             )));
         }
         let key = keys::unlock_passphrase_slot(&layout, passphrase)?;
-        Self::open_with_key(layout, lock, key)
+        Self::open_with_key(layout, lock, key, version)
     }
 
     /// Opens a vault with an age identity that one of its recipient slots is encrypted to: a
@@ -268,11 +309,11 @@ impl Vault {
         ui: impl age::Callbacks,
     ) -> Result<Vault> {
         let layout = Layout::new(root);
-        layout::check_header(root)?;
+        let version = layout::check_header(root)?;
         let identities = keys::parse_identities(identity.expose_secret(), ui)?;
         let lock = lock(&layout)?;
         let (key, slot) = keys::unlock_with_identities(&layout, &identities)?;
-        let mut vault = Self::open_with_key(layout, lock, key)?;
+        let mut vault = Self::open_with_key(layout, lock, key, version)?;
         if !vault.catalog_has_slot(&slot)? {
             vault.warnings.push(format!(
                 "key slot {slot} opened the vault but the catalog does not list it"
@@ -281,28 +322,36 @@ impl Vault {
         Ok(vault)
     }
 
-    fn open_with_key(layout: Layout, lock: File, key: VaultKey) -> Result<Vault> {
-        let (catalog, warnings) = load_catalog(&layout, &key.identity)?;
-        if catalog.info("vault_id")?.as_deref() != Some(key.vault_id()) {
+    fn open_with_key(layout: Layout, lock: File, key: VaultKey, version: u32) -> Result<Vault> {
+        let recipient = key.recipient();
+        let this = journal::this_device(layout, &key);
+        let (mac, vault_bytes, device) = (this.mac, this.vault_bytes, this.id);
+        let mut vault = Vault {
+            catalog: Catalog::create_empty()?,
+            layout: this.layout,
+            _lock: lock,
+            key,
+            recipient,
+            clock: system_clock(),
+            warnings: this.warnings,
+            read_only: None,
+            texts: None,
+            texts_dirty: false,
+            parser: crate::worker::Parser::new(),
+            device_state: this.state,
+            state_dir: this.state_dir,
+            state_dirty: false,
+        };
+        if version == 1 {
+            vault.migrate_from_format_1(mac, vault_bytes, device)?;
+        } else {
+            vault.load_journal(mac, vault_bytes, device)?;
+        }
+        if vault.catalog.info("vault_id")?.as_deref() != Some(vault.key.vault_id()) {
             return Err(Error::Corrupt(
                 "the catalog belongs to a different vault".into(),
             ));
         }
-        let recipient = key.recipient();
-        let read_only = damaged_catalog_notice(&catalog)?;
-        let mut vault = Vault {
-            layout,
-            _lock: lock,
-            key,
-            recipient,
-            catalog,
-            clock: system_clock(),
-            warnings,
-            read_only,
-            texts: None,
-            texts_dirty: false,
-            parser: crate::worker::Parser::new(),
-        };
         if let Some(notice) = &vault.read_only {
             vault.warnings.push(notice.clone());
         } else {
@@ -338,22 +387,31 @@ impl Vault {
         self.read_only.as_deref()
     }
 
-    /// The user's decision after a damaged catalog file: continue from the generation that
-    /// loaded. The damaged files stay on disk (reported by `verify`); the decision is logged.
+    /// The user's decision after a damaged catalog or journal file: continue without it. The
+    /// damaged files stay on disk (reported by `verify`); the decision is logged. A format-1
+    /// vault is then moved to format 2.
     pub fn accept_damaged_catalog(&mut self) -> Result<Vec<String>> {
-        let damaged: Vec<String> = self
-            .catalog
-            .damaged_files()
-            .into_iter()
-            .map(String::from)
-            .collect();
         let Some(notice) = self.read_only.take() else {
             return Ok(Vec::new());
         };
-        let (generation, highest) = (self.catalog.generation(), self.catalog.highest_seen());
+        if self.catalog.log().is_none() {
+            return self.accept_damaged_format_1(notice);
+        }
+        let damaged: Vec<String> = self
+            .catalog
+            .log()
+            .into_iter()
+            .flat_map(|l| l.problems.iter())
+            .filter_map(|p| match p {
+                crate::catalog::log::Problem::Damaged { path, .. } => {
+                    Some(path.display().to_string())
+                }
+                _ => None,
+            })
+            .collect();
         let result = self.commit(|cat, now| {
             cat.db.execute(
-                "INSERT OR REPLACE INTO vault_info (key, value) VALUES ('accepted_damaged_catalog', ?1)",
+                "INSERT OR REPLACE INTO vault_info (key, value) VALUES ('accepted_damaged_segments', ?1)",
                 [damaged.join(",")],
             )?;
             custody::append(
@@ -361,8 +419,7 @@ impl Vault {
                 now,
                 Action::Repair,
                 None,
-                &json!({ "accepted_damaged_catalog_files": damaged, "continued_from_generation": generation,
-                         "highest_generation_seen": highest }),
+                &json!({ "accepted_damaged_journal_files": damaged }),
             )
         });
         if let Err(e) = result {
@@ -407,10 +464,16 @@ impl Vault {
         self.key.vault_id()
     }
 
-    /// The catalog generation in use and when it was saved (Unix seconds): shown at unlock so
-    /// a rollback to an older generation is visible.
+    /// How many journal entries the vault holds (all devices) and when the newest was made
+    /// (Unix seconds): shown at unlock, so a vault that went back is visible.
     pub fn generation(&self) -> (u64, i64) {
-        (self.catalog.generation(), self.catalog.saved_at())
+        match self.catalog.log() {
+            Some(log) => (
+                log.heads().values().map(|h| h.seq).sum(),
+                crate::storage::segment::hlc_millis(log.hlc()) / 1000,
+            ),
+            None => (self.catalog.generation(), self.catalog.saved_at()),
+        }
     }
 
     /// Problems noticed while opening.
@@ -422,91 +485,58 @@ impl Vault {
         (self.clock)()
     }
 
-    /// Runs `change` in a transaction, then persists a new generation. Returns the value and
-    /// the path of the new generation file.
+    /// Runs `change` in a transaction and publishes what it changed as this device's next
+    /// journal segment. Returns the value and the segment's path (none if nothing changed).
     pub(crate) fn commit<T>(
         &mut self,
         change: impl FnOnce(&Catalog, &str) -> Result<T>,
-    ) -> Result<(T, PathBuf)> {
+    ) -> Result<(T, Option<PathBuf>)> {
         if let Some(notice) = &self.read_only {
             return Err(Error::ReadOnly(notice.clone()));
         }
         let now = self.now();
         let stamp = timestamp(now);
-        let tx = self.catalog.db.unchecked_transaction()?;
-        let value = change(&self.catalog, &stamp)?;
-        tx.commit()?;
-        match self
-            .catalog
-            .save(&self.layout, &self.recipient, now.unix_timestamp())
-        {
-            Ok(path) => Ok((value, path)),
-            Err(e) => Err(self.reload_after(e)),
+        let result =
+            self.catalog
+                .commit_change(&self.layout, &self.recipient, now_ms(now), |cat| {
+                    register_device(&cat.db, &stamp)?;
+                    change(cat, &stamp)
+                })?;
+        if result.1.is_some() {
+            self.state_dirty = true;
         }
+        Ok(result)
     }
 
-    /// After a failed persist: bring memory back to what the disk holds, and return `err`.
+    /// After a change was withdrawn: bring memory back to what the disk holds, and return
+    /// `err`.
     fn reload_after(&mut self, err: Error) -> Error {
-        match load_catalog(&self.layout, &self.key.identity) {
-            Ok((catalog, _)) => {
-                self.catalog = catalog;
-                err
-            }
+        let Some(log) = self.catalog.log() else {
+            return err;
+        };
+        let device = log.device();
+        let (mac, vault_bytes) = journal::mac_key(&self.key);
+        match self.load_journal(mac, vault_bytes, device) {
+            Ok(()) => err,
             Err(reload) => Error::Corrupt(format!(
-                "{err}; reloading the catalog also failed ({reload}); close and reopen the vault"
+                "{err}; reloading the journal also failed ({reload}); close and reopen the vault"
             )),
         }
     }
 
-    /// Completes or undoes work a crash interrupted: a blob in `tmp/` that a committed
-    /// generation names is moved into place (the import had been recorded); anything else in
-    /// `tmp/` was never acknowledged and is removed; a purged item's leftover bytes are removed.
-    /// Failures here are warnings, not errors: a vault on read-only media must still open.
-    fn finish_interrupted_work(&mut self) {
-        if let Err(e) = self.sweep() {
-            self.warnings
-                .push(format!("could not tidy up interrupted work: {e}"));
-        }
-    }
-
-    fn sweep(&mut self) -> Result<()> {
-        let referenced: std::collections::HashMap<String, bool> =
-            self.catalog.blobs()?.into_iter().collect();
-        let tmp = self.layout.tmp();
-        let entries = fs::read_dir(&tmp).map_err(Error::io("cannot list tmp", &tmp))?;
-        let mut swept = false;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if !entry.file_type().is_ok_and(|t| t.is_file()) {
-                continue; // not written by us: `verify` reports it
-            }
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("")
-                .to_string();
-            if referenced.get(&stem) == Some(&false) && !self.layout.blob(&stem).exists() {
-                self.place_blob(&path, &stem)?;
-                self.warnings
-                    .push(format!("completed an interrupted import (blob {stem})"));
-            } else {
-                fs::remove_file(&path)
-                    .map_err(Error::io("cannot remove a leftover file", &path))?;
-                swept = true;
-            }
-        }
-        if swept {
-            durable::sync_dir(&tmp).map_err(Error::io("cannot sync", &tmp))?;
-        }
-        for (blob, purged) in &referenced {
-            let path = self.layout.blob(blob);
-            if *purged && path.exists() {
-                fs::remove_file(&path).map_err(Error::io("cannot finish a purge", &path))?;
-                self.warnings
-                    .push(format!("finished an interrupted purge (blob {blob})"));
-            }
-        }
-        Ok(())
+    /// Saves this device's record of what it has seen (at open, flush and drop).
+    pub(super) fn save_device_state(&mut self) {
+        self.state_dirty = false;
+        let mut warnings = Vec::new();
+        journal::save_state(
+            &self.catalog,
+            &mut self.device_state,
+            &self.layout.root,
+            self.state_dir.as_deref(),
+            &self.recipient,
+            &mut warnings,
+        );
+        self.warnings.extend(warnings);
     }
 
     /// Logs an export whose file is already written. If the log cannot be written the file is
@@ -552,36 +582,6 @@ impl Vault {
         }
         Ok(())
     }
-}
-
-/// The read-only notice for damaged catalog files the user has not accepted yet.
-fn damaged_catalog_notice(catalog: &Catalog) -> Result<Option<String>> {
-    let accepted = catalog
-        .info("accepted_damaged_catalog")?
-        .unwrap_or_default();
-    let accepted: Vec<&str> = accepted.split(',').collect();
-    let unaccepted: Vec<&str> = catalog
-        .damaged_files()
-        .into_iter()
-        .filter(|n| !accepted.contains(n))
-        .collect();
-    if unaccepted.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(format!(
-        "catalog file(s) {} could not be read, so the vault is open read-only to keep whatever \
-         they hold (generation {} loaded, the highest seen is {}). Copy the whole vault folder \
-         somewhere safe, then run `dossier repair --accept-damaged-catalog` to continue from \
-         generation {}",
-        unaccepted
-            .iter()
-            .map(|n| format!("catalog/{n}.age"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        catalog.generation(),
-        catalog.highest_seen(),
-        catalog.generation()
-    )))
 }
 
 fn absolute(p: &Path) -> String {

@@ -70,41 +70,32 @@ fn custody_timestamps_come_from_the_injected_clock() {
 }
 
 #[test]
-fn a_damaged_newest_generation_falls_back_and_says_so() {
-    let dir = scratch("fallback");
+fn a_damaged_journal_file_opens_read_only_until_the_user_decides() {
+    let dir = scratch("damaged");
     let mut v = new_vault(&dir);
     let first = import_bytes(&mut v, &dir, "first", b"first");
-    let newest = v.catalog.save(&v.layout, &v.recipient, 0).unwrap();
-    let (generation, _) = v.generation();
+    let (_, newest) = v
+        .commit(|cat, now| {
+            custody::append(&cat.db, now, Action::Verify, None, &json!({})).map(|_| ())
+        })
+        .unwrap();
+    let newest = newest.expect("a change writes a segment");
     drop(v);
-    // Corrupt the newest generation's last byte (its final STREAM tag).
+    // Corrupt the newest segment's last byte (its final STREAM tag).
     let mut bytes = fs::read(&newest).unwrap();
     *bytes.last_mut().unwrap() ^= 1;
     fs::write(&newest, bytes).unwrap();
-    let v = reopen(&dir);
-    assert_eq!(
-        v.generation().0,
-        generation - 1,
-        "the previous generation is used"
-    );
+    let mut v = reopen(&dir);
+    let name = newest.display().to_string();
     assert!(
         v.warnings()
             .iter()
-            .any(|w| w.contains("unreadable and was skipped") || w.contains("is damaged")),
-        "the user is told: {:?}",
+            .any(|w| w.contains(&name) && w.contains("damaged")),
+        "the user is told which file: {:?}",
         v.warnings()
     );
-    assert!(v.item(&first.id).is_ok(), "nothing acknowledged is lost");
-    assert!(
-        !v.catalog
-            .readable_files()
-            .iter()
-            .any(|n| newest.to_str().unwrap().contains(n))
-    );
-
-    // Read-only until the user decides: writing now would fork history and, after a few
-    // saves, prune what the damaged generation may hold.
-    let mut v = v;
+    assert!(v.item(&first.id).is_ok(), "nothing before it is lost");
+    // Read-only until the user decides: the damaged file may hold what later entries need.
     assert!(
         v.read_only()
             .is_some_and(|r| r.contains("repair --accept-damaged-catalog"))
@@ -115,38 +106,46 @@ fn a_damaged_newest_generation_falls_back_and_says_so() {
         v.import(&p, &ImportOptions::default(), &Silent),
         Err(Error::ReadOnly(_))
     ));
-    let catalog_files = || fs::read_dir(dir.join("vault/catalog")).unwrap().count();
-    let before = catalog_files();
+    let journal_files = || walk_count(&dir.join("vault/journal"));
+    let before = journal_files();
     let report = v.verify(&Silent).unwrap();
     assert!(
-        report.unknown_files.iter().any(|f| newest.ends_with(f)),
-        "the damaged file is reported"
+        report.journal_problems.iter().any(|p| p.contains(&name)),
+        "verify reports it: {:?}",
+        report.journal_problems
     );
+    assert!(!report.is_clean());
     assert_eq!(
-        catalog_files(),
+        journal_files(),
         before,
         "verify writes nothing while read-only"
     );
 
-    // After the decision: writable, and the damaged file survives any number of saves.
-    let accepted = v.accept_damaged_catalog().unwrap();
-    assert_eq!(accepted.len(), 1);
-    for i in 0..(crate::catalog::snapshot::KEEP_GENERATIONS + 3) {
-        v.edit(
-            &first.id,
-            &ItemEdit {
-                notes: Some(format!("note {i}")),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    }
-    assert!(newest.exists(), "a damaged generation is never pruned");
+    // After the decision: writable (under a new device id, since the damaged file holds the
+    // next number of the old one), and the damaged file is kept.
+    assert_eq!(v.accept_damaged_catalog().unwrap(), vec![name.clone()]);
+    v.import(&p, &ImportOptions::default(), &Silent).unwrap();
+    assert!(newest.exists(), "a damaged journal file is never removed");
     drop(v);
     let v = reopen(&dir);
     assert!(v.read_only().is_none(), "the decision is remembered");
     let log = v.custody_log(None).unwrap();
     assert!(log.iter().any(|e| e.action == "repair"));
+    assert_eq!(v.items(false).unwrap().len(), 2);
+}
+
+fn walk_count(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                walk_count(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 #[test]
@@ -177,17 +176,17 @@ fn an_extraction_a_crash_interrupted_is_recorded_as_failed_at_open() {
 }
 
 #[test]
-fn a_catalog_from_a_newer_version_is_refused_not_skipped() {
+fn a_vault_a_newer_dossier_wrote_to_is_refused_not_written() {
     let dir = scratch("newer");
     let mut v = new_vault(&dir);
-    v.catalog
-        .db
-        .execute(
+    v.commit(|cat, _| {
+        cat.db.execute(
             "UPDATE vault_info SET value = '99' WHERE key = 'schema_version'",
             [],
-        )
-        .unwrap();
-    v.catalog.save(&v.layout, &v.recipient, 0).unwrap();
+        )?;
+        Ok(())
+    })
+    .unwrap();
     drop(v);
     let r = Vault::open(&dir.join("vault"), &SecretString::from(PASS.to_string()));
     assert!(
@@ -234,7 +233,24 @@ fn a_version_1_catalog_is_upgraded_with_its_items_searchable() {
         .unwrap();
     v.catalog.save(&v.layout, &v.recipient, 0).unwrap();
     drop(v);
-    let mut v = reopen(&dir);
+    // Make it a format-1 vault, in another folder (this one's device record has seen it in
+    // format 2, and would rightly refuse an older copy put back in its place).
+    let old = dir.join("format-1");
+    fs::rename(dir.join("vault"), &old).unwrap();
+    for gone in ["journal", "snapshots", "texts"] {
+        let _ = fs::remove_dir_all(old.join(gone));
+    }
+    fs::write(old.join("DOSSIER"), "dossier vault\nformat 1\n").unwrap();
+    let mut v = Vault::open(&old, &SecretString::from(PASS.to_string())).unwrap();
+    assert!(
+        v.warnings().iter().any(|w| w.contains("moved to format 2")),
+        "{:?}",
+        v.warnings()
+    );
+    assert!(
+        old.join("catalog").read_dir().unwrap().count() > 0,
+        "format 1 is kept"
+    );
     let hits = v
         .search(&crate::search::Query {
             text: "письмо".into(),

@@ -100,12 +100,16 @@ pub(crate) fn verify_tree(
         }
     }
     let text_files: Vec<&str> = text_files.iter().map(String::as_str).collect();
-    let unknown_files = verify::unknown_files(
+    let derived_problems = check_derived(layout, catalog, identity)?;
+    let (unknown_files, sync_debris) = verify::unknown_files(
         layout,
-        &catalog.readable_files(),
-        &text_files,
-        &expected_blobs,
-        &catalog.key_slot_ids()?,
+        &verify::Known {
+            catalog_files: &catalog.readable_files(),
+            format_2: catalog.log().is_some(),
+            text_files: &text_files,
+            blobs: &expected_blobs,
+            key_slots: &catalog.key_slot_ids()?,
+        },
     );
     let (custody_entries, custody_break) = match custody::check_chain(&catalog.db)? {
         Ok(n) => (n, None),
@@ -116,9 +120,59 @@ pub(crate) fn verify_tree(
         unknown_files,
         custody_entries,
         custody_break,
-        catalog_generation: catalog.generation(),
+        catalog_generation: catalog.log().map_or(catalog.generation(), |l| {
+            l.heads().values().map(|h| h.seq).sum()
+        }),
+        journal_problems: super::journal::describe_problems(catalog),
+        derived_problems,
+        sync_debris,
         warnings: Vec::new(),
     })
+}
+
+/// Every thumbnail and preview of a non-purged item must be there and decrypt: they are
+/// derived (reported as such, and `reindex` makes them again), but their loss is news.
+fn check_derived(
+    layout: &Layout,
+    catalog: &Catalog,
+    identity: &age::x25519::Identity,
+) -> Result<Vec<String>> {
+    let mut stmt = catalog.db.prepare(
+        "SELECT i.id, i.name, e.thumbnail, e.preview FROM extractions e JOIN items i ON i.id = e.item_id
+         WHERE i.purged_at IS NULL AND (e.thumbnail IS NOT NULL OR e.preview IS NOT NULL)
+         ORDER BY i.imported_at, i.id",
+    )?;
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut problems = Vec::new();
+    for (id, name, thumb, preview) in rows {
+        for (what, blob) in [("thumbnail", thumb), ("preview", preview)] {
+            let Some(blob) = blob else { continue };
+            let path = layout.blob(&blob);
+            let problem = match durable::open_read_noatime(&path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("is gone".to_string()),
+                Err(e) => Some(e.to_string()),
+                Ok(file) => match blob::read(
+                    file,
+                    &blob_id(&blob),
+                    identity,
+                    &mut std::io::sink(),
+                    &crate::progress::Silent,
+                ) {
+                    Ok(_) => None,
+                    Err(e) => Some(format!("does not decrypt: {e:?}")),
+                },
+            };
+            if let Some(p) = problem {
+                problems.push(format!(
+                    "the {what} of item {id} ({name}), {}, {p} (derived data, not evidence: `dossier reindex` makes it again)",
+                    rel(layout, &path)
+                ));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 fn check_blob(

@@ -65,6 +65,7 @@ impl Fixture {
             .arg("--passphrase-file")
             .arg(&self.pass)
             .env("TMPDIR", &self.tmpdir)
+            .env("DOSSIER_STATE_DIR", self.dir.join("device-state"))
             .env_remove("DOSSIER_VAULT");
         c
     }

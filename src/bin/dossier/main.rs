@@ -198,6 +198,26 @@ enum Command {
     Unlink(register::LinkArgs),
     /// Full-text search over items, cases, people and events (exit 1 when nothing is found)
     Search(register::SearchArgs),
+    /// Values changed on two devices at once (through a sync folder), with what each wrote
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resolve a conflict: keep one of its values (`dossier conflicts` numbers them)
+    Resolve {
+        /// The conflict's number
+        number: usize,
+        /// The value to keep (1 is the one in use)
+        #[arg(long, value_name = "N")]
+        keep: usize,
+    },
+    /// Copy back from a backup (or another copy of the vault) the journal entries and evidence
+    /// files this vault lacks: after it went back, or when a sync lost files
+    Pull {
+        /// The backup or copy to pull from
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+    },
     /// Continue after a damaged catalog file (the vault stays read-only until you do)
     Repair {
         /// Continue from the catalog generation that loaded; the damaged files are kept
@@ -605,6 +625,56 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        Command::Conflicts { json } => {
+            let all = vault.conflicts()?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&all)?);
+            } else if all.is_empty() {
+                note!("no conflicts: no value was changed on two devices at once");
+            }
+            if !json {
+                for (i, c) in all.iter().enumerate() {
+                    let field = if c.field.is_empty() {
+                        "deleted on one device, changed on another".to_string()
+                    } else {
+                        c.field.clone()
+                    };
+                    say!("{}. {}: {field}", i + 1, c.subject);
+                    for (k, v) in c.values.iter().enumerate() {
+                        let what = if k == 0 { "in use" } else { "other " };
+                        say!(
+                            "   {what} {}: {:?}  (from {}, {})",
+                            k + 1,
+                            v.value,
+                            v.device,
+                            v.at
+                        );
+                    }
+                }
+                if !all.is_empty() {
+                    note!("keep one with: dossier resolve NUMBER --keep N");
+                }
+            }
+        }
+        Command::Resolve { number, keep } => {
+            let c = vault.resolve(number, keep)?;
+            note!("resolved: {} keeps value {keep}", c.subject);
+        }
+        Command::Pull { from } => {
+            let r = vault.pull(&from, &CliProgress::new())?;
+            for w in &r.warnings {
+                note!("warning: {w}");
+            }
+            note!(
+                "pulled from {}: {} journal entries, {} snapshots, {} evidence files ({} bytes); the vault now holds {} journal entries",
+                r.from,
+                r.segments,
+                r.snapshots,
+                r.blobs,
+                r.bytes,
+                r.entries
+            );
+        }
         Command::Repair {
             accept_damaged_catalog: _,
         } => {
@@ -613,9 +683,9 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 note!("nothing to repair: every catalog file is readable");
             } else {
                 note!(
-                    "continuing from catalog generation {}; kept the damaged file(s) {}",
-                    vault.generation().0,
-                    accepted.join(", ")
+                    "continuing without the damaged file(s) {} (kept); the vault holds {} journal entries",
+                    accepted.join(", "),
+                    vault.generation().0
                 );
             }
         }
@@ -665,15 +735,32 @@ fn print_verify(report: &dossier::verify::Report, json: bool) -> anyhow::Result<
         for f in &report.unknown_files {
             say!("UNKNOWN     {f}: not accounted for by the catalog");
         }
+        for p in &report.derived_problems {
+            say!("DERIVED     {p}");
+        }
+        for p in &report.journal_problems {
+            say!("JOURNAL     {p}");
+        }
+        for d in &report.sync_debris {
+            say!("SYNC        {d} (kept, never read)");
+        }
         match &report.custody_break {
             None => say!(
                 "custody log: {} entries, chain intact",
                 report.custody_entries
             ),
-            Some(b) => say!("custody log: BROKEN at entry {}: {}", b.seq, b.problem),
+            Some(b) if b.device.is_empty() => {
+                say!("custody log: BROKEN at entry {}: {}", b.seq, b.problem)
+            }
+            Some(b) => say!(
+                "custody log: BROKEN at entry {} of device {}: {}",
+                b.seq,
+                &b.device[..8.min(b.device.len())],
+                b.problem
+            ),
         }
         say!(
-            "{} items: {} OK, {} CHANGED, {} MISSING, {} UNREADABLE; {} unknown files (catalog generation {})",
+            "{} items: {} OK, {} CHANGED, {} MISSING, {} UNREADABLE; {} unknown files ({} journal entries)",
             report.items.len(),
             report.count(Status::Ok),
             report.count(Status::Changed),
@@ -776,16 +863,16 @@ fn open_with_identity(root: &Path, file: &Path) -> anyhow::Result<Vault> {
     Ok(opened(root, vault))
 }
 
-/// What every unlock prints: the generation in use, and warnings from opening.
+/// What every unlock prints: how much the journal holds, and warnings from opening.
 fn opened(root: &Path, mut vault: Vault) -> Vault {
     if std::io::stderr().is_terminal() {
-        // Shown at every unlock so that a rollback to an older catalog is noticed.
+        // Shown at every unlock, so that a vault that went back is noticed.
         let (generation, saved) = vault.generation();
         let saved = time::OffsetDateTime::from_unix_timestamp(saved)
             .map(|t| t.date().to_string())
             .unwrap_or_default();
         note!(
-            "vault {} · catalog generation {generation}, saved {saved}",
+            "vault {} · {generation} journal entries, the newest of {saved}",
             root.display()
         );
     }

@@ -202,7 +202,15 @@ attached_to: Array<Ref>, };
 
 export type Ref = { id: string, label: string, };
 
-export type Entry = { seq: number, at: string, action: string, item: string | null, 
+export type Entry = { 
+/**
+ * The device whose chain holds the entry (32 hex; empty for entries made in format 1).
+ */
+device: string, 
+/**
+ * Position in that device's chain, from 1.
+ */
+seq: number, at: string, action: string, item: string | null, 
 /**
  * A JSON object with the details of the action.
  */
@@ -364,7 +372,27 @@ unknown_files: Array<string>,
 /**
  * Number of custody entries whose chain was checked, or where it breaks.
  */
-custody_entries: number, custody_break: ChainBreak | null, catalog_generation: number, 
+custody_entries: number, custody_break: ChainBreak | null, 
+/**
+ * Journal entries in the vault, all devices together (format 1: the catalog generation).
+ */
+catalog_generation: number, 
+/**
+ * The journal's problems: entries this device, another device or a backup knows of that
+ * are missing (the vault went back, or a sync has not finished), damaged journal files,
+ * forks. Any of them makes the report unclean.
+ */
+journal_problems: Array<string>, 
+/**
+ * Derived files (thumbnails, previews) that are missing or do not decrypt: not evidence,
+ * and `reindex` makes them again, but someone or something removed them.
+ */
+derived_problems: Array<string>, 
+/**
+ * Files sync engines and desktops leave (conflict copies, partial downloads, their own
+ * markers), with what made them: never read, never deleted, listed.
+ */
+sync_debris: Array<string>, 
 /**
  * Problems met while opening (skipped catalog generations, finished interrupted work).
  */
@@ -378,7 +406,11 @@ item_status: string, problem: string | null, };
 
 export type Status = "OK" | "CHANGED" | "MISSING" | "UNREADABLE";
 
-export type ChainBreak = { seq: number, problem: string, };
+export type ChainBreak = { 
+/**
+ * The device whose chain breaks (empty: the format-1 chain).
+ */
+device: string, seq: number, problem: string, };
 
 export type Contact = { id: string, name: string, 
 /**

@@ -14,13 +14,11 @@
 //! removed key slots) is removed from the backup.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
 use crate::catalog::snapshot::{self, CATALOG, TEXTS};
@@ -29,13 +27,20 @@ use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::storage::durable;
 use crate::storage::layout::{self, Layout};
-use crate::storage::names::{is_hex_name, random_hex};
+use crate::storage::names::is_hex_name;
 use crate::vault::Vault;
 use crate::verify::Report;
 
 /// Present in a backup's `tmp/` while a run has not finished.
 pub const INCOMPLETE_MARKER: &str = "backup-incomplete";
-const CHUNK: usize = 1 << 20;
+mod copy;
+mod pull;
+mod target;
+
+pub use pull::PullReport;
+
+use copy::{Entry, copy_verified, sync_dirs};
+use target::prepare_target;
 
 /// What one backup run did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -55,15 +60,6 @@ pub struct BackupReport {
     /// True when an interrupted earlier run was finished by this one.
     pub resumed: bool,
     pub warnings: Vec<String>,
-}
-
-/// One file of the vault to mirror, by path relative to the vault root.
-struct Entry {
-    rel: PathBuf,
-    len: u64,
-    /// Files that can legitimately change in place (key slots, the header): compared by
-    /// content, replaced atomically. Everything else is immutable and never replaced.
-    mutable: bool,
 }
 
 impl Vault {
@@ -100,7 +96,7 @@ impl Vault {
         let src = self.layout();
         let dst = Layout::new(to);
         let identity = &self.vault_key().identity;
-        let resumed = prepare_target(src, &dst, identity, self.vault_id(), self.generation().0)?;
+        let resumed = prepare_target(src, &dst, identity, self.vault_id())?;
         let mut report = BackupReport {
             to: to.display().to_string(),
             resumed,
@@ -123,7 +119,11 @@ impl Vault {
                     snapshot::file_generation(&src.root.join(&e.rel), identity, &CATALOG)
                         .unwrap_or(0),
                 ),
-                _ => (4, 0),
+                // A snapshot is only a cache; journal segments (by device, then number: their
+                // names sort so) after the evidence they name; the header last.
+                Some("snapshots") => (4, 0),
+                Some("journal") => (5, 0),
+                _ => (6, 0),
             }
         };
         plan.sort_by_cached_key(|e| (rank(e), e.rel.clone()));
@@ -156,22 +156,34 @@ impl Vault {
 
         report.removed = remove_gone(self, &dst, &keep, &mut report.warnings)?;
         // Last: the header makes a first backup a vault; the marker goes once all is done.
-        let marker = dst.tmp().join(INCOMPLETE_MARKER);
+        let marker = dst.tmp_root().join(INCOMPLETE_MARKER);
         fs::remove_file(&marker)
-            .and_then(|()| durable::sync_dir(&dst.tmp()))
+            .and_then(|()| durable::sync_dir(&dst.tmp_root()))
             .map_err(Error::io("cannot finish the backup", &marker))?;
         report.generation = self.generation().0;
         Ok(report)
     }
 
-    /// Checks a backup as `verify` checks the vault: loads its newest catalog with this vault's
-    /// key, decrypts and re-hashes every item, checks the custody chain and looks for stray
-    /// files. Nothing is written to the backup or the vault.
+    /// Checks a backup as `verify` checks the vault: loads its journal (or, for a format-1
+    /// backup, its newest catalog) with this vault's key, decrypts and re-hashes every item,
+    /// checks the custody chains and looks for stray files. Nothing is written to the backup
+    /// or the vault.
     pub fn verify_backup(&self, dir: &Path, progress: &dyn Progress) -> Result<Report> {
-        layout::check_header(dir)?;
-        let backup = Layout::new(dir);
+        let version = layout::check_header(dir)?;
+        let mut backup = Layout::new(dir);
+        backup.device = self.layout().device.clone();
         let identity = &self.vault_key().identity;
-        let (catalog, mut warnings) = Catalog::load(&backup, identity)?;
+        let (catalog, mut warnings) = if version == 1 {
+            Catalog::load(&backup, identity)?
+        } else {
+            let log = self.catalog.log().ok_or_else(|| {
+                Error::Invalid("this vault is still in format 1; open it once to move it".into())
+            })?;
+            let (mac, vault) = crate::vault::journal_key(self.vault_key());
+            let (catalog, _, w) =
+                Catalog::open_journal(&backup, identity, mac, vault, log.device())?;
+            (catalog, w)
+        };
         if catalog.info("vault_id")?.as_deref() != Some(self.vault_id()) {
             return Err(Error::Invalid(format!(
                 "{} is a backup of another vault",
@@ -194,7 +206,7 @@ impl Vault {
         };
         let mut report =
             crate::vault::verify_tree(&backup, &catalog, identity, &text_files, progress)?;
-        if backup.tmp().join(INCOMPLETE_MARKER).exists() {
+        if backup.tmp_root().join(INCOMPLETE_MARKER).exists() {
             warnings.push(format!(
                 "the last backup to {} did not finish: it holds an older state of the vault; \
                  run the backup again to complete it",
@@ -205,125 +217,16 @@ impl Vault {
         report
             .unknown_files
             .retain(|f| !f.ends_with(&format!("tmp/{INCOMPLETE_MARKER}")));
-        if catalog.generation() < self.generation().0 {
+        if report.catalog_generation < self.generation().0 {
             warnings.push(format!(
-                "the backup ends at catalog generation {}, the vault is at {}",
-                catalog.generation(),
+                "the backup holds {} journal entries, the vault {}: run the backup again",
+                report.catalog_generation,
                 self.generation().0
             ));
         }
         report.warnings = warnings;
         Ok(report)
     }
-}
-
-/// Makes `dst` ready: creates it, or checks that it is a backup of this vault (complete or
-/// interrupted) that is not newer than the vault. Leaves the incomplete marker in place and
-/// clears partial copies from an interrupted run. Returns whether a run was interrupted.
-fn prepare_target(
-    src: &Layout,
-    dst: &Layout,
-    identity: &age::x25519::Identity,
-    vault_id: &str,
-    generation: u64,
-) -> Result<bool> {
-    let root = &dst.root;
-    let abs = |p: &Path| {
-        p.canonicalize()
-            .or_else(|_| std::path::absolute(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    };
-    if abs(root).starts_with(abs(&src.root)) {
-        return Err(Error::Invalid(format!(
-            "{} is the vault itself or inside it; back up to another folder or disk",
-            root.display()
-        )));
-    }
-    let marker = dst.tmp().join(INCOMPLETE_MARKER);
-    let empty = match fs::read_dir(root) {
-        Ok(mut entries) => entries.next().is_none(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            durable::mkdir_private(root)
-                .map_err(Error::io("cannot create the backup folder", root))?;
-            true
-        }
-        Err(e) => return Err(Error::io("cannot open the backup folder", root)(e)),
-    };
-    let resumed = marker.exists();
-    if !empty {
-        let is_vault = dst.header().exists();
-        if !is_vault && !resumed {
-            return Err(Error::Invalid(format!(
-                "{} is not empty and is not a backup of a Dossier vault; choose an empty folder",
-                root.display()
-            )));
-        }
-        // Every catalog file there must be this vault's and no newer than the vault.
-        let dir = dst.catalog();
-        for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !name
-                .strip_suffix(".age")
-                .is_some_and(|s| is_hex_name(s, 32))
-            {
-                continue;
-            }
-            match snapshot::file_generation(&e.path(), identity, &CATALOG) {
-                Ok(g) if g > generation => {
-                    return Err(Error::Invalid(format!(
-                        "the backup in {} holds catalog generation {g}, newer than this vault's \
-                         {generation}: it may record work this vault lacks. Nothing was copied. \
-                         Open that backup to see it, or back up to another folder.",
-                        root.display()
-                    )));
-                }
-                Ok(_) => {}
-                Err(_) => {
-                    return Err(Error::Invalid(format!(
-                        "{} holds a catalog this vault's key cannot read ({}): it is a backup of \
-                         another vault, or damaged. Nothing was copied.",
-                        root.display(),
-                        e.path().display()
-                    )));
-                }
-            }
-        }
-        if is_vault {
-            // The header and a readable catalog: it must be ours (the check above proved the
-            // key; the vault id proves the vault, since a key could in theory be shared).
-            let (cat, _) = Catalog::load(dst, identity)?;
-            if cat.info("vault_id")?.as_deref() != Some(vault_id) {
-                return Err(Error::Invalid(format!(
-                    "{} is a backup of another vault",
-                    root.display()
-                )));
-            }
-        }
-    }
-    for dir in [
-        dst.keys(),
-        dst.catalog(),
-        dst.blobs(),
-        dst.tmp(),
-        root.join(TEXTS.dir),
-    ] {
-        durable::ensure_dir_private(&dir)
-            .map_err(Error::io("cannot create a folder in the backup", &dir))?;
-    }
-    // Partial copies of an interrupted run were never linked: remove them.
-    for e in fs::read_dir(dst.tmp()).into_iter().flatten().flatten() {
-        if e.file_name() != INCOMPLETE_MARKER && e.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = fs::remove_file(e.path());
-        }
-    }
-    if !resumed {
-        durable::create_private(&marker)
-            .and_then(|f| f.sync_all())
-            .and_then(|()| durable::sync_dir(&dst.tmp()))
-            .and_then(|()| durable::sync_dir(root))
-            .map_err(Error::io("cannot write to the backup folder", &marker))?;
-    }
-    Ok(resumed)
 }
 
 /// Every file of the vault to mirror (not `tmp/`), and the set of their relative paths.
@@ -352,9 +255,19 @@ fn plan(src: &Layout) -> Result<(Vec<Entry>, HashSet<PathBuf>)> {
     for p in list(&src.keys())? {
         add(&p, true)?;
     }
-    for dir in [src.catalog(), src.root.join(TEXTS.dir)] {
-        for p in list(&dir)? {
-            add(&p, false)?;
+    for p in list(&src.catalog())? {
+        add(&p, false)?;
+    }
+    // Every device's text index, journal and snapshots: files that never change.
+    for dir in [src.root.join("texts"), src.journal(), src.snapshots()] {
+        for p in list(&dir).unwrap_or_default() {
+            if p.is_dir() {
+                for q in list(&p)? {
+                    add(&q, false)?;
+                }
+            } else {
+                add(&p, false)?;
+            }
         }
     }
     for fan in list(&src.blobs())? {
@@ -391,117 +304,6 @@ fn needs_copy(src: &Layout, dst: &Layout, e: &Entry, warnings: &mut Vec<String>)
     false
 }
 
-/// Copies one file into the backup's `tmp/`, syncs it, reads it back from the disk (not the
-/// page cache) to compare, then publishes it: by hard link for new files (never replacing),
-/// by rename for the key slots and header that may legitimately change.
-fn copy_verified(
-    src: &Layout,
-    dst: &Layout,
-    e: &Entry,
-    progress: &dyn Progress,
-    done: &mut u64,
-) -> Result<()> {
-    let from = src.root.join(&e.rel);
-    let to = dst.root.join(&e.rel);
-    let tmp = dst.tmp().join(random_hex(16));
-    let result = (|| -> Result<()> {
-        if let Some(parent) = to.parent() {
-            durable::ensure_dir_private(parent)
-                .map_err(Error::io("cannot create a folder in the backup", parent))?;
-        }
-        let mut input =
-            durable::open_read_noatime(&from).map_err(Error::io("cannot read", &from))?;
-        let mut output =
-            durable::create_private(&tmp).map_err(Error::io("cannot write to the backup", &tmp))?;
-        let mut hash = Sha256::new();
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            if progress.is_cancelled() {
-                return Err(Error::Cancelled);
-            }
-            let n = input
-                .read(&mut buf)
-                .map_err(Error::io("cannot read", &from))?;
-            if n == 0 {
-                break;
-            }
-            hash.update(&buf[..n]);
-            output
-                .write_all(&buf[..n])
-                .map_err(Error::io("cannot write to the backup", &tmp))?;
-            *done += n as u64;
-            progress.position(*done);
-        }
-        output
-            .sync_all()
-            .map_err(Error::io("cannot write to the backup", &tmp))?;
-        drop(output);
-        let written = hash.finalize();
-        if read_back(&tmp)? != written.as_slice() {
-            return Err(Error::Io {
-                what: "the copy does not read back as written (is the backup disk failing?)",
-                path: tmp.clone(),
-                cause: std::io::Error::other("read-back mismatch"),
-            });
-        }
-        durable::normalise_times(&tmp).map_err(Error::io("cannot stamp", &tmp))?;
-        if e.mutable {
-            fs::rename(&tmp, &to).map_err(Error::io("cannot write to the backup", &to))
-        } else {
-            link_new(&tmp, &to)
-        }
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Hashes a file as the disk returns it: after a sync, its cached pages are dropped first.
-fn read_back(path: &Path) -> Result<Vec<u8>> {
-    let mut f = File::open(path).map_err(Error::io("cannot read back", path))?;
-    // Advice, not a guarantee (some file systems ignore it): at worst this reads the cache.
-    let _ = nix::fcntl::posix_fadvise(
-        &f,
-        0,
-        0,
-        nix::fcntl::PosixFadviseAdvice::POSIX_FADV_DONTNEED,
-    );
-    let mut hash = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(Error::io("cannot read back", path))?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buf[..n]);
-    }
-    Ok(hash.finalize().to_vec())
-}
-
-/// Gives a finished file its name without ever replacing one (hard link; FAT and exFAT, which
-/// have none, get renameat2 with RENAME_NOREPLACE). The folder is synced later, in a batch.
-fn link_new(tmp: &Path, to: &Path) -> Result<()> {
-    match fs::hard_link(tmp, to) {
-        Ok(()) => fs::remove_file(tmp).map_err(Error::io("cannot tidy the backup", tmp)),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM) | Some(libc::EOPNOTSUPP)) => {
-            use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
-            renameat2(AT_FDCWD, tmp, AT_FDCWD, to, RenameFlags::RENAME_NOREPLACE)
-                .map_err(|e| Error::io("cannot write to the backup", to)(e.into()))
-        }
-        Err(e) => Err(Error::io("cannot write to the backup", to)(e)),
-    }
-}
-
-fn sync_dirs(dirs: &HashSet<PathBuf>) -> Result<()> {
-    for d in dirs {
-        durable::sync_dir(d).map_err(Error::io("cannot sync the backup", d))?;
-    }
-    Ok(())
-}
-
 /// Removes from the backup what the vault says is gone: blobs of purged items, catalog and
 /// text generations the vault pruned, key slots it removed. Files the vault never knew are
 /// kept and reported. Returns how many files were removed.
@@ -534,7 +336,17 @@ fn remove_gone(
             gone.insert(p, "key slot");
         }
     }
-    for dir in [dst.catalog(), dst.root.join(TEXTS.dir)] {
+    // Caches and derived files the vault replaced (snapshots, text indexes) and format-1
+    // generations it removed go; journal segments never do (see `check_journal`).
+    let mut folders = vec![dst.catalog(), dst.root.join("texts")];
+    for parent in [dst.root.join("texts"), dst.snapshots()] {
+        for e in fs::read_dir(&parent).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                folders.push(e.path());
+            }
+        }
+    }
+    for dir in folders {
         for p in files(&dir) {
             let hex = p
                 .file_name()

@@ -1,0 +1,397 @@
+//! Opening a format-2 vault's journal, migrating a format-1 vault to it, and this device's own
+//! record of what it has seen (rollback detection). The rules are in docs/FORMAT.md, "Format 2".
+
+use std::fs;
+use std::path::Path;
+
+use age::secrecy::ExposeSecret;
+
+use crate::catalog::Catalog;
+use crate::catalog::log::{Problem, Touched, device_name};
+use crate::error::{Error, Result};
+use crate::keys::VaultKey;
+use crate::storage::device::{self, DeviceState, Seen};
+use crate::storage::durable;
+use crate::storage::segment::{self, DeviceId, MacKey};
+
+/// How many segments may be replayed at open before a fresh snapshot is written.
+pub(super) const SNAPSHOT_AFTER: u64 = 64;
+/// How many segments this device writes before [`Vault::flush`] writes a snapshot.
+pub(super) const SNAPSHOT_EVERY: u64 = 256;
+
+/// The key that authenticates this vault's journal (derived from the identity's secret).
+pub(crate) fn mac_key(key: &VaultKey) -> (MacKey, [u8; 16]) {
+    let mut vault = [0u8; 16];
+    // A vault id is 32 hex digits by construction; a key file with another one is refused.
+    let _ = hex::decode_to_slice(key.vault_id(), &mut vault);
+    let secret = key.identity.to_string();
+    (MacKey::derive(secret.expose_secret(), &vault), vault)
+}
+
+/// This device's record of the vault, and where it lives; never fatal (a new account simply
+/// has none yet, and a read-only home must not stop the vault from opening).
+pub(super) fn load_state(
+    root: &Path,
+    key: &VaultKey,
+    mac: &MacKey,
+    warnings: &mut Vec<String>,
+) -> (DeviceState, Option<std::path::PathBuf>) {
+    let Some(dir) = device::state_dir() else {
+        warnings.push(
+            "no folder for this device's record (HOME is not set): a rollback of this vault \
+             by someone with access to its folder would not be noticed here"
+                .into(),
+        );
+        return (DeviceState::default(), None);
+    };
+    match DeviceState::load(&dir, root, mac, &key.identity) {
+        Ok(state) => (state, Some(dir)),
+        Err(device::LoadError::Missing) => (DeviceState::default(), Some(dir)),
+        Err(device::LoadError::Unreadable(e)) => {
+            warnings.push(format!(
+                "this device's record of the vault could not be read ({e}); it starts afresh"
+            ));
+            (DeviceState::default(), Some(dir))
+        }
+    }
+}
+
+/// This device, as a vault opens or is created: the journal key, its record, its id, and the
+/// layout with its own folders.
+pub(super) struct ThisDevice {
+    pub mac: MacKey,
+    pub vault_bytes: [u8; 16],
+    pub state: DeviceState,
+    pub state_dir: Option<std::path::PathBuf>,
+    pub id: DeviceId,
+    pub layout: crate::storage::layout::Layout,
+    pub warnings: Vec<String>,
+}
+
+pub(super) fn this_device(layout: crate::storage::layout::Layout, key: &VaultKey) -> ThisDevice {
+    let (mac, vault_bytes) = mac_key(key);
+    let mut warnings = Vec::new();
+    let (mut state, state_dir) = load_state(&layout.root, key, &mac, &mut warnings);
+    let id = device_id(&mut state);
+    let mut layout = layout;
+    layout.device = Some(id.to_string());
+    ThisDevice {
+        mac,
+        vault_bytes,
+        state,
+        state_dir,
+        id,
+        layout,
+        warnings,
+    }
+}
+
+/// The device id to write under: the recorded one, or a new one.
+pub(super) fn device_id(state: &mut DeviceState) -> DeviceId {
+    if let Some(id) = DeviceId::parse_hex(&state.device_id) {
+        return id;
+    }
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).expect("the operating system's random source works");
+    let id = DeviceId(raw);
+    state.device_id = id.to_string();
+    id
+}
+
+/// What this computer calls itself: the first name a new device gets in the vault.
+pub(super) fn host_name() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this computer".into())
+}
+
+/// Compares the journal with what this device had seen; a vault behind it went back (or lost
+/// files to a sync engine). If this device's own newest segments are gone it continues under
+/// a new id: writing a second, different segment under a number it used would fork its chain.
+pub(super) fn compare_with_state(catalog: &mut Catalog, state: &mut DeviceState) -> Result<()> {
+    let log = catalog.log.as_mut().expect("format 2");
+    let me = log.device();
+    let mut missing = Vec::new();
+    for (dev, seen) in &state.heads {
+        let Some(d) = DeviceId::parse_hex(dev) else {
+            continue;
+        };
+        let have = log.heads().get(&d).map_or(0, |h| h.seq);
+        if have < seen.seq {
+            missing.push(Problem::Missing {
+                device: d,
+                from: have + 1,
+                to: seen.seq,
+                made: Some(segment::hlc_millis(seen.hlc)),
+                known_by: "this device, which saw them before".into(),
+            });
+        }
+    }
+    // Own segments gone (the vault went back), or on disk but not applicable (damaged): the
+    // next number is taken either way.
+    let own_missing = log.stuck.contains(&me)
+        || missing
+            .iter()
+            .any(|p| matches!(p, Problem::Missing { device, .. } if *device == me));
+    log.problems.extend(missing);
+    if own_missing {
+        let mut raw = [0u8; 16];
+        getrandom::fill(&mut raw).expect("the operating system's random source works");
+        let new = DeviceId(raw);
+        state.retired_ids.push(me.to_string());
+        state.device_id = new.to_string();
+        catalog.switch_device(new)?;
+    }
+    Ok(())
+}
+
+/// Records what this device has now seen (never less than before: a vault that went back
+/// keeps being reported until what it lacks is back).
+pub(super) fn save_state(
+    catalog: &Catalog,
+    state: &mut DeviceState,
+    root: &Path,
+    dir: Option<&Path>,
+    recipient: &age::x25519::Recipient,
+    warnings: &mut Vec<String>,
+) {
+    let Some(log) = catalog.log.as_ref() else {
+        return;
+    };
+    for (d, h) in log.heads() {
+        let entry = state.heads.entry(d.to_string()).or_insert(Seen {
+            seq: 0,
+            id: String::new(),
+            hlc: 0,
+        });
+        if h.seq >= entry.seq {
+            *entry = Seen {
+                seq: h.seq,
+                id: h.id.to_string(),
+                hlc: h.hlc,
+            };
+        }
+    }
+    state.hlc = state.hlc.max(log.hlc());
+    if let Some(dir) = dir
+        && let Err(e) = state.save(dir, root, log.mac(), recipient)
+    {
+        warnings.push(format!(
+            "this device's record of the vault could not be saved in {} ({e})",
+            dir.display()
+        ));
+    }
+}
+
+/// The warnings opening gives: the journal's problems and the sync-engine debris in it.
+pub(super) fn describe(catalog: &Catalog) -> Vec<String> {
+    let mut out = describe_problems(catalog);
+    if let Some(log) = catalog.log.as_ref() {
+        for d in &log.debris {
+            out.push(format!(
+                "{} is {} (kept, never read)",
+                d.path.display(),
+                d.what
+            ));
+        }
+    }
+    out
+}
+
+/// The journal's problems in words a user can act on.
+pub(crate) fn describe_problems(catalog: &Catalog) -> Vec<String> {
+    let Some(log) = catalog.log.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in &log.problems {
+        out.push(match p {
+            Problem::Damaged { path, why } => format!(
+                "journal file {} is damaged and was not applied: {why}",
+                path.display()
+            ),
+            Problem::Missing { device, from, to, made, known_by } => {
+                let entries = if from == to {
+                    format!("entry {from}")
+                } else {
+                    format!("entries {from}–{to}")
+                };
+                let when = made
+                    .and_then(|ms| time::OffsetDateTime::from_unix_timestamp(ms / 1000).ok())
+                    .map(|t| format!(", made on {}", t.date()))
+                    .unwrap_or_default();
+                format!(
+                    "{entries} of device {}{when}, are missing from this vault (known to {known_by}): \
+                     the vault went back, or a sync has not finished; waiting for those files. \
+                     `dossier pull --from BACKUP` brings them back from a backup that has them",
+                    device_name(&catalog.db, *device)
+                )
+            }
+            Problem::Fork { device, seq } => format!(
+                "device {} wrote two different entries numbered {seq}: two computers share one \
+                 device record; both are kept and only the first is used",
+                device_name(&catalog.db, *device)
+            ),
+        });
+    }
+    out
+}
+
+/// Whether any problem means the vault must not be written until the user decides: a damaged
+/// segment may hold changes that later ones build on.
+pub(super) fn damage_notice(catalog: &Catalog) -> Option<String> {
+    let log = catalog.log.as_ref()?;
+    let damaged: Vec<String> = log
+        .problems
+        .iter()
+        .filter_map(|p| match p {
+            Problem::Damaged { path, .. } => Some(path.display().to_string()),
+            _ => None,
+        })
+        .collect();
+    let accepted = catalog
+        .info("accepted_damaged_segments")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let unaccepted: Vec<&String> = damaged
+        .iter()
+        .filter(|d| !accepted.contains(d.as_str()))
+        .collect();
+    if unaccepted.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "journal file(s) {} could not be read, so the vault is open read-only to keep whatever \
+         they hold. Copy the whole vault folder somewhere safe, then run \
+         `dossier repair --accept-damaged-catalog` to continue without them",
+        unaccepted
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// Re-derives the search index for rows another device changed.
+pub(super) fn reindex_touched(db: &rusqlite::Connection, touched: &Touched) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (table, key) in touched {
+        let first = || -> Option<String> {
+            let v: Vec<serde_json::Value> = serde_json::from_str(key).ok()?;
+            v.first()?.as_str().map(String::from)
+        };
+        let Some(id) = first() else { continue };
+        let kind = match table.as_str() {
+            "items" | "extractions" => "item",
+            "cases" | "case_numbers" | "charges" => "case",
+            "people" | "aliases" => "person",
+            "events" => "event",
+            _ => continue,
+        };
+        if !seen.insert((kind, id.clone())) {
+            continue;
+        }
+        let exists: bool = db.query_row(
+            &format!(
+                "SELECT EXISTS (SELECT 1 FROM {} WHERE id = ?1)",
+                match kind {
+                    "item" => "items",
+                    "case" => "cases",
+                    "person" => "people",
+                    _ => "events",
+                }
+            ),
+            [&id],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            crate::search::unindex(db, kind, &id)?;
+            continue;
+        }
+        match kind {
+            "item" => crate::search::index_item(db, &id)?,
+            "case" => crate::search::index_case(db, &id)?,
+            "person" => crate::search::index_person(db, &id)?,
+            _ => crate::search::index_event(db, &id)?,
+        }
+    }
+    Ok(())
+}
+
+impl super::Vault {
+    /// Reads the journal again (after files were added to it: a pull).
+    pub(crate) fn reload(&mut self) -> Result<()> {
+        let device = match self.catalog.log() {
+            Some(l) => l.device(),
+            None => return Ok(()),
+        };
+        let (mac, vault_bytes) = mac_key(&self.key);
+        self.load_journal(mac, vault_bytes, device)
+    }
+
+    /// Writes a snapshot when this process has written or replayed enough segments since
+    /// the last one (so the next open replays few); a failure is a warning: it is a cache.
+    pub(super) fn snapshot_if_due(&mut self) {
+        let due = self.catalog.log().map_or(0, |l| l.since_snapshot());
+        if self.read_only.is_some() || due < SNAPSHOT_EVERY {
+            return;
+        }
+        if let Err(e) = self.catalog.save_snapshot(&self.layout, &self.recipient) {
+            self.warnings.push(format!(
+                "a snapshot to open faster next time could not be written: {e}"
+            ));
+        }
+    }
+
+    /// Loads the journal: the best snapshot plus every segment after it; compares it with
+    /// this device's record; reports every problem; makes the vault read-only if a segment is
+    /// damaged; writes a fresh snapshot when much was replayed.
+    pub(super) fn load_journal(
+        &mut self,
+        mac: MacKey,
+        vault_bytes: [u8; 16],
+        device: DeviceId,
+    ) -> Result<()> {
+        let (mut catalog, touched, warnings) =
+            Catalog::open_journal(&self.layout, &self.key.identity, mac, vault_bytes, device)?;
+        self.warnings.extend(warnings);
+        // A device running a newer Dossier may have moved the state on: never write over it.
+        if let Some(found) = catalog.info("schema_version")?
+            && found
+                .parse::<i64>()
+                .is_ok_and(|v| v > crate::catalog::schema::SCHEMA_VERSION)
+        {
+            return Err(Error::UnsupportedFormat {
+                path: self.layout.journal(),
+                found: format!("catalog schema {found}"),
+            });
+        }
+        compare_with_state(&mut catalog, &mut self.device_state)?;
+        let device = catalog.log().expect("format 2").device();
+        self.layout.device = Some(device.to_string());
+        reindex_touched(&catalog.db, &touched)?;
+        self.warnings.extend(describe(&catalog));
+        self.read_only = damage_notice(&catalog);
+        self.catalog = catalog;
+        // A vault on read-only media must still open: folders are made when first needed.
+        let _ = durable::ensure_dir_private(&self.layout.tmp_root())
+            .and_then(|_| durable::ensure_dir_private(&self.layout.tmp()));
+        self.save_device_state();
+        if self.read_only.is_none() {
+            self.migrate_text_index();
+        }
+        let replayed = self.catalog.log().map_or(0, |l| l.since_snapshot());
+        if self.read_only.is_none()
+            && replayed >= SNAPSHOT_AFTER
+            && let Err(e) = self.catalog.save_snapshot(&self.layout, &self.recipient)
+        {
+            self.warnings.push(format!(
+                "a snapshot to open faster next time could not be written: {e}"
+            ));
+        }
+        Ok(())
+    }
+}

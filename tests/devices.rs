@@ -1,0 +1,415 @@
+//! One vault on many devices (vault format 2): two folders united as a sync engine unites them
+//! lose nothing and show what was changed on both; a vault that went back says so and can be
+//! made whole from a backup; sync-engine debris is reported, never read; a format-1 vault made
+//! by the previous version is migrated in place, and a migration cut short leaves a vault.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// A vault folder as one device sees it: its own device records (another account or
+/// computer).
+struct Device {
+    vault: PathBuf,
+    state: PathBuf,
+}
+
+impl Device {
+    /// The fixture's own folder is the device that created it (the fixture's device records).
+    fn new(f: &Fixture, vault: &Path, name: &str) -> Device {
+        let state = if vault == f.vault {
+            f.dir.join("device-state")
+        } else {
+            f.dir.join(format!("state-{name}"))
+        };
+        Device {
+            vault: vault.to_path_buf(),
+            state,
+        }
+    }
+
+    fn cmd(&self, f: &Fixture, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("dossier"));
+        c.args(args)
+            .arg("--vault")
+            .arg(&self.vault)
+            .arg("--passphrase-file")
+            .arg(&f.pass)
+            .env("TMPDIR", &f.tmpdir)
+            .env("DOSSIER_STATE_DIR", &self.state)
+            .env_remove("DOSSIER_VAULT");
+        c
+    }
+
+    fn run(&self, f: &Fixture, args: &[&str]) -> std::process::Output {
+        self.cmd(f, args).output().unwrap()
+    }
+
+    fn ok(&self, f: &Fixture, args: &[&str]) -> String {
+        let o = self.run(f, args);
+        assert!(
+            o.status.success(),
+            "{args:?} on {}: {}{}",
+            self.vault.display(),
+            stdout(&o),
+            stderr(&o)
+        );
+        stdout(&o)
+    }
+
+    fn import(&self, f: &Fixture, name: &str, bytes: &[u8]) -> String {
+        let p = f.file(name, bytes);
+        self.ok(f, &["import", p.to_str().unwrap()])
+            .trim()
+            .to_string()
+    }
+
+    fn ids(&self, f: &Fixture) -> Vec<String> {
+        let v: Vec<serde_json::Value> =
+            serde_json::from_str(&self.ok(f, &["list", "--all", "--json"])).unwrap();
+        let mut ids: Vec<String> = v.iter().map(|e| e["id"].as_str().unwrap().into()).collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// What a sync engine does when two folders meet: each gets the files it lacks (here without
+/// deletions; `tmp/` is not synced, as the README asks).
+fn unite(a: &Path, b: &Path) {
+    fn copy_missing(from: &Path, to: &Path, rel: &Path) {
+        for e in std::fs::read_dir(from.join(rel)).unwrap().flatten() {
+            let r = rel.join(e.file_name());
+            if r.starts_with("tmp") {
+                continue;
+            }
+            if e.path().is_dir() {
+                std::fs::create_dir_all(to.join(&r)).unwrap();
+                copy_missing(from, to, &r);
+            } else if !to.join(&r).exists() {
+                std::fs::copy(e.path(), to.join(&r)).unwrap();
+            }
+        }
+    }
+    copy_missing(a, b, Path::new(""));
+    copy_missing(b, a, Path::new(""));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    let s = std::process::Command::new("cp")
+        .args(["-a"])
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(s.success());
+}
+
+#[test]
+fn two_devices_united_by_a_sync_folder_lose_nothing_and_show_conflicts() {
+    let f = Fixture::new("two-devices");
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    let first = laptop.import(&f, "court decision.pdf", &noise(20_000, 1));
+    laptop.ok(&f, &["edit", &first, "--note", "original in the safe"]);
+    // The office desktop gets a copy of the folder (its first sync).
+    let office_folder = f.dir.join("office-vault");
+    copy_tree(&f.vault, &office_folder);
+    let office = Device::new(&f, &office_folder, "office");
+    assert_eq!(office.ids(&f), laptop.ids(&f));
+
+    // Both work while apart: three imports each, and both edit the same note.
+    let mut acknowledged = vec![first.clone()];
+    for i in 0..3 {
+        acknowledged.push(laptop.import(
+            &f,
+            &format!("laptop {i}.txt"),
+            format!("L{i}").as_bytes(),
+        ));
+        acknowledged.push(office.import(
+            &f,
+            &format!("office {i}.txt"),
+            format!("O{i}").as_bytes(),
+        ));
+    }
+    laptop.ok(
+        &f,
+        &["edit", &first, "--note", "given to the lawyer in Geneva"],
+    );
+    office.ok(&f, &["edit", &first, "--note", "scanned again at 600 dpi"]);
+
+    unite(&f.vault, &office_folder);
+    acknowledged.sort();
+    for d in [&laptop, &office] {
+        assert_eq!(
+            d.ids(&f),
+            acknowledged,
+            "{}: every acknowledged import is there",
+            d.vault.display()
+        );
+        let v = d.run(&f, &["verify"]);
+        assert_eq!(v.status.code(), Some(0), "{}{}", stdout(&v), stderr(&v));
+        let c: Vec<serde_json::Value> =
+            serde_json::from_str(&d.ok(&f, &["conflicts", "--json"])).unwrap();
+        assert_eq!(c.len(), 1, "the concurrent edit is shown: {c:?}");
+        assert_eq!(c[0]["field"], "notes");
+        let values: Vec<&str> = c[0]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["value"].as_str().unwrap())
+            .collect();
+        assert!(
+            values.contains(&"given to the lawyer in Geneva"),
+            "{values:?}"
+        );
+        assert!(values.contains(&"scanned again at 600 dpi"), "{values:?}");
+    }
+    // Both show the same value in use.
+    let shown = |d: &Device| {
+        let v: serde_json::Value =
+            serde_json::from_str(&d.ok(&f, &["show", &first, "--json"])).unwrap();
+        v["notes"].as_str().unwrap().to_string()
+    };
+    assert_eq!(shown(&laptop), shown(&office));
+
+    // Resolved on one device, the resolution reaches the other.
+    laptop.ok(&f, &["resolve", "1", "--keep", "2"]);
+    unite(&f.vault, &office_folder);
+    for d in [&laptop, &office] {
+        let c: Vec<serde_json::Value> =
+            serde_json::from_str(&d.ok(&f, &["conflicts", "--json"])).unwrap();
+        assert!(
+            c.is_empty(),
+            "{}: resolved everywhere: {c:?}",
+            d.vault.display()
+        );
+    }
+    assert_eq!(shown(&laptop), shown(&office));
+    let log = laptop.ok(&f, &["log"]);
+    assert!(
+        log.contains("resolved"),
+        "the resolution is in the custody log: {log}"
+    );
+    f.cleanup();
+}
+
+#[test]
+fn a_vault_that_went_back_says_so_and_a_backup_makes_it_whole() {
+    let f = Fixture::new("rollback");
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    let a = laptop.import(&f, "a.txt", b"first");
+    let backup = f.dir.join("stick");
+    laptop.ok(&f, &["backup", "--to", backup.to_str().unwrap()]);
+    let b = laptop.import(&f, "b.txt", b"second");
+    laptop.ok(&f, &["backup", "--to", backup.to_str().unwrap()]);
+
+    // Someone with access to the folder removes the newest journal entries and the newest
+    // blob (an older copy of the folder put back does the same).
+    let journal = f.vault.join("journal");
+    let devices: Vec<PathBuf> = std::fs::read_dir(&journal)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(devices.len(), 1, "one device wrote: {devices:?}");
+    let device = devices[0].clone();
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(&device)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    segments.sort();
+    let n = segments.len();
+    for s in &segments[n - 4..] {
+        std::fs::remove_file(s).unwrap();
+    }
+    for s in std::fs::read_dir(f.vault.join("snapshots"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        std::fs::remove_dir_all(s.path()).unwrap();
+    }
+    let o = laptop.run(&f, &["list"]);
+    assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("are missing from this vault"),
+        "opening says so plainly: {}",
+        stderr(&o)
+    );
+    assert!(
+        !stdout(&o).contains(&b),
+        "the item is gone from the list: {}",
+        stdout(&o)
+    );
+    let v = laptop.run(&f, &["verify"]);
+    assert_eq!(
+        v.status.code(),
+        Some(1),
+        "verify is not green: {}",
+        stdout(&v)
+    );
+    assert!(stdout(&v).contains("JOURNAL"), "{}", stdout(&v));
+
+    // The backup refuses to follow the vault back, and names what it holds.
+    let o = laptop.run(&f, &["backup", "--to", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("this vault lacks"), "{}", stderr(&o));
+
+    // Pulling from the backup brings back what was taken.
+    laptop.ok(&f, &["pull", "--from", backup.to_str().unwrap()]);
+    let ids = laptop.ids(&f);
+    assert!(ids.contains(&a) && ids.contains(&b), "{ids:?}");
+    let v = laptop.run(&f, &["verify"]);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "whole again: {}{}",
+        stdout(&v),
+        stderr(&v)
+    );
+    f.cleanup();
+}
+
+#[test]
+fn an_older_copy_of_the_folder_put_back_is_noticed() {
+    let f = Fixture::new("older-copy");
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    laptop.import(&f, "a.txt", b"first");
+    let old = f.dir.join("old-copy");
+    copy_tree(&f.vault, &old);
+    laptop.import(&f, "b.txt", b"second");
+    std::fs::remove_dir_all(&f.vault).unwrap();
+    copy_tree(&old, &f.vault);
+    let o = laptop.run(&f, &["verify"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("are missing from this vault"),
+        "{}",
+        stderr(&o)
+    );
+    // It keeps saying so, even after a change made on the older copy.
+    laptop.import(&f, "c.txt", b"third");
+    let o = laptop.run(&f, &["verify"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    f.cleanup();
+}
+
+#[test]
+fn sync_engine_debris_is_reported_kept_and_never_read() {
+    let f = Fixture::new("debris");
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    laptop.import(&f, "a.txt", b"first");
+    let device = std::fs::read_dir(f.vault.join("journal"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let seg = device.join("0000000000000001.age");
+    let conflict = device.join("0000000000000001.sync-conflict-20260503-101500-ABCDEF7.age");
+    std::fs::write(&conflict, b"age-encryption.org/v1\nnot really").unwrap();
+    std::fs::write(f.vault.join(".stfolder"), b"").unwrap();
+    std::fs::copy(&seg, device.join("0000000000000001 (1).age")).unwrap();
+    let o = laptop.run(&f, &["verify"]);
+    let out = stdout(&o);
+    assert!(out.contains("Syncthing conflict copy"), "{out}");
+    assert!(out.contains("numbered copy"), "{out}");
+    assert!(out.contains(".stfolder"), "{out}");
+    assert_eq!(o.status.code(), Some(0), "debris is not damage: {out}");
+    assert!(conflict.exists(), "never deleted");
+    f.cleanup();
+}
+
+/// The committed format-1 vault (`tests/vectors/format1-vault`, made by the version before
+/// format 2) is migrated in place: same items, register and custody log; the format-1
+/// catalog is kept.
+#[test]
+fn the_format_1_vector_is_migrated_in_place() {
+    let f = Fixture::empty("migrate-vector");
+    let vector = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/format1-vault");
+    copy_tree(&vector, &f.vault);
+    std::fs::write(&f.pass, "format one test vector passphrase\n").unwrap();
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    let o = laptop.run(&f, &["list", "--all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("moved to format 2"), "{}", stderr(&o));
+    let list = stdout(&o);
+    assert!(
+        list.contains("decision.txt") && list.contains("letter.txt [deleted]"),
+        "{list}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.vault.join("DOSSIER")).unwrap(),
+        "dossier vault\nformat 2\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(f.vault.join("catalog")).unwrap().count(),
+        8,
+        "format 1 kept"
+    );
+    let case = laptop.ok(&f, &["case", "show", "c86aeec86344edd1"]);
+    assert!(
+        case.contains("Ahmetov v. Kazakhstan") && case.contains("decision.txt"),
+        "{case}"
+    );
+    let log = laptop.ok(&f, &["log"]);
+    for action in ["create", "import", "link", "edit", "delete", "migrate"] {
+        assert!(log.contains(action), "{action} in the migrated log: {log}");
+    }
+    let v = laptop.run(&f, &["verify"]);
+    assert_eq!(v.status.code(), Some(0), "{}{}", stdout(&v), stderr(&v));
+    let hits = laptop.ok(&f, &["search", "конфискация"]);
+    assert!(
+        hits.contains("2abfa3f24acd3387"),
+        "the text index came along: {hits}"
+    );
+    f.cleanup();
+}
+
+/// A migration cut off at any write (ENOSPC on each fsync, rename and link it makes) leaves a
+/// vault that opens, as format 1 or 2; the next open completes it.
+#[test]
+fn a_migration_cut_short_leaves_a_vault_that_opens() {
+    if !have_tool("strace", "-V") {
+        return;
+    }
+    let vector = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/format1-vault");
+    let mut failed = 0;
+    for syscall in ["fsync", "rename", "linkat"] {
+        for k in 1..=6 {
+            let f = Fixture::empty(&format!("migrate-cut-{syscall}-{k}"));
+            copy_tree(&vector, &f.vault);
+            std::fs::write(&f.pass, "format one test vector passphrase\n").unwrap();
+            let laptop = Device::new(&f, &f.vault, "laptop");
+            let cmd = laptop.cmd(&f, &["list"]);
+            let out = std::process::Command::new("strace")
+                .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+                .arg(format!("inject={syscall}:error=ENOSPC:when={k}"))
+                .arg(cmd.get_program())
+                .args(cmd.get_args())
+                .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+                .output()
+                .unwrap();
+            if !out.status.success() {
+                failed += 1;
+                let header = std::fs::read_to_string(f.vault.join("DOSSIER")).unwrap();
+                assert!(
+                    header == "dossier vault\nformat 1\n" || header == "dossier vault\nformat 2\n",
+                    "{syscall} #{k}: {header:?}"
+                );
+            }
+            let list = laptop.ok(&f, &["list", "--all"]);
+            assert!(list.contains("decision.txt"), "{syscall} #{k}: {list}");
+            let v = laptop.run(&f, &["verify"]);
+            assert_eq!(
+                v.status.code(),
+                Some(0),
+                "{syscall} #{k}: {}{}",
+                stdout(&v),
+                stderr(&v)
+            );
+            f.cleanup();
+        }
+    }
+    assert!(failed > 3, "the faults must hit the migration ({failed})");
+}
