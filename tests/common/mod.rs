@@ -8,6 +8,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod devices;
 pub mod scan;
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
