@@ -17,7 +17,8 @@ use dossier::signer::SignerSummary;
 use dossier::submission::ExportReport;
 use dossier::verify::{ItemCheck, Report, Status};
 use dossier::{
-    CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow, OcrSettings, RecognisedText,
+    Conflict, ConflictValue, CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow,
+    OcrSettings, RecognisedText,
 };
 use ts_rs::{Config, TS};
 
@@ -45,6 +46,9 @@ fn render() -> String {
         ErrorCode,
         ApiError,
         VaultStatus,
+        Opened,
+        Conflict,
+        ConflictValue,
         Settings,
         SignerSummary,
         ProgressEvent,

@@ -48,6 +48,8 @@ fn main() {
             session::vault_status,
             session::create_vault,
             session::unlock,
+            session::conflicts,
+            session::resolve_conflict,
             session::lock,
             session::still_here,
             session::settings,

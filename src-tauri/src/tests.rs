@@ -565,3 +565,23 @@ fn backups_and_bundles_go_through_the_adapters() {
     a.remove_contact(&contact.id).unwrap();
     assert!(a.contacts().unwrap().is_empty());
 }
+
+#[test]
+fn unlock_shows_what_opening_found() {
+    let scratch = Scratch::new("opened");
+    let state = unlocked(&scratch);
+    state.lock_vault();
+    // A sync engine's own marker in the vault folder: reported at unlock, never read.
+    std::fs::create_dir_all(scratch.0.join("vault/.stfolder")).unwrap();
+    let opened = state.unlock(&secret(PASS)).unwrap();
+    assert!(
+        opened.warnings.iter().any(|w| w.contains("Syncthing")),
+        "the app gets every warning opening produced: {:?}",
+        opened.warnings
+    );
+    assert!(opened.read_only.is_none());
+    assert_eq!(opened.conflicts, 0);
+    assert!(state.conflicts().unwrap().is_empty());
+    let err = state.resolve_conflict(1, 1).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
+}

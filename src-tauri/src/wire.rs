@@ -19,6 +19,17 @@ pub struct VaultStatus {
     pub unlocked: bool,
 }
 
+/// What opening the vault found and the user must see: damage, missing journal entries,
+/// sync-engine debris, interrupted work finished, values changed on two devices.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Opened {
+    pub warnings: Vec<String>,
+    /// Why the vault is open read-only, if it is (a damaged journal file awaits a decision).
+    pub read_only: Option<String>,
+    /// How many values were changed on two devices at once and await a choice.
+    pub conflicts: u32,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Settings {
     /// Lock after this many idle minutes; 0 never locks by itself.

@@ -410,7 +410,16 @@ impl Catalog {
             hlc,
             heads,
             problems: Vec::new(),
-            debris: listing.debris.clone(),
+            debris: {
+                // What sync engines left in the journal, the vault's root and its snapshots.
+                let mut d = listing.debris.clone();
+                d.extend(crate::storage::debris::recognised_in(&layout.root, 0));
+                d.extend(crate::storage::debris::recognised_in(
+                    &layout.snapshots(),
+                    1,
+                ));
+                d
+            },
             since_snapshot: 0,
             stuck: BTreeSet::new(),
         });

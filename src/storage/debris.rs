@@ -66,6 +66,24 @@ fn is_numbered_copy(name: &str) -> bool {
         })
 }
 
+/// The files in `dir` (and, with `depth` 1, in its folders) whose names sync engines or
+/// desktops make: for the warnings at open. (Anything else stray is `verify`'s business.)
+pub fn recognised_in(dir: &std::path::Path, depth: u8) -> Vec<Debris> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(what) = recognise(&name) {
+            out.push(Debris {
+                path: e.path(),
+                what,
+            });
+        } else if depth > 0 && e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(recognised_in(&e.path(), depth - 1));
+        }
+    }
+    out
+}
+
 pub fn classify(path: PathBuf, name: &str) -> Debris {
     Debris {
         path,

@@ -1,5 +1,6 @@
 """The leak scan: after a full session, nothing the session imported or typed may be found in
-the places a desktop app leaves traces: ~/.cache, ~/.local/share, ~/.config, /tmp, /var/tmp.
+the places a desktop app leaves traces: ~/.cache, ~/.local/share, ~/.local/state (where the
+vault keeps its encrypted device record), ~/.config, /tmp, /var/tmp.
 Looks for each canary (file names, texts, case/person/event names, SHA-256 of every file,
 the passphrase) as UTF-8 and UTF-16LE bytes, in every readable file, compressed or not."""
 
@@ -30,7 +31,7 @@ def skipped(d):
     return inside(repo) and not inside(home_real)
 
 
-roots = [home / ".cache", home / ".local" / "share", home / ".config", Path("/tmp"), Path("/var/tmp")]
+roots = [home / ".cache", home / ".local" / "share", home / ".local" / "state", home / ".config", Path("/tmp"), Path("/var/tmp")]
 hits, scanned, created = [], 0, []
 for root in roots:
     for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: None):

@@ -375,9 +375,18 @@ def run(app, files):
     err = app.text("#unlock-error")
     assert "Wrong passphrase" in err, err
     app.shot("11-wrong-passphrase")
+    # A sync engine's marker appeared meanwhile: the app shows what opening found.
+    (Path(os.environ["DOSSIER_VAULT"]) / ".stfolder").mkdir()
     app.type("#passphrase", PASSPHRASE)
     app.click("#unlock-submit")
     app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 4)
+    banner = app.text("#opened")
+    assert "Syncthing" in banner, banner
+    app.shot("13-opened-warnings")
+    app.click("#opened-dismiss")
+    app.click("#nav-conflicts")
+    app.wait(lambda: "nothing was changed on two devices" in app.text("#conflicts-none"))
+    log("opening's warnings are shown; the conflicts page answers")
     log("core dumps are off for the app and its web processes")
     pids = []
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):

@@ -9,7 +9,7 @@ use tauri::{AppHandle, State};
 use crate::dialogs;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::{AppState, DEFAULT_AUTO_LOCK_MINUTES};
-use crate::wire::{Settings, VaultStatus};
+use crate::wire::{Opened, Settings, VaultStatus};
 
 const AUTO_LOCK: &str = "auto_lock_minutes";
 
@@ -30,15 +30,30 @@ impl AppState {
         Ok(())
     }
 
-    pub fn unlock(&self, passphrase: &SecretString) -> ApiResult<()> {
-        let vault = Vault::open(&self.path, passphrase)?;
+    /// Opens the vault and returns everything opening found, for the UI to show (the CLI
+    /// prints the same warnings).
+    pub fn unlock(&self, passphrase: &SecretString) -> ApiResult<Opened> {
+        let mut vault = Vault::open(&self.path, passphrase)?;
         let minutes = vault
             .preference(AUTO_LOCK)?
             .and_then(|m| m.parse().ok())
             .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES);
         self.auto_lock_minutes.store(minutes, Ordering::Relaxed);
+        let opened = Opened {
+            warnings: vault.take_warnings(),
+            read_only: vault.read_only().map(String::from),
+            conflicts: vault.conflicts()?.len() as u32,
+        };
         self.set_vault(vault);
-        Ok(())
+        Ok(opened)
+    }
+
+    pub fn conflicts(&self) -> ApiResult<Vec<dossier::Conflict>> {
+        self.with_vault(|v| v.conflicts())
+    }
+
+    pub fn resolve_conflict(&self, number: u32, keep: u32) -> ApiResult<()> {
+        self.with_vault(|v| v.resolve(number as usize, keep as usize).map(|_| ()))
     }
 
     pub fn settings(&self) -> ApiResult<Settings> {
@@ -104,8 +119,18 @@ pub fn create_vault(state: State<'_, AppState>, passphrase: String) -> ApiResult
 }
 
 #[tauri::command(async)]
-pub fn unlock(state: State<'_, AppState>, passphrase: String) -> ApiResult<()> {
+pub fn unlock(state: State<'_, AppState>, passphrase: String) -> ApiResult<Opened> {
     state.unlock(&SecretString::from(passphrase))
+}
+
+#[tauri::command(async)]
+pub fn conflicts(state: State<'_, AppState>) -> ApiResult<Vec<dossier::Conflict>> {
+    state.conflicts()
+}
+
+#[tauri::command(async)]
+pub fn resolve_conflict(state: State<'_, AppState>, number: u32, keep: u32) -> ApiResult<()> {
+    state.resolve_conflict(number, keep)
 }
 
 #[tauri::command(async)]

@@ -25,7 +25,9 @@ function channel(onProgress: OnProgress): Channel<B.ProgressEvent> {
 export const api = {
   status: () => invoke<B.VaultStatus>("vault_status"),
   create: (passphrase: string) => invoke<void>("create_vault", { passphrase }),
-  unlock: (passphrase: string) => invoke<void>("unlock", { passphrase }),
+  unlock: (passphrase: string) => invoke<B.Opened>("unlock", { passphrase }),
+  conflicts: () => invoke<B.Conflict[]>("conflicts"),
+  resolveConflict: (number: number, keep: number) => invoke<void>("resolve_conflict", { number, keep }),
   lock: () => invoke<void>("lock"),
   stillHere: () => invoke<void>("still_here"),
   settings: () => invoke<B.Settings>("settings"),

@@ -11,6 +11,44 @@ export type VaultStatus = {
  */
 path: string, exists: boolean, unlocked: boolean, };
 
+export type Opened = { warnings: Array<string>, 
+/**
+ * Why the vault is open read-only, if it is (a damaged journal file awaits a decision).
+ */
+read_only: string | null, 
+/**
+ * How many values were changed on two devices at once and await a choice.
+ */
+conflicts: number, };
+
+export type Conflict = { 
+/**
+ * What it is about, in words: "person ad9f3cc1976aa06b (Алмаз Ахметов)".
+ */
+subject: string, 
+/**
+ * The field; empty when the entity was deleted on one device and changed on another.
+ */
+field: string, 
+/**
+ * The competing values, the one in use first.
+ */
+values: Array<ConflictValue>, };
+
+export type ConflictValue = { 
+/**
+ * The value as text ("(empty)", "deleted", or the change made to the deleted entity).
+ */
+value: string, 
+/**
+ * The device that wrote it, by name.
+ */
+device: string, 
+/**
+ * When (RFC 3339, UTC, by that device's clock).
+ */
+at: string, };
+
 export type Settings = { 
 /**
  * Lock after this many idle minutes; 0 never locks by itself.

@@ -234,6 +234,22 @@ export const en = {
   receiveHint: "Imports an encrypted bundle someone shared with this vault. It is checked whole before anything is stored.",
   receiveDone: (n: number, dup: number, from: string) =>
     `Received ${n} items from vault ${from} (${dup} already here).`,
+
+  openedTitle: "Opening the vault found this",
+  readOnlyTitle: "The vault is open read-only",
+  dismiss: "Dismiss",
+  navConflicts: "Conflicts",
+  conflictsTitle: "Changed on two devices",
+  conflictsHint:
+    "These values were changed on two devices (or two vault folders) before they synced. The vault shows the newest; the others are kept until you choose. Choosing is recorded in the custody log.",
+  conflictsNone: "No conflicts: nothing was changed on two devices at once.",
+  conflictsWaiting: (n: number) => `${n} value(s) were changed on two devices at once.`,
+  conflictsShow: "Review them",
+  conflictDeleted: "deleted on one device, changed on another",
+  conflictInUse: "in use",
+  conflictFrom: (device: string, at: string) => `from ${device}, ${at}`,
+  conflictKeep: "Keep this",
+  conflictResolved: "Resolved.",
 } as const;
 
 export type Strings = typeof en;
