@@ -240,6 +240,7 @@ pub fn unlock_with_identities(
     identities: &[Box<dyn age::Identity + Send + Sync>],
 ) -> Result<(VaultKey, String)> {
     let mut damaged = None;
+    let mut planted = Vec::new();
     for id in recipient_slots(layout)? {
         let path = layout.slot(&id);
         let file = durable::open_read_noatime(&path)
@@ -266,7 +267,22 @@ pub fn unlock_with_identities(
         reader
             .read_to_string(&mut text)
             .map_err(|e| Error::Corrupt(format!("key slot {} is damaged: {e}", path.display())))?;
-        return Ok((VaultKey::from_identity_file(&text)?, id));
+        let key = VaultKey::from_identity_file(&text)?;
+        // Anyone who knows a recovery or YubiKey *public* recipient can plant a slot that this
+        // identity opens, holding a key of their own: only a key that opens this vault's
+        // authentic journal (or format-1 catalog) is the vault's.
+        if opens_this_vault(layout, &key) {
+            return Ok((key, id));
+        }
+        planted.push(path.display().to_string());
+    }
+    if !planted.is_empty() {
+        return Err(Error::Corrupt(format!(
+            "the key opens key slot(s) {}, but what they hold opens nothing in this vault: a \
+             slot someone else put there? It was not used. Keep the folder as it is and open the \
+             vault with its passphrase or another key",
+            planted.join(", ")
+        )));
     }
     Err(match damaged {
         Some(message) => Error::Corrupt(message),
@@ -274,6 +290,41 @@ pub fn unlock_with_identities(
             vault: layout.root.clone(),
         },
     })
+}
+
+/// Whether `key` is this vault's: it authenticates the first segment of some device's
+/// journal (HMAC with the key derived from its secret), or, in a format-1 vault, decrypts a
+/// catalog generation that names its vault id.
+pub(crate) fn opens_this_vault(layout: &Layout, key: &VaultKey) -> bool {
+    let journal = crate::storage::journal::Journal::new(&layout.root);
+    let mut vault = [0u8; 16];
+    if hex::decode_to_slice(key.vault_id(), &mut vault).is_err() {
+        return false;
+    }
+    let listing = journal.list().unwrap_or_default();
+    if !listing.segments.is_empty() {
+        let mac = crate::storage::segment::MacKey::derive(
+            key.identity.to_string().expose_secret(),
+            &vault,
+        );
+        return listing.segments.iter().any(|(device, seqs)| {
+            seqs.iter().take(3).any(|&seq| {
+                journal
+                    .read(*device, seq, &key.identity, &mac, &vault)
+                    .is_ok()
+            })
+        });
+    }
+    crate::storage::names::hex_age_entries(&layout.catalog(), 32)
+        .iter()
+        .any(|e| {
+            crate::catalog::snapshot::file_generation(
+                &e.path(),
+                &key.identity,
+                &crate::catalog::snapshot::CATALOG,
+            )
+            .is_ok()
+        })
 }
 
 /// Parses an age identity file (or a key typed from paper): `AGE-SECRET-KEY-1…` lines and

@@ -256,8 +256,12 @@ fn sizes_on_disk_reveal_only_padded_size_classes() {
         let p = age_plaintext_len(&bytes);
         // Journal segments have a 4 KiB floor (an edit must not cost 64 KiB); everything
         // else the 64 KiB one. Both are Padmé classes.
-        let class = if path.to_str().unwrap().contains("/journal/") {
+        let path_text = path.to_str().unwrap();
+        let class = if path_text.contains("/journal/") {
             dossier::padding::padme(p.max(4096))
+        } else if path_text.contains("/texts/") || path_text.contains("/snapshots/") {
+            // Their size tracks the whole vault: only a power-of-two class.
+            dossier::padding::coarse_len(p)
         } else {
             dossier::padding::padded_len(p)
         };

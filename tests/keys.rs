@@ -421,3 +421,77 @@ fn a_plugin_slot_opens_the_vault_through_the_plugin() {
     );
     f.cleanup();
 }
+
+/// Someone who knows a recovery key's *public* half can plant a slot that key opens, holding a
+/// key of their own, named to be tried first. It is never used: only a key that opens the
+/// vault's authentic journal is the vault's; alone, the planted slot is refused, never offered
+/// a repair.
+#[test]
+fn a_planted_key_slot_is_never_used() {
+    if !have_tool("age", "--version") || !have_tool("age-keygen", "--version") {
+        return;
+    }
+    let f = Fixture::new("keys-planted");
+    let id = f.import(&[&f.file("letter.pdf", &noise(3_000, 4))]).remove(0);
+    let (recovery, _) = add_recovery(&f, "paper");
+    let public = std::process::Command::new("age-keygen")
+        .arg("-y")
+        .arg(&recovery)
+        .output()
+        .unwrap();
+    assert!(public.status.success(), "{}", stderr(&public));
+    let public = String::from_utf8(public.stdout).unwrap().trim().to_string();
+    // The attacker's own key, dressed as this vault's identity file.
+    let attacker = f.dir.join("attacker.txt");
+    let made = std::process::Command::new("age-keygen")
+        .arg("-o")
+        .arg(&attacker)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let exported = f.dir.join("identity.txt");
+    f.ok(&["identity", "export", "--out", exported.to_str().unwrap()]);
+    let vault_id = std::fs::read_to_string(&exported).unwrap();
+    let vault_id = vault_id
+        .lines()
+        .find_map(|l| l.strip_prefix("# vault-id: "))
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let fake = f.dir.join("fake-identity.txt");
+    let secret = std::fs::read_to_string(&attacker).unwrap();
+    let secret = secret.lines().find(|l| l.starts_with("AGE-SECRET-KEY-1")).unwrap();
+    std::fs::write(&fake, format!("# vault-id: {vault_id}\n{secret}\n")).unwrap();
+    let planted = f.vault.join(format!("keys/{}.age", "0".repeat(32)));
+    let o = std::process::Command::new("age")
+        .args(["-r", &public, "-o"])
+        .arg(&planted)
+        .arg(&fake)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = with_identity(&f, &recovery, &["list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&id), "the real vault opened");
+
+    // With the real slot gone, the planted one alone is refused.
+    let slots: Vec<serde_json::Value> =
+        serde_json::from_str(&f.ok(&["key", "list", "--json"])).unwrap();
+    let real = slots
+        .iter()
+        .find(|s| s["label"] == "paper")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::rename(
+        f.vault.join(format!("keys/{real}.age")),
+        f.dir.join("real-slot.age"),
+    )
+    .unwrap();
+    let o = with_identity(&f, &recovery, &["list"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("opens nothing in this vault"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("repair"), "{}", stderr(&o));
+    f.cleanup();
+}

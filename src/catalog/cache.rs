@@ -12,7 +12,8 @@
 //! 48  4    D, then D × (device 16, seq 8, segment id 32): the newest segment covered per device
 //! …   8    L, then L bytes: the SQLite database image
 //! …   32   HMAC-SHA-256(K_mac, every byte above)
-//! …        zeros up to padded_len (Padmé, 64 KiB floor)
+//! …        zeros up to the next power of two (at least 64 KiB): the state's size tracks the
+//!          whole vault, so it gets only a coarse class
 //! ```
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ use rusqlite::{Connection, MAIN_DB};
 use crate::error::{Error, Result};
 use crate::storage::durable;
 use crate::storage::names::{hex_age_entries, random_hex};
-use crate::storage::padding::padded_len;
+use crate::storage::padding::coarse_len;
 use crate::storage::sealed;
 use crate::storage::segment::{DeviceId, MacKey, SegmentId};
 
@@ -80,7 +81,7 @@ pub fn write(
     drop(image);
     let tag = mac.tag(&plain);
     plain.extend_from_slice(&tag);
-    let padded = padded_len(plain.len() as u64) as usize;
+    let padded = coarse_len(plain.len() as u64) as usize;
     plain.resize(padded, 0);
     let folder = root.join("snapshots").join(device.to_string());
     let dest = folder.join(format!("{}.age", random_hex(16)));
@@ -221,7 +222,7 @@ pub fn load(
         return Err("its authentication tag does not verify (altered, or not written with this vault's key)".into());
     }
     let end = tag.end;
-    if plain.len() as u64 != padded_len(end as u64) || plain[end..].iter().any(|&b| b != 0) {
+    if plain.len() as u64 != coarse_len(end as u64) || plain[end..].iter().any(|&b| b != 0) {
         return Err("unexpected bytes after the snapshot".into());
     }
     if &v != vault || d != writer {

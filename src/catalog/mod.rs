@@ -87,6 +87,17 @@ impl Catalog {
         std::mem::take(&mut self.search_index_stale)
     }
 
+    /// The size of the state in memory (what a snapshot of it holds).
+    pub(crate) fn state_bytes(&self) -> u64 {
+        self.db
+            .query_row(
+                "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_or(0, |b| b as u64)
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation
     }

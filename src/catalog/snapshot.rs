@@ -8,7 +8,7 @@
 //! 16  8   saved at (i64, Unix seconds)
 //! 24  8   database length L (u64)
 //! 32  L   SQLite database image (sqlite3_serialize)
-//! …       zeros up to padding::padded_len(32 + L)
+//! …       zeros up to padding::padded_len(32 + L) (the text index: padding::coarse_len)
 //! ```
 //! A save writes a whole new generation file and never touches older ones, so a crash leaves
 //! the previous generation intact. Loading ranks files by the generation in their first,
@@ -27,12 +27,14 @@ use crate::error::{Error, Result};
 use crate::storage::durable;
 use crate::storage::layout::Layout;
 use crate::storage::names::{is_hex_name, random_hex};
-use crate::storage::padding::padded_len;
+use crate::storage::padding::{coarse_len, padded_len};
 
 /// A family of snapshot generations: the catalog itself, or the derived text index.
 pub struct Family {
     /// Its folder (the text index: one per device in format 2).
     folder: fn(&Layout) -> PathBuf,
+    /// The padded length of a plaintext of n bytes, for files this version writes.
+    pad: fn(u64) -> u64,
     magic: &'static [u8; 8],
     /// Generations kept after a save.
     keep: u64,
@@ -43,6 +45,7 @@ pub struct Family {
 /// The catalog: items, register, custody log.
 pub static CATALOG: Family = Family {
     folder: Layout::catalog,
+    pad: padded_len,
     magic: b"DSCATL\0\x01",
     keep: KEEP_GENERATIONS,
     check: schema::check_catalog,
@@ -52,6 +55,8 @@ pub static CATALOG: Family = Family {
 /// in an older one).
 pub static TEXTS: Family = Family {
     folder: Layout::texts,
+    // Its size tracks all the text in the vault: only a coarse class (format 1 used Padmé).
+    pad: coarse_len,
     magic: b"DSTEXT\0\x01",
     keep: 1,
     check: schema::check_texts,
@@ -204,7 +209,7 @@ impl Catalog {
         header[8..16].copy_from_slice(&generation.to_le_bytes());
         header[16..24].copy_from_slice(&now.to_le_bytes());
         header[24..32].copy_from_slice(&len.to_le_bytes());
-        let pad = padded_len(HEADER_LEN + len) - HEADER_LEN - len;
+        let pad = (self.family.pad)(HEADER_LEN + len) - HEADER_LEN - len;
         let io = (|| {
             let file = durable::create_private(tmp)?;
             let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as _))
@@ -296,20 +301,23 @@ fn read_full(
     let mut db = Connection::open_in_memory().map_err(|e| e.to_string())?;
     db.deserialize_read_exact(MAIN_DB, &mut r, len_usize, false)
         .map_err(|e| e.to_string())?;
-    // The database is not trusted until the rest of the file (padding) authenticated.
-    let mut pad = padded_len(HEADER_LEN + len) - HEADER_LEN - len;
+    // The database is not trusted until the rest of the file (padding) authenticated. Either
+    // class is accepted: Padmé (format 1, and the catalog) or this family's own.
+    let classes = [padded_len(HEADER_LEN + len), (family.pad)(HEADER_LEN + len)];
+    let most = classes.iter().max().copied().unwrap_or(0) - HEADER_LEN - len;
+    let mut got = 0u64;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let k = r.read(&mut buf).map_err(|e| e.to_string())?;
         if k == 0 {
             break;
         }
-        if k as u64 > pad || buf[..k].iter().any(|&b| b != 0) {
+        if got + k as u64 > most || buf[..k].iter().any(|&b| b != 0) {
             return Err("unexpected bytes after the database".into());
         }
-        pad -= k as u64;
+        got += k as u64;
     }
-    if pad != 0 {
+    if !classes.contains(&(HEADER_LEN + len + got)) {
         return Err("the catalog file is shorter than its padded length".into());
     }
     configure(&db).map_err(|e| e.to_string())?;

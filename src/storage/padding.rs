@@ -20,6 +20,13 @@ pub fn padme(len: u64) -> u64 {
     len.div_ceil(step) * step
 }
 
+/// A coarser class for files whose size tracks what the whole vault holds (the text index,
+/// state snapshots): the next power of two, from 64 KiB. Such a file's size then says only
+/// within a factor of two how much text or how many records the vault holds.
+pub fn coarse_len(len: u64) -> u64 {
+    len.max(FLOOR).next_power_of_two()
+}
+
 /// The padded length Dossier uses for a plaintext of `len` bytes.
 pub fn padded_len(len: u64) -> u64 {
     padme(len.max(FLOOR))

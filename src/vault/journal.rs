@@ -18,6 +18,14 @@ use crate::storage::segment::{self, DeviceId, MacKey};
 pub(super) const SNAPSHOT_AFTER: u64 = 64;
 /// How many segments this device writes before [`Vault::flush`] writes a snapshot.
 pub(super) const SNAPSHOT_EVERY: u64 = 256;
+/// A snapshot is the whole state: it waits until the segments since the last one are worth
+/// this many bytes of state each, so that snapshots cost at most that per change, amortised.
+const STATE_BYTES_PER_SEGMENT: u64 = 48 << 10;
+
+/// Whether a snapshot is worth writing after `since` segments (at least `floor`).
+fn snapshot_due(catalog: &Catalog, since: u64, floor: u64) -> bool {
+    since >= floor.max(catalog.state_bytes() / STATE_BYTES_PER_SEGMENT)
+}
 
 /// The key that authenticates this vault's journal (derived from the identity's secret).
 pub(crate) fn mac_key(key: &VaultKey) -> (MacKey, [u8; 16]) {
@@ -335,8 +343,8 @@ impl super::Vault {
     /// Writes a snapshot when this process has written or replayed enough segments since
     /// the last one (so the next open replays few); a failure is a warning: it is a cache.
     pub(super) fn snapshot_if_due(&mut self) {
-        let due = self.catalog.log().map_or(0, |l| l.since_snapshot());
-        if self.read_only.is_some() || due < SNAPSHOT_EVERY {
+        let since = self.catalog.log().map_or(0, |l| l.since_snapshot());
+        if self.read_only.is_some() || !snapshot_due(&self.catalog, since, SNAPSHOT_EVERY) {
             return;
         }
         if let Err(e) = self.catalog.save_snapshot(&self.layout, &self.recipient) {
@@ -385,7 +393,7 @@ impl super::Vault {
         }
         let replayed = self.catalog.log().map_or(0, |l| l.since_snapshot());
         if self.read_only.is_none()
-            && replayed >= SNAPSHOT_AFTER
+            && snapshot_due(&self.catalog, replayed, SNAPSHOT_AFTER)
             && let Err(e) = self.catalog.save_snapshot(&self.layout, &self.recipient)
         {
             self.warnings.push(format!(

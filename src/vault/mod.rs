@@ -279,6 +279,16 @@ impl Vault {
         .map(|mut v| {
             v.save_device_state();
             v.warnings.extend(this.warnings);
+            if options.work_factor < keys::DEFAULT_WORK_FACTOR {
+                v.warnings.push(format!(
+                    "the passphrase is protected by scrypt work factor {} instead of {}: each \
+                     guess costs an attacker about {}× less work. Unless this vault is for \
+                     tests, make a new one with the default",
+                    options.work_factor,
+                    keys::DEFAULT_WORK_FACTOR,
+                    1u32 << (keys::DEFAULT_WORK_FACTOR - options.work_factor)
+                ));
+            }
             v
         })
     }

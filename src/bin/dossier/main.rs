@@ -302,7 +302,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     if let Command::Init { kdf_work_factor } = cli.command {
         let pass = new_passphrase(pass_file)?;
-        let vault = Vault::create(
+        let mut vault = Vault::create(
             &root,
             &pass,
             &CreateOptions {
@@ -310,6 +310,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
         )?;
         note!("created vault {} at {}", vault.vault_id(), root.display());
+        for w in vault.take_warnings() {
+            note!("warning: {w}");
+        }
         note!("keep a recovery copy: dossier identity export --out FILE (store it offline)");
         return Ok(ExitCode::SUCCESS);
     }
