@@ -432,7 +432,9 @@ fn a_planted_key_slot_is_never_used() {
         return;
     }
     let f = Fixture::new("keys-planted");
-    let id = f.import(&[&f.file("letter.pdf", &noise(3_000, 4))]).remove(0);
+    let id = f
+        .import(&[&f.file("letter.pdf", &noise(3_000, 4))])
+        .remove(0);
     let (recovery, _) = add_recovery(&f, "paper");
     let public = std::process::Command::new("age-keygen")
         .arg("-y")
@@ -459,7 +461,10 @@ fn a_planted_key_slot_is_never_used() {
         .unwrap_or_default();
     let fake = f.dir.join("fake-identity.txt");
     let secret = std::fs::read_to_string(&attacker).unwrap();
-    let secret = secret.lines().find(|l| l.starts_with("AGE-SECRET-KEY-1")).unwrap();
+    let secret = secret
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap();
     std::fs::write(&fake, format!("# vault-id: {vault_id}\n{secret}\n")).unwrap();
     let planted = f.vault.join(format!("keys/{}.age", "0".repeat(32)));
     let o = std::process::Command::new("age")
@@ -472,15 +477,15 @@ fn a_planted_key_slot_is_never_used() {
 
     let o = with_identity(&f, &recovery, &["list"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains(&id), "the real vault opened");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(&id),
+        "the real vault opened"
+    );
 
     // With the real slot gone, the planted one alone is refused.
     let slots: Vec<serde_json::Value> =
         serde_json::from_str(&f.ok(&["key", "list", "--json"])).unwrap();
-    let real = slots
-        .iter()
-        .find(|s| s["label"] == "paper")
-        .unwrap()["id"]
+    let real = slots.iter().find(|s| s["label"] == "paper").unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -491,7 +496,11 @@ fn a_planted_key_slot_is_never_used() {
     .unwrap();
     let o = with_identity(&f, &recovery, &["list"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("opens nothing in this vault"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("opens nothing in this vault"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stderr(&o).contains("repair"), "{}", stderr(&o));
     f.cleanup();
 }

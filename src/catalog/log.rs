@@ -138,6 +138,8 @@ fn stamp_of(seg: &Segment, id: SegmentId) -> Stamp {
     }
 }
 
+type ReadResult = std::result::Result<(Segment, SegmentId), crate::storage::journal::ReadError>;
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Body {
     ops: Vec<Op>,
@@ -436,8 +438,8 @@ impl Catalog {
         identity: &age::x25519::Identity,
     ) -> Result<Touched> {
         let log = self.log.as_mut().expect("a format-2 catalog");
-        // Read each device's run of consecutive segments after what is applied.
-        let mut pending: BTreeMap<DeviceId, Vec<(Segment, SegmentId)>> = BTreeMap::new();
+        // Each device's run of consecutive segments after what is applied (a gap ends it).
+        let mut jobs: Vec<(DeviceId, u64)> = Vec::new();
         for (device, seqs) in on_disk {
             let from = log.heads.get(device).map_or(0, |h| h.seq);
             for (expect, &seq) in (from + 1..).zip(seqs.range(from + 1..)) {
@@ -451,23 +453,75 @@ impl Catalog {
                     });
                     break;
                 }
-                match journal.read(*device, seq, identity, &log.mac, &log.vault) {
-                    Ok(s) => pending.entry(*device).or_default().push(s),
-                    Err(e) => {
-                        log.problems.push(Problem::Damaged {
-                            path: journal.path(*device, seq),
-                            why: e.to_string(),
-                        });
-                        break;
-                    }
+                jobs.push((*device, seq));
+            }
+        }
+        // Decrypting is most of the cost (an X25519 agreement per file): on every core.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        let chunk = jobs.len().div_ceil(threads).max(1);
+        let (mac, vault) = (&log.mac, &log.vault);
+        let mut read: BTreeMap<(DeviceId, u64), ReadResult> = std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|&(d, q)| ((d, q), journal.read(d, q, identity, mac, vault)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a segment reader does not panic"))
+                .collect()
+        });
+        let mut pending: BTreeMap<DeviceId, Vec<(Segment, SegmentId)>> = BTreeMap::new();
+        let mut broken: BTreeSet<DeviceId> = BTreeSet::new();
+        for (device, seq) in jobs {
+            if broken.contains(&device) {
+                continue;
+            }
+            match read.remove(&(device, seq)).expect("every job was read") {
+                Ok(s) => pending.entry(device).or_default().push(s),
+                Err(e) => {
+                    log.problems.push(Problem::Damaged {
+                        path: journal.path(device, seq),
+                        why: e.to_string(),
+                    });
+                    broken.insert(device);
                 }
             }
         }
+        // One transaction for the whole replay, a savepoint per segment (a segment that fails
+        // to apply leaves nothing), foreign keys off (see `merge::apply_remote`).
+        self.db.execute_batch("PRAGMA foreign_keys = OFF; BEGIN")?;
+        let result = self.apply_pending(journal, &pending);
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        self.db
+            .execute_batch(&format!("{end}; PRAGMA foreign_keys = ON"))?;
+        let log = self.log.as_mut().expect("format 2");
+        for (device, seqs) in on_disk {
+            let applied = log.heads.get(device).map_or(0, |h| h.seq);
+            if seqs.last().is_some_and(|&last| last > applied) {
+                log.stuck.insert(*device);
+            }
+        }
+        result
+    }
+
+    fn apply_pending(
+        &mut self,
+        journal: &Journal,
+        pending: &BTreeMap<DeviceId, Vec<(Segment, SegmentId)>>,
+    ) -> Result<Touched> {
         let mut touched = Touched::new();
         let mut cursor: BTreeMap<DeviceId, usize> = BTreeMap::new();
         loop {
             let mut progressed = false;
-            for (device, segs) in &pending {
+            for (device, segs) in pending {
                 let i = cursor.get(device).copied().unwrap_or(0);
                 let Some((seg, id)) = segs.get(i) else {
                     continue;
@@ -529,7 +583,7 @@ impl Catalog {
         }
         // What could not be applied waits for the segments it depends on.
         let log = self.log.as_mut().expect("format 2");
-        for (device, segs) in &pending {
+        for (device, segs) in pending {
             let i = cursor.get(device).copied().unwrap_or(0);
             let Some((seg, _)) = segs.get(i) else {
                 continue;
@@ -547,33 +601,29 @@ impl Catalog {
                 }
             }
         }
-        for (device, seqs) in on_disk {
-            let applied = log.heads.get(device).map_or(0, |h| h.seq);
-            if seqs.last().is_some_and(|&last| last > applied) {
-                log.stuck.insert(*device);
-            }
-        }
         log.problems.sort_by_key(|p| format!("{p:?}"));
         log.problems.dedup();
         Ok(touched)
     }
 
-    /// Applies one segment in a transaction of its own, foreign keys off (see
-    /// [`merge::apply_remote`]).
+    /// Applies one segment inside the replay's transaction, in a savepoint of its own: one
+    /// that fails leaves nothing (see [`merge::apply_remote`]).
     fn apply_segment(&mut self, seg: &Segment, id: SegmentId) -> Result<Touched> {
         let body: Body = serde_json::from_slice(&seg.body)
             .map_err(|e| Error::Corrupt(format!("its body is not a list of changes: {e}")))?;
         let log = self.log.as_ref().expect("format 2");
-        self.db.execute_batch("PRAGMA foreign_keys = OFF")?;
-        let result = (|| {
-            let tx = self.db.unchecked_transaction()?;
-            let touched =
-                merge::apply_remote(&self.db, &log.tables, &body.ops, &stamp_of(seg, id))?;
-            tx.commit()?;
-            Ok(touched)
-        })();
-        self.db.execute_batch("PRAGMA foreign_keys = ON")?;
-        result
+        self.db.execute_batch("SAVEPOINT segment")?;
+        match merge::apply_remote(&self.db, &log.tables, &body.ops, &stamp_of(seg, id)) {
+            Ok(touched) => {
+                self.db.execute_batch("RELEASE segment")?;
+                Ok(touched)
+            }
+            Err(e) => {
+                self.db
+                    .execute_batch("ROLLBACK TO segment; RELEASE segment")?;
+                Err(e)
+            }
+        }
     }
 
     /// Every segment's changes, for the migration's genesis: every row of every logged table

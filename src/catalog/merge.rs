@@ -137,19 +137,21 @@ fn book(
 
 fn book_segment(db: &Connection, s: &Stamp) -> Result<()> {
     let vector = serde_json::to_string(&s.vector).expect("a map serialises");
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO _segments (device, seq, id, hlc, vector) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![s.device, s.seq, s.id, s.hlc, vector],
-    )?;
+    )?
+    .execute(params![s.device, s.seq, s.id, s.hlc, vector])?;
     Ok(())
 }
 
 /// Records which segment created a row; false when some segment already had.
 fn record_creation(db: &Connection, tbl: &str, key: &str, s: &Stamp) -> Result<bool> {
-    Ok(db.execute(
-        "INSERT OR IGNORE INTO _rows (tbl, pk, device, seq) VALUES (?1, ?2, ?3, ?4)",
-        params![tbl, key, s.device, s.seq],
-    )? == 1)
+    Ok(db
+        .prepare_cached(
+            "INSERT OR IGNORE INTO _rows (tbl, pk, device, seq) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![tbl, key, s.device, s.seq])?
+        == 1)
 }
 
 fn add_version(
@@ -160,23 +162,31 @@ fn add_version(
     s: &Stamp,
     value: &Json,
 ) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT OR IGNORE INTO _versions (tbl, pk, col, device, seq, hlc, value)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![tbl, key, col, s.device, s.seq, s.hlc, value.to_string()],
-    )?;
+    )?
+    .execute(params![
+        tbl,
+        key,
+        col,
+        s.device,
+        s.seq,
+        s.hlc,
+        value.to_string()
+    ])?;
     Ok(())
 }
 
 /// The creating insert's existence as a version, once a row's existence is disputed.
 fn ensure_base_existence(db: &Connection, tbl: &str, key: &str) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT OR IGNORE INTO _versions (tbl, pk, col, device, seq, hlc, value)
          SELECT r.tbl, r.pk, '', r.device, r.seq, s.hlc, '1' FROM _rows r
          JOIN _segments s ON s.device = r.device AND s.seq = r.seq
          WHERE r.tbl = ?1 AND r.pk = ?2",
-        params![tbl, key],
-    )?;
+    )?
+    .execute(params![tbl, key])?;
     Ok(())
 }
 
@@ -239,7 +249,8 @@ pub(super) fn row_values(
     let (clause, args) = where_pk(table, pk)?;
     let sql = format!("SELECT {select} FROM {} WHERE {clause}", quote(tbl));
     let row = db
-        .query_row(&sql, rusqlite::params_from_iter(args.iter()), |r| {
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(args.iter()), |r| {
             let mut out = BTreeMap::new();
             for (i, c) in fields.iter().enumerate() {
                 out.insert(
@@ -298,15 +309,13 @@ fn insert_row(
         }
     }
     let marks: Vec<String> = (1..=args.len()).map(|i| format!("?{i}")).collect();
-    db.execute(
-        &format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            quote(tbl),
-            cols.join(", "),
-            marks.join(", ")
-        ),
-        rusqlite::params_from_iter(args.iter()),
-    )?;
+    db.prepare_cached(&format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        quote(tbl),
+        cols.join(", "),
+        marks.join(", ")
+    ))?
+    .execute(rusqlite::params_from_iter(args.iter()))?;
     Ok(())
 }
 

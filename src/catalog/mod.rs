@@ -42,6 +42,8 @@ pub struct Catalog {
 /// Settings every catalog connection gets. temp_store=MEMORY keeps sorts and temporary tables
 /// off the disk (the build also compiles SQLite with SQLITE_TEMP_STORE=3, see .cargo/config).
 fn configure(db: &Connection) -> Result<()> {
+    // The merge prepares a statement per table and kind of change: keep them all.
+    db.set_prepared_statement_cache_capacity(128);
     // secure_delete: deleted rows (a purged item's metadata, a removed note) are overwritten
     // in the database image, not left in free pages of the next encrypted snapshot.
     db.execute_batch(

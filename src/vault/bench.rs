@@ -155,4 +155,26 @@ impl Vault {
             .unwrap_or(0);
         (snapshots, largest(&self.layout.texts()))
     }
+
+    /// Benchmarks only: what one change cost in format 1 — the whole catalog written as a new
+    /// generation (serialize, encrypt, fsync, link, fsync) — on this vault's state. Returns the
+    /// file's size; the file lands in `catalog/` (a kept format-1 generation).
+    #[doc(hidden)]
+    pub fn bench_whole_catalog_save(&mut self) -> Result<u64> {
+        let now = self.now().unix_timestamp();
+        let path = self.catalog.save(&self.layout, &self.recipient, now)?;
+        Ok(fs::metadata(&path).map(|m| m.len()).unwrap_or(0))
+    }
+
+    /// Benchmarks only: the size of this device's newest journal segment file.
+    #[doc(hidden)]
+    pub fn bench_newest_segment_size(&self) -> u64 {
+        let Some(log) = self.catalog.log() else {
+            return 0;
+        };
+        let device = log.device();
+        let seq = log.heads().get(&device).map_or(0, |h| h.seq);
+        let journal = crate::storage::journal::Journal::new(&self.layout.root);
+        fs::metadata(journal.path(device, seq)).map_or(0, |m| m.len())
+    }
 }

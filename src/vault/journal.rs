@@ -16,6 +16,8 @@ use crate::storage::segment::{self, DeviceId, MacKey};
 
 /// How many segments may be replayed at open before a fresh snapshot is written.
 pub(super) const SNAPSHOT_AFTER: u64 = 64;
+/// An open whose replay took longer than this writes a snapshot.
+const SLOW_REPLAY_MS: u64 = 100;
 /// How many segments this device writes before [`Vault::flush`] writes a snapshot.
 pub(super) const SNAPSHOT_EVERY: u64 = 256;
 /// A snapshot is the whole state: it waits until the segments since the last one are worth
@@ -363,8 +365,11 @@ impl super::Vault {
         vault_bytes: [u8; 16],
         device: DeviceId,
     ) -> Result<()> {
+        let started = std::time::Instant::now();
         let (mut catalog, touched, warnings) =
             Catalog::open_journal(&self.layout, &self.key.identity, mac, vault_bytes, device)?;
+        // Replaying that long at every open is worth a snapshot, whatever the count.
+        let slow = started.elapsed() > std::time::Duration::from_millis(SLOW_REPLAY_MS);
         self.warnings.extend(warnings);
         // A device running a newer Dossier may have moved the state on: never write over it.
         if let Some(found) = catalog.info("schema_version")?
@@ -393,7 +398,8 @@ impl super::Vault {
         }
         let replayed = self.catalog.log().map_or(0, |l| l.since_snapshot());
         if self.read_only.is_none()
-            && snapshot_due(&self.catalog, replayed, SNAPSHOT_AFTER)
+            && replayed > 0
+            && (slow || snapshot_due(&self.catalog, replayed, SNAPSHOT_AFTER))
             && let Err(e) = self.catalog.save_snapshot(&self.layout, &self.recipient)
         {
             self.warnings.push(format!(
