@@ -107,10 +107,10 @@ impl Vault {
     /// changed on another, keeping means keeping the entity; to delete it, delete it again.
     pub fn resolve(&mut self, number: usize, keep: usize) -> Result<Conflict> {
         let all = self.raw_conflicts()?;
-        let shown = self.conflicts()?;
+        let views = self.conflicts()?;
         let (Some(c), Some(view)) = (
             all.get(number.wrapping_sub(1)),
-            shown.get(number.wrapping_sub(1)),
+            views.get(number.wrapping_sub(1)),
         ) else {
             return Err(Error::Invalid(format!(
                 "there is no conflict {number} (there are {}); run `dossier conflicts`",
@@ -133,14 +133,13 @@ impl Vault {
         };
         let value = value.clone();
         let detail = json!({
-            "resolved": view.subject, "field": c.column, "kept": shown_value(&value),
-            "over": c.values.iter().filter(|v| v.0 != value).map(|v| shown_value(&v.0)).collect::<Vec<_>>(),
+            "resolved": view.subject, "field": c.column, "kept": shown(&value),
+            "over": c.values.iter().filter(|v| v.0 != value).map(|v| shown(&v.0)).collect::<Vec<_>>(),
         });
         self.ensure_writable()?;
         let now = self.now();
         let stamp = super::timestamp(now);
-        let tables_ok = self.catalog.log().is_some();
-        if !tables_ok {
+        if self.catalog.log().is_none() {
             return Err(Error::Invalid("this vault has no journal yet".into()));
         }
         let (layout, recipient) = (self.layout.clone(), self.recipient.clone());
@@ -157,8 +156,4 @@ impl Vault {
         self.state_dirty = true;
         Ok(view.clone())
     }
-}
-
-fn shown_value(v: &Json) -> String {
-    shown(v)
 }
