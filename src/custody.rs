@@ -143,11 +143,10 @@ pub fn append(
 ) -> Result<Entry> {
     let device = this_device(db)?;
     let last: Option<(i64, String)> = db
-        .query_row(
+        .prepare_cached(
             "SELECT seq, hash FROM custody WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
-            [&device],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row([&device], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev_hash) = match last {
         Some((s, h)) => (s + 1, h),
@@ -155,20 +154,20 @@ pub fn append(
     };
     let detail = detail.to_string();
     let hash = entry_hash(&device, seq, at, action.as_str(), item, &detail, &prev_hash);
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO custody (device, seq, at, action, item, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            device,
-            seq,
-            at,
-            action.as_str(),
-            item,
-            detail,
-            prev_hash,
-            hash
-        ],
-    )?;
+    )?
+    .execute(params![
+        device,
+        seq,
+        at,
+        action.as_str(),
+        item,
+        detail,
+        prev_hash,
+        hash
+    ])?;
     Ok(Entry {
         device,
         seq,

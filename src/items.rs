@@ -63,11 +63,11 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
 
 impl Catalog {
     pub fn insert_item(&self, item: &Item) -> Result<()> {
-        self.db.execute(
-            &format!(
+        self.db
+            .prepare_cached(&format!(
                 "INSERT INTO items ({ITEM_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
-            ),
-            params![
+            ))?
+            .execute(params![
                 item.id,
                 item.name,
                 item.size as i64,
@@ -80,8 +80,7 @@ impl Catalog {
                 item.deleted_at,
                 item.deleted_reason,
                 item.purged_at
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 

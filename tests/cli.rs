@@ -653,3 +653,36 @@ fn a_deleted_item_does_not_count_as_a_duplicate() {
     );
     f.cleanup();
 }
+
+/// Several files in one command (batches): a duplicate within the batch is stored once, a
+/// missing file is named and the rest stored, in order, each id printed once its batch is
+/// durable.
+#[test]
+fn many_files_in_one_command_keep_order_duplicates_and_errors() {
+    let f = Fixture::new("cli-batch");
+    let a = f.file("a.txt", b"the same bytes");
+    let b = f.file("b.txt", b"the same bytes");
+    let c = f.file("c.txt", b"other bytes");
+    let missing = f.dir.join("gone.txt");
+    let out = f.run(&[
+        "import",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        missing.to_str().unwrap(),
+        c.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let ids: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(ids.len(), 3, "a, b (as a's id) and c: {ids:?}");
+    assert_eq!(ids[0], ids[1], "the duplicate names the first copy");
+    assert_ne!(ids[0], ids[2]);
+    assert!(stderr(&out).contains("gone.txt"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already in the vault"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(f.list_json().len(), 2);
+    f.ok(&["verify"]);
+    f.cleanup();
+}

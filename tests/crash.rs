@@ -74,3 +74,76 @@ fn kill_9_during_imports_loses_nothing_acknowledged() {
     f.assert_tmpdir_empty();
     f.cleanup();
 }
+
+/// A folder imported in one command goes in batches, each durable as a whole before its ids
+/// are printed: a kill at any moment loses no printed id, and leaves the vault verifying.
+#[test]
+fn kill_9_during_a_batch_import_loses_nothing_acknowledged() {
+    let f = Fixture::new("kill9-batch");
+    let files: Vec<std::path::PathBuf> = (0..400)
+        .map(|i| {
+            f.file(
+                &format!("page {i:03}.txt"),
+                format!("Протокол допроса, стр. {i}\n").as_bytes(),
+            )
+        })
+        .collect();
+    let args: Vec<&str> = std::iter::once("import")
+        .chain(files.iter().map(|p| p.to_str().unwrap()))
+        .collect();
+    let started = std::time::Instant::now();
+    f.ok(&args
+        .iter()
+        .copied()
+        .chain(["--allow-duplicate"])
+        .collect::<Vec<_>>());
+    let window = (started.elapsed().as_millis() as u64 * 13 / 10).max(50);
+    let mut acknowledged: Vec<String> = f
+        .list_json()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut cut_short = 0;
+    for i in 0..8u64 {
+        let mut child = f
+            .std_cmd(
+                &args
+                    .iter()
+                    .copied()
+                    .chain(["--allow-duplicate"])
+                    .collect::<Vec<_>>(),
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis((i * 131 + 17) % window));
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        let printed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        if printed.len() < files.len() {
+            cut_short += 1;
+        }
+        acknowledged.extend(printed);
+        let verify = f.run(&["verify", "--json"]);
+        assert_eq!(
+            verify.status.code(),
+            Some(0),
+            "run {i}: {}",
+            stdout(&verify)
+        );
+        let listed = f.list_json();
+        for id in &acknowledged {
+            assert!(
+                listed.iter().any(|e| e["id"] == id.as_str()),
+                "run {i}: acknowledged item {id} lost"
+            );
+        }
+    }
+    assert!(cut_short > 0, "the kills must land before a run finished");
+    f.assert_tmpdir_empty();
+    f.cleanup();
+}

@@ -171,6 +171,38 @@ impl Vault {
         .map_err(vault_err)?;
         Ok(written)
     }
+
+    /// [`Vault::write_blob`] without making it durable: a batch makes all its blobs durable
+    /// at once (`syncfs`) before the segment that names them is written.
+    pub(super) fn write_blob_unsynced(
+        &self,
+        src: &mut (dyn std::io::Read + Send),
+        path: &Path,
+        len: u64,
+        blob_id: &[u8; 16],
+        tmp: &Path,
+        progress: &dyn Progress,
+    ) -> Result<blob::Written> {
+        let out =
+            durable::create_private(tmp).map_err(Error::io("cannot write to the vault", tmp))?;
+        let (written, file) = blob::write(src, len, blob_id, &self.recipient, out, progress)
+            .map_err(|e| match e {
+                blob::WriteError::Source(cause) => Error::Source {
+                    path: path.into(),
+                    cause,
+                },
+                blob::WriteError::SourceChanged { actual } => Error::SourceChanged {
+                    path: path.into(),
+                    expected: len,
+                    actual,
+                },
+                blob::WriteError::Vault(e) => Error::io("cannot write to the vault", tmp)(e),
+                blob::WriteError::Cancelled => Error::Cancelled,
+            })?;
+        drop(file);
+        durable::normalise_times(tmp).map_err(Error::io("cannot write to the vault", tmp))?;
+        Ok(written)
+    }
 }
 
 pub(super) fn blob_id(blob: &str) -> [u8; 16] {

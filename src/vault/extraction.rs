@@ -174,86 +174,123 @@ impl Vault {
     /// Extracts metadata, text and image renditions from a stored item and records them. Reads
     /// the blob back (authenticated, hash-checked). Renditions the item already has are kept.
     pub(super) fn extract_item(&mut self, item: &Item) -> Result<()> {
+        let mut problems = self.extract_items(std::slice::from_ref(item))?;
+        match problems.pop() {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Vault::extract_item`] for several items, recorded in one change (one journal
+    /// segment): what a batch import needs. An item whose bytes cannot be read back is left
+    /// pending (and reported in the result); the others are recorded.
+    pub(super) fn extract_items(&mut self, items: &[Item]) -> Result<Vec<(String, Error)>> {
         self.texts()?;
-        let bytes = self.read_item(item)?;
-        let mut extraction = self.parser.extract(&bytes, &item.name);
-        drop(bytes);
-        let has: (Option<String>, Option<String>) = self.catalog.renditions(&item.id);
-        if has.0.is_some() {
-            extraction.thumbnail = None;
-        }
-        if has.1.is_some() {
-            extraction.preview = None;
-        }
-        // Renditions show the evidence, so they are stored like it: encrypted, padded blobs
-        // with random names, written to tmp/ and named by the commit before they are placed.
-        let mut derived: Vec<(&'static str, String)> = Vec::new();
-        for (kind, rendition) in [
-            ("thumbnail", &extraction.thumbnail),
-            ("preview", &extraction.preview),
-        ] {
-            let Some(r) = rendition else { continue };
-            let mut id = [0u8; 16];
-            getrandom::fill(&mut id).expect("the operating system's random source failed");
-            let name_on_disk = hex::encode(id);
-            let derived_tmp = self.layout.tmp_blob(&name_on_disk);
-            let label = PathBuf::from(format!("{kind} of {}", item.name));
-            let written = self.write_blob(
-                &mut r.jpeg.as_slice(),
-                &label,
-                r.jpeg.len() as u64,
-                &id,
-                &derived_tmp,
-                &crate::progress::Silent,
-            );
-            if let Err(e) = written {
-                let _ = fs::remove_file(&derived_tmp);
-                for (_, b) in &derived {
-                    let _ = fs::remove_file(self.layout.tmp_blob(b));
+        let mut problems = Vec::new();
+        let mut found: Vec<(
+            &Item,
+            crate::extract::Extraction,
+            Option<String>,
+            Option<String>,
+        )> = Vec::new();
+        let mut derived_all: Vec<String> = Vec::new();
+        for item in items {
+            let bytes = match self.read_item(item) {
+                Ok(b) => b,
+                Err(e) => {
+                    problems.push((item.id.clone(), e));
+                    continue;
                 }
-                return Err(e);
+            };
+            let mut extraction = self.parser.extract(&bytes, &item.name);
+            drop(bytes);
+            let has: (Option<String>, Option<String>) = self.catalog.renditions(&item.id);
+            if has.0.is_some() {
+                extraction.thumbnail = None;
             }
-            derived.push((kind, name_on_disk));
+            if has.1.is_some() {
+                extraction.preview = None;
+            }
+            // Renditions show the evidence, so they are stored like it: encrypted, padded
+            // blobs with random names, written to tmp/ and named by the commit before they
+            // are placed.
+            let mut derived: Vec<(&'static str, String)> = Vec::new();
+            for (kind, rendition) in [
+                ("thumbnail", &extraction.thumbnail),
+                ("preview", &extraction.preview),
+            ] {
+                let Some(r) = rendition else { continue };
+                let mut id = [0u8; 16];
+                getrandom::fill(&mut id).expect("the operating system's random source failed");
+                let name_on_disk = hex::encode(id);
+                let derived_tmp = self.layout.tmp_blob(&name_on_disk);
+                let label = PathBuf::from(format!("{kind} of {}", item.name));
+                let written = self.write_blob(
+                    &mut r.jpeg.as_slice(),
+                    &label,
+                    r.jpeg.len() as u64,
+                    &id,
+                    &derived_tmp,
+                    &crate::progress::Silent,
+                );
+                if let Err(e) = written {
+                    let _ = fs::remove_file(&derived_tmp);
+                    for b in derived_all.iter().chain(derived.iter().map(|(_, b)| b)) {
+                        let _ = fs::remove_file(self.layout.tmp_blob(b));
+                    }
+                    return Err(e);
+                }
+                derived.push((kind, name_on_disk));
+            }
+            let named = |kind: &str| {
+                derived
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .map(|(_, b)| b.clone())
+            };
+            let (thumbnail, preview) = (named("thumbnail"), named("preview"));
+            derived_all.extend(derived.into_iter().map(|(_, b)| b));
+            found.push((item, extraction, thumbnail, preview));
         }
-        let named = |kind: &str| {
-            derived
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, b)| b.clone())
-        };
-        let (thumbnail, preview) = (named("thumbnail"), named("preview"));
+        if found.is_empty() {
+            return Ok(problems);
+        }
         let committed = self.commit(|cat, now| {
-            record_extraction(
-                &cat.db,
-                &item.id,
-                &extraction,
-                thumbnail.as_deref(),
-                preview.as_deref(),
-                now,
-            )?;
-            cat.db.execute(
-                "UPDATE items SET media_type = ?2 WHERE id = ?1",
-                rusqlite::params![item.id, extraction.media_type],
-            )?;
-            crate::search::index_item(&cat.db, &item.id)
+            for (item, extraction, thumbnail, preview) in &found {
+                record_extraction(
+                    &cat.db,
+                    &item.id,
+                    extraction,
+                    thumbnail.as_deref(),
+                    preview.as_deref(),
+                    now,
+                )?;
+                cat.db
+                    .prepare_cached("UPDATE items SET media_type = ?2 WHERE id = ?1")?
+                    .execute(rusqlite::params![item.id, extraction.media_type])?;
+                crate::search::index_item(&cat.db, &item.id)?;
+            }
+            Ok(())
         });
         if let Err(e) = committed {
-            for (_, b) in &derived {
+            for b in &derived_all {
                 let _ = fs::remove_file(self.layout.tmp_blob(b));
             }
             return Err(e);
         }
-        // Named by a committed generation: if placing fails, the next open completes it.
-        for (_, b) in &derived {
+        // Named by a published segment: if placing fails, the next open completes it.
+        for b in &derived_all {
             self.place_blob(&self.layout.tmp_blob(b), b)?;
         }
-        if let Some(text) = &extraction.text {
-            crate::textindex::put(&self.texts()?.db, &item.id, text)?;
-        } else {
-            crate::textindex::remove(&self.texts()?.db, &item.id)?;
+        for (item, extraction, _, _) in &found {
+            if let Some(text) = &extraction.text {
+                crate::textindex::put(&self.texts()?.db, &item.id, text)?;
+            } else {
+                crate::textindex::remove(&self.texts()?.db, &item.id)?;
+            }
         }
         self.texts_dirty = true;
-        Ok(())
+        Ok(problems)
     }
 
     /// Records, at open, that extractions a previous process started never finished (the
@@ -293,14 +330,12 @@ pub(crate) fn record_extraction(
     preview: Option<&str>,
     now: &str,
 ) -> Result<()> {
-    db.execute(
-        "INSERT INTO extractions (item_id, status, metadata, error, text_bytes, extracted_at, thumbnail, preview)
+    db.prepare_cached("INSERT INTO extractions (item_id, status, metadata, error, text_bytes, extracted_at, thumbnail, preview)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (item_id) DO UPDATE SET status = excluded.status, metadata = excluded.metadata,
              error = excluded.error, text_bytes = excluded.text_bytes,
              extracted_at = excluded.extracted_at, thumbnail = coalesce(excluded.thumbnail, thumbnail),
-             preview = coalesce(excluded.preview, preview)",
-        rusqlite::params![
+             preview = coalesce(excluded.preview, preview)")?.execute(rusqlite::params![
             id,
             if e.error.is_some() { "failed" } else { "done" },
             serde_json::Value::Object(e.metadata.clone()).to_string(),
@@ -309,18 +344,14 @@ pub(crate) fn record_extraction(
             now,
             thumbnail,
             preview
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 /// Marks an item's extraction as started and not finished.
 pub(super) fn record_pending(db: &rusqlite::Connection, id: &str, now: &str) -> Result<()> {
-    db.execute(
-        "INSERT INTO extractions (item_id, status, metadata, extracted_at) VALUES (?1, 'pending', '{}', ?2)
-         ON CONFLICT (item_id) DO UPDATE SET status = 'pending', extracted_at = excluded.extracted_at",
-        rusqlite::params![id, now],
-    )?;
+    db.prepare_cached("INSERT INTO extractions (item_id, status, metadata, extracted_at) VALUES (?1, 'pending', '{}', ?2)
+         ON CONFLICT (item_id) DO UPDATE SET status = 'pending', extracted_at = excluded.extracted_at")?.execute(rusqlite::params![id, now])?;
     Ok(())
 }
 

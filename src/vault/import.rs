@@ -291,7 +291,7 @@ impl Vault {
 }
 
 /// Opens a file to read as evidence: errors name the path, and only regular files qualify.
-fn open_source(path: &Path) -> Result<(File, u64)> {
+pub(super) fn open_source(path: &Path) -> Result<(File, u64)> {
     let source_err = |cause| Error::Source {
         path: path.to_path_buf(),
         cause,
@@ -338,7 +338,7 @@ pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
 }
 
 /// The `import` custody entry: name, size, hash and source, plus whatever the caller adds.
-fn import_detail(item: &Item, extra: Option<&serde_json::Value>) -> serde_json::Value {
+pub(super) fn import_detail(item: &Item, extra: Option<&serde_json::Value>) -> serde_json::Value {
     let mut detail = json!({ "name": item.name, "size": item.size, "sha256": item.sha256,
                              "source": item.source });
     if let (Some(map), Some(serde_json::Value::Object(more))) = (detail.as_object_mut(), extra) {

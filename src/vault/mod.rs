@@ -25,6 +25,7 @@ use crate::storage::durable;
 use crate::storage::layout::{self, Layout};
 use crate::storage::names::random_hex;
 
+mod batch;
 #[cfg(feature = "bench-support")]
 mod bench;
 mod blobs;
@@ -137,11 +138,11 @@ fn now_ms(t: OffsetDateTime) -> i64 {
 /// Names this device in the vault the first time it writes (no change, and so nothing
 /// logged, when it is already there).
 fn register_device(db: &rusqlite::Connection, now: &str) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT OR IGNORE INTO devices (id, name, first_seen)
          SELECT id, ?1, ?2 FROM temp._device",
-        rusqlite::params![journal::host_name(), now],
-    )?;
+    )?
+    .execute(rusqlite::params![journal::host_name(), now])?;
     Ok(())
 }
 

@@ -362,27 +362,44 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             };
             let bar = CliProgress::new();
             let mut failed = 0;
-            for file in &files {
-                match vault.import(file, &options, &bar) {
-                    Ok(Imported::New(item)) => say!("{}", item.id),
-                    Ok(Imported::Duplicate(item)) => {
-                        note!(
-                            "{}: already in the vault as {} ({}); not stored again",
-                            file.display(),
-                            item.id,
-                            item.name
-                        );
-                        say!("{}", item.id);
-                    }
-                    Err(e) => {
-                        bar.clear();
-                        note!("error: importing {}: {e}", file.display());
-                        failed += 1;
-                        if matches!(e, dossier::Error::Cancelled | dossier::Error::ReadOnly(_)) {
-                            break;
+            // An id printed is an acknowledgement: a failure to print it is the command's.
+            let mut unprinted: Option<anyhow::Error> = None;
+            let mut report = |file: &std::path::Path, result: dossier::Result<Imported>| {
+                let printed = (|| -> anyhow::Result<()> {
+                    match result {
+                        Ok(Imported::New(item)) => say!("{}", item.id),
+                        Ok(Imported::Duplicate(item)) => {
+                            note!(
+                                "{}: already in the vault as {} ({}); not stored again",
+                                file.display(),
+                                item.id,
+                                item.name
+                            );
+                            say!("{}", item.id);
+                        }
+                        Err(e) => {
+                            bar.clear();
+                            note!("error: importing {}: {e}", file.display());
+                            failed += 1;
                         }
                     }
+                    Ok(())
+                })();
+                if let Err(e) = printed {
+                    unprinted.get_or_insert(e);
                 }
+            };
+            if files.len() == 1 {
+                let result = vault.import(&files[0], &options, &bar);
+                report(&files[0], result);
+            } else if let Err(e) = vault.import_many(&files, &options, &bar, &mut report) {
+                // Cancelled, or the vault turned read-only: what was acknowledged is stored.
+                bar.clear();
+                note!("error: the import stopped: {e}");
+                failed = files.len();
+            }
+            if let Some(e) = unprinted {
+                return Err(e);
             }
             if !no_ocr && failed < files.len() {
                 ocr::recognise(vault)?;
