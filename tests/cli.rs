@@ -686,3 +686,31 @@ fn many_files_in_one_command_keep_order_duplicates_and_errors() {
     f.ok(&["verify"]);
     f.cleanup();
 }
+
+/// An e-mail with more attachments than the parser worker's messages have parts (8) still
+/// gives every attachment (they travel as one part).
+#[test]
+fn an_email_with_many_attachments_gives_them_all() {
+    let f = Fixture::new("cli-attachments");
+    let mut eml = String::from(
+        "From: client@example.org\r\nTo: lawyer@example.org\r\nSubject: pages\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n",
+    );
+    for i in 0..25 {
+        eml.push_str(&format!(
+            "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename=\"page-{i:02}.txt\"\r\n\r\nPage {i} of the case file.\r\n"
+        ));
+    }
+    eml.push_str("--b--\r\n");
+    let id = f.import(&[&f.file("pages.eml", eml.as_bytes())]).remove(0);
+    let out = f.ok(&["import-attachments", &id]);
+    let ids: Vec<&str> = out.lines().collect();
+    assert_eq!(ids.len(), 25, "{out}");
+    let names: Vec<String> = f
+        .list_json()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"page-24.txt".to_string()), "{names:?}");
+    f.cleanup();
+}

@@ -224,8 +224,21 @@ impl Parser {
     /// The attachments of an e-mail as (file name, bytes).
     pub fn attachments(&mut self, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         match self.call(&Request::Attachments, bytes, self.extract_deadline)? {
-            (Response::Attachments { names }, parts) if names.len() == parts.len() => {
-                Ok(names.into_iter().zip(parts).collect())
+            (Response::Attachments { names, sizes }, mut parts)
+                if names.len() == sizes.len()
+                    && parts.len() == 1
+                    && sizes.iter().try_fold(0u64, |a, &n| a.checked_add(n))
+                        == Some(parts[0].len() as u64) =>
+            {
+                let all = parts.pop().expect("one part");
+                let mut out = Vec::with_capacity(names.len());
+                let mut at = 0usize;
+                for (name, size) in names.into_iter().zip(sizes) {
+                    let end = at + size as usize;
+                    out.push((name, all[at..end].to_vec()));
+                    at = end;
+                }
+                Ok(out)
             }
             _ => Err("the worker sent a malformed answer".into()),
         }

@@ -35,7 +35,8 @@ pub enum Request {
         languages: String,
         max_pages: u32,
     },
-    /// The attachments of an e-mail: names in the answer, contents as parts.
+    /// The attachments of an e-mail: names and sizes in the answer, contents one after the
+    /// other in one part (an e-mail may carry far more attachments than a message has parts).
     Attachments,
     /// Parse a PDF the way `verify-pdf` does, to learn whether that is safe to do.
     CheckPdf,
@@ -65,9 +66,10 @@ pub enum Response {
         pages: Vec<OcrPage>,
         error: Option<String>,
     },
-    /// One part per name.
+    /// The contents, in this order and of these sizes, are the one part.
     Attachments {
         names: Vec<String>,
+        sizes: Vec<u64>,
     },
     PdfChecked {
         problem: Option<String>,

@@ -106,11 +106,23 @@ fn handle(request: Request, bytes: &[u8], landlock: &str) -> (Response, Vec<Vec<
         }
         Request::Attachments => match extract::email_attachments(bytes) {
             Ok(list) => {
-                let (names, parts) = list.into_iter().unzip();
-                (Response::Attachments { names }, parts)
+                let sizes = list.iter().map(|(_, c)| c.len() as u64).collect();
+                let mut all = Vec::with_capacity(list.iter().map(|(_, c)| c.len()).sum());
+                let mut names = Vec::with_capacity(list.len());
+                for (name, content) in list {
+                    all.extend_from_slice(&content);
+                    names.push(name);
+                }
+                (Response::Attachments { names, sizes }, vec![all])
             }
             // An e-mail the parser cannot read has no attachments to offer.
-            Err(_) => (Response::Attachments { names: vec![] }, vec![]),
+            Err(_) => (
+                Response::Attachments {
+                    names: vec![],
+                    sizes: vec![],
+                },
+                vec![Vec::new()],
+            ),
         },
         Request::CheckPdf => {
             // The verdict is made again by the vault process: here only surviving counts.
