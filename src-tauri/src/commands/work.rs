@@ -29,9 +29,30 @@ fn invalid(message: String) -> ApiError {
     ApiError::new(ErrorCode::InvalidInput, message)
 }
 
+/// Splits an import into groups of at most 64 files or 64 MiB (a file larger than that is a
+/// group of its own): what one hold of the vault imports.
+fn groups(files: &[PathBuf]) -> Vec<&[PathBuf]> {
+    const FILES: usize = 64;
+    const BYTES: u64 = 64 << 20;
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, f) in files.iter().enumerate() {
+        let len = f.metadata().map_or(0, |m| m.len());
+        if i > start && (i - start >= FILES || bytes + len > BYTES) {
+            out.push(&files[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += len;
+    }
+    if start < files.len() {
+        out.push(&files[start..]);
+    }
+    out
+}
+
 impl AppState {
-    /// Imports files and folders (walked recursively). The vault is taken per file, so the
-    /// library stays usable while a long import runs. Files already in the vault (same
+    /// Imports files and folders (walked recursively). The vault is taken per group of
+    /// files (see [`groups`]), so the library stays usable while a long import runs. Files already in the vault (same
     /// SHA-256) are reported as duplicates and not stored again. A failed file does not stop
     /// the others; cancelling or locking does.
     pub fn import_paths(&self, paths: &[PathBuf], progress: &Reporter) -> ApiResult<ImportReport> {
@@ -70,40 +91,51 @@ impl AppState {
             record(&mut report, outcome);
         }
         let options = ImportOptions::default();
-        for path in files {
+        // In groups: each is imported in durable batches (one sync and one journal entry for
+        // many files), and the vault is released between groups so the library stays usable.
+        for group in groups(&files) {
             if progress.is_cancelled() {
                 report.cancelled = true;
                 break;
             }
-            let name = file_name(&path);
-            let outcome = match self.with_vault(|v| v.import(&path, &options, progress)) {
-                Ok(Imported::New(item)) => FileOutcome {
-                    name,
-                    status: "new".into(),
-                    id: Some(item.id),
-                    message: None,
-                },
-                Ok(Imported::Duplicate(item)) => FileOutcome {
-                    name,
-                    status: "duplicate".into(),
-                    message: Some(format!("already in the vault as “{}”", item.name)),
-                    id: Some(item.id),
-                },
+            let mut results: Vec<(PathBuf, dossier::Result<Imported>)> = Vec::new();
+            let run = self.with_vault(|v| {
+                v.import_many(group, &options, progress, &mut |path, result| {
+                    results.push((path.to_path_buf(), result))
+                })
+            });
+            for (path, result) in results {
+                let name = file_name(&path);
+                let outcome = match result {
+                    Ok(Imported::New(item)) => FileOutcome {
+                        name,
+                        status: "new".into(),
+                        id: Some(item.id),
+                        message: None,
+                    },
+                    Ok(Imported::Duplicate(item)) => FileOutcome {
+                        name,
+                        status: "duplicate".into(),
+                        message: Some(format!("already in the vault as “{}”", item.name)),
+                        id: Some(item.id),
+                    },
+                    Err(e) => FileOutcome {
+                        name,
+                        status: "failed".into(),
+                        id: None,
+                        message: Some(e.to_string()),
+                    },
+                };
+                record(&mut report, outcome);
+            }
+            match run {
+                Ok(()) => {}
                 Err(e) if e.code == ErrorCode::Cancelled => {
                     report.cancelled = true;
                     break;
                 }
-                Err(e) if matches!(e.code, ErrorCode::Locked | ErrorCode::ReadOnly) => {
-                    return Err(e);
-                }
-                Err(e) => FileOutcome {
-                    name,
-                    status: "failed".into(),
-                    id: None,
-                    message: Some(e.message),
-                },
-            };
-            record(&mut report, outcome);
+                Err(e) => return Err(e),
+            }
         }
         Ok(report)
     }
