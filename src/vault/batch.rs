@@ -10,14 +10,12 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::custody::{self, Action};
 use crate::error::{Error, Result};
 use crate::items::Item;
 use crate::progress::Progress;
 use crate::storage::durable;
 
-use super::extraction::{record_extraction, record_pending};
-use super::import::{ImportOptions, Imported, import_detail, open_source};
+use super::import::{ImportOptions, Imported, open_source, record_new_item};
 use super::{Vault, absolute};
 
 /// A batch ends at this many files or bytes: a crash costs at most one batch's work, and
@@ -175,28 +173,7 @@ impl Vault {
         let committed = self.commit(|cat, now| {
             for item in items.iter_mut() {
                 item.imported_at = now.to_string();
-                cat.insert_item(item)?;
-                if item.size > crate::extract::MAX_EXTRACT_BYTES {
-                    let skipped = crate::extract::Extraction {
-                        media_type: item.media_type.clone(),
-                        error: Some(format!(
-                            "not parsed: larger than {} MiB",
-                            crate::extract::MAX_EXTRACT_BYTES >> 20
-                        )),
-                        ..Default::default()
-                    };
-                    record_extraction(&cat.db, &item.id, &skipped, None, None, now)?;
-                } else {
-                    record_pending(&cat.db, &item.id, now)?;
-                }
-                crate::search::index_item(&cat.db, &item.id)?;
-                custody::append(
-                    &cat.db,
-                    now,
-                    Action::Import,
-                    Some(&item.id),
-                    &import_detail(item, options.custody_extra.as_ref()),
-                )?;
+                record_new_item(cat, item, options, now)?;
             }
             Ok(())
         });
@@ -207,8 +184,10 @@ impl Vault {
                 durable::ensure_dir_private(dest.parent().expect("blob paths have a parent"))?;
                 fs::hard_link(&s.tmp, &dest)?;
             }
-            nix::unistd::syncfs(fs::File::open(&tmp_dir)?).map_err(std::io::Error::from)
-        })();
+            Ok(())
+        })()
+        .map_err(Error::io("cannot store the evidence files", &tmp_dir))
+        .and_then(|()| sync_filesystem(&tmp_dir));
         if let Err(e) = placed {
             // Withdraw the segment that names the blobs, so the batch leaves no trace; if even
             // that fails, the blobs stay in tmp/ and the next open completes them.
@@ -220,9 +199,7 @@ impl Vault {
                     let _ = fs::remove_file(self.layout.blob(&s.item.blob));
                 }
             }
-            return Err(
-                self.reload_after(Error::io("cannot store the evidence files", &tmp_dir)(e))
-            );
+            return Err(self.reload_after(e));
         }
         for s in staged {
             let _ = fs::remove_file(&s.tmp); // a leftover is swept at the next open

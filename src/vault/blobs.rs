@@ -145,35 +145,17 @@ impl Vault {
         tmp: &Path,
         progress: &dyn Progress,
     ) -> Result<blob::Written> {
-        let vault_err = Error::io("cannot write to the vault", tmp);
-        let out =
-            durable::create_private(tmp).map_err(Error::io("cannot write to the vault", tmp))?;
-        let (written, file) = blob::write(src, len, blob_id, &self.recipient, out, progress)
-            .map_err(|e| match e {
-                blob::WriteError::Source(cause) => Error::Source {
-                    path: path.into(),
-                    cause,
-                },
-                blob::WriteError::SourceChanged { actual } => Error::SourceChanged {
-                    path: path.into(),
-                    expected: len,
-                    actual,
-                },
-                blob::WriteError::Vault(e) => Error::io("cannot write to the vault", tmp)(e),
-                blob::WriteError::Cancelled => Error::Cancelled,
-            })?;
-        (|| {
-            drop(file);
-            durable::normalise_times(tmp)?;
-            File::open(tmp)?.sync_all()?;
-            durable::sync_dir(&self.layout.tmp())
-        })()
-        .map_err(vault_err)?;
+        let written = self.write_blob_unsynced(src, path, len, blob_id, tmp, progress)?;
+        File::open(tmp)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| durable::sync_dir(&self.layout.tmp()))
+            .map_err(Error::io("cannot write to the vault", tmp))?;
         Ok(written)
     }
 
-    /// [`Vault::write_blob`] without making it durable: a batch makes all its blobs durable
-    /// at once (`syncfs`) before the segment that names them is written.
+    /// Writes a blob to `tmp` without making it durable: a batch makes all its blobs durable
+    /// at once (`syncfs`) before the segment that names them is written; [`Vault::write_blob`]
+    /// makes one durable on its own.
     pub(super) fn write_blob_unsynced(
         &self,
         src: &mut (dyn std::io::Read + Send),

@@ -223,25 +223,7 @@ impl Vault {
         };
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
-            cat.insert_item(&item)?;
-            if too_big {
-                let skipped = crate::extract::Extraction {
-                    media_type: item.media_type.clone(),
-                    error: Some(format!("not parsed: larger than {} MiB", crate::extract::MAX_EXTRACT_BYTES >> 20)),
-                    ..Default::default()
-                };
-                record_extraction(&cat.db, &item.id, &skipped, None, None, now)?;
-            } else {
-                record_pending(&cat.db, &item.id, now)?;
-            }
-            crate::search::index_item(&cat.db, &item.id)?;
-            custody::append(
-                &cat.db,
-                now,
-                Action::Import,
-                Some(&item.id),
-                &import_detail(&item, options.custody_extra.as_ref()),
-            )?;
+            record_new_item(cat, &item, options, now)?;
             if let Some((parent, relation)) = parent {
                 cat.db.execute(
                     "INSERT INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)",
@@ -288,6 +270,39 @@ impl Vault {
             }
         }
     }
+}
+
+/// Records a new item in a change: the row, its extraction marked pending (or skipped when
+/// too large to parse), its search entry and its `import` custody entry. `imported_at` is set.
+pub(super) fn record_new_item(
+    cat: &crate::catalog::Catalog,
+    item: &Item,
+    options: &ImportOptions,
+    now: &str,
+) -> Result<()> {
+    cat.insert_item(item)?;
+    if item.size > crate::extract::MAX_EXTRACT_BYTES {
+        let skipped = crate::extract::Extraction {
+            media_type: item.media_type.clone(),
+            error: Some(format!(
+                "not parsed: larger than {} MiB",
+                crate::extract::MAX_EXTRACT_BYTES >> 20
+            )),
+            ..Default::default()
+        };
+        record_extraction(&cat.db, &item.id, &skipped, None, None, now)?;
+    } else {
+        record_pending(&cat.db, &item.id, now)?;
+    }
+    crate::search::index_item(&cat.db, &item.id)?;
+    custody::append(
+        &cat.db,
+        now,
+        Action::Import,
+        Some(&item.id),
+        &import_detail(item, options.custody_extra.as_ref()),
+    )?;
+    Ok(())
 }
 
 /// Opens a file to read as evidence: errors name the path, and only regular files qualify.
@@ -338,7 +353,7 @@ pub fn hash_file(path: &Path, progress: &dyn Progress) -> Result<String> {
 }
 
 /// The `import` custody entry: name, size, hash and source, plus whatever the caller adds.
-pub(super) fn import_detail(item: &Item, extra: Option<&serde_json::Value>) -> serde_json::Value {
+fn import_detail(item: &Item, extra: Option<&serde_json::Value>) -> serde_json::Value {
     let mut detail = json!({ "name": item.name, "size": item.size, "sha256": item.sha256,
                              "source": item.source });
     if let (Some(map), Some(serde_json::Value::Object(more))) = (detail.as_object_mut(), extra) {
