@@ -24,6 +24,7 @@ macro_rules! note {
     }};
 }
 
+mod devices;
 mod dossiers;
 mod keys;
 mod ocr;
@@ -645,56 +646,9 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Conflicts { json } => {
-            let all = vault.conflicts()?;
-            if json {
-                say!("{}", serde_json::to_string_pretty(&all)?);
-            } else if all.is_empty() {
-                note!("no conflicts: no value was changed on two devices at once");
-            }
-            if !json {
-                for (i, c) in all.iter().enumerate() {
-                    let field = if c.field.is_empty() {
-                        "deleted on one device, changed on another".to_string()
-                    } else {
-                        c.field.clone()
-                    };
-                    say!("{}. {}: {field}", i + 1, c.subject);
-                    for (k, v) in c.values.iter().enumerate() {
-                        let what = if k == 0 { "in use" } else { "other " };
-                        say!(
-                            "   {what} {}: {:?}  (from {}, {})",
-                            k + 1,
-                            v.value,
-                            v.device,
-                            v.at
-                        );
-                    }
-                }
-                if !all.is_empty() {
-                    note!("keep one with: dossier resolve NUMBER --keep N");
-                }
-            }
-        }
-        Command::Resolve { number, keep } => {
-            let c = vault.resolve(number, keep)?;
-            note!("resolved: {} keeps value {keep}", c.subject);
-        }
-        Command::Pull { from } => {
-            let r = vault.pull(&from, &CliProgress::new())?;
-            for w in &r.warnings {
-                note!("warning: {w}");
-            }
-            note!(
-                "pulled from {}: {} journal entries, {} snapshots, {} evidence files ({} bytes); the vault now holds {} journal entries",
-                r.from,
-                r.segments,
-                r.snapshots,
-                r.blobs,
-                r.bytes,
-                r.entries
-            );
-        }
+        Command::Conflicts { json } => devices::conflicts(vault, json)?,
+        Command::Resolve { number, keep } => devices::resolve(vault, number, keep)?,
+        Command::Pull { from } => devices::pull(vault, &from)?,
         Command::Repair {
             accept_damaged_catalog: _,
         } => {
