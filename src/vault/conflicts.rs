@@ -59,47 +59,48 @@ impl Vault {
     /// Every value changed on two devices at once and not yet resolved. The merged vault uses
     /// the newest (by the devices' clocks); the others are kept until someone chooses.
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        Ok(self.raw_conflicts()?.iter().map(|c| self.view(c)).collect())
+    }
+
+    /// A conflict in words: what it is about, and who wrote each value when.
+    fn view(&self, c: &merge::Conflict) -> Conflict {
         let db = &self.catalog.db;
-        let mut out = Vec::new();
-        for c in self.raw_conflicts()? {
-            let id = serde_json::from_str::<Vec<Json>>(&c.key)
-                .ok()
-                .and_then(|k| k.first().and_then(Json::as_str).map(String::from))
-                .unwrap_or_else(|| c.key.clone());
-            let (kind, label_sql) = match c.table.as_str() {
-                "items" => ("item", Some("SELECT name FROM items WHERE id = ?1")),
-                "people" => ("person", Some("SELECT name FROM people WHERE id = ?1")),
-                "cases" => ("case", Some("SELECT title FROM cases WHERE id = ?1")),
-                "events" => ("event", Some("SELECT title FROM events WHERE id = ?1")),
-                "contacts" => ("contact", Some("SELECT name FROM contacts WHERE id = ?1")),
-                other => (other, None),
-            };
-            let label: Option<String> =
-                label_sql.and_then(|sql| db.query_row(sql, [&id], |r| r.get(0)).ok());
-            let subject = match label {
-                Some(l) => format!("{kind} {id} ({l})"),
-                None => format!("{kind} {id}"),
-            };
-            let values = c
-                .values
-                .iter()
-                .map(|(v, device, hlc)| ConflictValue {
-                    value: shown(v),
-                    device: DeviceId::parse_hex(device)
-                        .map(|d| device_name(db, d))
-                        .unwrap_or_else(|| device.clone()),
-                    at: time::OffsetDateTime::from_unix_timestamp(hlc_millis(*hlc as u64) / 1000)
-                        .map(super::timestamp)
-                        .unwrap_or_default(),
-                })
-                .collect();
-            out.push(Conflict {
-                subject,
-                field: c.column.clone(),
-                values,
-            });
+        let id = serde_json::from_str::<Vec<Json>>(&c.key)
+            .ok()
+            .and_then(|k| k.first().and_then(Json::as_str).map(String::from))
+            .unwrap_or_else(|| c.key.clone());
+        let (kind, label_sql) = match c.table.as_str() {
+            "items" => ("item", Some("SELECT name FROM items WHERE id = ?1")),
+            "people" => ("person", Some("SELECT name FROM people WHERE id = ?1")),
+            "cases" => ("case", Some("SELECT title FROM cases WHERE id = ?1")),
+            "events" => ("event", Some("SELECT title FROM events WHERE id = ?1")),
+            "contacts" => ("contact", Some("SELECT name FROM contacts WHERE id = ?1")),
+            other => (other, None),
+        };
+        let label: Option<String> =
+            label_sql.and_then(|sql| db.query_row(sql, [&id], |r| r.get(0)).ok());
+        let subject = match label {
+            Some(l) => format!("{kind} {id} ({l})"),
+            None => format!("{kind} {id}"),
+        };
+        let values = c
+            .values
+            .iter()
+            .map(|(v, device, hlc)| ConflictValue {
+                value: shown(v),
+                device: DeviceId::parse_hex(device)
+                    .map(|d| device_name(db, d))
+                    .unwrap_or_else(|| device.clone()),
+                at: time::OffsetDateTime::from_unix_timestamp(hlc_millis(*hlc as u64) / 1000)
+                    .map(super::timestamp)
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Conflict {
+            subject,
+            field: c.column.clone(),
+            values,
         }
-        Ok(out)
     }
 
     /// Resolves conflict `number` (1-based, as [`Vault::conflicts`] lists them) by keeping
@@ -107,11 +108,7 @@ impl Vault {
     /// changed on another, keeping means keeping the entity; to delete it, delete it again.
     pub fn resolve(&mut self, number: usize, keep: usize) -> Result<Conflict> {
         let all = self.raw_conflicts()?;
-        let views = self.conflicts()?;
-        let (Some(c), Some(view)) = (
-            all.get(number.wrapping_sub(1)),
-            views.get(number.wrapping_sub(1)),
-        ) else {
+        let Some(c) = all.get(number.wrapping_sub(1)) else {
             return Err(Error::Invalid(format!(
                 "there is no conflict {number} (there are {}); run `dossier conflicts`",
                 all.len()
@@ -132,6 +129,7 @@ impl Vault {
             )));
         };
         let value = value.clone();
+        let view = self.view(c);
         let detail = json!({
             "resolved": view.subject, "field": c.column, "kept": shown(&value),
             "over": c.values.iter().filter(|v| v.0 != value).map(|v| shown(&v.0)).collect::<Vec<_>>(),
@@ -154,6 +152,6 @@ impl Vault {
                 Ok(((), vec![op]))
             })?;
         self.state_dirty = true;
-        Ok(view.clone())
+        Ok(view)
     }
 }
