@@ -78,6 +78,20 @@ impl VaultKey {
         &self.vault_id
     }
 
+    /// The key that authenticates the journal (HKDF from this identity's secret, see
+    /// `storage::segment::MacKey`), and the vault id as raw bytes.
+    pub fn journal_key(&self) -> (crate::storage::segment::MacKey, [u8; 16]) {
+        let mut vault = [0u8; 16];
+        // A vault id is 32 hex digits by construction; a key file with another one opens no
+        // journal (every tag fails).
+        let _ = hex::decode_to_slice(&self.vault_id, &mut vault);
+        let mac = crate::storage::segment::MacKey::derive(
+            self.identity.to_string().expose_secret(),
+            &vault,
+        );
+        (mac, vault)
+    }
+
     /// The identity as an age identity file: what the slot holds and what `identity export`
     /// writes. Usable with `age -d -i FILE`.
     pub fn identity_file(&self) -> Zeroizing<String> {
@@ -296,17 +310,13 @@ pub fn unlock_with_identities(
 /// journal (HMAC with the key derived from its secret), or, in a format-1 vault, decrypts a
 /// catalog generation that names its vault id.
 pub(crate) fn opens_this_vault(layout: &Layout, key: &VaultKey) -> bool {
-    let journal = crate::storage::journal::Journal::new(&layout.root);
-    let mut vault = [0u8; 16];
-    if hex::decode_to_slice(key.vault_id(), &mut vault).is_err() {
+    if hex::decode_to_slice(key.vault_id(), &mut [0u8; 16]).is_err() {
         return false;
     }
+    let journal = crate::storage::journal::Journal::new(&layout.root);
     let listing = journal.list().unwrap_or_default();
     if !listing.segments.is_empty() {
-        let mac = crate::storage::segment::MacKey::derive(
-            key.identity.to_string().expose_secret(),
-            &vault,
-        );
+        let (mac, vault) = key.journal_key();
         return listing.segments.iter().any(|(device, seqs)| {
             seqs.iter().take(3).any(|&seq| {
                 journal

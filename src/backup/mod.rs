@@ -96,7 +96,7 @@ impl Vault {
         let src = self.layout();
         let dst = Layout::new(to);
         let identity = &self.vault_key().identity;
-        let resumed = prepare_target(src, &dst, identity, self.vault_id())?;
+        let resumed = prepare_target(src, &dst, self.vault_key())?;
         let mut report = BackupReport {
             to: to.display().to_string(),
             resumed,
@@ -179,7 +179,7 @@ impl Vault {
             let log = self.catalog.log().ok_or_else(|| {
                 Error::Invalid("this vault is still in format 1; open it once to move it".into())
             })?;
-            let (mac, vault) = crate::vault::journal_key(self.vault_key());
+            let (mac, vault) = self.vault_key().journal_key();
             let (catalog, _, w) =
                 Catalog::open_journal(&backup, identity, mac, vault, log.device())?;
             (catalog, w)

@@ -111,7 +111,7 @@ impl Vault {
         }
         let src = Layout::new(from);
         let dst = self.layout().clone();
-        super::target::prove_ours(&src, &self.vault_key().identity, self.vault_id())?;
+        super::target::prove_ours(&src, self.vault_key())?;
         let todo = missing(&src, &dst);
         let total: u64 = todo.iter().map(|e| e.len).sum();
         let mut report = PullReport {

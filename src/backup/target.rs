@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::catalog::Catalog;
 use crate::catalog::snapshot::{self, CATALOG};
 use crate::error::{Error, Result};
+use crate::keys::VaultKey;
 use crate::storage::durable;
 use crate::storage::journal::Journal;
 use crate::storage::layout::Layout;
@@ -17,12 +18,7 @@ use super::INCOMPLETE_MARKER;
 /// Makes `dst` ready: creates it, or checks that it is a backup of this vault (complete or
 /// interrupted) that holds nothing the vault lacks. Leaves the incomplete marker in place and
 /// clears partial copies from an interrupted run. Returns whether a run was interrupted.
-pub(super) fn prepare_target(
-    src: &Layout,
-    dst: &Layout,
-    identity: &age::x25519::Identity,
-    vault_id: &str,
-) -> Result<bool> {
+pub(super) fn prepare_target(src: &Layout, dst: &Layout, key: &VaultKey) -> Result<bool> {
     let root = &dst.root;
     let abs = |p: &Path| {
         p.canonicalize()
@@ -54,8 +50,8 @@ pub(super) fn prepare_target(
                 root.display()
             )));
         }
-        check_catalogs(src, dst, identity, vault_id)?;
-        check_journal(src, dst, identity, vault_id)?;
+        check_catalogs(src, dst, &key.identity, key.vault_id())?;
+        check_journal(src, dst, key)?;
     }
     for dir in [
         dst.keys(),
@@ -144,12 +140,7 @@ fn check_catalogs(
 /// A backup never holds journal entries the vault lacks: if it does, the vault went back (or
 /// the backup was opened and worked in), and copying over it would hide that. Also proves the
 /// backup's journal is this vault's.
-fn check_journal(
-    src: &Layout,
-    dst: &Layout,
-    identity: &age::x25519::Identity,
-    vault_id: &str,
-) -> Result<()> {
+fn check_journal(src: &Layout, dst: &Layout, key: &VaultKey) -> Result<()> {
     let theirs = Journal::new(&dst.root)
         .list()
         .map_err(Error::io("cannot list the backup's journal", dst.journal()))?;
@@ -181,16 +172,12 @@ fn check_journal(
             dst.root.display()
         )));
     }
-    prove_ours(dst, identity, vault_id)
+    prove_ours(dst, key)
 }
 
 /// One of the folder's journal segments must be this vault's (same key, same vault id, a tag
 /// made with this vault's secret): a folder of another vault is never mixed into this one.
-pub(crate) fn prove_ours(
-    other: &Layout,
-    identity: &age::x25519::Identity,
-    vault_id: &str,
-) -> Result<()> {
+pub(crate) fn prove_ours(other: &Layout, key: &VaultKey) -> Result<()> {
     let listing = Journal::new(&other.root)
         .list()
         .map_err(Error::io("cannot list the journal", other.journal()))?;
@@ -199,13 +186,8 @@ pub(crate) fn prove_ours(
         .iter()
         .find_map(|(d, s)| s.first().map(|s| (*d, *s)))
     {
-        let mut vault = [0u8; 16];
-        let _ = hex::decode_to_slice(vault_id, &mut vault);
-        let key = crate::storage::segment::MacKey::derive(
-            age::secrecy::ExposeSecret::expose_secret(&identity.to_string()),
-            &vault,
-        );
-        if let Err(e) = Journal::new(&other.root).read(device, seq, identity, &key, &vault) {
+        let (mac, vault) = key.journal_key();
+        if let Err(e) = Journal::new(&other.root).read(device, seq, &key.identity, &mac, &vault) {
             return Err(Error::Invalid(format!(
                 "{} holds a journal this vault's key cannot read ({e}): it belongs to another \
                  vault, or is damaged. Nothing was copied.",

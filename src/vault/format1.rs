@@ -116,7 +116,7 @@ impl Vault {
             .map(String::from)
             .collect();
         let (generation, highest) = (self.catalog.generation(), self.catalog.highest_seen());
-        let (mac, vault_bytes) = journal::mac_key(&self.key);
+        let (mac, vault_bytes) = self.key.journal_key();
         let device = journal::device_id(&mut self.device_state);
         let old = std::mem::replace(&mut self.catalog, Catalog::create_empty()?);
         old.db.execute(

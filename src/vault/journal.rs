@@ -4,8 +4,6 @@
 use std::fs;
 use std::path::Path;
 
-use age::secrecy::ExposeSecret;
-
 use crate::catalog::Catalog;
 use crate::catalog::log::{Problem, Touched, device_name};
 use crate::error::{Error, Result};
@@ -27,15 +25,6 @@ const STATE_BYTES_PER_SEGMENT: u64 = 48 << 10;
 /// Whether a snapshot is worth writing after `since` segments (at least `floor`).
 fn snapshot_due(catalog: &Catalog, since: u64, floor: u64) -> bool {
     since >= floor.max(catalog.state_bytes() / STATE_BYTES_PER_SEGMENT)
-}
-
-/// The key that authenticates this vault's journal (derived from the identity's secret).
-pub(crate) fn mac_key(key: &VaultKey) -> (MacKey, [u8; 16]) {
-    let mut vault = [0u8; 16];
-    // A vault id is 32 hex digits by construction; a key file with another one is refused.
-    let _ = hex::decode_to_slice(key.vault_id(), &mut vault);
-    let secret = key.identity.to_string();
-    (MacKey::derive(secret.expose_secret(), &vault), vault)
 }
 
 /// This device's record of the vault, and where it lives; never fatal (a new account simply
@@ -79,7 +68,7 @@ pub(super) struct ThisDevice {
 }
 
 pub(super) fn this_device(layout: crate::storage::layout::Layout, key: &VaultKey) -> ThisDevice {
-    let (mac, vault_bytes) = mac_key(key);
+    let (mac, vault_bytes) = key.journal_key();
     let mut warnings = Vec::new();
     let (mut state, state_dir) = load_state(&layout.root, key, &mac, &mut warnings);
     let id = device_id(&mut state);
@@ -338,7 +327,7 @@ impl super::Vault {
             Some(l) => l.device(),
             None => return Ok(()),
         };
-        let (mac, vault_bytes) = mac_key(&self.key);
+        let (mac, vault_bytes) = self.key.journal_key();
         self.load_journal(mac, vault_bytes, device)
     }
 

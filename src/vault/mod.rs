@@ -47,7 +47,6 @@ pub use conflicts::{Conflict, ConflictValue};
 pub use extraction::ExtractionRecord;
 pub use import::{ImportOptions, Imported, hash_file};
 pub use items::{ItemEdit, Rendition};
-pub(crate) use journal::mac_key as journal_key;
 pub(crate) use verify::verify_tree;
 
 /// Source of the current time; tests pin it (custody entries record it).
@@ -526,7 +525,7 @@ impl Vault {
             return err;
         };
         let device = log.device();
-        let (mac, vault_bytes) = journal::mac_key(&self.key);
+        let (mac, vault_bytes) = self.key.journal_key();
         match self.load_journal(mac, vault_bytes, device) {
             Ok(()) => err,
             Err(reload) => Error::Corrupt(format!(
