@@ -394,6 +394,26 @@ fn a_second_process_gets_a_clear_error() {
     f.cleanup();
 }
 
+/// A process that lets go of the vault a moment after another starts (a killed import whose
+/// parser worker was just starting) does not make the second one fail.
+#[test]
+fn a_lock_let_go_of_at_once_is_waited_for() {
+    let f = Fixture::new("lock-wait");
+    let held = dossier::Vault::open(
+        &f.vault,
+        &dossier::SecretString::from(PASSPHRASE.to_string()),
+    )
+    .unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(held);
+    });
+    let out = f.std_cmd(&["list"]).output().unwrap();
+    release.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    f.cleanup();
+}
+
 #[test]
 fn passphrase_change_rewraps_only_the_key_slot() {
     let f = Fixture::new("rekey");

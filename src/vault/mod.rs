@@ -146,18 +146,35 @@ fn register_device(db: &rusqlite::Connection, now: &str) -> Result<()> {
 }
 
 /// Takes the vault's exclusive lock (on the header file), so two processes never write at once.
+///
+/// A process that is just ending can hold the lock a moment after it was killed: a parser
+/// worker it was starting holds a copy of the descriptor until its `exec`. So a held lock is
+/// tried again for [`LOCK_PATIENCE`] before it is reported as another process's vault.
 fn lock(layout: &Layout) -> Result<File> {
     let path = layout.header();
     let file = durable::open_read_noatime(&path)
         .map_err(Error::io("cannot open the vault header", &path))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(Error::InUse {
-            path: layout.root.clone(),
-        }),
-        Err(fs::TryLockError::Error(e)) => Err(Error::io("cannot lock the vault", &path)(e)),
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_PATIENCE => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Error::InUse {
+                    path: layout.root.clone(),
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(Error::io("cannot lock the vault", &path)(e));
+            }
+        }
     }
 }
+
+/// How long opening waits for a vault another process is letting go of.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Vault {
     /// Creates a new vault in `root`, which must not exist or be an empty directory.
