@@ -119,16 +119,15 @@ pub fn entry_hash(
 /// The device this connection appends for: set by the catalog when it opens a journal
 /// (`temp._device`); a catalog without one (format 1) appends to the chain of device "".
 fn this_device(db: &Connection) -> Result<String> {
-    let set: bool = db.query_row(
-        "SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE name = '_device')",
-        [],
-        |r| r.get(0),
-    )?;
+    let set: bool = db
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE name = '_device')")?
+        .query_row([], |r| r.get(0))?;
     if !set {
         return Ok(String::new());
     }
     Ok(db
-        .query_row("SELECT id FROM temp._device", [], |r| r.get(0))
+        .prepare_cached("SELECT id FROM temp._device")?
+        .query_row([], |r| r.get(0))
         .optional()?
         .unwrap_or_default())
 }

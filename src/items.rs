@@ -122,7 +122,7 @@ impl Catalog {
     }
 
     pub fn items_by_sha256(&self, sha256: &str) -> Result<Vec<Item>> {
-        let mut stmt = self.db.prepare(&format!(
+        let mut stmt = self.db.prepare_cached(&format!(
             "SELECT {ITEM_COLUMNS} FROM items WHERE sha256 = ?1 ORDER BY imported_at, id"
         ))?;
         let rows = stmt.query_map([sha256], item_from_row)?;
@@ -130,21 +130,17 @@ impl Catalog {
     }
 
     pub fn id_exists(&self, id: &str) -> Result<bool> {
-        Ok(self.db.query_row(
-            "SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)",
-            [id],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .db
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)")?
+            .query_row([id], |r| r.get(0))?)
     }
 
     /// The blob names of an item's thumbnail and preview, if it has them.
     pub fn renditions(&self, item: &str) -> (Option<String>, Option<String>) {
         self.db
-            .query_row(
-                "SELECT thumbnail, preview FROM extractions WHERE item_id = ?1",
-                [item],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT thumbnail, preview FROM extractions WHERE item_id = ?1")
+            .and_then(|mut s| s.query_row([item], |r| Ok((r.get(0)?, r.get(1)?))))
             .unwrap_or((None, None))
     }
 

@@ -12,27 +12,24 @@ use crate::register::{self, FuzzyDate, names};
 /// Replaces the indexed text of one entity.
 fn index(db: &Connection, kind: &str, id: &str, text: &str) -> Result<()> {
     unindex(db, kind, id)?;
-    db.execute(
-        "INSERT INTO search_keys (kind, id) VALUES (?1, ?2)",
-        params![kind, id],
-    )?;
+    db.prepare_cached("INSERT INTO search_keys (kind, id) VALUES (?1, ?2)")?
+        .execute(params![kind, id])?;
     let rowid = db.last_insert_rowid();
-    db.execute(
-        "INSERT INTO search (rowid, text, folded) VALUES (?1, ?2, ?3)",
-        params![rowid, text, names::fold(text)],
-    )?;
+    db.prepare_cached("INSERT INTO search (rowid, text, folded) VALUES (?1, ?2, ?3)")?
+        .execute(params![rowid, text, names::fold(text)])?;
     Ok(())
 }
 
 pub(crate) fn unindex(db: &Connection, kind: &str, id: &str) -> Result<()> {
-    let rowid: Option<i64> = rusqlite::OptionalExtension::optional(db.query_row(
-        "SELECT rowid FROM search_keys WHERE kind = ?1 AND id = ?2",
-        params![kind, id],
-        |r| r.get(0),
-    ))?;
+    let rowid: Option<i64> = rusqlite::OptionalExtension::optional(
+        db.prepare_cached("SELECT rowid FROM search_keys WHERE kind = ?1 AND id = ?2")?
+            .query_row(params![kind, id], |r| r.get(0)),
+    )?;
     if let Some(rowid) = rowid {
-        db.execute("DELETE FROM search WHERE rowid = ?1", [rowid])?;
-        db.execute("DELETE FROM search_keys WHERE rowid = ?1", [rowid])?;
+        db.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+            .execute([rowid])?;
+        db.prepare_cached("DELETE FROM search_keys WHERE rowid = ?1")?
+            .execute([rowid])?;
     }
     Ok(())
 }
@@ -47,18 +44,14 @@ fn lines<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
 
 pub(crate) fn index_item(db: &Connection, id: &str) -> Result<()> {
     let (name, notes, source, media_type): (String, String, Option<String>, String) = db
-        .query_row(
-            "SELECT name, notes, source, media_type FROM items WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+        .prepare_cached("SELECT name, notes, source, media_type FROM items WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     // Extracted metadata (EXIF camera and date, e-mail headers) is searchable with the item;
     // extracted text is in the separate text index.
-    let metadata: Option<String> = rusqlite::OptionalExtension::optional(db.query_row(
-        "SELECT metadata FROM extractions WHERE item_id = ?1",
-        [id],
-        |r| r.get(0),
-    ))?;
+    let metadata: Option<String> = rusqlite::OptionalExtension::optional(
+        db.prepare_cached("SELECT metadata FROM extractions WHERE item_id = ?1")?
+            .query_row([id], |r| r.get(0)),
+    )?;
     let metadata = metadata
         .and_then(|m| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&m).ok())
         .map(|m| crate::extract::metadata_text(&m))

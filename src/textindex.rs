@@ -10,36 +10,33 @@ use crate::error::Result;
 
 pub(crate) fn put(db: &Connection, item_id: &str, text: &str) -> Result<()> {
     remove(db, item_id)?;
-    db.execute("INSERT INTO text_keys (item_id) VALUES (?1)", [item_id])?;
+    db.prepare_cached("INSERT INTO text_keys (item_id) VALUES (?1)")?
+        .execute([item_id])?;
     let rowid = db.last_insert_rowid();
-    db.execute(
-        "INSERT INTO texts (rowid, text) VALUES (?1, ?2)",
-        params![rowid, text],
-    )?;
+    db.prepare_cached("INSERT INTO texts (rowid, text) VALUES (?1, ?2)")?
+        .execute(params![rowid, text])?;
     Ok(())
 }
 
 pub(crate) fn get(db: &Connection, item_id: &str) -> Result<Option<String>> {
     Ok(db
-        .query_row(
+        .prepare_cached(
             "SELECT t.text FROM texts t JOIN text_keys k ON k.rowid = t.rowid WHERE k.item_id = ?1",
-            [item_id],
-            |r| r.get(0),
-        )
+        )?
+        .query_row([item_id], |r| r.get(0))
         .optional()?)
 }
 
 pub(crate) fn remove(db: &Connection, item_id: &str) -> Result<()> {
     let rowid: Option<i64> = db
-        .query_row(
-            "SELECT rowid FROM text_keys WHERE item_id = ?1",
-            [item_id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT rowid FROM text_keys WHERE item_id = ?1")?
+        .query_row([item_id], |r| r.get(0))
         .optional()?;
     if let Some(rowid) = rowid {
-        db.execute("DELETE FROM texts WHERE rowid = ?1", [rowid])?;
-        db.execute("DELETE FROM text_keys WHERE rowid = ?1", [rowid])?;
+        db.prepare_cached("DELETE FROM texts WHERE rowid = ?1")?
+            .execute([rowid])?;
+        db.prepare_cached("DELETE FROM text_keys WHERE rowid = ?1")?
+            .execute([rowid])?;
     }
     Ok(())
 }
