@@ -1,7 +1,7 @@
 //! Figures for issue #13 (docs/BENCHMARKS.md, "One vault on many devices"), each against a
 //! reference run on the same machine in the same run:
 //! `cargo bench --bench devices --features bench-support` (needs `restic`: apt install restic).
-//! `-- --quick` uses smaller sizes.
+//! `-- --quick` uses smaller sizes; `-- --only=edits|merge|import` runs one part.
 //!
 //! 1. One durable edit at 10,000 and 100,000 items (a journal segment), against what the same
 //!    edit cost in format 1 (the whole catalog written as a new generation), and the bytes
@@ -31,12 +31,21 @@ fn main() {
         "run through cargo (it sets DOSSIER_STATE_DIR), or set it"
     );
     println!("| figure | Dossier | reference | ratio |\n|---|---|---|---|");
+    // `--only=edits|merge|import` runs one part.
+    let only = std::env::args().find_map(|a| a.strip_prefix("--only=").map(String::from));
+    let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let sizes: &[usize] = if quick { &[10_000] } else { &[10_000, 100_000] };
-    for &n in sizes {
-        edits_and_open(&root, n);
+    if run("edits") {
+        for &n in sizes {
+            edits_and_open(&root, n);
+        }
     }
-    merge(&root, if quick { 1_000 } else { 5_000 });
-    import_folder(&root, if quick { 1_000 } else { 10_000 });
+    if run("merge") {
+        merge(&root, if quick { 1_000 } else { 5_000 });
+    }
+    if run("import") {
+        import_folder(&root, if quick { 1_000 } else { 10_000 });
+    }
     let _ = std::fs::remove_dir_all(&root);
 }
 

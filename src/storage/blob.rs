@@ -37,7 +37,14 @@ pub struct Written {
     pub sha256: [u8; 32],
     /// The first bytes of the source, for content type detection.
     pub head: Vec<u8>,
+    /// The whole source, when it was small enough to be read in one piece ([`SMALL`]): the
+    /// caller can parse it without decrypting the blob again.
+    pub data: Option<Vec<u8>>,
 }
+
+/// Sources up to this size are read, hashed and encrypted in one piece on the calling
+/// thread: for a folder of small files, starting pipeline threads cost more than the work.
+pub const SMALL: u64 = 1 << 20;
 
 /// Why a write failed: the source (name it to the user) or the vault side.
 #[derive(Debug)]
@@ -64,6 +71,9 @@ pub fn write(
     out: File,
     progress: &dyn Progress,
 ) -> Result<(Written, File), WriteError> {
+    if len <= SMALL {
+        return write_small(source, len, blob_id, recipient, out, progress);
+    }
     let (tx, rx) = sync_channel::<Vec<u8>>(WRITE_DEPTH);
     let (pool_tx, pool_rx) = sync_channel::<Vec<u8>>(WRITE_DEPTH + 2);
     let failed = AtomicBool::new(false);
@@ -83,6 +93,67 @@ pub fn write(
             (Ok(written), None) => Ok((written, file)),
         }
     })
+}
+
+/// [`write`] for a source of at most [`SMALL`] bytes: one read, one encryption into memory,
+/// one write.
+fn write_small(
+    source: &mut (dyn Read + Send),
+    len: u64,
+    blob_id: &[u8; 16],
+    recipient: &age::x25519::Recipient,
+    mut out: File,
+    progress: &dyn Progress,
+) -> Result<(Written, File), WriteError> {
+    // One byte more than announced, so a source that grew is noticed.
+    let mut data = vec![0u8; len as usize + 1];
+    let n = fill(source, &mut data).map_err(WriteError::Source)?;
+    if n as u64 != len {
+        return Err(WriteError::SourceChanged { actual: n as u64 });
+    }
+    data.truncate(n);
+    if progress.is_cancelled() {
+        return Err(WriteError::Cancelled);
+    }
+    let padded = padded_len(HEADER_LEN + len);
+    // age adds a header and 16 bytes per 64 KiB chunk.
+    let mut sealed = Vec::with_capacity(padded as usize + padded as usize / 4096 + 512);
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as _))
+        .expect("a single X25519 recipient is always valid");
+    let mut w = encryptor
+        .wrap_output(&mut sealed)
+        .map_err(WriteError::Vault)?;
+    w.write_all(&header(blob_id, len))
+        .map_err(WriteError::Vault)?;
+    w.write_all(&data).map_err(WriteError::Vault)?;
+    write_padding(&mut w, padded - HEADER_LEN - len).map_err(WriteError::Vault)?;
+    w.finish().map_err(WriteError::Vault)?;
+    out.write_all(&sealed).map_err(WriteError::Vault)?;
+    progress.position(len);
+    let written = Written {
+        sha256: Sha256::digest(&data).into(),
+        head: data[..data.len().min(8192)].to_vec(),
+        data: Some(data),
+    };
+    Ok((written, out))
+}
+
+/// The blob's plaintext header.
+fn header(blob_id: &[u8; 16], len: u64) -> [u8; HEADER_LEN as usize] {
+    let mut header = [0u8; HEADER_LEN as usize];
+    header[..8].copy_from_slice(MAGIC);
+    header[8..24].copy_from_slice(blob_id);
+    header[24..32].copy_from_slice(&len.to_le_bytes());
+    header
+}
+
+fn write_padding(w: &mut impl Write, mut pad: u64) -> io::Result<()> {
+    while pad > 0 {
+        let k = pad.min(ZEROS.len() as u64) as usize;
+        w.write_all(&ZEROS[..k])?;
+        pad -= k as u64;
+    }
+    Ok(())
 }
 
 const WRITE_BUF: usize = 1 << 20;
@@ -165,11 +236,8 @@ fn encrypt(
     let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as _))
         .expect("a single X25519 recipient is always valid");
     let mut w = encryptor.wrap_output(sink).map_err(WriteError::Vault)?;
-    let mut header = [0u8; HEADER_LEN as usize];
-    header[..8].copy_from_slice(MAGIC);
-    header[8..24].copy_from_slice(blob_id);
-    header[24..32].copy_from_slice(&len.to_le_bytes());
-    w.write_all(&header).map_err(WriteError::Vault)?;
+    w.write_all(&header(blob_id, len))
+        .map_err(WriteError::Vault)?;
 
     let mut hasher = Sha256::new();
     let mut current = vec![0u8; CHUNK];
@@ -202,17 +270,14 @@ fn encrypt(
     if total != len {
         return Err(WriteError::SourceChanged { actual: total });
     }
-    let mut pad = padded_len(HEADER_LEN + len) - HEADER_LEN - len;
-    while pad > 0 {
-        let k = pad.min(ZEROS.len() as u64) as usize;
-        w.write_all(&ZEROS[..k]).map_err(WriteError::Vault)?;
-        pad -= k as u64;
-    }
+    write_padding(&mut w, padded_len(HEADER_LEN + len) - HEADER_LEN - len)
+        .map_err(WriteError::Vault)?;
     let mut sink = w.finish().map_err(WriteError::Vault)?;
     sink.flush().map_err(WriteError::Vault)?;
     Ok(Written {
         sha256: hasher.finalize().into(),
         head,
+        data: None,
     })
 }
 
@@ -277,8 +342,14 @@ pub fn read(
     let len = u64::from_le_bytes(header[24..32].try_into().expect("8 bytes"));
 
     let mut hasher = Sha256::new();
-    let mut current = vec![0u8; CHUNK];
-    let mut next = vec![0u8; CHUNK];
+    let first = CHUNK.min(usize::try_from(len).unwrap_or(CHUNK));
+    let mut current = vec![0u8; first];
+    // A blob that fits in one chunk is read and hashed on this thread alone.
+    let mut next = if len > CHUNK as u64 {
+        vec![0u8; CHUNK]
+    } else {
+        Vec::new()
+    };
     let mut remaining = len;
     let mut n = fill(
         &mut r,
@@ -297,14 +368,19 @@ pub fn read(
         remaining -= n as u64;
         let want = CHUNK.min(usize::try_from(remaining).unwrap_or(CHUNK));
         let chunk = &current[..n];
-        let (wrote, read_next) = std::thread::scope(|s| {
-            let helper = s.spawn(|| {
-                hasher.update(chunk);
-                sink.write_all(chunk)
-            });
-            let read_next = fill(&mut r, &mut next[..want]);
-            (helper.join().expect("hashing thread panicked"), read_next)
-        });
+        let (wrote, read_next) = if want == 0 {
+            hasher.update(chunk);
+            (sink.write_all(chunk), Ok(0))
+        } else {
+            std::thread::scope(|s| {
+                let helper = s.spawn(|| {
+                    hasher.update(chunk);
+                    sink.write_all(chunk)
+                });
+                let read_next = fill(&mut r, &mut next[..want]);
+                (helper.join().expect("hashing thread panicked"), read_next)
+            })
+        };
         wrote.map_err(ReadError::Sink)?;
         progress.position(len - remaining);
         n = read_next.map_err(stream_error)?;
@@ -312,7 +388,7 @@ pub fn read(
     }
     // The padding must be zeros of exactly the expected length, then the authenticated end.
     let mut pad = padded_len(HEADER_LEN + len) - HEADER_LEN - len;
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; (pad as usize).saturating_add(1).min(64 * 1024)];
     loop {
         let k = fill(&mut r, &mut buf).map_err(stream_error)?;
         if k == 0 {
@@ -350,5 +426,89 @@ fn stream_error(e: io::Error) -> ReadError {
             ReadError::Changed(format!("does not authenticate ({e})"))
         }
         _ => ReadError::Unreadable(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(bytes: &[u8]) -> Result<Vec<u8>, WriteError> {
+        let identity = age::x25519::Identity::generate();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/unit-tmp")
+            .join(format!("blob-{}-{}", std::process::id(), bytes.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}", bytes.len()));
+        let out = File::create(&path).unwrap();
+        let id = [7u8; 16];
+        let written = write(
+            &mut &bytes[..],
+            bytes.len() as u64,
+            &id,
+            &identity.to_public(),
+            out,
+            &crate::progress::Silent,
+        );
+        let result = written.map(|(w, _)| {
+            let mut back = Vec::new();
+            let a = read(
+                File::open(&path).unwrap(),
+                &id,
+                &identity,
+                &mut back,
+                &crate::progress::Silent,
+            )
+            .unwrap();
+            assert_eq!(a.sha256, w.sha256);
+            assert_eq!(a.sha256, <[u8; 32]>::from(Sha256::digest(bytes)));
+            assert_eq!(w.data.is_some(), bytes.len() as u64 <= SMALL);
+            let size = std::fs::metadata(&path).unwrap().len();
+            assert!(
+                size >= padded_len(HEADER_LEN + bytes.len() as u64),
+                "padded"
+            );
+            back
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    #[test]
+    fn small_and_streamed_blobs_read_back_exactly() {
+        for len in [0, 1, 1000, SMALL as usize, SMALL as usize + 1, 5 << 20] {
+            let bytes: Vec<u8> = (0..len).map(|k| (k % 251) as u8).collect();
+            assert_eq!(round_trip(&bytes).unwrap(), bytes, "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn a_source_longer_or_shorter_than_announced_is_refused() {
+        let identity = age::x25519::Identity::generate();
+        for (announced, actual) in [(10u64, 11usize), (10, 9), (SMALL + 10, SMALL as usize + 11)] {
+            let bytes = vec![1u8; actual];
+            let out = tempfile_in_memory();
+            let r = write(
+                &mut &bytes[..],
+                announced,
+                &[0; 16],
+                &identity.to_public(),
+                out,
+                &crate::progress::Silent,
+            );
+            assert!(
+                matches!(r, Err(WriteError::SourceChanged { .. })),
+                "{announced} announced, {actual} read: {:?}",
+                r.map(|_| ())
+            );
+        }
+    }
+
+    /// A file nobody will read: /dev/null.
+    fn tempfile_in_memory() -> File {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/null")
+            .unwrap()
     }
 }

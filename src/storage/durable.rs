@@ -104,6 +104,12 @@ pub fn normalise_times(path: &Path) -> io::Result<()> {
     filetime::set_file_times(path, t, t)
 }
 
+/// [`normalise_times`] on a file already open for writing (after its last write).
+pub fn normalise_file_times(file: &File) -> io::Result<()> {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(NORMALISED_TIME as u64);
+    file.set_times(std::fs::FileTimes::new().set_accessed(t).set_modified(t))
+}
+
 /// Opens a vault file for reading without updating its access time where the kernel allows it,
 /// so that reading evidence leaves no trace of *which* item was opened.
 pub fn open_read_noatime(path: &Path) -> io::Result<File> {

@@ -5,29 +5,108 @@
 //! small files: a phone dump, a scanned archive). A crash mid-batch leaves what a crash
 //! mid-import leaves: the batch is either recorded (and its blobs are completed at the next
 //! open) or not (and its files in `tmp/` are swept).
+//!
+//! Two threads share the work: a writer reads, hashes and encrypts the next files into `tmp/`
+//! (all it needs is the vault's public recipient) while this thread records the previous ones
+//! in the catalog and has them parsed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::{Condvar, Mutex};
 
 use crate::error::{Error, Result};
 use crate::items::Item;
 use crate::progress::Progress;
+use crate::storage::blob::Written;
 use crate::storage::durable;
+use crate::storage::layout::Layout;
 
-use super::import::{ImportOptions, Imported, open_source, record_new_item};
+use super::blobs::BlobWriter;
+use super::import::{ImportOptions, Imported, open_source, record_new_items};
 use super::{Vault, absolute};
 
 /// A batch ends at this many files or bytes: a crash costs at most one batch's work, and
 /// nothing is acknowledged later than this much work after it was read.
-const BATCH_FILES: usize = 128;
+const BATCH_FILES: usize = 1024;
 const BATCH_BYTES: u64 = 64 << 20;
+/// How many bytes of small files (read whole, kept for parsing) may be in memory between the
+/// writer and the catalog. Twice a batch, so the writer can fill the next batch while this
+/// one is recorded; more than one batch, so a batch never waits for bytes it holds itself.
+const HELD_BYTES: u64 = 2 * BATCH_BYTES;
 
-/// A file written to `tmp/`, not yet recorded.
-struct Staged {
+/// The memory budget of [`HELD_BYTES`], shared by the writer (which waits for room) and the
+/// catalog (which frees it as each file's bytes are parsed or dropped).
+struct Budget {
+    used: Mutex<u64>,
+    freed: Condvar,
+    stop: AtomicBool,
+}
+
+impl Budget {
+    /// Waits until `n` more bytes fit (or nothing is held); `false` once the import stopped.
+    fn reserve(&self, n: u64) -> bool {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + n > HELD_BYTES && !self.stop.load(Ordering::Relaxed) {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += n;
+        !self.stop.load(Ordering::Relaxed)
+    }
+
+    fn release(&self, n: u64) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(n);
+        self.freed.notify_all();
+    }
+
+    fn stop(&self) {
+        let _used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        self.stop.store(true, Ordering::Relaxed);
+        self.freed.notify_all();
+    }
+}
+
+/// A small file's bytes, counted in the [`Budget`] until they are taken or dropped.
+struct Held<'b> {
+    data: Vec<u8>,
+    counted: u64,
+    budget: &'b Budget,
+}
+
+impl Held<'_> {
+    fn take(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.data)
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.budget.release(self.counted);
+    }
+}
+
+/// A file the writer put in `tmp/`, not yet checked against the catalog.
+struct Unrecorded<'b> {
+    path: PathBuf,
+    name: String,
+    len: u64,
+    blob: String,
+    tmp: PathBuf,
+    written: Written,
+    /// Its bytes, when small enough to have been read whole: extraction parses them
+    /// without decrypting the blob again.
+    data: Option<Held<'b>>,
+}
+
+/// A file written to `tmp/` and given an item, not yet recorded.
+struct Staged<'b> {
     path: PathBuf,
     item: Item,
     tmp: PathBuf,
+    data: Option<Held<'b>>,
 }
 
 impl Vault {
@@ -44,38 +123,104 @@ impl Vault {
         self.ensure_writable()?;
         // Loaded before the commit, so its consistency check does not count these items.
         self.texts()?;
-        let mut next = 0;
-        while next < paths.len() {
-            let mut staged: Vec<Staged> = Vec::new();
+        let writer = BlobWriter {
+            recipient: self.recipient.clone(),
+        };
+        let layout = self.layout.clone();
+        let budget = Budget {
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+            stop: AtomicBool::new(false),
+        };
+        // The writer may run a whole batch ahead; memory is bounded by the budget.
+        let (tx, rx) = sync_channel::<(PathBuf, Result<Unrecorded>)>(BATCH_FILES);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for path in paths {
+                    if budget.stop.load(Ordering::Relaxed) || progress.is_cancelled() {
+                        break;
+                    }
+                    let written = write_one(&writer, &layout, &budget, path, progress);
+                    if let Err(std::sync::mpsc::SendError((_, Ok(w)))) =
+                        tx.send((path.clone(), written))
+                    {
+                        let _ = fs::remove_file(&w.tmp);
+                    }
+                }
+                drop(tx);
+            });
+            let recorded = self.record_written(&rx, options, progress, done);
+            // Whatever the writer had ahead was never recorded.
+            budget.stop();
+            for (_, w) in rx {
+                if let Ok(w) = w {
+                    let _ = fs::remove_file(&w.tmp);
+                }
+            }
+            recorded
+        })
+    }
+
+    /// The catalog's side of [`Vault::import_many`]: takes written files in batches.
+    fn record_written<'b>(
+        &mut self,
+        rx: &Receiver<(PathBuf, Result<Unrecorded<'b>>)>,
+        options: &ImportOptions,
+        progress: &dyn Progress,
+        done: &mut dyn FnMut(&Path, Result<Imported>),
+    ) -> Result<()> {
+        // The same bytes twice in one batch: the second waits for the next batch, where it is
+        // a duplicate of the first.
+        let mut carried: Option<Unrecorded<'b>> = None;
+        loop {
+            let mut staged: Vec<Staged<'b>> = Vec::new();
             let mut hashes: HashSet<String> = HashSet::new();
             let mut bytes = 0u64;
-            while next < paths.len() && staged.len() < BATCH_FILES && bytes < BATCH_BYTES {
-                let path = &paths[next];
+            while staged.len() < BATCH_FILES && bytes < BATCH_BYTES {
+                let w = match carried.take() {
+                    Some(w) => w,
+                    None => match rx.recv() {
+                        Ok((_, Ok(w))) => w,
+                        Ok((_, Err(Error::Cancelled))) => {
+                            self.discard(&staged);
+                            return Err(Error::Cancelled);
+                        }
+                        Ok((path, Err(e))) => {
+                            done(&path, Err(e));
+                            continue;
+                        }
+                        Err(_) => break, // every file was written
+                    },
+                };
                 if progress.is_cancelled() {
+                    let _ = fs::remove_file(&w.tmp);
                     self.discard(&staged);
                     return Err(Error::Cancelled);
                 }
-                match self.stage(path, options, progress) {
-                    Ok(Err(existing)) => done(path, Ok(Imported::Duplicate(existing))),
-                    // The same bytes twice in one batch: the second waits for the next batch,
-                    // where it is a duplicate of the first.
-                    Ok(Ok(s)) if !options.allow_duplicate && hashes.contains(&s.item.sha256) => {
-                        let _ = fs::remove_file(&s.tmp);
-                        break;
-                    }
+                let sha256 = hex::encode(w.written.sha256);
+                if !options.allow_duplicate && hashes.contains(&sha256) {
+                    carried = Some(w);
+                    break;
+                }
+                let path = w.path.clone();
+                match self.stage(w, sha256, options) {
+                    Ok(Err(existing)) => done(&path, Ok(Imported::Duplicate(existing))),
                     Ok(Ok(s)) => {
                         bytes += s.item.size;
                         hashes.insert(s.item.sha256.clone());
                         staged.push(s);
                     }
-                    Err(e) => done(path, Err(e)),
+                    Err(e) => done(&path, Err(e)),
                 }
-                next += 1;
             }
             if staged.is_empty() {
+                if carried.is_none() {
+                    return Ok(());
+                }
                 continue;
             }
-            let items = match self.record_batch(&staged, options) {
+            let mut held: HashMap<String, Held<'b>> = HashMap::new();
+            let items = match self.record_batch(&mut staged, options, &mut held) {
                 Ok(items) => items,
                 Err(e) => {
                     self.discard(&staged);
@@ -90,7 +235,7 @@ impl Vault {
                 .into_iter()
                 .filter(|i| i.size <= crate::extract::MAX_EXTRACT_BYTES)
                 .collect();
-            match self.extract_items(&extractable) {
+            match self.extract_items(&extractable, &mut |i| held.remove(&i.id).map(Held::take)) {
                 Ok(problems) => {
                     for (id, e) in problems {
                         self.warnings
@@ -102,55 +247,55 @@ impl Vault {
                 )),
             }
         }
-        Ok(())
     }
 
-    /// Writes one file into `tmp/` (not yet durable) and checks it; a duplicate is the item
-    /// already holding its bytes.
-    fn stage(
+    /// Gives a written file its item; a duplicate is the item already holding its bytes (and
+    /// the written file is removed).
+    fn stage<'b>(
         &mut self,
-        path: &Path,
+        w: Unrecorded<'b>,
+        sha256: String,
         options: &ImportOptions,
-        progress: &dyn Progress,
-    ) -> Result<std::result::Result<Staged, Item>> {
-        let (mut src, len) = open_source(path)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
-        let mut blob_id = [0u8; 16];
-        getrandom::fill(&mut blob_id).expect("the operating system's random source failed");
-        let blob = hex::encode(blob_id);
-        let tmp = self.layout.tmp_blob(&blob);
-        progress.start(&name, len);
-        let written = self.write_blob_unsynced(&mut src, path, len, &blob_id, &tmp, progress);
-        progress.finish();
-        let written = match written {
-            Ok(w) => w,
+    ) -> Result<std::result::Result<Staged<'b>, Item>> {
+        let existing = if options.allow_duplicate {
+            None
+        } else {
+            self.catalog
+                .items_by_sha256(&sha256)
+                .map(|found| found.into_iter().find(|i| i.deleted_at.is_none()))
+                .transpose()
+        };
+        let id = match existing {
+            Some(found) => {
+                let _ = fs::remove_file(&w.tmp);
+                return found.map(Err);
+            }
+            None => self.new_item_id(),
+        };
+        let id = match id {
+            Ok(id) => id,
             Err(e) => {
-                let _ = fs::remove_file(&tmp);
+                let _ = fs::remove_file(&w.tmp);
                 return Err(e);
             }
         };
-        let sha256 = hex::encode(written.sha256);
-        if !options.allow_duplicate
-            && let Some(existing) = self
-                .catalog
-                .items_by_sha256(&sha256)?
-                .into_iter()
-                .find(|i| i.deleted_at.is_none())
-        {
-            let _ = fs::remove_file(&tmp);
-            return Ok(Err(existing));
-        }
+        let Unrecorded {
+            path,
+            name,
+            len,
+            blob,
+            tmp,
+            written,
+            data,
+        } = w;
         let item = Item {
-            id: self.new_item_id()?,
+            id,
             media_type: crate::extract::sniff(&written.head, &name),
             name,
             size: len,
             sha256,
             imported_at: String::new(),
-            source: Some(options.source.clone().unwrap_or_else(|| absolute(path))),
+            source: Some(options.source.clone().unwrap_or_else(|| absolute(&path))),
             notes: options.notes.clone().unwrap_or_default(),
             deleted_at: None,
             deleted_reason: None,
@@ -158,28 +303,34 @@ impl Vault {
             blob,
         };
         Ok(Ok(Staged {
-            path: path.to_path_buf(),
+            path,
             item,
             tmp,
+            data,
         }))
     }
 
     /// Makes the batch's blobs durable, records the items in one segment, places the blobs
     /// and makes that durable: after this the batch is acknowledged.
-    fn record_batch(&mut self, staged: &[Staged], options: &ImportOptions) -> Result<Vec<Item>> {
+    /// The bytes the staged files held in memory move to `held`, by item id.
+    fn record_batch<'b>(
+        &mut self,
+        staged: &mut [Staged<'b>],
+        options: &ImportOptions,
+        held: &mut HashMap<String, Held<'b>>,
+    ) -> Result<Vec<Item>> {
         let tmp_dir = self.layout.tmp();
         sync_filesystem(&tmp_dir)?;
         let mut items: Vec<Item> = staged.iter().map(|s| s.item.clone()).collect();
         let committed = self.commit(|cat, now| {
             for item in items.iter_mut() {
                 item.imported_at = now.to_string();
-                record_new_item(cat, item, options, now)?;
             }
-            Ok(())
+            record_new_items(cat, items.iter(), options, now)
         });
         let ((), segment) = committed?;
         let placed = (|| -> std::io::Result<()> {
-            for s in staged {
+            for s in staged.iter() {
                 let dest = self.layout.blob(&s.item.blob);
                 durable::ensure_dir_private(dest.parent().expect("blob paths have a parent"))?;
                 fs::hard_link(&s.tmp, &dest)?;
@@ -195,14 +346,17 @@ impl Vault {
                 .as_deref()
                 .is_some_and(|p| crate::storage::journal::withdraw(p).is_ok());
             if withdrawn {
-                for s in staged {
+                for s in staged.iter() {
                     let _ = fs::remove_file(self.layout.blob(&s.item.blob));
                 }
             }
             return Err(self.reload_after(e));
         }
-        for s in staged {
+        for s in staged.iter_mut() {
             let _ = fs::remove_file(&s.tmp); // a leftover is swept at the next open
+            if let Some(data) = s.data.take() {
+                held.insert(s.item.id.clone(), data);
+            }
         }
         Ok(items)
     }
@@ -211,6 +365,64 @@ impl Vault {
     fn discard(&self, staged: &[Staged]) {
         for s in staged {
             let _ = fs::remove_file(&s.tmp);
+        }
+    }
+}
+
+/// The writer's side of [`Vault::import_many`]: one file into `tmp/`, not yet durable.
+fn write_one<'b>(
+    writer: &BlobWriter,
+    layout: &Layout,
+    budget: &'b Budget,
+    path: &Path,
+    progress: &dyn Progress,
+) -> Result<Unrecorded<'b>> {
+    let (mut src, len) = open_source(path)?;
+    // A small file is kept in memory until it is parsed: room for it first.
+    let counted = if len <= crate::storage::blob::SMALL {
+        len
+    } else {
+        0
+    };
+    if !budget.reserve(counted) {
+        budget.release(counted);
+        return Err(Error::Cancelled);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let mut blob_id = [0u8; 16];
+    getrandom::fill(&mut blob_id).expect("the operating system's random source failed");
+    let blob = hex::encode(blob_id);
+    let tmp = layout.tmp_blob(&blob);
+    progress.start(&name, len);
+    let written = writer.write(&mut src, path, len, &blob_id, &tmp, progress);
+    progress.finish();
+    match written {
+        Ok(mut written) => {
+            let data = written.data.take();
+            if data.is_none() {
+                budget.release(counted);
+            }
+            Ok(Unrecorded {
+                path: path.to_path_buf(),
+                name,
+                len,
+                blob,
+                tmp,
+                written,
+                data: data.map(|data| Held {
+                    data,
+                    counted,
+                    budget,
+                }),
+            })
+        }
+        Err(e) => {
+            budget.release(counted);
+            let _ = fs::remove_file(&tmp);
+            Err(e)
         }
     }
 }

@@ -153,10 +153,34 @@ impl Vault {
         Ok(written)
     }
 
+    /// Writes a blob to `tmp` without making it durable: see [`BlobWriter::write`].
+    pub(super) fn write_blob_unsynced(
+        &self,
+        src: &mut (dyn std::io::Read + Send),
+        path: &Path,
+        len: u64,
+        blob_id: &[u8; 16],
+        tmp: &Path,
+        progress: &dyn Progress,
+    ) -> Result<blob::Written> {
+        BlobWriter {
+            recipient: self.recipient.clone(),
+        }
+        .write(src, path, len, blob_id, tmp, progress)
+    }
+}
+
+/// Writes evidence blobs into `tmp/`: all a writer needs is the vault's public recipient, so a
+/// batch import runs it on a thread of its own while the catalog records the previous files.
+pub(super) struct BlobWriter {
+    pub(super) recipient: age::x25519::Recipient,
+}
+
+impl BlobWriter {
     /// Writes a blob to `tmp` without making it durable: a batch makes all its blobs durable
     /// at once (`syncfs`) before the segment that names them is written; [`Vault::write_blob`]
     /// makes one durable on its own.
-    pub(super) fn write_blob_unsynced(
+    pub(super) fn write(
         &self,
         src: &mut (dyn std::io::Read + Send),
         path: &Path,
@@ -181,8 +205,8 @@ impl Vault {
                 blob::WriteError::Vault(e) => Error::io("cannot write to the vault", tmp)(e),
                 blob::WriteError::Cancelled => Error::Cancelled,
             })?;
-        drop(file);
-        durable::normalise_times(tmp).map_err(Error::io("cannot write to the vault", tmp))?;
+        durable::normalise_file_times(&file)
+            .map_err(Error::io("cannot write to the vault", tmp))?;
         Ok(written)
     }
 }

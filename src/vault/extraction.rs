@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
+use rusqlite::OptionalExtension;
 use serde_json::json;
 
 use crate::catalog::Catalog;
@@ -53,12 +54,14 @@ impl Vault {
                 self.texts = Some(texts);
                 return Ok(self.texts.as_mut().expect("just loaded"));
             }
-            let never: i64 = self.catalog.db.query_row(
-                "SELECT count(*) FROM items i WHERE i.purged_at IS NULL
+            let never: i64 = self
+                .catalog
+                .db
+                .prepare_cached(
+                    "SELECT count(*) FROM items i WHERE i.purged_at IS NULL
                  AND NOT EXISTS (SELECT 1 FROM extractions e WHERE e.item_id = i.id)",
-                [],
-                |r| r.get(0),
-            )?;
+                )?
+                .query_row([], |r| r.get(0))?;
             if never > 0 {
                 self.warnings.push(format!(
                     "{never} item(s) were imported by an older version and never had their metadata and text extracted; run `dossier reindex`"
@@ -143,9 +146,8 @@ impl Vault {
     /// What extraction found for an item: status, metadata, error.
     pub fn extraction(&self, id: &str) -> Result<Option<ExtractionRecord>> {
         let item = self.catalog.item(id)?;
-        let row = self.catalog.db.query_row(
-            "SELECT status, metadata, error, text_bytes, extracted_at FROM extractions WHERE item_id = ?1",
-            [&item.id],
+        let row = self.catalog.db.prepare_cached(
+            "SELECT status, metadata, error, text_bytes, extracted_at FROM extractions WHERE item_id = ?1")?.query_row([&item.id],
             |r| {
                 let metadata: String = r.get(1)?;
                 Ok(ExtractionRecord {
@@ -174,7 +176,7 @@ impl Vault {
     /// Extracts metadata, text and image renditions from a stored item and records them. Reads
     /// the blob back (authenticated, hash-checked). Renditions the item already has are kept.
     pub(super) fn extract_item(&mut self, item: &Item) -> Result<()> {
-        let mut problems = self.extract_items(std::slice::from_ref(item))?;
+        let mut problems = self.extract_items(std::slice::from_ref(item), &mut |_| None)?;
         match problems.pop() {
             Some((_, e)) => Err(e),
             None => Ok(()),
@@ -184,7 +186,13 @@ impl Vault {
     /// [`Vault::extract_item`] for several items, recorded in one change (one journal
     /// segment): what a batch import needs. An item whose bytes cannot be read back is left
     /// pending (and reported in the result); the others are recorded.
-    pub(super) fn extract_items(&mut self, items: &[Item]) -> Result<Vec<(String, Error)>> {
+    /// `held` gives the bytes of an item still in memory from its import (then they are not
+    /// decrypted again).
+    pub(super) fn extract_items(
+        &mut self,
+        items: &[Item],
+        held: &mut dyn FnMut(&Item) -> Option<Vec<u8>>,
+    ) -> Result<Vec<(String, Error)>> {
         self.texts()?;
         let mut problems = Vec::new();
         let mut found: Vec<(
@@ -195,7 +203,7 @@ impl Vault {
         )> = Vec::new();
         let mut derived_all: Vec<String> = Vec::new();
         for item in items {
-            let bytes = match self.read_item(item) {
+            let bytes = match held(item).map_or_else(|| self.read_item(item), Ok) {
                 Ok(b) => b,
                 Err(e) => {
                     problems.push((item.id.clone(), e));
@@ -256,7 +264,16 @@ impl Vault {
             return Ok(problems);
         }
         let committed = self.commit(|cat, now| {
+            let mut reindex = Vec::new();
             for (item, extraction, thumbnail, preview) in &found {
+                let had_metadata: bool = cat
+                    .db
+                    .prepare_cached(
+                        "SELECT coalesce(metadata, '{}') NOT IN ('{}', '') FROM extractions WHERE item_id = ?1",
+                    )?
+                    .query_row([&item.id], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or(false);
                 record_extraction(
                     &cat.db,
                     &item.id,
@@ -265,10 +282,21 @@ impl Vault {
                     preview.as_deref(),
                     now,
                 )?;
-                cat.db
-                    .prepare_cached("UPDATE items SET media_type = ?2 WHERE id = ?1")?
+                let retyped = cat
+                    .db
+                    .prepare_cached(
+                        "UPDATE items SET media_type = ?2 WHERE id = ?1 AND media_type IS NOT ?2",
+                    )?
                     .execute(rusqlite::params![item.id, extraction.media_type])?;
-                crate::search::index_item(&cat.db, &item.id)?;
+                // The search entry holds the media type and the metadata: index again only
+                // when either changed what it says.
+                if retyped > 0 || had_metadata || !extraction.metadata.is_empty() {
+                    reindex.push(item.id.as_str());
+                }
+            }
+            // Search entries last, together (see `record_new_items`).
+            for id in reindex {
+                crate::search::index_item(&cat.db, id)?;
             }
             Ok(())
         });
@@ -299,19 +327,15 @@ impl Vault {
         let pending: i64 = self
             .catalog
             .db
-            .query_row(
-                "SELECT count(*) FROM extractions WHERE status = 'pending'",
-                [],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT count(*) FROM extractions WHERE status = 'pending'")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
             .unwrap_or(0);
         if pending == 0 {
             return;
         }
         let marked = self.commit(|cat, _| {
-            cat.db.execute(
-                "UPDATE extractions SET status = 'failed', error = 'extraction did not finish: the process stopped during it (a parser may have crashed on this file)' WHERE status = 'pending'",
-                [],
+            cat.db.prepare_cached(
+                "UPDATE extractions SET status = 'failed', error = 'extraction did not finish: the process stopped during it (a parser may have crashed on this file)' WHERE status = 'pending'")?.execute([],
             )?;
             Ok(())
         });

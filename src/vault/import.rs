@@ -135,9 +135,8 @@ impl Vault {
 
     fn relate(&mut self, parent: &str, child: &str, relation: &str) -> Result<()> {
         self.commit(|cat, now| {
-            let added = cat.db.execute(
-                "INSERT OR IGNORE INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)",
-                rusqlite::params![parent, child, relation],
+            let added = cat.db.prepare_cached(
+                "INSERT OR IGNORE INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)")?.execute(rusqlite::params![parent, child, relation],
             )?;
             if added > 0 {
                 custody::append(&cat.db, now, Action::Link, Some(child), &json!({ "link": relation, "parent_id": parent }))?;
@@ -223,11 +222,10 @@ impl Vault {
         };
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
-            record_new_item(cat, &item, options, now)?;
+            record_new_items(cat, [&item], options, now)?;
             if let Some((parent, relation)) = parent {
-                cat.db.execute(
-                    "INSERT INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)",
-                    rusqlite::params![parent, item.id, relation],
+                cat.db.prepare_cached(
+                    "INSERT INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)")?.execute(rusqlite::params![parent, item.id, relation],
                 )?;
             }
             Ok(())
@@ -272,9 +270,27 @@ impl Vault {
     }
 }
 
-/// Records a new item in a change: the row, its extraction marked pending (or skipped when
-/// too large to parse), its search entry and its `import` custody entry. `imported_at` is set.
-pub(super) fn record_new_item(
+/// Records new items in a change: their rows, their extractions marked pending (or skipped
+/// when too large to parse), their `import` custody entries and their search entries.
+/// `imported_at` is set.
+pub(super) fn record_new_items<'a>(
+    cat: &crate::catalog::Catalog,
+    items: impl IntoIterator<Item = &'a Item> + Clone,
+    options: &ImportOptions,
+    now: &str,
+) -> Result<()> {
+    for item in items.clone() {
+        record_new_item(cat, item, options, now)?;
+    }
+    // Search entries last: the full-text index flushes what it holds at every statement that
+    // opens a savepoint (the capture triggers do), so its writes go together.
+    for item in items {
+        crate::search::index_item(&cat.db, &item.id)?;
+    }
+    Ok(())
+}
+
+fn record_new_item(
     cat: &crate::catalog::Catalog,
     item: &Item,
     options: &ImportOptions,
@@ -294,7 +310,6 @@ pub(super) fn record_new_item(
     } else {
         record_pending(&cat.db, &item.id, now)?;
     }
-    crate::search::index_item(&cat.db, &item.id)?;
     custody::append(
         &cat.db,
         now,
