@@ -147,3 +147,89 @@ fn kill_9_during_a_batch_import_loses_nothing_acknowledged() {
     f.assert_tmpdir_empty();
     f.cleanup();
 }
+
+/// A snapshot is a cache written at open once much was replayed: a kill at any moment of
+/// writing one leaves a vault that opens with everything, verifies, and tidies its tmp/.
+#[test]
+fn kill_9_during_a_snapshot_write_leaves_a_vault_that_opens() {
+    let f = Fixture::new("kill9-snapshot");
+    // More segments than an open replays without writing a snapshot (64).
+    let people = 70;
+    for i in 0..people {
+        f.ok(&["person", "add", "--name", &format!("Свидетель {i}")]);
+    }
+    let snapshots = f.vault.join("snapshots");
+    let clear = || {
+        let _ = std::fs::remove_dir_all(&snapshots);
+    };
+    let count = |dir: &std::path::Path| -> usize { walk(dir).len() };
+    // Calibrate: an open that replays everything and writes the snapshot.
+    clear();
+    let started = std::time::Instant::now();
+    f.ok(&["person", "list"]);
+    let window = (started.elapsed().as_millis() as u64 * 13 / 10).max(50);
+    assert!(count(&snapshots) > 0, "the open wrote a snapshot");
+    let (mut written, mut finished, mut cut_mid_write) = (0, 0, 0);
+    for i in 0..16u64 {
+        clear();
+        let mut child = f
+            .std_cmd(&["person", "list"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis((i * 37 + 11) % window));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.success() {
+            finished += 1;
+        } else if count(&snapshots) > 0 {
+            written += 1;
+        }
+        if !walk(&f.vault.join("tmp")).is_empty() {
+            cut_mid_write += 1;
+        }
+        let verify = f.run(&["verify", "--json"]);
+        assert_eq!(
+            verify.status.code(),
+            Some(0),
+            "run {i}: {}",
+            stdout(&verify)
+        );
+        let listed: Vec<serde_json::Value> =
+            serde_json::from_str(&f.ok(&["person", "list", "--json"])).unwrap();
+        assert_eq!(listed.len(), people, "run {i}: every person is there");
+        let tmp_left: Vec<_> = walk(&f.vault.join("tmp"));
+        assert!(
+            tmp_left.is_empty(),
+            "run {i}: tmp/ tidied at open: {tmp_left:?}"
+        );
+    }
+    eprintln!(
+        "of 16 opens: {finished} finished, {written} killed after publishing the snapshot, \
+         {cut_mid_write} killed while writing it"
+    );
+    assert!(
+        finished < 16,
+        "the kills must land before the open finished"
+    );
+    f.assert_tmpdir_empty();
+    f.cleanup();
+}
+
+/// Every file under `dir` (none if it does not exist).
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
