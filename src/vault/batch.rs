@@ -246,6 +246,7 @@ impl Vault {
                     "metadata extraction of a batch did not complete: {e}"
                 )),
             }
+            self.ensure_searchable(&extractable);
         }
     }
 

@@ -5,7 +5,6 @@
 use std::fs;
 use std::path::PathBuf;
 
-use rusqlite::OptionalExtension;
 use serde_json::json;
 
 use crate::catalog::Catalog;
@@ -264,16 +263,7 @@ impl Vault {
             return Ok(problems);
         }
         let committed = self.commit(|cat, now| {
-            let mut reindex = Vec::new();
             for (item, extraction, thumbnail, preview) in &found {
-                let had_metadata: bool = cat
-                    .db
-                    .prepare_cached(
-                        "SELECT coalesce(metadata, '{}') NOT IN ('{}', '') FROM extractions WHERE item_id = ?1",
-                    )?
-                    .query_row([&item.id], |r| r.get(0))
-                    .optional()?
-                    .unwrap_or(false);
                 record_extraction(
                     &cat.db,
                     &item.id,
@@ -282,21 +272,16 @@ impl Vault {
                     preview.as_deref(),
                     now,
                 )?;
-                let retyped = cat
-                    .db
+                cat.db
                     .prepare_cached(
                         "UPDATE items SET media_type = ?2 WHERE id = ?1 AND media_type IS NOT ?2",
                     )?
                     .execute(rusqlite::params![item.id, extraction.media_type])?;
-                // The search entry holds the media type and the metadata: index again only
-                // when either changed what it says.
-                if retyped > 0 || had_metadata || !extraction.metadata.is_empty() {
-                    reindex.push(item.id.as_str());
-                }
             }
-            // Search entries last, together (see `record_new_items`).
-            for id in reindex {
-                crate::search::index_item(&cat.db, id)?;
+            // The search entry holds the media type and the metadata; written last, together
+            // (see `record_new_items`).
+            for (item, ..) in &found {
+                crate::search::index_item(&cat.db, &item.id)?;
             }
             Ok(())
         });
@@ -321,6 +306,28 @@ impl Vault {
         Ok(problems)
     }
 
+    /// Gives every one of `items` that has no search entry yet its entry, from what the
+    /// catalog holds: new items are indexed with their extraction, and this covers those whose
+    /// extraction failed or did not run. The search index is derived (never logged), so this
+    /// writes no journal segment.
+    pub(super) fn ensure_searchable(&mut self, items: &[Item]) {
+        for item in items {
+            let indexed = self
+                .catalog
+                .db
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM search_keys WHERE kind = 'item' AND id = ?1)",
+                )
+                .and_then(|mut s| s.query_row([&item.id], |r| r.get::<_, bool>(0)));
+            if indexed.is_ok_and(|indexed| !indexed)
+                && let Err(e) = crate::search::index_item(&self.catalog.db, &item.id)
+            {
+                self.warnings
+                    .push(format!("{}: could not be added to search: {e}", item.name));
+            }
+        }
+    }
+
     /// Records, at open, that extractions a previous process started never finished (the
     /// parser may have crashed it). Not retried automatically: `reindex` retries.
     pub(super) fn fail_unfinished_extractions(&mut self) {
@@ -333,6 +340,20 @@ impl Vault {
         if pending == 0 {
             return;
         }
+        // Their search entries were to come with their extraction.
+        let unfinished: Vec<Item> = self
+            .catalog
+            .db
+            .prepare("SELECT item_id FROM extractions WHERE status = 'pending'")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|id| self.catalog.item(id).ok())
+            .collect();
+        self.ensure_searchable(&unfinished);
         let marked = self.commit(|cat, _| {
             cat.db.prepare_cached(
                 "UPDATE extractions SET status = 'failed', error = 'extraction did not finish: the process stopped during it (a parser may have crashed on this file)' WHERE status = 'pending'")?.execute([],

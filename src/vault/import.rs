@@ -257,6 +257,7 @@ impl Vault {
                 item.name
             ));
         }
+        self.ensure_searchable(std::slice::from_ref(&item));
         Ok(Imported::New(self.catalog.item(&item.id)?))
     }
 
@@ -282,10 +283,14 @@ pub(super) fn record_new_items<'a>(
     for item in items.clone() {
         record_new_item(cat, item, options, now)?;
     }
-    // Search entries last: the full-text index flushes what it holds at every statement that
-    // opens a savepoint (the capture triggers do), so its writes go together.
+    // An item that will be parsed gets its search entry with what the parser finds (one
+    // full-text write instead of a write and a rewrite; see `Vault::ensure_searchable` for
+    // when parsing does not happen). The others' go last: the full-text index flushes what it
+    // holds at every statement that opens a savepoint (the capture triggers do).
     for item in items {
-        crate::search::index_item(&cat.db, &item.id)?;
+        if item.size > crate::extract::MAX_EXTRACT_BYTES {
+            crate::search::index_item(&cat.db, &item.id)?;
+        }
     }
     Ok(())
 }

@@ -480,3 +480,32 @@ fn a_many_file_import_stores_small_and_large_files_exactly() {
         assert_eq!(&out, bytes, "{}", item.name);
     }
 }
+
+/// An item recorded whose extraction never ran (the process died between the two) gets its
+/// search entry at the next open, even when a snapshot already covered it (so no replay
+/// re-indexes it): new items are indexed with their extraction.
+#[test]
+fn an_item_whose_extraction_never_ran_is_searchable_after_the_next_open() {
+    let dir = scratch("unindexed");
+    let mut v = new_vault(&dir);
+    let item = import_bytes(&mut v, &dir, "протокол допроса.pdf", b"%PDF-1.7 not really");
+    v.commit(|cat, _| {
+        cat.db.execute(
+            "UPDATE extractions SET status = 'pending' WHERE item_id = ?1",
+            [&item.id],
+        )?;
+        crate::search::unindex(&cat.db, "item", &item.id)?;
+        Ok(())
+    })
+    .unwrap();
+    v.catalog.save_snapshot(&v.layout, &v.recipient).unwrap();
+    drop(v);
+    let mut v = reopen(&dir);
+    let hits = v
+        .search(&crate::search::Query {
+            text: "протокол".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(hits.iter().any(|h| h.id == item.id), "{hits:?}");
+}
