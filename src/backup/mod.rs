@@ -96,7 +96,7 @@ impl Vault {
         let src = self.layout();
         let dst = Layout::new(to);
         let identity = &self.vault_key().identity;
-        let resumed = prepare_target(src, &dst, self.vault_key())?;
+        let resumed = prepare_target(src, &dst, self.vault_key(), &self.applied_heads())?;
         let mut report = BackupReport {
             to: to.display().to_string(),
             resumed,

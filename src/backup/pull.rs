@@ -34,7 +34,7 @@ pub struct PullReport {
 
 /// The files of `from` that `to` lacks, among those a pull may bring: journal segments,
 /// snapshots and blobs (never key slots, the header or text indexes).
-fn missing(from: &Layout, to: &Layout) -> Vec<Entry> {
+fn missing(from: &Layout, to: &Layout, applied: &crate::storage::segment::Applied) -> Vec<Entry> {
     let mut out = Vec::new();
     let files = |dir: &Path| -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = fs::read_dir(dir)
@@ -90,8 +90,13 @@ fn missing(from: &Layout, to: &Layout) -> Vec<Entry> {
     // Segments last, and in order: they name the blobs above.
     for device in files(&from.journal()) {
         if is_hex_name(&name(&device), 32) {
+            // What the vault's state already holds was compacted away, not lost.
+            let head = segment::DeviceId::parse_hex(&name(&device))
+                .and_then(|d| applied.get(&d).copied())
+                .unwrap_or(0);
             for p in files(&device) {
-                consider(&p, segment::parse_file_name(&name(&p)).is_some());
+                let wanted = segment::parse_file_name(&name(&p)).is_some_and(|seq| seq > head);
+                consider(&p, wanted);
             }
         }
     }
@@ -112,7 +117,7 @@ impl Vault {
         let src = Layout::new(from);
         let dst = self.layout().clone();
         super::target::prove_ours(&src, self.vault_key())?;
-        let todo = missing(&src, &dst);
+        let todo = missing(&src, &dst, &self.applied_heads());
         let total: u64 = todo.iter().map(|e| e.len).sum();
         let mut report = PullReport {
             from: from.display().to_string(),

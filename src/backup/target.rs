@@ -14,11 +14,17 @@ use crate::storage::layout::Layout;
 use crate::storage::names::hex_age_entries;
 
 use super::INCOMPLETE_MARKER;
+use crate::storage::segment::Applied;
 
 /// Makes `dst` ready: creates it, or checks that it is a backup of this vault (complete or
 /// interrupted) that holds nothing the vault lacks. Leaves the incomplete marker in place and
 /// clears partial copies from an interrupted run. Returns whether a run was interrupted.
-pub(super) fn prepare_target(src: &Layout, dst: &Layout, key: &VaultKey) -> Result<bool> {
+pub(super) fn prepare_target(
+    src: &Layout,
+    dst: &Layout,
+    key: &VaultKey,
+    applied: &Applied,
+) -> Result<bool> {
     let root = &dst.root;
     let abs = |p: &Path| {
         p.canonicalize()
@@ -51,7 +57,7 @@ pub(super) fn prepare_target(src: &Layout, dst: &Layout, key: &VaultKey) -> Resu
             )));
         }
         check_catalogs(src, dst, &key.identity, key.vault_id())?;
-        check_journal(src, dst, key)?;
+        check_journal(src, dst, key, applied)?;
     }
     for dir in [
         dst.keys(),
@@ -138,9 +144,10 @@ fn check_catalogs(
 }
 
 /// A backup never holds journal entries the vault lacks: if it does, the vault went back (or
-/// the backup was opened and worked in), and copying over it would hide that. Also proves the
-/// backup's journal is this vault's.
-fn check_journal(src: &Layout, dst: &Layout, key: &VaultKey) -> Result<()> {
+/// the backup was opened and worked in), and copying over it would hide that. Entries the
+/// vault's state already holds (`applied`: a snapshot covers them, and compaction removed the
+/// files) are not missing. Also proves the backup's journal is this vault's.
+fn check_journal(src: &Layout, dst: &Layout, key: &VaultKey, applied: &Applied) -> Result<()> {
     let theirs = Journal::new(&dst.root)
         .list()
         .map_err(Error::io("cannot list the backup's journal", dst.journal()))?;
@@ -154,6 +161,7 @@ fn check_journal(src: &Layout, dst: &Layout, key: &VaultKey) -> Result<()> {
             .iter()
             .copied()
             .filter(|s| !have.is_some_and(|h| h.contains(s)))
+            .filter(|s| applied.get(device).is_none_or(|&head| *s > head))
             .collect();
         if let (Some(first), Some(last)) = (extra.first(), extra.last()) {
             ahead.push(format!(

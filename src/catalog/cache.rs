@@ -1,7 +1,9 @@
-//! State snapshots (vault format 2): `snapshots/<device>/<32 hex>.age`, a cache of the merged
-//! state that names the segments it covers, so opening replays only what came after. A cache,
-//! never the only record of anything: every row in it came from segments, and a damaged or
-//! missing snapshot only makes the next open replay more.
+//! State snapshots (vault format 2): `snapshots/<device>/<32 hex>.age`, the merged state that
+//! names the segments it covers, so opening replays only what came after. Every row in it came
+//! from segments; a damaged or missing snapshot makes the next open replay more, or start from
+//! another snapshot. Once every snapshot in the folder (two of them the device's own, read
+//! whole) covers a device's old segments, that device removes them (`vault::compaction`): the
+//! snapshots, and every backup (which keeps all segments), are then their record.
 //!
 //! Plaintext (inside age, little-endian):
 //! ```text
@@ -145,10 +147,19 @@ pub fn list(root: &Path) -> Vec<(DeviceId, PathBuf)> {
     out
 }
 
-/// What a snapshot claims to cover, read from its first age chunk only (age authenticates the
-/// chunk; the HMAC is checked when the whole snapshot is loaded). Used to pick which one to
-/// load without decrypting them all. The sum of the covered seqs, and the HLC.
-pub fn peek(path: &Path, identity: &age::x25519::Identity) -> Option<(u64, u64)> {
+/// What a snapshot claims, read from its header alone.
+pub struct Peeked {
+    /// The sum of the covered seqs: how much it holds.
+    pub total: u64,
+    pub hlc: u64,
+    pub covered: Coverage,
+}
+
+/// What a snapshot claims to cover, read from its header only (age authenticates what it
+/// decrypts with the file key, but anyone with the public recipient can make such a file: the
+/// HMAC, checked by [`load`] and [`authenticate`], is what proves a snapshot ours). Used to
+/// pick which one to load, and by compaction only to hold back (never to allow) a removal.
+pub fn peek(path: &Path, identity: &age::x25519::Identity) -> Option<Peeked> {
     let file = durable::open_read_noatime(path).ok()?;
     let decryptor = age::Decryptor::new_buffered(std::io::BufReader::new(file)).ok()?;
     let mut r = decryptor
@@ -162,28 +173,59 @@ pub fn peek(path: &Path, identity: &age::x25519::Identity) -> Option<(u64, u64)>
     let hlc = u64::from_le_bytes(head[40..48].try_into().ok()?);
     let n = u32::from_le_bytes(head[48..52].try_into().ok()?).min(MAX_DEVICES);
     let mut total = 0u64;
+    let mut covered = Coverage::new();
     let mut dep = [0u8; 56];
     for _ in 0..n {
         r.read_exact(&mut dep).ok()?;
-        total = total.saturating_add(u64::from_le_bytes(dep[16..24].try_into().ok()?));
+        let seq = u64::from_le_bytes(dep[16..24].try_into().ok()?);
+        total = total.saturating_add(seq);
+        let device = DeviceId(dep[..16].try_into().ok()?);
+        covered.insert(device, (seq, SegmentId(dep[24..56].try_into().ok()?)));
     }
-    Some((total, hlc))
+    Some(Peeked {
+        total,
+        hlc,
+        covered,
+    })
 }
 
-/// Reads, authenticates and loads one snapshot. Errors say what is wrong; the caller reports
-/// them with the path and falls back to another snapshot or to replaying everything.
-pub fn load(
+/// Reads and authenticates a whole snapshot (HMAC with the vault's secret) without loading
+/// its database: what it covers, proven.
+pub fn authenticate(
     path: &Path,
     writer: DeviceId,
     identity: &age::x25519::Identity,
     mac: &MacKey,
     vault: &[u8; 16],
-) -> std::result::Result<Loaded, String> {
-    let plain = sealed::read(path, identity, MAX_DB * 2).map_err(|e| match e {
+) -> std::result::Result<Coverage, String> {
+    let plain = read_plain(path, identity)?;
+    parse(&plain, writer, mac, vault).map(|p| p.covered)
+}
+
+fn read_plain(
+    path: &Path,
+    identity: &age::x25519::Identity,
+) -> std::result::Result<zeroize::Zeroizing<Vec<u8>>, String> {
+    sealed::read(path, identity, MAX_DB * 2).map_err(|e| match e {
         sealed::ReadError::Io(e) => e.to_string(),
         sealed::ReadError::Decrypt(e) => format!("does not decrypt with this vault's key: {e}"),
         sealed::ReadError::TooLarge => "too large".into(),
-    })?;
+    })
+}
+
+/// A snapshot's plaintext, checked: its coverage, clock and where the database image is.
+struct Parsed {
+    covered: Coverage,
+    hlc: u64,
+    image: std::ops::Range<usize>,
+}
+
+fn parse(
+    plain: &[u8],
+    writer: DeviceId,
+    mac: &MacKey,
+    vault: &[u8; 16],
+) -> std::result::Result<Parsed, String> {
     let mut at = 0usize;
     let mut take = |n: usize| -> std::result::Result<std::ops::Range<usize>, String> {
         let end = at
@@ -228,9 +270,31 @@ pub fn load(
     if &v != vault || d != writer {
         return Err("belongs to another vault or device than its place says".into());
     }
-    let image = &plain[image];
+    Ok(Parsed {
+        covered,
+        hlc,
+        image,
+    })
+}
+
+/// Reads, authenticates and loads one snapshot. Errors say what is wrong; the caller reports
+/// them with the path and falls back to another snapshot or to replaying everything.
+pub fn load(
+    path: &Path,
+    writer: DeviceId,
+    identity: &age::x25519::Identity,
+    mac: &MacKey,
+    vault: &[u8; 16],
+) -> std::result::Result<Loaded, String> {
+    let plain = read_plain(path, identity)?;
+    let Parsed {
+        covered,
+        hlc,
+        image,
+    } = parse(&plain, writer, mac, vault)?;
+    let len = image.len();
     let mut db = Connection::open_in_memory().map_err(|e| e.to_string())?;
-    db.deserialize_read_exact(MAIN_DB, image, len as usize, false)
+    db.deserialize_read_exact(MAIN_DB, &plain[image], len, false)
         .map_err(|e| e.to_string())?;
     Ok(Loaded { db, covered, hlc })
 }

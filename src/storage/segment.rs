@@ -279,6 +279,10 @@ pub fn file_name(seq: u64) -> String {
     format!("{seq:016x}.age")
 }
 
+/// The newest segment of each device a state holds: files at or below it may be gone from
+/// the journal (compaction) without anything missing.
+pub type Applied = std::collections::BTreeMap<DeviceId, u64>;
+
 /// The seq a segment file name stands for, if it is one.
 pub fn parse_file_name(name: &str) -> Option<u64> {
     let stem = name.strip_suffix(".age")?;

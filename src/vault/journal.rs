@@ -331,6 +331,13 @@ impl super::Vault {
         self.load_journal(mac, vault_bytes, device)
     }
 
+    /// The newest segment of each device that the state holds.
+    pub(crate) fn applied_heads(&self) -> segment::Applied {
+        self.catalog.log().map_or_else(Default::default, |l| {
+            l.heads().iter().map(|(d, h)| (*d, h.seq)).collect()
+        })
+    }
+
     /// Writes a snapshot when this process has written or replayed enough segments since
     /// the last one (so the next open replays few); a failure is a warning: it is a cache.
     pub(super) fn snapshot_if_due(&mut self) {
@@ -338,10 +345,11 @@ impl super::Vault {
         if self.read_only.is_some() || !snapshot_due(&self.catalog, since, SNAPSHOT_EVERY) {
             return;
         }
-        if let Err(e) = self.catalog.save_snapshot(&self.layout, &self.recipient) {
-            self.warnings.push(format!(
+        match self.catalog.save_snapshot(&self.layout, &self.recipient) {
+            Ok(_) => self.compact(),
+            Err(e) => self.warnings.push(format!(
                 "a snapshot to open faster next time could not be written: {e}"
-            ));
+            )),
         }
     }
 
@@ -389,11 +397,13 @@ impl super::Vault {
         if self.read_only.is_none()
             && replayed > 0
             && (slow || snapshot_due(&self.catalog, replayed, SNAPSHOT_AFTER))
-            && let Err(e) = self.catalog.save_snapshot(&self.layout, &self.recipient)
         {
-            self.warnings.push(format!(
-                "a snapshot to open faster next time could not be written: {e}"
-            ));
+            match self.catalog.save_snapshot(&self.layout, &self.recipient) {
+                Ok(_) => self.compact(),
+                Err(e) => self.warnings.push(format!(
+                    "a snapshot to open faster next time could not be written: {e}"
+                )),
+            }
         }
         Ok(())
     }

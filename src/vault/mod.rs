@@ -29,6 +29,7 @@ mod batch;
 #[cfg(feature = "bench-support")]
 mod bench;
 mod blobs;
+mod compaction;
 mod conflicts;
 mod extraction;
 mod format1;

@@ -35,14 +35,21 @@ impl Catalog {
         let listing = journal
             .list()
             .map_err(Error::io("cannot list the journal", journal.dir()))?;
-        // The snapshot that covers most, by its header; the full read authenticates it.
-        let mut candidates: Vec<(u64, u64, DeviceId, PathBuf)> = cache::list(&layout.root)
+        // The snapshot that covers most, by its header; the full read authenticates it. One
+        // after which every device's segments follow on without a gap comes first: a device
+        // removes its own old segments once every snapshot covers them (compaction), so a
+        // snapshot older than that would leave a hole.
+        let mut candidates: Vec<(bool, u64, u64, DeviceId, PathBuf)> = cache::list(&layout.root)
             .into_iter()
-            .filter_map(|(d, p)| cache::peek(&p, identity).map(|(total, hlc)| (total, hlc, d, p)))
+            .filter_map(|(d, p)| {
+                let peeked = cache::peek(&p, identity)?;
+                let whole = follows_on(&peeked.covered, &listing.segments);
+                Some((whole, peeked.total, peeked.hlc, d, p))
+            })
             .collect();
-        candidates.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
+        candidates.sort_by_key(|c| std::cmp::Reverse((c.0, c.1, c.2)));
         let mut start = None;
-        for (_, _, writer, path) in candidates {
+        for (_, _, _, writer, path) in candidates {
             match cache::load(&path, writer, identity, &mac, &vault) {
                 Ok(loaded) => {
                     start = Some(loaded);
@@ -313,4 +320,15 @@ impl Catalog {
             }
         }
     }
+}
+
+/// Whether every device's segments on disk continue right after what `covered` holds (none
+/// missing in between).
+fn follows_on(covered: &Coverage, on_disk: &BTreeMap<DeviceId, BTreeSet<u64>>) -> bool {
+    on_disk.iter().all(|(device, seqs)| {
+        let from = covered.get(device).map_or(0, |c| c.0);
+        seqs.range(from + 1..)
+            .next()
+            .is_none_or(|&first| first == from + 1)
+    })
 }
