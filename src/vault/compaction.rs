@@ -18,6 +18,7 @@
 //! removes.
 
 use std::fs;
+use std::path::Path;
 
 use crate::catalog::cache;
 use crate::storage::durable;
@@ -27,8 +28,9 @@ use super::Vault;
 
 impl Vault {
     /// Removes this device's segments that every snapshot covers (see the module). Called
-    /// after this device wrote a snapshot; never an error (the journal stays as it was).
-    pub(super) fn compact(&mut self) {
+    /// after this device wrote the snapshot `written` (its coverage is this state's, so it
+    /// need not be read back); never an error (the journal stays as it was).
+    pub(super) fn compact(&mut self, written: &Path) {
         if self.read_only.is_some() {
             return;
         }
@@ -41,28 +43,21 @@ impl Vault {
             return;
         }
         let me = log.device();
-        let (mac, vault) = self.key.journal_key();
-        let mut own = 0;
-        let mut upto = u64::MAX;
+        let now = log.heads().get(&me).map_or(0, |h| h.seq);
+        // First by the headers alone (cheap): how far every snapshot covers this device.
+        let mut upto = now;
+        let mut own = Vec::new();
         for (writer, path) in cache::list(&self.layout.root) {
-            let covered = if writer == me {
-                match cache::authenticate(&path, writer, &self.key.identity, &mac, &vault) {
-                    Ok(c) => {
-                        own += 1;
-                        c
-                    }
-                    Err(_) => return, // a damaged own snapshot: keep every segment
-                }
-            } else {
-                match cache::peek(&path, &self.key.identity) {
-                    Some(p) => p.covered,
-                    None => return, // unreadable: it might be the one someone starts from
-                }
+            if path == written {
+                continue;
+            }
+            let Some(peeked) = cache::peek(&path, &self.key.identity) else {
+                return; // unreadable: it might be the one someone starts from
             };
-            upto = upto.min(covered.get(&me).map_or(0, |c| c.0));
-        }
-        if own < 2 || upto == 0 || upto == u64::MAX {
-            return;
+            upto = upto.min(peeked.covered.get(&me).map_or(0, |c| c.0));
+            if writer == me {
+                own.push(path);
+            }
         }
         let journal = Journal::new(&self.layout.root);
         let Ok(listing) = journal.list() else {
@@ -71,6 +66,17 @@ impl Vault {
         let Some(seqs) = listing.segments.get(&me) else {
             return;
         };
+        if own.is_empty() || seqs.range(..=upto).next().is_none() {
+            return; // no second own snapshot, or nothing to remove
+        }
+        // Then the own snapshot besides the one just written, read whole and authenticated.
+        let (mac, vault) = self.key.journal_key();
+        for path in &own {
+            match cache::authenticate(path, me, &self.key.identity, &mac, &vault) {
+                Ok(covered) => upto = upto.min(covered.get(&me).map_or(0, |c| c.0)),
+                Err(_) => return, // a damaged own snapshot: keep every segment
+            }
+        }
         let mut removed = false;
         for &seq in seqs.range(..=upto) {
             if fs::remove_file(journal.path(me, seq)).is_ok() {

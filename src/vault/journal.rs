@@ -278,11 +278,6 @@ pub(super) fn damage_notice(catalog: &Catalog) -> Option<String> {
 pub(super) fn reindex_touched(db: &rusqlite::Connection, touched: &Touched) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
     for (table, key) in touched {
-        let first = || -> Option<String> {
-            let v: Vec<serde_json::Value> = serde_json::from_str(key).ok()?;
-            v.first()?.as_str().map(String::from)
-        };
-        let Some(id) = first() else { continue };
         let kind = match table.as_str() {
             "items" | "extractions" => "item",
             "cases" | "case_numbers" | "charges" => "case",
@@ -290,22 +285,22 @@ pub(super) fn reindex_touched(db: &rusqlite::Connection, touched: &Touched) -> R
             "events" => "event",
             _ => continue,
         };
+        let first = || -> Option<String> {
+            let v: Vec<serde_json::Value> = serde_json::from_str(key).ok()?;
+            v.first()?.as_str().map(String::from)
+        };
+        let Some(id) = first() else { continue };
         if !seen.insert((kind, id.clone())) {
             continue;
         }
-        let exists: bool = db.query_row(
-            &format!(
-                "SELECT EXISTS (SELECT 1 FROM {} WHERE id = ?1)",
-                match kind {
-                    "item" => "items",
-                    "case" => "cases",
-                    "person" => "people",
-                    _ => "events",
-                }
-            ),
-            [&id],
-            |r| r.get(0),
-        )?;
+        let exists: bool = db
+            .prepare_cached(match kind {
+                "item" => "SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)",
+                "case" => "SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?1)",
+                "person" => "SELECT EXISTS (SELECT 1 FROM people WHERE id = ?1)",
+                _ => "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+            })?
+            .query_row([&id], |r| r.get(0))?;
         if !exists {
             crate::search::unindex(db, kind, &id)?;
             continue;
@@ -346,7 +341,7 @@ impl super::Vault {
             return;
         }
         match self.catalog.save_snapshot(&self.layout, &self.recipient) {
-            Ok(_) => self.compact(),
+            Ok(written) => self.compact(&written),
             Err(e) => self.warnings.push(format!(
                 "a snapshot to open faster next time could not be written: {e}"
             )),
@@ -399,7 +394,7 @@ impl super::Vault {
             && (slow || snapshot_due(&self.catalog, replayed, SNAPSHOT_AFTER))
         {
             match self.catalog.save_snapshot(&self.layout, &self.recipient) {
-                Ok(_) => self.compact(),
+                Ok(written) => self.compact(&written),
                 Err(e) => self.warnings.push(format!(
                     "a snapshot to open faster next time could not be written: {e}"
                 )),
