@@ -450,7 +450,6 @@ fn templates_and_languages() {
                 "Resolution 1900 (2012)",
                 "(b) Detention for purely political reasons",
                 "Annex 2",
-                "NOT IN THE REGISTER",
             ],
         ),
         (
@@ -488,9 +487,108 @@ fn templates_and_languages() {
         for n in needles {
             assert!(words.contains(n), "{name}: pdftotext lacks {n:?}");
         }
+        // A filing carries no instruction to the user of this tool (completeness problems
+        // are reported by the CLI and the app, below).
+        for tool_text in [
+            "[item:",
+            "## ",
+            "NOT IN THE REGISTER",
+            "НЕТ В РЕЕСТРЕ",
+            "ABSENT DU REGISTRE",
+            "cite items",
+            "add a section",
+            "case notes",
+        ] {
+            assert!(
+                !words.contains(tool_text),
+                "{name}: the filing prints the tool's instruction {tool_text:?}"
+            );
+        }
         let sig = text(&run("pdfsig", &[pdf.to_str().unwrap()]));
         assert!(sig.contains("Signature is Valid."), "{name}: {sig}");
     }
+    f.cleanup();
+}
+
+/// The submitting source is the person given the role "source", not the first person listed
+/// with a lawyer-like role; the CLI says whom it named when several could be meant, and lists
+/// what the filing lacks (a point without evidence) instead of printing it in the PDF.
+#[test]
+fn the_source_is_who_has_the_role_and_gaps_are_told_to_the_user() {
+    let f = Fixture::new("dossier-source");
+    let c = case(&f);
+    let sister = f
+        .ok(&[
+            "person",
+            "add",
+            "--name",
+            "Айгерим Жұмабаева",
+            "--notes",
+            "Gent",
+        ])
+        .trim()
+        .to_string();
+    f.ok(&[
+        "link", "--case", &c.id, "--person", &sister, "--role", "source",
+    ]);
+    for (template, petitioner_label) in [("wgad", "VI. Submitting source"), ("ep", "Petitioner")] {
+        let out = f.dir.join(format!("source-{template}.pdf"));
+        let o = f.run(&[
+            "export",
+            "--case",
+            &c.id,
+            "--template",
+            template,
+            "--lang",
+            "en",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        let said = text(&o);
+        assert!(
+            said.contains("named Айгерим Жұмабаева (source) as the submitting source")
+                && said.contains("Әлия Жұмабаева (lawyer)"),
+            "{template}: the CLI names its choice and the other candidate: {said}"
+        );
+        let words =
+            String::from_utf8(run("pdftotext", &[out.to_str().unwrap(), "-"]).stdout).unwrap();
+        // The section (after its entry in the contents) up to its signature line.
+        let at = words
+            .rfind(petitioner_label)
+            .unwrap_or_else(|| panic!("{template}: no {petitioner_label:?} in {words}"));
+        let section = &words[at..];
+        let section = &section[..section.find("Signature").unwrap_or(section.len())];
+        assert!(
+            section.contains("Айгерим Жұмабаева") && !section.contains("Әлия"),
+            "{template}: {petitioner_label} names the sister: {section:?}"
+        );
+        if template == "wgad" {
+            let cover = &words[..words.find("Contents").unwrap_or(words.len())];
+            let by = &cover[cover.find("Submitted by").expect("cover names the source")..];
+            assert!(
+                by.chars().take(60).collect::<String>().contains("Айгерим"),
+                "the cover names the sister: {by:?}"
+            );
+        }
+    }
+    // The case's "## remedies" section cites nothing: the CLI says so; the PDF does not.
+    let out = f.dir.join("gaps.pdf");
+    let o = f.run(&[
+        "export",
+        "--case",
+        &c.id,
+        "--template",
+        "pace",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("missing:"),
+        "the CLI lists what the filing lacks: {}",
+        text(&o)
+    );
     f.cleanup();
 }
 

@@ -16,6 +16,9 @@ pub(crate) struct Composed {
     pub info: DocInfo,
     /// What the template asked for and the register lacked.
     pub missing: Vec<String>,
+    /// Choices the composer made that the user should check (for the app and the CLI, never
+    /// printed in the dossier).
+    pub notes: Vec<String>,
 }
 
 /// One string in three languages (template wording that is not in [`Labels`]).
@@ -32,18 +35,22 @@ struct Ctx<'m> {
     l: &'static Labels,
     flow: Flow,
     missing: Vec<String>,
+    notes: Vec<String>,
     annex_anchor: Vec<usize>,
     verify_anchor: usize,
     list_anchor: usize,
 }
 
 const DETAINEE_ROLES: &[&str] = &["detainee", "detained", "prisoner", "victim", "client"];
+/// Who submits, most specific role first: a person given the role "source" is the source,
+/// whoever else the case lists as its lawyer. (The European Parliament's petitioner comes
+/// first there: see [`Ctx::submitting_source`].)
 const SOURCE_ROLES: &[&str] = &[
     "source",
+    "petitioner",
+    "representative",
     "lawyer",
     "counsel",
-    "representative",
-    "petitioner",
 ];
 
 pub(crate) fn compose(m: &Material) -> Composed {
@@ -65,6 +72,7 @@ pub(crate) fn compose(m: &Material) -> Composed {
         },
         flow: second.flow,
         missing: second.missing,
+        notes: second.notes,
     }
 }
 
@@ -74,6 +82,7 @@ fn pass<'m>(m: &'m Material, toc: Option<&[Bookmark]>) -> Ctx<'m> {
         l: m.lang.labels(),
         flow: Flow::new(),
         missing: Vec::new(),
+        notes: Vec::new(),
         annex_anchor: Vec::new(),
         verify_anchor: 0,
         list_anchor: 0,
@@ -186,19 +195,17 @@ impl<'m> Ctx<'m> {
         self.m.lang
     }
 
+    /// A field the register cannot fill: reported to the user (app, CLI), and shown in the
+    /// filing as a plain dash, never as an instruction or a red placeholder.
     fn miss(&mut self, what: &str) -> Cell {
         self.missing.push(what.to_string());
-        Cell::warn(format!("[{}]", self.l.missing))
+        Cell::new("—")
     }
 
-    /// A notice that a notes section is missing, naming the heading that would fill it.
+    /// A notes section the template wants and the case lacks: reported to the user with the
+    /// heading that would fill it; the filing prints nothing in its place.
     fn miss_section(&mut self, what: &str, key: &str) {
         self.missing.push(format!("{what} (case notes: ## {key})"));
-        let text = format!(
-            "{}: {what} — {} ## {key}",
-            self.l.missing, self.l.add_section
-        );
-        self.flow.notice(&text, WARN);
     }
 
     /// Replaces `[item:PREFIX]` with "Annex N" and returns the annex numbers cited.
@@ -277,6 +284,48 @@ impl<'m> Ctx<'m> {
         self.m.people.iter().find(|p| has_role(&p.roles, roles))
     }
 
+    /// The submitting source (the EP's petitioner): the person whose role is the most
+    /// specific in [`SOURCE_ROLES`] (a role named exactly so before one that only contains
+    /// the word), never simply the first person listed. When others also have a source-like
+    /// role, the choice is noted for the user.
+    fn submitting_source(&mut self) -> Option<&'m super::CasePerson> {
+        let order: Vec<&str> = match self.m.template {
+            Template::Ep => std::iter::once("petitioner")
+                .chain(SOURCE_ROLES.iter().copied().filter(|r| *r != "petitioner"))
+                .collect(),
+            _ => SOURCE_ROLES.to_vec(),
+        };
+        let exact = |p: &super::CasePerson, role: &str| {
+            p.roles.iter().any(|r| r.trim().eq_ignore_ascii_case(role))
+        };
+        let chosen = order
+            .iter()
+            .find_map(|role| self.m.people.iter().find(|p| exact(p, role)))
+            .or_else(|| {
+                order
+                    .iter()
+                    .find_map(|role| self.m.people.iter().find(|p| has_role(&p.roles, &[role])))
+            })?;
+        let others: Vec<String> = self
+            .m
+            .people
+            .iter()
+            .filter(|p| p.person.id != chosen.person.id && has_role(&p.roles, SOURCE_ROLES))
+            .map(|p| format!("{} ({})", p.person.name, p.roles.join(", ")))
+            .collect();
+        let note = format!(
+            "named {} ({}) as the submitting source; also with a source-like role: {}. Give \
+             the role \"source\" to the person who submits, if that is someone else",
+            chosen.person.name,
+            chosen.roles.join(", "),
+            others.join("; ")
+        );
+        if !others.is_empty() && !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+        Some(chosen)
+    }
+
     fn annex_cells(&self, items: &[String]) -> Cell {
         let numbers: Vec<u32> = items
             .iter()
@@ -327,7 +376,7 @@ impl<'m> Ctx<'m> {
         } else {
             Cell::new(numbers)
         };
-        let source = match self.person_with(SOURCE_ROLES) {
+        let source = match self.submitting_source() {
             Some(p) => Cell::new(p.person.name.clone()),
             None => self.miss(self.l.submitted_by),
         };
@@ -662,7 +711,7 @@ impl<'m> Ctx<'m> {
     fn source_fields(&mut self) {
         let lang = self.lang();
         let mut rows = Vec::new();
-        match self.person_with(SOURCE_ROLES) {
+        match self.submitting_source() {
             Some(p) => {
                 let p = p.person.clone();
                 rows.push((self.l.name.to_string(), Cell::new(p.name)));
@@ -713,6 +762,11 @@ impl<'m> Ctx<'m> {
                     argued += 1;
                     let (text, cited) = self.cite(text);
                     self.flow.para(&text);
+                    if cited.is_empty() {
+                        self.missing.push(format!(
+                            "{title}: no evidence cited (cite items in the notes as [item:ID])"
+                        ));
+                    }
                     self.evidence(&cited);
                 }
                 None => self
@@ -725,11 +779,10 @@ impl<'m> Ctx<'m> {
         }
     }
 
-    /// Lists the annexes a point cites, or says that none is.
+    /// Lists the annexes a point cites (nothing when it cites none: that is the user's to
+    /// know, see `missing`, not the recipient's).
     fn evidence(&mut self, cited: &[u32]) {
         if cited.is_empty() {
-            self.flow
-                .para_styled(self.l.no_evidence, Face::Regular, 9.0, WARN, 12.0);
             return;
         }
         let rows: Vec<Vec<Cell>> = cited

@@ -74,8 +74,6 @@ pub struct Labels {
     pub no_inline: &'static str,
     pub truncated: &'static str,
     pub excerpt: &'static str,
-    pub missing: &'static str,
-    pub add_section: &'static str,
     pub verification: &'static str,
     pub verification_steps: &'static [&'static str],
     pub fingerprint: &'static str,
@@ -83,7 +81,6 @@ pub struct Labels {
     pub page_of: &'static str,
     pub about: &'static str,
     pub evidence: &'static str,
-    pub no_evidence: &'static str,
     pub months: [&'static str; 12],
     /// Month names after a day number (Russian uses the genitive).
     pub months_after_day: [&'static str; 12],
@@ -129,8 +126,6 @@ pub static EN: Labels = Labels {
     no_inline: "This file cannot be shown inline: open the attached original.",
     truncated: "[… shortened here; the attached original has the full text]",
     excerpt: "Excerpt of the text layer",
-    missing: "NOT IN THE REGISTER",
-    add_section: "add a section to the case notes:",
     verification: "How to verify this document",
     verification_steps: &[
         "This PDF carries a digital signature (PAdES, ETSI.CAdES.detached) that covers the whole file. Any change after signing, even of one byte, makes it invalid; an addition after signing is reported as not covering the whole document.",
@@ -146,7 +141,6 @@ pub static EN: Labels = Labels {
     page_of: "Page {n} of {m}",
     about: "about",
     evidence: "Evidence",
-    no_evidence: "No evidence is cited for this point (cite items in the notes as [item:ID]).",
     months: [
         "January",
         "February",
@@ -217,8 +211,6 @@ pub static FR: Labels = Labels {
     no_inline: "Ce fichier ne peut pas être affiché ici : ouvrez l'original joint.",
     truncated: "[… texte abrégé ici ; l'original joint contient le texte complet]",
     excerpt: "Extrait de la couche texte",
-    missing: "ABSENT DU REGISTRE",
-    add_section: "ajoutez une section aux notes de l'affaire :",
     verification: "Comment vérifier ce document",
     verification_steps: &[
         "Ce PDF porte une signature électronique (PAdES, ETSI.CAdES.detached) qui couvre tout le fichier. Toute modification après la signature, même d'un octet, l'invalide ; un ajout après la signature est signalé comme ne couvrant pas tout le document.",
@@ -234,7 +226,6 @@ pub static FR: Labels = Labels {
     page_of: "Page {n} sur {m}",
     about: "vers",
     evidence: "Preuves",
-    no_evidence: "Aucune preuve n'est citée pour ce point (citez les pièces dans les notes sous la forme [item:ID]).",
     months: [
         "janvier",
         "février",
@@ -305,8 +296,6 @@ pub static RU: Labels = Labels {
     no_inline: "Этот файл нельзя показать здесь: откройте приложенный оригинал.",
     truncated: "[… текст здесь сокращён; полный текст — в приложенном оригинале]",
     excerpt: "Фрагмент текстового слоя",
-    missing: "НЕТ В РЕЕСТРЕ",
-    add_section: "добавьте раздел в заметки по делу:",
     verification: "Как проверить этот документ",
     verification_steps: &[
         "Этот PDF подписан электронной подписью (PAdES, ETSI.CAdES.detached), которая охватывает весь файл. Любое изменение после подписания, даже одного байта, делает её недействительной; добавление после подписания отображается как «подписан не весь документ».",
@@ -322,7 +311,6 @@ pub static RU: Labels = Labels {
     page_of: "Стр. {n} из {m}",
     about: "около",
     evidence: "Доказательства",
-    no_evidence: "Для этого пункта доказательства не указаны (ссылайтесь на материалы в заметках как [item:ID]).",
     months: [
         "январь",
         "февраль",

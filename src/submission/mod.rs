@@ -295,6 +295,7 @@ impl Vault {
             ..material
         };
         let composed = compose::compose(&material);
+        warnings.extend(composed.notes.iter().cloned());
         if composed.flow.missing_glyphs > 0 {
             warnings.push(format!(
                 "{} character(s) have no glyph in the embedded fonts and are printed as '?'",
