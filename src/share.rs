@@ -192,9 +192,13 @@ impl Vault {
                 sha256: item.sha256.clone(),
                 media_type: item.media_type.clone(),
                 imported_at: item.imported_at.clone(),
-                source: item.source.clone(),
+                source: item.source.as_deref().map(shareable_source),
                 notes: item.notes.clone(),
-                custody: self.custody_log(Some(&item.id))?,
+                custody: self
+                    .custody_log(Some(&item.id))?
+                    .into_iter()
+                    .map(shareable_entry)
+                    .collect(),
             });
         }
         let manifest = Manifest {
@@ -519,6 +523,54 @@ fn append(
 }
 
 /// A name safe as one path component in a tar: no separators, no `..`, not empty.
+/// A source as a recipient may see it: a path on the sender's computer (`/home/NAME/clients/…`
+/// names the sender's account and how she files her clients) becomes its last component; a
+/// description the user wrote ("received by post from …") stays as it is.
+fn shareable_source(source: &str) -> String {
+    let looks_like_path = source.starts_with('/')
+        || source.starts_with('~')
+        || source.starts_with("\\\\")
+        || source.as_bytes().get(1..3) == Some(b":\\".as_slice());
+    if !looks_like_path {
+        return source.to_string();
+    }
+    let last = source
+        .rsplit(['/', '\\'])
+        .find(|part| !part.is_empty())
+        .unwrap_or("");
+    format!("…/{last}")
+}
+
+/// A custody entry as a bundle carries it: every path of the sender's computer in its details
+/// (where the file came from, where an extract went) shortened as [`shareable_source`] does,
+/// and then marked `"paths_shortened": true`, since the entry's hash was made over the full
+/// paths and no longer checks.
+fn shareable_entry(mut entry: Entry) -> Entry {
+    fn shorten(v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => {
+                let short = shareable_source(s);
+                let changed = short != *s;
+                *s = short;
+                changed
+            }
+            serde_json::Value::Array(a) => a.iter_mut().fold(false, |c, v| shorten(v) | c),
+            serde_json::Value::Object(o) => o.values_mut().fold(false, |c, v| shorten(v) | c),
+            _ => false,
+        }
+    }
+    let Ok(mut detail) = serde_json::from_str::<serde_json::Value>(&entry.detail) else {
+        return entry;
+    };
+    if shorten(&mut detail)
+        && let serde_json::Value::Object(map) = &mut detail
+    {
+        map.insert("paths_shortened".into(), true.into());
+        entry.detail = detail.to_string();
+    }
+    entry
+}
+
 fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()

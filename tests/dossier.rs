@@ -489,6 +489,28 @@ fn templates_and_languages() {
         }
         // A filing carries no instruction to the user of this tool (completeness problems
         // are reported by the CLI and the app, below).
+        // Nor any path of the sender's computer, in the text or anywhere in the file
+        // (attachment names, metadata), streams decompressed by qpdf.
+        let expanded = f.dir.join(format!("{name}.qdf"));
+        let q = run(
+            "qpdf",
+            &[
+                "--qdf",
+                "--object-streams=disable",
+                pdf.to_str().unwrap(),
+                expanded.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            q.status.code().is_some_and(|c| c == 0 || c == 3),
+            "{}",
+            text(&q)
+        );
+        let home = f.dir.display().to_string();
+        assert!(
+            !contains(&std::fs::read(&expanded).unwrap(), home.as_bytes()),
+            "{name}: the dossier carries the path {home}"
+        );
         for tool_text in [
             "[item:",
             "## ",

@@ -97,6 +97,22 @@ fn a_bundle_reaches_another_vault_with_its_hashes_and_custody() {
             first.contains("sender_custody") && first.contains("\"import\""),
             "{first}"
         );
+        // The sender's folders (her account's name, how she files clients) stay with her:
+        // the source and every custody detail carry only the file's name.
+        let sender_dir = a.dir.display().to_string();
+        let shown = show.to_string();
+        assert!(
+            !shown.contains(&sender_dir),
+            "the bundle carried the sender's path {sender_dir}: {shown}"
+        );
+        assert!(
+            show["source"]
+                .as_str()
+                .is_some_and(|s| s.ends_with(&format!("…/{name}"))),
+            "{}",
+            show["source"]
+        );
+        assert!(first.contains("paths_shortened"), "{first}");
     }
     let view = b.ok(&["case", "show", &target]);
     assert!(view.contains("photo.jpg"), "{view}");
