@@ -614,6 +614,126 @@ fn the_source_is_who_has_the_role_and_gaps_are_told_to_the_user() {
     f.cleanup();
 }
 
+/// A European Parliament petition may be published: its pictures go as copies without their
+/// location and camera data (the original's SHA-256 stays in the signed list, next to the
+/// copy's), captions leave them out, and `verify-pdf` checks the copy; `--keep-metadata`
+/// attaches the original as it is.
+#[test]
+fn a_petition_that_may_be_published_carries_no_location() {
+    let f = Fixture::new("dossier-ep-privacy");
+    let c = case(&f);
+    let (photo_id, photo, _) = &c.items[0];
+    assert!(
+        has_exif(photo),
+        "the fixture photo has EXIF (with a GPS position)"
+    );
+    let pdf = export(
+        &f,
+        &c,
+        "petition.pdf",
+        &["--template", "ep", "--lang", "en"],
+    );
+    let words = String::from_utf8(run("pdftotext", &[pdf.to_str().unwrap(), "-"]).stdout).unwrap();
+    assert!(
+        !words.contains("43.258333") && !words.contains("Canon"),
+        "no position or camera in the text"
+    );
+    assert!(
+        words.contains("a copy without location and camera data"),
+        "{words}"
+    );
+    let out = f.dir.join("detached");
+    std::fs::create_dir_all(&out).unwrap();
+    let d = run(
+        "pdfdetach",
+        &[
+            "-saveall",
+            "-o",
+            out.to_str().unwrap(),
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(d.status.success(), "{}", text(&d));
+    let copy_path = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".jpg"))
+        .expect("the photo is attached");
+    let copy = std::fs::read(&copy_path).unwrap();
+    assert!(!has_exif(&copy), "the attached copy has no EXIF");
+    // exiftool reads every metadata format there is; CI installs it (scripts/test).
+    let exiftool = have_tool("exiftool", "-ver");
+    assert!(
+        exiftool || std::env::var_os("CI").is_none(),
+        "exiftool is missing (apt install libimage-exiftool-perl)"
+    );
+    if exiftool {
+        let original = f.dir.join("original.jpg");
+        std::fs::write(&original, photo).unwrap();
+        let seen = text(&run("exiftool", &["-a", "-G1", original.to_str().unwrap()]));
+        assert!(
+            seen.contains("GPS"),
+            "exiftool sees the original's position: {seen}"
+        );
+        let tags = text(&run(
+            "exiftool",
+            &["-a", "-G1", copy_path.to_str().unwrap()],
+        ));
+        assert!(!tags.contains("GPS"), "exiftool finds no GPS tag: {tags}");
+        assert!(!tags.contains("Canon"), "{tags}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("dossier-manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["format"], "dossier-manifest 2");
+    let listed = manifest["annexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["sha256"] == sha256_hex(photo))
+        .expect("the original's SHA-256 is listed");
+    assert_eq!(listed["copy"]["sha256"], sha256_hex(&copy));
+    let fp = fingerprint(&f);
+    let v = f
+        .cmd(&["verify-pdf", pdf.to_str().unwrap(), "--fingerprint", &fp])
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success() && text(&v).contains("OK-COPY"),
+        "{}",
+        text(&v)
+    );
+    let sig = text(&run("pdfsig", &[pdf.to_str().unwrap()]));
+    assert!(sig.contains("Signature is Valid."), "{sig}");
+
+    // Kept on request: the original, EXIF and all.
+    let kept = export(
+        &f,
+        &c,
+        "petition-kept.pdf",
+        &["--template", "ep", "--keep-metadata"],
+    );
+    let out = f.dir.join("detached-kept");
+    std::fs::create_dir_all(&out).unwrap();
+    run(
+        "pdfdetach",
+        &[
+            "-saveall",
+            "-o",
+            out.to_str().unwrap(),
+            kept.to_str().unwrap(),
+        ],
+    );
+    let original = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read(e.path()).unwrap())
+        .find(|b| sha256_hex(b) == sha256_hex(photo));
+    assert!(original.is_some(), "--keep-metadata attaches the original");
+    let _ = photo_id;
+    f.cleanup();
+}
+
 fn has_exif(jpeg: &[u8]) -> bool {
     contains(jpeg, b"Exif\0\0")
 }

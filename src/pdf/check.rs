@@ -24,6 +24,18 @@ pub struct ManifestAnnex {
     pub title: String,
     pub sha256: String,
     pub size: u64,
+    /// Set when the attached file is a copy without location and camera metadata (a
+    /// publishable submission): its own SHA-256 and size. `sha256` stays the original's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<ManifestCopy>,
+}
+
+/// An attached copy of an annex, stripped of metadata.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ManifestCopy {
+    pub sha256: String,
+    pub size: u64,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -35,6 +47,9 @@ pub struct Manifest {
 }
 
 pub const MANIFEST_FORMAT: &str = "dossier-manifest 1";
+/// The same with annexes attached as stripped copies (`copy`): a version-1 reader would call
+/// them changed, so it is told the format is new instead.
+pub const MANIFEST_FORMAT_COPIES: &str = "dossier-manifest 2";
 
 /// What became of one annex.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -44,7 +59,8 @@ pub struct AnnexCheck {
     pub file: String,
     pub title: String,
     pub sha256: String,
-    /// `ok`, `changed`, `missing` (listed but not embedded), `not-included` (left out by
+    /// `ok`, `ok-copy` (the attached copy without metadata is the one the signed list
+    /// names), `changed`, `missing` (listed but not embedded), `not-included` (left out by
     /// the sender) or `unlisted` (embedded but not in the manifest).
     pub status: &'static str,
 }
@@ -324,7 +340,7 @@ fn check_annexes(doc: &Document, r: &mut PdfReport) {
             return;
         }
     };
-    if manifest.format != MANIFEST_FORMAT {
+    if manifest.format != MANIFEST_FORMAT && manifest.format != MANIFEST_FORMAT_COPIES {
         r.problems.push(format!(
             "{MANIFEST_NAME} has unknown format '{}'",
             manifest.format
@@ -335,10 +351,11 @@ fn check_annexes(doc: &Document, r: &mut PdfReport) {
         let status = if a.file.is_empty() {
             "not-included"
         } else {
-            match files.remove(&a.file) {
-                None => "missing",
-                Some(sha256) if sha256 == a.sha256 => "ok",
-                Some(_) => "changed",
+            match (files.remove(&a.file), &a.copy) {
+                (None, _) => "missing",
+                (Some(sha256), None) if sha256 == a.sha256 => "ok",
+                (Some(sha256), Some(copy)) if sha256 == copy.sha256 => "ok-copy",
+                (Some(_), _) => "changed",
             }
         };
         if matches!(status, "missing" | "changed") {

@@ -1164,11 +1164,12 @@ impl<'m> Ctx<'m> {
             Some(anchor),
             new_page,
         );
+        let withheld = matches!(a.attached, super::Attached::Withheld);
         let mut rows = vec![
             (
                 l.file.to_string(),
-                if self.m.no_originals {
-                    Cell::warn("—")
+                if self.m.no_originals || withheld {
+                    Cell::new("—")
                 } else {
                     Cell::mono(a.file_name.clone())
                 },
@@ -1206,9 +1207,38 @@ impl<'m> Ctx<'m> {
                 }
             }
         }
+        if let super::Attached::Copy { sha256, .. } = &a.attached
+            && !self.m.no_originals
+        {
+            rows.insert(
+                2,
+                (
+                    tr(self.lang(), "Copy attached", "Copie jointe", "Приложена копия").into(),
+                    Cell::new(format!(
+                        "{} SHA-256 {sha256}",
+                        tr(
+                            self.lang(),
+                            "a copy without location and camera data (this petition may be published);",
+                            "une copie sans données de lieu ni d'appareil (cette pétition peut être publiée) ;",
+                            "копия без данных о месте и камере (петиция может быть опубликована);",
+                        )
+                    )),
+                ),
+            );
+        }
         self.flow.fields(&rows);
         if self.m.no_originals {
             self.flow.notice(l.not_attached, GREY);
+        } else if withheld {
+            self.flow.notice(
+                tr(
+                    self.lang(),
+                    "Not attached: this petition may be published, and the file may show where it was made. It is identified by its SHA-256 above.",
+                    "Non jointe : cette pétition peut être publiée, et le fichier peut indiquer où il a été fait. Il est identifié par son SHA-256 ci-dessus.",
+                    "Не приложено: петиция может быть опубликована, а файл может показать, где он сделан. Он определяется своим SHA-256 выше.",
+                ),
+                GREY,
+            );
         }
         match &a.inline {
             Inline::Picture { jpeg, px } => {

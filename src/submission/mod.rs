@@ -7,6 +7,7 @@
 
 mod compose;
 mod labels;
+mod privacy;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufWriter;
@@ -16,6 +17,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 pub use labels::Lang;
+
+use sha2::Digest;
 
 use crate::error::{Error, Result};
 use crate::items::Item;
@@ -73,6 +76,10 @@ pub struct ExportOptions {
     pub strip_exif: bool,
     /// List annexes with their SHA-256 but do not attach the original files.
     pub no_originals: bool,
+    /// In a publishable submission (a European Parliament petition), attach pictures as they
+    /// are, with where and with what they were taken. By default such a submission attaches
+    /// copies without that metadata, and leaves out what cannot be stripped.
+    pub keep_metadata: bool,
     /// The name put on the signing certificates if they are made now.
     pub signer_label: String,
 }
@@ -109,9 +116,20 @@ pub(crate) enum Inline {
     Nothing,
 }
 
+/// What of an annex's file the dossier carries.
+pub(crate) enum Attached {
+    /// The original, bit-exact.
+    Original,
+    /// A copy without location and camera metadata (a publishable submission), and its SHA-256.
+    Copy { bytes: Vec<u8>, sha256: String },
+    /// Nothing: a publishable submission, and a file whose metadata cannot be removed.
+    Withheld,
+}
+
 pub(crate) struct Annex {
     pub number: u32,
     pub item: Item,
+    pub attached: Attached,
     /// When the evidence was made (date taken, e-mail date), else when it was imported.
     pub date: String,
     pub metadata: serde_json::Map<String, serde_json::Value>,
@@ -194,6 +212,12 @@ pub(crate) fn citations(text: &str) -> Vec<String> {
         rest = &rest[end..];
     }
     out
+}
+
+/// Whether the submission may be published by its recipient (a European Parliament petition),
+/// so that where pictures were taken must not go with it unless the user says so.
+fn publishable(opts: &ExportOptions) -> bool {
+    opts.template == Template::Ep && !opts.keep_metadata
 }
 
 /// An ASCII file name for an attachment: `A07_` and a transliterated, shortened original name.
@@ -313,7 +337,7 @@ impl Vault {
                 .iter()
                 .map(|a| ManifestAnnex {
                     number: a.number,
-                    file: if opts.no_originals {
+                    file: if opts.no_originals || matches!(a.attached, Attached::Withheld) {
                         String::new()
                     } else {
                         a.file_name.clone()
@@ -321,30 +345,68 @@ impl Vault {
                     title: a.item.name.clone(),
                     sha256: a.item.sha256.clone(),
                     size: a.item.size,
+                    copy: match &a.attached {
+                        Attached::Copy { bytes, sha256 } if !opts.no_originals => {
+                            Some(crate::pdf::check::ManifestCopy {
+                                sha256: sha256.clone(),
+                                size: bytes.len() as u64,
+                            })
+                        }
+                        _ => None,
+                    },
                 })
                 .collect(),
+        };
+        let manifest = Manifest {
+            // Version 1 readers would call a copy "changed": they are told the format is new.
+            format: if manifest.annexes.iter().any(|a| a.copy.is_some()) {
+                crate::pdf::check::MANIFEST_FORMAT_COPIES.into()
+            } else {
+                MANIFEST_FORMAT.into()
+            },
+            ..manifest
         };
         let manifest_json = serde_json::to_vec_pretty(&manifest)
             .map_err(|e| Error::Pdf(format!("the manifest: {e}")))?;
         let embedded: Vec<&Annex> = if opts.no_originals {
             Vec::new()
         } else {
-            material.annexes.iter().collect()
+            material
+                .annexes
+                .iter()
+                .filter(|a| !matches!(a.attached, Attached::Withheld))
+                .collect()
         };
         let mut attachments: Vec<Attachment> = embedded
             .iter()
-            .map(|a| Attachment {
-                file_name: a.file_name.clone(),
-                description: format!(
-                    "{} {}: {} (SHA-256 {})",
-                    material.lang.labels().annex,
-                    a.number,
-                    a.item.name,
-                    a.item.sha256
-                ),
-                mime_type: a.item.media_type.clone(),
-                size: a.item.size,
-                relationship: "Source",
+            .map(|a| match &a.attached {
+                Attached::Copy { bytes, sha256 } => Attachment {
+                    file_name: a.file_name.clone(),
+                    description: format!(
+                        "{} {}: {}, a copy without location and camera data (SHA-256 {sha256}; \
+                         the original's SHA-256 {})",
+                        material.lang.labels().annex,
+                        a.number,
+                        a.item.name,
+                        a.item.sha256
+                    ),
+                    mime_type: a.item.media_type.clone(),
+                    size: bytes.len() as u64,
+                    relationship: "Alternative",
+                },
+                _ => Attachment {
+                    file_name: a.file_name.clone(),
+                    description: format!(
+                        "{} {}: {} (SHA-256 {})",
+                        material.lang.labels().annex,
+                        a.number,
+                        a.item.name,
+                        a.item.sha256
+                    ),
+                    mime_type: a.item.media_type.clone(),
+                    size: a.item.size,
+                    relationship: "Source",
+                },
             })
             .collect();
         attachments.push(Attachment {
@@ -384,6 +446,11 @@ impl Vault {
                 &attachments,
                 &mut |i, w| {
                     if let Some(a) = embedded.get(i) {
+                        if let Attached::Copy { bytes, .. } = &a.attached {
+                            return w
+                                .write_all(bytes)
+                                .map_err(|e| Error::Pdf(format!("writing: {e}")));
+                        }
                         progress.start(&a.item.name, a.item.size);
                         this.stream_item(&a.item, w, progress, |e| {
                             Error::Pdf(format!("writing: {e}"))
@@ -442,6 +509,34 @@ impl Vault {
     }
 
     /// Reads the case, its people, events and evidence, and numbers the annexes: evidence the
+    /// What a dossier attaches of an item: in a publishable submission, a picture as a copy
+    /// without its metadata, and anything else that may say where it was made (video, sound,
+    /// a picture in a format that cannot be stripped) not at all; otherwise the original.
+    fn attached(&self, item: &Item, opts: &ExportOptions, warnings: &mut Vec<String>) -> Attached {
+        if !publishable(opts) || opts.no_originals || !privacy::may_locate(&item.media_type) {
+            return Attached::Original;
+        }
+        let copy = self
+            .read_item(item)
+            .ok()
+            .and_then(|bytes| privacy::without_metadata(&item.media_type, &bytes));
+        match copy {
+            Some(bytes) => {
+                let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+                Attached::Copy { bytes, sha256 }
+            }
+            None => {
+                warnings.push(format!(
+                    "{} is not attached: petitions may be published, and its location and \
+                     camera data cannot be removed from a {} file (it is listed with its \
+                     SHA-256; --keep-metadata attaches it as it is)",
+                    item.name, item.media_type
+                ));
+                Attached::Withheld
+            }
+        }
+    }
+
     /// chronology cites in date order, then what the notes cite, then what the case links,
     /// then the extra items asked for.
     fn gather(&mut self, opts: &ExportOptions, warnings: &mut Vec<String>) -> Result<Material> {
@@ -537,9 +632,11 @@ impl Vault {
                 ),
             };
             let inline = self.inline_view(&item, &metadata)?;
+            let attached = self.attached(&item, opts, warnings);
             annexes.push(Annex {
                 number,
                 file_name: attachment_name(number, &item.name),
+                attached,
                 item,
                 date,
                 metadata,
@@ -565,7 +662,7 @@ impl Vault {
             sections,
             created: self.clock_now(),
             fingerprint: String::new(),
-            strip_exif: opts.strip_exif,
+            strip_exif: opts.strip_exif || publishable(opts),
             no_originals: opts.no_originals,
         })
     }

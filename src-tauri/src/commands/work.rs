@@ -247,6 +247,9 @@ impl AppState {
             items: input.items,
             lang,
             strip_exif: input.strip_exif,
+            // A European Parliament petition attaches pictures without their location and
+            // camera data; the app does not offer to keep it.
+            keep_metadata: false,
             no_originals: input.no_originals,
             signer_label: input.signer_name,
         };

@@ -31,6 +31,10 @@ pub struct ExportArgs {
     /// Leave date taken, camera and GPS out of photo captions
     #[arg(long)]
     strip_exif: bool,
+    /// In a European Parliament petition (which may be published), attach pictures as they
+    /// are, with where and with what they were taken (default: copies without that data)
+    #[arg(long)]
+    keep_metadata: bool,
     /// List annexes with their SHA-256 but do not attach the original files
     #[arg(long)]
     no_originals: bool,
@@ -79,6 +83,7 @@ pub fn export(vault: &mut Vault, a: ExportArgs) -> anyhow::Result<ExitCode> {
         items: a.items,
         lang: Lang::parse(&a.lang).ok_or_else(|| anyhow!("unknown language"))?,
         strip_exif: a.strip_exif,
+        keep_metadata: a.keep_metadata,
         no_originals: a.no_originals,
         signer_label: a.signer_name,
     };

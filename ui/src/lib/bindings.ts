@@ -340,7 +340,8 @@ problems: Array<string>, };
 
 export type AnnexCheck = { number: number, file: string, title: string, sha256: string, 
 /**
- * `ok`, `changed`, `missing` (listed but not embedded), `not-included` (left out by
+ * `ok`, `ok-copy` (the attached copy without metadata is the one the signed list
+ * names), `changed`, `missing` (listed but not embedded), `not-included` (left out by
  * the sender) or `unlisted` (embedded but not in the manifest).
  */
 status: string, };
