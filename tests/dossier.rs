@@ -528,6 +528,9 @@ fn templates_and_languages() {
         }
         let sig = text(&run("pdfsig", &[pdf.to_str().unwrap()]));
         assert!(sig.contains("Signature is Valid."), "{name}: {sig}");
+        // An attachment keeps its real name (/UF), Cyrillic and all.
+        let listed = text(&run("pdfdetach", &["-list", pdf.to_str().unwrap()]));
+        assert!(listed.contains("_Постановление.txt"), "{name}: {listed}");
     }
     f.cleanup();
 }

@@ -277,9 +277,11 @@ fn embedded_files(doc: &Document) -> Result<Attached, String> {
         for pair in pairs.chunks(2) {
             let [key, spec] = pair else { continue };
             let spec = resolve(doc, spec).as_dict().map_err(|e| e.to_string())?;
+            // `/F`, the ASCII name the signed manifest lists (`/UF` is the real name, which
+            // may be Cyrillic; both are the same in older exports).
             let name = spec
-                .get(b"UF")
-                .or_else(|_| spec.get(b"F"))
+                .get(b"F")
+                .or_else(|_| spec.get(b"UF"))
                 .or_else(|_| key.as_str().map(|_| key))
                 .map(|o| lopdf::decode_text_string(o).unwrap_or_default())
                 .unwrap_or_default();

@@ -22,8 +22,11 @@ const SIGNATURE_RESERVE: usize = 8192;
 
 /// A file to embed. Its bytes come later from the `content` callback, in order.
 pub struct Attachment {
-    /// ASCII file name (qpdf shows non-ASCII `/F` names as mojibake).
+    /// ASCII file name (`/F`: qpdf shows non-ASCII `/F` names as mojibake), a readable
+    /// transliteration; also the key in the name tree and in the signed manifest.
     pub file_name: String,
+    /// The real name (`/UF`, a text string: Cyrillic and all), what a reader saves it as.
+    pub unicode_name: String,
     pub description: String,
     pub mime_type: String,
     pub size: u64,
@@ -99,7 +102,7 @@ pub fn write_signed(
             format!(
                 "{fs} 0 obj\n<< /Type /Filespec /F {} /UF {} /Desc {} /AFRelationship /{} /EF << /F {ef} 0 R /UF {ef} 0 R >> >>\nendobj\n",
                 literal(&a.file_name),
-                text(&a.file_name),
+                text(&a.unicode_name),
                 text(&a.description),
                 a.relationship
             )

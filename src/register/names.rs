@@ -54,6 +54,29 @@ fn cyrillic(c: char) -> Option<&'static str> {
     })
 }
 
+/// Readable Latin for any text: Russian and Kazakh Cyrillic letter by letter as [`fold`] reads
+/// them (capitals kept), everything else through `deunicode` (`Әйгерім` → `Aygerim`, where
+/// `deunicode` alone gives `@igerim`). For ASCII file names, not for matching.
+pub fn transliterate(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut other = [0u8; 4];
+    for c in s.chars() {
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        match cyrillic(lower) {
+            Some(latin) if lower != c => {
+                let mut chars = latin.chars();
+                if let Some(first) = chars.next() {
+                    out.extend(first.to_uppercase());
+                    out.push_str(chars.as_str());
+                }
+            }
+            Some(latin) => out.push_str(latin),
+            None => out.push_str(&deunicode::deunicode(c.encode_utf8(&mut other))),
+        }
+    }
+    out
+}
+
 /// Variant spellings merged after transliteration, longest first.
 const RULES: &[(&str, &str)] = &[
     ("shch", "sh"),

@@ -220,9 +220,26 @@ fn publishable(opts: &ExportOptions) -> bool {
     opts.template == Template::Ep && !opts.keep_metadata
 }
 
+/// The attachment's real name (PDF `/UF`): the annex number, then the item's name as it is,
+/// Cyrillic and all, with only what no file system allows (separators, control characters)
+/// replaced.
+fn unicode_attachment_name(number: u32, name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("A{number:02}_{}", clean.trim())
+}
+
 /// An ASCII file name for an attachment: `A07_` and a transliterated, shortened original name.
 fn attachment_name(number: u32, name: &str) -> String {
-    let ascii = deunicode::deunicode(name);
+    let ascii = crate::register::names::transliterate(name);
     let (stem, ext) = match ascii.rsplit_once('.') {
         Some((s, e)) if !s.is_empty() && e.len() <= 8 => (s.to_string(), format!(".{e}")),
         _ => (ascii.clone(), String::new()),
@@ -241,7 +258,8 @@ fn attachment_name(number: u32, name: &str) -> String {
         }
         out.trim_matches('_').to_string()
     };
-    let stem: String = clean(&stem).chars().take(48).collect();
+    // Long enough for a title with a date at its end ("… 2025-03-14").
+    let stem: String = clean(&stem).chars().take(80).collect();
     let ext = clean(&ext);
     let ext = if ext.is_empty() {
         String::new()
@@ -382,6 +400,7 @@ impl Vault {
             .map(|a| match &a.attached {
                 Attached::Copy { bytes, sha256 } => Attachment {
                     file_name: a.file_name.clone(),
+                    unicode_name: unicode_attachment_name(a.number, &a.item.name),
                     description: format!(
                         "{} {}: {}, a copy without location and camera data (SHA-256 {sha256}; \
                          the original's SHA-256 {})",
@@ -396,6 +415,7 @@ impl Vault {
                 },
                 _ => Attachment {
                     file_name: a.file_name.clone(),
+                    unicode_name: unicode_attachment_name(a.number, &a.item.name),
                     description: format!(
                         "{} {}: {} (SHA-256 {})",
                         material.lang.labels().annex,
@@ -411,6 +431,7 @@ impl Vault {
             .collect();
         attachments.push(Attachment {
             file_name: MANIFEST_NAME.into(),
+            unicode_name: MANIFEST_NAME.into(),
             description: "Signed list of annexes with their SHA-256 (dossier-manifest 1)".into(),
             mime_type: "application/json".into(),
             size: manifest_json.len() as u64,
@@ -765,7 +786,16 @@ mod tests {
             "A03_Protokol_No1.pdf"
         );
         assert_eq!(attachment_name(12, "photo"), "A12_photo");
-        assert!(attachment_name(1, &"ж".repeat(300)).len() < 64);
+        // Kazakh letters read as a Kazakh would write them in Latin; a date at the end stays.
+        assert_eq!(
+            attachment_name(1, "Әйгерімнің мәлімдемесі, 2025-03-14.txt"),
+            "A01_Aygerimning_malimdemesi_2025-03-14.txt"
+        );
+        assert_eq!(
+            unicode_attachment_name(1, "Әйгерімнің мәлімдемесі.txt"),
+            "A01_Әйгерімнің мәлімдемесі.txt"
+        );
+        assert!(attachment_name(1, &"ж".repeat(300)).len() < 100);
     }
 
     #[test]
