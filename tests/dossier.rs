@@ -737,6 +737,64 @@ fn a_petition_that_may_be_published_carries_no_location() {
     f.cleanup();
 }
 
+/// The notes' opening text and their `## summary` both reach the dossier, and the Assembly's
+/// `## request` never becomes the European Parliament's.
+#[test]
+fn no_notes_text_is_dropped_or_sent_to_the_wrong_body() {
+    let f = Fixture::new("dossier-notes");
+    let notes = "Opening paragraph written first.\n## summary\nThe summary written later.\n\
+                 ## request\nRecognise him as a political prisoner under Resolution 1900.";
+    let case = f
+        .ok(&["case", "add", "--title", "Notes case", "--notes", notes])
+        .trim()
+        .to_string();
+    let words_of = |template: &str| {
+        let out = f.dir.join(format!("{template}.pdf"));
+        let o = f.run(&[
+            "export",
+            "--case",
+            &case,
+            "--template",
+            template,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o));
+        let words =
+            String::from_utf8(run("pdftotext", &[out.to_str().unwrap(), "-"]).stdout).unwrap();
+        (
+            words.split_whitespace().collect::<Vec<_>>().join(" "),
+            text(&o),
+        )
+    };
+    let exported: Vec<(&str, (String, String))> = ["generic", "pace", "ep"]
+        .into_iter()
+        .map(|t| (t, words_of(t)))
+        .collect();
+    for (template, (words, _)) in &exported {
+        assert!(
+            words.contains("Opening paragraph written first.")
+                && words.contains("The summary written later."),
+            "{template}: both the opening text and the summary: {words}"
+        );
+    }
+    let (pace, _) = &exported[1].1;
+    assert!(
+        pace.contains("political prisoner under Resolution 1900"),
+        "{pace}"
+    );
+    let (ep, said) = &exported[2].1;
+    assert!(
+        !ep.contains("political prisoner"),
+        "the petition does not ask the Parliament for the Assembly's request: {ep}"
+    );
+    assert!(
+        said.contains("## ep request"),
+        "the CLI names the section: {said}"
+    );
+    f.cleanup();
+}
+
 fn has_exif(jpeg: &[u8]) -> bool {
     contains(jpeg, b"Exif\0\0")
 }

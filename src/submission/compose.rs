@@ -258,15 +258,18 @@ impl<'m> Ctx<'m> {
         }
     }
 
+    /// The case notes' opening text (before any heading) and its `## summary`, both: the one
+    /// never hides the other.
     fn summary_text(&self) -> Option<String> {
-        let s = self
-            .m
-            .sections
-            .get("summary")
-            .filter(|t| !t.is_empty())
-            .cloned()
-            .unwrap_or_else(|| self.m.preamble.clone());
-        (!s.trim().is_empty()).then_some(s)
+        let parts: Vec<&str> = [
+            self.m.preamble.as_str(),
+            self.m.sections.get("summary").map_or("", String::as_str),
+        ]
+        .into_iter()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("\n\n"))
     }
 
     fn summary(&mut self) {
@@ -952,8 +955,15 @@ impl<'m> Ctx<'m> {
         );
         self.flow
             .heading(1, tr(lang, "Request", "Demande", "Просьба"), None, false);
+        // Its own section: a request to the Assembly (recognition under Resolution 1900) is
+        // not one to the Parliament. `## request` is what earlier versions read here.
+        let key = if self.m.sections.contains_key("pace request") {
+            "pace request"
+        } else {
+            "request"
+        };
         self.section(
-            "request",
+            key,
             tr(
                 lang,
                 "what the Assembly is asked to do",
@@ -1027,8 +1037,10 @@ impl<'m> Ctx<'m> {
         );
         self.flow
             .heading(1, tr(lang, "Request", "Demande", "Просьба"), None, false);
+        // Never the Assembly's `## request`: the petition asks the Parliament for something
+        // else.
         self.section(
-            "request",
+            "ep request",
             tr(
                 lang,
                 "what the Parliament is asked to do",
