@@ -257,7 +257,10 @@ impl Vault {
         let age_out = encryptor
             .wrap_output(std::io::BufWriter::new(file))
             .map_err(out_err())?;
-        let mut tar = tar::Builder::new(age_out);
+        let mut tar = tar::Builder::new(Counting {
+            inner: age_out,
+            written: 0,
+        });
         tar.mode(tar::HeaderMode::Deterministic);
         let json =
             serde_json::to_vec_pretty(manifest).map_err(|e| Error::Corrupt(e.to_string()))?;
@@ -282,7 +285,20 @@ impl Vault {
             progress.finish();
             appended?;
         }
-        let age_out = tar.into_inner().map_err(out_err())?;
+        // Zeros after the tar's end blocks (which every tar reader stops at), inside the
+        // encryption, up to the vault's padding class: the bundle's size says no more about
+        // what it holds than a vault file's does.
+        let Counting {
+            inner: mut age_out,
+            written,
+        } = tar.into_inner().map_err(out_err())?;
+        let zeros = [0u8; 64 * 1024];
+        let mut pad = crate::storage::padding::padded_len(written) - written;
+        while pad > 0 {
+            let n = pad.min(zeros.len() as u64) as usize;
+            age_out.write_all(&zeros[..n]).map_err(out_err())?;
+            pad -= n as u64;
+        }
         let buffered = age_out.finish().map_err(out_err())?;
         let file = buffered
             .into_inner()
@@ -492,6 +508,24 @@ fn read_bundle(
     let mut rest = archive.into_inner();
     std::io::copy(&mut rest, &mut std::io::sink()).map_err(damaged)?;
     Ok(manifest)
+}
+
+/// Counts what the tar writer writes, for the padding after it.
+struct Counting<W: Write> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 struct HashingReader<'a, R: Read> {

@@ -164,6 +164,15 @@ fn stock_age_and_tar_open_a_bundle() {
         .output()
         .unwrap();
     assert!(plain.status.success(), "{}", stderr(&plain));
+    // Padded inside the encryption like the vault's files (Padmé, from 64 KiB): the size
+    // says which of a few classes the contents fall in, not each file's size.
+    let len = plain.stdout.len() as u64;
+    let e = 63 - len.leading_zeros() as u64;
+    let step = 1u64 << (e - (64 - e.leading_zeros() as u64));
+    assert!(
+        len >= 64 * 1024 && len % step == 0,
+        "the bundle's plaintext is {len} bytes, not a padding class"
+    );
     let dir = a.dir.join("unpacked");
     std::fs::create_dir_all(&dir).unwrap();
     let mut tar = std::process::Command::new("tar")
