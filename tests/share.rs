@@ -170,7 +170,7 @@ fn stock_age_and_tar_open_a_bundle() {
     let e = 63 - len.leading_zeros() as u64;
     let step = 1u64 << (e - (64 - e.leading_zeros() as u64));
     assert!(
-        len >= 64 * 1024 && len % step == 0,
+        len >= 64 * 1024 && len.is_multiple_of(step),
         "the bundle's plaintext is {len} bytes, not a padding class"
     );
     let dir = a.dir.join("unpacked");
