@@ -37,6 +37,9 @@ pub struct SignerSummary {
     /// SHA-256 of the root certificate (DER), as `AB:CD:…` (the form `openssl x509
     /// -fingerprint -sha256` prints).
     pub fingerprint: String,
+    /// SHA-256 of the signing (leaf) certificate: what pyHanko and PDF readers show. It
+    /// changes when the signing certificate is renewed; the root's does not.
+    pub signer_fingerprint: String,
     pub root_subject: String,
     pub signer_subject: String,
     pub not_after: String,
@@ -155,6 +158,7 @@ impl Signer {
     pub fn summary(&self) -> Result<SignerSummary> {
         Ok(SignerSummary {
             fingerprint: fingerprint(&self.root)?,
+            signer_fingerprint: fingerprint(&self.leaf)?,
             root_subject: self.root.tbs_certificate.subject.to_string(),
             signer_subject: self.leaf.tbs_certificate.subject.to_string(),
             not_after: self.leaf.tbs_certificate.validity.not_after.to_string(),

@@ -255,6 +255,24 @@ fn a_wgad_dossier_verifies_with_the_recipients_tools() {
         "{}",
         text(&hanko)
     );
+    // pyHanko shows the signing certificate's fingerprint: the document prints it too, next
+    // to the root's, so a recipient comparing what pyHanko says finds it.
+    let pretty = text(&run("pyhanko", &["sign", "validate", "--pretty-print", p]));
+    let leaf = pretty
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Certificate SHA256 fingerprint: "))
+        .unwrap_or_else(|| panic!("pyHanko names no fingerprint: {pretty}"))
+        .trim()
+        .to_uppercase();
+    let printed: String = String::from_utf8(run("pdftotext", &[p, "-"]).stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<String>()
+        .replace(':', "");
+    assert!(
+        printed.contains(&leaf),
+        "the document prints the fingerprint pyHanko shows ({leaf})"
+    );
 
     let check = run("qpdf", &["--check", p]);
     assert!(

@@ -1305,10 +1305,21 @@ impl<'m> Ctx<'m> {
             );
         }
         self.flow.space(6.0);
+        let lang = self.lang();
         let rows = vec![
             (
                 l.fingerprint.to_string(),
                 Cell::mono(self.m.fingerprint.clone()),
+            ),
+            (
+                tr(
+                    lang,
+                    "Signing certificate, SHA-256 fingerprint (what PDF readers and pyHanko show; it changes when the sender renews it: compare the root's above)",
+                    "Certificat de signature, empreinte SHA-256 (celle qu'affichent les lecteurs PDF et pyHanko ; elle change quand l'expéditeur le renouvelle : comparez celle de la racine ci-dessus)",
+                    "Сертификат подписи, отпечаток SHA-256 (его показывают программы чтения PDF и pyHanko; он меняется при обновлении сертификата: сравнивайте отпечаток корневого выше)",
+                )
+                .to_string(),
+                Cell::mono(self.m.signer_fingerprint.clone()),
             ),
             (
                 l.signed_at.to_string(),

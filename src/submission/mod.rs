@@ -161,7 +161,10 @@ pub(crate) struct Material {
     pub preamble: String,
     pub sections: BTreeMap<String, String>,
     pub created: OffsetDateTime,
+    /// The signer's root certificate (what the recipient compares) and signing certificate
+    /// (what validators show), SHA-256.
     pub fingerprint: String,
+    pub signer_fingerprint: String,
     pub strip_exif: bool,
     pub no_originals: bool,
 }
@@ -331,9 +334,11 @@ impl Vault {
         let mut warnings = Vec::new();
         let material = self.gather(opts, &mut warnings)?;
         let signer = self.signer(&opts.signer_label)?;
-        let fingerprint = signer.summary()?.fingerprint;
+        let summary = signer.summary()?;
+        let fingerprint = summary.fingerprint.clone();
         let material = Material {
             fingerprint: fingerprint.clone(),
+            signer_fingerprint: summary.signer_fingerprint,
             ..material
         };
         let composed = compose::compose(&material);
@@ -683,6 +688,7 @@ impl Vault {
             sections,
             created: self.clock_now(),
             fingerprint: String::new(),
+            signer_fingerprint: String::new(),
             strip_exif: opts.strip_exif || publishable(opts),
             no_originals: opts.no_originals,
         })

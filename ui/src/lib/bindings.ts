@@ -60,7 +60,12 @@ export type SignerSummary = {
  * SHA-256 of the root certificate (DER), as `AB:CD:…` (the form `openssl x509
  * -fingerprint -sha256` prints).
  */
-fingerprint: string, root_subject: string, signer_subject: string, not_after: string, };
+fingerprint: string, 
+/**
+ * SHA-256 of the signing (leaf) certificate: what pyHanko and PDF readers show. It
+ * changes when the signing certificate is renewed; the root's does not.
+ */
+signer_fingerprint: string, root_subject: string, signer_subject: string, not_after: string, };
 
 export type ProgressEvent = { "kind": "batch", count: number, bytes: number, } | { "kind": "start", label: string, total: number, } | { "kind": "position", done: number, } | { "kind": "finish" } | { "kind": "file", index: number, outcome: FileOutcome, };
 
