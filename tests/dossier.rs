@@ -505,6 +505,15 @@ fn templates_and_languages() {
         for n in needles {
             assert!(words.contains(n), "{name}: pdftotext lacks {n:?}");
         }
+        if template == "generic" {
+            let cover = &words[..words.find("Contents").unwrap_or(words.len())];
+            // (The running footer, "Case dossier · title", is not a heading.)
+            assert_eq!(
+                cover.lines().filter(|l| l.trim() == "Case dossier").count(),
+                1,
+                "the generic cover says what it is once: {cover}"
+            );
+        }
         // A filing carries no instruction to the user of this tool (completeness problems
         // are reported by the CLI and the app, below).
         // Nor any path of the sender's computer, in the text or anywhere in the file

@@ -257,13 +257,32 @@ pub fn width(face: Face, size: f32, text: &str) -> f32 {
 
 /// Greedy line breaking at spaces; a word wider than the line is broken between characters
 /// (hashes, URLs). Newlines in the text start new lines.
+/// The words of a paragraph, with the signs that belong to the next word kept on its line
+/// ("№ 2-1547/2031", "§ 3", "ст. 174"… are read as one): each such pair is one unbreakable
+/// word that still holds its space.
+fn glued_words(para: &str) -> Vec<String> {
+    const GLUE: &[&str] = &["№", "§", "No.", "ст.", "art.", "Art.", "p."];
+    let mut out: Vec<String> = Vec::new();
+    for word in para.split(' ') {
+        match out.last_mut() {
+            Some(prev) if GLUE.iter().any(|g| prev.ends_with(g)) && !word.is_empty() => {
+                prev.push(' ');
+                prev.push_str(word);
+            }
+            _ => out.push(word.to_string()),
+        }
+    }
+    out
+}
+
 pub fn wrap(face: Face, size: f32, text: &str, max: f32) -> Vec<String> {
     let space = width(face, size, " ");
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
         let mut line_w = 0.0;
-        for word in para.split(' ') {
+        for word in glued_words(para) {
+            let word = word.as_str();
             let w = width(face, size, word);
             let extra = if line.is_empty() { w } else { space + w };
             if line_w + extra <= max {
@@ -652,6 +671,18 @@ mod tests {
             assert!(has_glyph(Face::Regular, c), "Noto Sans lacks {c}");
             assert!(has_glyph(Face::Bold, c), "Noto Sans Bold lacks {c}");
         }
+    }
+
+    #[test]
+    fn a_number_sign_stays_with_its_number() {
+        // Wide enough for "Дело №" or "№ 2-1547/2031", not for "Дело № 2-1547/2031".
+        let max = width(Face::Regular, 10.0, "№ 2-1547/2031 o");
+        let lines = wrap(Face::Regular, 10.0, "Дело № 2-1547/2031 of 2031", max);
+        assert!(
+            lines.iter().any(|l| l.starts_with("№ 2-1547/2031")),
+            "{lines:?}"
+        );
+        assert!(lines.iter().all(|l| !l.ends_with('№')), "{lines:?}");
     }
 
     #[test]

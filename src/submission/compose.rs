@@ -365,7 +365,10 @@ impl<'m> Ctx<'m> {
         let (body, address, kind) = recipient(self.m.template, self.lang());
         let f = &mut self.flow;
         f.space(40.0);
-        f.para_styled(body, Face::Bold, 13.0, ACCENT, 0.0);
+        // A generic dossier has no recipient body: its kind is said once, below.
+        if body != kind {
+            f.para_styled(body, Face::Bold, 13.0, ACCENT, 0.0);
+        }
         if !address.is_empty() {
             f.para_styled(address, Face::Regular, 9.5, GREY, 0.0);
         }
