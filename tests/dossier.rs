@@ -505,6 +505,11 @@ fn templates_and_languages() {
         for n in needles {
             assert!(words.contains(n), "{name}: pdftotext lacks {n:?}");
         }
+        // One way of writing dates per dossier: the signing date as the others are.
+        let iso_signed = words
+            .match_indices(" UTC")
+            .any(|(i, _)| i >= 10 && words.as_bytes()[i - 3] == b'-');
+        assert!(!iso_signed, "{name}: the signing date is written as ISO");
         if template == "generic" {
             let cover = &words[..words.find("Contents").unwrap_or(words.len())];
             // (The running footer, "Case dossier · title", is not a heading.)

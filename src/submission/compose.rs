@@ -1326,7 +1326,19 @@ impl<'m> Ctx<'m> {
             ),
             (
                 l.signed_at.to_string(),
-                Cell::new(format!("{} UTC", self.m.created.date())),
+                // In the words every other date of the dossier uses.
+                Cell::new(format!(
+                    "{} (UTC)",
+                    show_date(
+                        &format!(
+                            "{:04}-{:02}-{:02}",
+                            self.m.created.year(),
+                            self.m.created.month() as u8,
+                            self.m.created.day()
+                        ),
+                        lang
+                    )
+                )),
             ),
             (
                 l.annex_list.to_string(),
