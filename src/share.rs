@@ -187,7 +187,11 @@ impl Vault {
             bundle_items.push(BundleItem {
                 id: item.id.clone(),
                 name: item.name.clone(),
-                file: format!("items/{}/{}", item.id, safe_name(&item.name)),
+                file: format!(
+                    "items/{}/{}",
+                    item.id,
+                    crate::storage::names::safe_file_name(&item.name)
+                ),
                 size: item.size,
                 sha256: item.sha256.clone(),
                 media_type: item.media_type.clone(),
@@ -603,23 +607,6 @@ fn shareable_entry(mut entry: Entry) -> Entry {
         entry.detail = detail.to_string();
     }
     entry
-}
-
-fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    match cleaned.trim() {
-        "" | "." | ".." => "file".into(),
-        s => s.to_string(),
-    }
 }
 
 fn hash_file(path: &Path) -> Result<String> {

@@ -29,3 +29,23 @@ pub fn hex_age_entries(dir: &std::path::Path, len: usize) -> Vec<std::fs::DirEnt
         })
         .collect()
 }
+
+/// A user's file name made safe as one path component, everything else kept as written
+/// (Cyrillic and all): separators and control characters become `_`, and a name that would be
+/// empty or a directory reference becomes `file`. For names inside bundles and dossiers.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    match cleaned.trim() {
+        "" | "." | ".." => "file".into(),
+        s => s.to_string(),
+    }
+}

@@ -227,17 +227,10 @@ fn publishable(opts: &ExportOptions) -> bool {
 /// Cyrillic and all, with only what no file system allows (separators, control characters)
 /// replaced.
 fn unicode_attachment_name(number: u32, name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    format!("A{number:02}_{}", clean.trim())
+    format!(
+        "A{number:02}_{}",
+        crate::storage::names::safe_file_name(name)
+    )
 }
 
 /// An ASCII file name for an attachment: `A07_` and a transliterated, shortened original name.

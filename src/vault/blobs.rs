@@ -136,6 +136,7 @@ impl Vault {
         })
     }
 
+    /// Writes a blob to `tmp` and makes it durable on its own (an import of one file).
     pub(super) fn write_blob(
         &self,
         src: &mut (dyn std::io::Read + Send),
@@ -145,28 +146,15 @@ impl Vault {
         tmp: &Path,
         progress: &dyn Progress,
     ) -> Result<blob::Written> {
-        let written = self.write_blob_unsynced(src, path, len, blob_id, tmp, progress)?;
+        let written = BlobWriter {
+            recipient: self.recipient.clone(),
+        }
+        .write(src, path, len, blob_id, tmp, progress)?;
         File::open(tmp)
             .and_then(|f| f.sync_all())
             .and_then(|()| durable::sync_dir(&self.layout.tmp()))
             .map_err(Error::io("cannot write to the vault", tmp))?;
         Ok(written)
-    }
-
-    /// Writes a blob to `tmp` without making it durable: see [`BlobWriter::write`].
-    pub(super) fn write_blob_unsynced(
-        &self,
-        src: &mut (dyn std::io::Read + Send),
-        path: &Path,
-        len: u64,
-        blob_id: &[u8; 16],
-        tmp: &Path,
-        progress: &dyn Progress,
-    ) -> Result<blob::Written> {
-        BlobWriter {
-            recipient: self.recipient.clone(),
-        }
-        .write(src, path, len, blob_id, tmp, progress)
     }
 }
 
