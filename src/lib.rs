@@ -30,6 +30,7 @@ pub mod backup;
 mod catalog;
 pub mod contacts;
 pub mod custody;
+pub mod dating;
 mod error;
 pub mod extract;
 pub mod hardening;

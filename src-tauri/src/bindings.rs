@@ -5,6 +5,7 @@
 use dossier::backup::BackupReport;
 use dossier::contacts::Contact;
 use dossier::custody::ChainBreak;
+use dossier::dating::{DateOrigin, DocumentDate};
 use dossier::extract::ocr::OcrPage;
 use dossier::pdf::{AnnexCheck, PdfReport};
 use dossier::register::{
@@ -70,6 +71,8 @@ fn render() -> String {
         ExportInput,
         SearchInput,
         ItemDetail,
+        DocumentDate,
+        DateOrigin,
         Item,
         LibraryRow,
         ExtractionRecord,

@@ -63,6 +63,7 @@ fn main() {
             library::search,
             library::item_detail,
             library::set_item_notes,
+            library::set_item_date,
             library::link,
             library::unlink,
             library::extract_item,

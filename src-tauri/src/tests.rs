@@ -16,6 +16,7 @@ use crate::wire::{
     CaseEditInput, ExportInput, NewCaseInput, NewEventInput, NewPersonInput, ProgressEvent,
     VerifyOutcome,
 };
+use dossier::dating::DateOrigin;
 
 /// A 2×2 PNG (red, green / blue, white): small enough to inline, real enough to thumbnail.
 const PNG_2X2: &[u8] = &[
@@ -281,6 +282,20 @@ fn register_links_search_and_the_library_agree() {
     assert_eq!(detail.links.cases[0].id, case.id);
     assert!(detail.text.unwrap().contains("Постановление"));
     assert!(detail.custody.iter().any(|e| e.action == "import"));
+    assert_eq!(
+        detail.document_date, None,
+        "a text file dates nothing itself"
+    );
+    state.set_item_date(&id, "~2031-03".into()).unwrap();
+    let dated = state.item_detail(&id).unwrap().document_date.unwrap();
+    assert_eq!(
+        (dated.date.as_str(), dated.origin),
+        ("~2031-03", DateOrigin::Stated)
+    );
+    let refused = state.set_item_date(&id, "March 2031".into());
+    assert!(refused.is_err(), "{refused:?}");
+    state.set_item_date(&id, String::new()).unwrap();
+    assert_eq!(state.item_detail(&id).unwrap().document_date, None);
     state
         .unlink(Link::CaseItem {
             case: case.id.clone(),

@@ -70,6 +70,8 @@ pub struct ItemDetail {
     pub preview: bool,
     /// Text recognised by OCR (shown apart from `text`, and marked as machine-recognised).
     pub recognised: Option<dossier::RecognisedText>,
+    /// When the document was issued, written, taken or sent, and where that date comes from.
+    pub document_date: Option<dossier::dating::DocumentDate>,
 }
 
 /// The most text the item page receives; the whole text stays in the vault.

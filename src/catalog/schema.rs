@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 /// 4: key slots beyond the passphrase, and contacts (recipients of shared bundles).
 /// 5 (vault format 2): custody entries keyed by device and seq (a chain per device), the
 /// devices, and the merge's bookkeeping.
-pub const SCHEMA_VERSION: i64 = 5;
+/// 6: document dates stated by the user (`item_dates`).
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Every table whose rows the journal carries between devices (vault format 2). The others
 /// are derived (`search_keys`, `search`: rebuilt from these) or the merge's own bookkeeping.
@@ -20,6 +21,7 @@ pub const LOGGED_TABLES: &[&str] = &[
     "vault_info",
     "devices",
     "items",
+    "item_dates",
     "custody",
     "extractions",
     "item_relations",
@@ -107,6 +109,17 @@ CREATE TABLE items (
 CREATE INDEX items_by_sha256 ON items (sha256);
 ";
 
+/// When a document was issued, written, taken or sent, as the user states it (schema 6): a
+/// date as lawyers write them (`crate::register::dates`). Without a row, the date comes from
+/// the evidence's own metadata, if it has one (`crate::dating`); the import date never stands
+/// in for it.
+const ITEM_DATES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS item_dates (
+    item_id TEXT PRIMARY KEY REFERENCES items(id),
+    date    TEXT NOT NULL
+);
+";
+
 /// The custody log (schema 5): append-only, enforced by triggers; a hash chain per device
 /// (`crate::custody`). Schema 1–4 keyed entries by seq alone (one chain).
 const CUSTODY_SCHEMA: &str = "
@@ -190,6 +203,7 @@ CREATE VIRTUAL TABLE search USING fts5 (
 /// journal (vault format 2).
 pub(crate) fn create_empty(db: &Connection) -> Result<()> {
     db.execute_batch(ITEMS_SCHEMA)?;
+    db.execute_batch(ITEM_DATES_SCHEMA)?;
     db.execute_batch(CUSTODY_SCHEMA)?;
     db.execute_batch(CUSTODY_TRIGGERS)?;
     db.execute_batch(REGISTER_SCHEMA)?;
@@ -211,8 +225,40 @@ pub(crate) fn insert_info(db: &Connection, vault_id: &str, created_at: &str) -> 
     Ok(())
 }
 
-/// The schema version of a state loaded from a snapshot (format 2 states are never
-/// upgraded in place: a newer one is refused). An empty state (no rows yet) is current.
+/// Brings a format-2 state loaded from a snapshot (or just created) up to the tables of
+/// [`SCHEMA_VERSION`], and returns the version its logged `vault_info` row states. The tables
+/// are added here, unlogged; the row moves on only in a segment of its own, written before the
+/// first change that uses them ([`bump_state`]), so a device running an older Dossier applies
+/// the bump and then refuses the vault as newer, rather than calling the next segment damaged.
+/// A state newer than this Dossier is refused.
+pub(crate) fn upgrade_state(db: &Connection) -> Result<i64> {
+    let version = check_state(db)?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::Corrupt(format!(
+            "a snapshot of schema {version}, newer than this Dossier's {SCHEMA_VERSION}"
+        )));
+    }
+    if version < 5 {
+        return Err(Error::Corrupt(format!(
+            "a snapshot of schema {version}: vault format 2 starts at schema 5"
+        )));
+    }
+    db.execute_batch(ITEM_DATES_SCHEMA)?;
+    Ok(version)
+}
+
+/// The logged change that moves a format-2 state's version to [`SCHEMA_VERSION`]; run inside
+/// a capture of its own (see [`upgrade_state`]).
+pub(crate) fn bump_state(db: &Connection) -> Result<()> {
+    db.execute(
+        "UPDATE vault_info SET value = ?1 WHERE key = 'schema_version'",
+        [SCHEMA_VERSION.to_string()],
+    )?;
+    Ok(())
+}
+
+/// The schema version a state's logged `vault_info` row states. An empty state (no rows yet)
+/// is current.
 pub(crate) fn check_state(db: &Connection) -> Result<i64> {
     let version: Option<String> = db
         .query_row(
@@ -290,22 +336,29 @@ pub(crate) fn check_catalog(db: &Connection) -> Result<Upgrade, LoadError> {
     let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
     let mut upgraded = Upgrade::default();
     match version.as_str() {
-        "5" => {}
-        "4" => migrate_4_to_5(db).map_err(upgrade)?,
+        "6" => {}
+        "5" => migrate_5_to_6(db).map_err(upgrade)?,
+        "4" => {
+            migrate_4_to_5(db).map_err(upgrade)?;
+            migrate_5_to_6(db).map_err(upgrade)?;
+        }
         "3" => {
             migrate_3_to_4(db).map_err(upgrade)?;
             migrate_4_to_5(db).map_err(upgrade)?;
+            migrate_5_to_6(db).map_err(upgrade)?;
         }
         "2" => {
             migrate_2_to_3(db).map_err(upgrade)?;
             migrate_3_to_4(db).map_err(upgrade)?;
             migrate_4_to_5(db).map_err(upgrade)?;
+            migrate_5_to_6(db).map_err(upgrade)?;
         }
         "1" => {
             migrate_1_to_2(db).map_err(upgrade)?;
             migrate_2_to_3(db).map_err(upgrade)?;
             migrate_3_to_4(db).map_err(upgrade)?;
             migrate_4_to_5(db).map_err(upgrade)?;
+            migrate_5_to_6(db).map_err(upgrade)?;
             // Only now is the schema complete enough to index items (index_item reads
             // extractions, which schema 3 adds): the loader above rebuilds the index.
             upgraded.search_index_stale = true;
@@ -388,6 +441,15 @@ fn migrate_4_to_5(db: &Connection) -> Result<()> {
         "UPDATE vault_info SET value = '5' WHERE key = 'schema_version'",
         [],
     )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Adds the document dates the user states (a format-1 catalog on its way to format 2).
+fn migrate_5_to_6(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(ITEM_DATES_SCHEMA)?;
+    bump_state(db)?;
     tx.commit()?;
     Ok(())
 }

@@ -253,9 +253,15 @@ fn run(bytes: &[u8], media_type: &str) -> Extraction {
         "message/rfc822" => email::extract(bytes, &mut e),
         "application/pdf" => bounds::pdf_streams(bytes).and_then(|()| pdf(bytes, &mut e)),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+            if let Some(day) = office::created(bytes, "docProps/core.xml", b"created") {
+                e.metadata.insert("created".into(), day.into());
+            }
             office::text(bytes, "word/document.xml", b"p").map(|t| e.text = Some(t))
         }
         "application/vnd.oasis.opendocument.text" => {
+            if let Some(day) = office::created(bytes, "meta.xml", b"creation-date") {
+                e.metadata.insert("created".into(), day.into());
+            }
             office::text(bytes, "content.xml", b"p").map(|t| e.text = Some(t))
         }
         "text/plain" => text::decode(bytes).map(|(t, encoding)| {
@@ -344,12 +350,30 @@ pub fn pdf_pages(bytes: &[u8]) -> u32 {
     .unwrap_or(0)
 }
 
+/// The day in a PDF's `/CreationDate` (`D:20250314120000+01'00'`), as `YYYY-MM-DD`.
+fn pdf_created(doc: &lopdf::Document) -> Option<String> {
+    let info = doc.trailer.get(b"Info").ok()?;
+    let (_, info) = doc.dereference(info).ok()?;
+    let created = info.as_dict().ok()?.get(b"CreationDate").ok()?;
+    let (_, created) = doc.dereference(created).ok()?;
+    let text = created.as_str().ok()?;
+    let digits = text.strip_prefix(b"D:").unwrap_or(text);
+    let day = digits.get(..8)?;
+    day.iter().all(u8::is_ascii_digit).then(|| {
+        let d = String::from_utf8_lossy(day);
+        format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8])
+    })
+}
+
 fn pdf_on_this_thread(bytes: &[u8], e: &mut Extraction) -> Result<(), String> {
     // The page count comes from lopdf directly: it survives PDFs whose text cannot be read.
     match lopdf::Document::load_mem(bytes) {
         Ok(doc) => {
             e.metadata
                 .insert("pages".into(), doc.get_pages().len().into());
+            if let Some(created) = pdf_created(&doc) {
+                e.metadata.insert("created".into(), created.into());
+            }
         }
         Err(err) => return Err(format!("not a readable PDF: {err}")),
     }

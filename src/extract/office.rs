@@ -11,21 +11,7 @@ const MAX_XML_BYTES: u64 = 32 << 20;
 /// The text of `member` in the ZIP archive `bytes`, with a new line after each element whose
 /// local name is `paragraph` (`w:p` in DOCX, `text:p` in ODT).
 pub fn text(bytes: &[u8], member: &str, paragraph: &[u8]) -> Result<String, String> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a readable ZIP archive: {e}"))?;
-    let file = archive
-        .by_name(member)
-        .map_err(|e| format!("{member} is missing: {e}"))?;
-    let mut xml = Vec::new();
-    file.take(MAX_XML_BYTES + 1)
-        .read_to_end(&mut xml)
-        .map_err(|e| format!("{member} could not be read: {e}"))?;
-    if xml.len() as u64 > MAX_XML_BYTES {
-        return Err(format!(
-            "not parsed: {member} inflates past {} MiB",
-            MAX_XML_BYTES >> 20
-        ));
-    }
+    let xml = member_xml(bytes, member)?;
     let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
     let mut out = String::new();
     let mut buf = Vec::new();
@@ -43,6 +29,54 @@ pub fn text(bytes: &[u8], member: &str, paragraph: &[u8]) -> Result<String, Stri
         buf.clear();
     }
     Ok(out)
+}
+
+/// The creation day (`YYYY-MM-DD`) in an office file's document properties: `dcterms:created`
+/// in DOCX's `docProps/core.xml`, `meta:creation-date` in ODT's `meta.xml`. Absent, empty or
+/// not a date: none.
+pub fn created(bytes: &[u8], member: &str, element: &[u8]) -> Option<String> {
+    let xml = member_xml(bytes, member).ok()?;
+    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    let mut buf = Vec::new();
+    let mut inside = false;
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(tag) => inside = tag.local_name().as_ref() == element,
+            Event::Text(t) if inside => {
+                let text = t.unescape().ok()?;
+                let day = text.trim().get(..10)?;
+                let b = day.as_bytes();
+                let shaped = b[4] == b'-'
+                    && b[7] == b'-'
+                    && day.bytes().filter(u8::is_ascii_digit).count() == 8;
+                return shaped.then(|| day.to_string());
+            }
+            Event::End(_) => inside = false,
+            Event::Eof => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+/// The XML of `member` in the ZIP archive `bytes`, inflated under the cap.
+fn member_xml(bytes: &[u8], member: &str) -> Result<Vec<u8>, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable ZIP archive: {e}"))?;
+    let file = archive
+        .by_name(member)
+        .map_err(|e| format!("{member} is missing: {e}"))?;
+    let mut xml = Vec::new();
+    file.take(MAX_XML_BYTES + 1)
+        .read_to_end(&mut xml)
+        .map_err(|e| format!("{member} could not be read: {e}"))?;
+    if xml.len() as u64 > MAX_XML_BYTES {
+        return Err(format!(
+            "not parsed: {member} inflates past {} MiB",
+            MAX_XML_BYTES >> 20
+        ));
+    }
+    Ok(xml)
 }
 
 /// The type of a ZIP-based office document, from its members (infer's signature heuristics

@@ -5,6 +5,7 @@
 //! of contents from them. Anchors are allocated in the same order in both passes, so the
 //! contents' links and page numbers point at the second pass's headings.
 
+use crate::dating::DateOrigin;
 use crate::pdf::layout::{ACCENT, BLACK, Bookmark, Cell, Face, Flow, GREY, WARN};
 use crate::pdf::render::DocInfo;
 
@@ -798,7 +799,7 @@ impl<'m> Ctx<'m> {
                 vec![
                     Cell::new(format!("A{n}")).link(self.annex_anchor[*n as usize - 1]),
                     Cell::new(a.item.name.clone()),
-                    Cell::new(a.date.clone()),
+                    Cell::new(self.annex_date(a, true)),
                 ]
             })
             .collect();
@@ -1139,7 +1140,7 @@ impl<'m> Ctx<'m> {
                     Cell::new(format!("A{}", a.number))
                         .link(self.annex_anchor[a.number as usize - 1]),
                     Cell::new(a.item.name.clone()),
-                    Cell::new(a.date.clone()),
+                    Cell::new(self.annex_date(a, true)),
                     Cell::new(a.item.media_type.clone()),
                     Cell::new(human_size(a.item.size)),
                     Cell::mono(a.item.sha256.clone()),
@@ -1151,9 +1152,30 @@ impl<'m> Ctx<'m> {
         } else {
             self.flow.table(
                 &[l.number, l.annex_title, l.date, l.kind, l.size, "SHA-256"],
-                &[0.07, 0.25, 0.13, 0.13, 0.09, 0.33],
+                &[0.07, 0.22, 0.16, 0.13, 0.09, 0.33],
                 &rows,
             );
+            let from_file = self.m.annexes.iter().any(|a| {
+                a.dated
+                    .as_ref()
+                    .is_some_and(|d| d.origin != DateOrigin::Stated)
+            });
+            if from_file {
+                self.flow
+                    .para_styled(l.from_file_note, Face::Regular, 8.5, GREY, 0.0);
+            }
+        }
+    }
+
+    /// An annex's document date as printed: "undated" without one; with `marked`, a date read
+    /// from the file's metadata carries the mark the annex list explains.
+    fn annex_date(&self, a: &Annex, marked: bool) -> String {
+        let l = self.l;
+        match &a.dated {
+            None => l.no_date.to_string(),
+            Some(d) if d.origin == DateOrigin::Stated => show_date(&d.date, self.lang()),
+            Some(d) if marked => format!("{}*", show_date(&d.date, self.lang())),
+            Some(d) => format!("{} ({})", show_date(&d.date, self.lang()), l.from_file),
         }
     }
 
@@ -1199,7 +1221,7 @@ impl<'m> Ctx<'m> {
                 )),
             ),
             (l.kind.to_string(), Cell::new(a.item.media_type.clone())),
-            (l.date.to_string(), Cell::new(a.date.clone())),
+            (l.date.to_string(), Cell::new(self.annex_date(a, false))),
         ];
         if !a.item.notes.is_empty() {
             rows.push((
@@ -1208,8 +1230,15 @@ impl<'m> Ctx<'m> {
             ));
         }
         if !self.m.strip_exif {
-            if let Some(t) = a.metadata.get("date_taken").and_then(|v| v.as_str()) {
-                rows.push((l.taken.into(), Cell::new(t)));
+            // The moment the camera recorded, written like every other date, with its time
+            // of day (the date row above may be the one the user stated instead).
+            if let Some(t) = a.metadata.get("date_taken").and_then(|v| v.as_str())
+                && let Some(day) = crate::dating::from_metadata(&a.metadata)
+                    .filter(|d| d.origin == DateOrigin::Taken)
+            {
+                let time = t.get(11..16).unwrap_or("");
+                let taken = format!("{} {time}", show_date(&day.date, self.lang()));
+                rows.push((l.taken.into(), Cell::new(taken.trim_end())));
             }
             if let Some(t) = a.metadata.get("camera").and_then(|v| v.as_str()) {
                 rows.push((l.camera.into(), Cell::new(t)));

@@ -20,6 +20,7 @@ pub use labels::Lang;
 
 use sha2::Digest;
 
+use crate::dating::DocumentDate;
 use crate::error::{Error, Result};
 use crate::items::Item;
 use crate::pdf::update::{Attachment, Signing, write_signed};
@@ -130,8 +131,8 @@ pub(crate) struct Annex {
     pub number: u32,
     pub item: Item,
     pub attached: Attached,
-    /// When the evidence was made (date taken, e-mail date), else when it was imported.
-    pub date: String,
+    /// When the document was issued, written, taken or sent, and where that date comes from.
+    pub dated: Option<DocumentDate>,
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub file_name: String,
     pub inline: Inline,
@@ -263,17 +264,6 @@ fn attachment_name(number: u32, name: &str) -> String {
         format!(".{}", ext.trim_start_matches('.'))
     };
     format!("A{number:02}_{stem}{ext}")
-}
-
-/// A date from extraction metadata, if it looks like one (`YYYY-MM-DD…`).
-fn evidence_date(meta: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
-    ["date_taken", "date"].iter().find_map(|k| {
-        let d = meta.get(*k)?.as_str()?;
-        let day = d.get(..10)?;
-        let b = day.as_bytes();
-        (b[4] == b'-' && b[7] == b'-' && day.replace('-', "").bytes().all(|c| c.is_ascii_digit()))
-            .then(|| day.to_string())
-    })
 }
 
 /// A date as the dossier prints it, in its language: "12 March 2021", "about March 2021".
@@ -637,19 +627,14 @@ impl Vault {
                 .extraction(&item.id)?
                 .map(|x| x.metadata)
                 .unwrap_or_default();
-            // Printed like the chronology's dates; the import date only when the evidence
-            // itself carries none, and then labelled as such.
-            let date = match evidence_date(&metadata) {
-                Some(day) => show_date(&day, opts.lang),
-                None => format!(
-                    "{} {}",
-                    opts.lang.labels().imported,
-                    show_date(
-                        item.imported_at.get(..10).unwrap_or(&item.imported_at),
-                        opts.lang
-                    )
-                ),
-            };
+            // The document's own date, printed like the chronology's; never the import date.
+            let dated = self.document_date(&item.id)?;
+            if dated.is_none() {
+                warnings.push(format!(
+                    "annex {number} ({}) has no document date and is shown as undated: state when it was issued, written, taken or sent (CLI: dossier edit {} --date YYYY-MM-DD)",
+                    item.name, item.id
+                ));
+            }
             let inline = self.inline_view(&item, &metadata)?;
             let attached = self.attached(&item, opts, warnings);
             annexes.push(Annex {
@@ -657,7 +642,7 @@ impl Vault {
                 file_name: attachment_name(number, &item.name),
                 attached,
                 item,
-                date,
+                dated,
                 metadata,
                 inline,
             });

@@ -8,9 +8,11 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::custody::{self, Action, Entry};
+use crate::dating::{self, DocumentDate};
 use crate::error::{Error, Result};
 use crate::items::Item;
 use crate::progress::Progress;
+use crate::register::dates::FuzzyDate;
 use crate::storage::blob;
 use crate::storage::durable;
 
@@ -23,6 +25,9 @@ pub struct ItemEdit {
     pub name: Option<String>,
     pub notes: Option<String>,
     pub source: Option<String>,
+    /// The document date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `~` first when approximate); empty
+    /// withdraws the stated date, so the one in the file's metadata (if any) is used again.
+    pub date: Option<String>,
 }
 
 /// Which JPEG rendition of an image.
@@ -127,6 +132,13 @@ impl Vault {
         self.catalog.item(id)
     }
 
+    /// When the item's document was issued, written, taken or sent (stated by the user, else
+    /// read from its metadata), and where that date comes from; `None` when undated.
+    pub fn document_date(&self, id: &str) -> Result<Option<DocumentDate>> {
+        let item = self.catalog.item(id)?;
+        dating::document_date(&self.catalog.db, &item.id)
+    }
+
     /// The custody log, oldest first; with `item`, only the entries about it.
     pub fn custody_log(&self, item: Option<&str>) -> Result<Vec<Entry>> {
         custody::entries(&self.catalog.db, item)
@@ -185,7 +197,8 @@ impl Vault {
         durable::publish_copy(partial, out).map_err(out_err)
     }
 
-    /// Changes an item's name, notes or source. The old and new values go into the custody log.
+    /// Changes an item's name, notes, source or document date. The old and new values go into
+    /// the custody log.
     pub fn edit(&mut self, id: &str, edit: &ItemEdit) -> Result<Item> {
         let item = self.catalog.item(id)?;
         if let Some(name) = &edit.name
@@ -204,8 +217,23 @@ impl Vault {
         record("name", Some(&item.name), &edit.name);
         record("notes", Some(&item.notes), &edit.notes);
         record("source", item.source.as_deref(), &edit.source);
+        let date = match edit.date.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(text) => Some(Some(FuzzyDate::parse(text)?)),
+        };
+        if let Some(date) = &date {
+            let stated = dating::stated(&self.catalog.db, &item.id)?;
+            let new = date.as_ref().map(|d| d.to_string());
+            if new != stated {
+                changes.insert("date".into(), json!({ "from": stated, "to": new }));
+            }
+        }
         if changes.is_empty() {
             return Ok(item);
+        }
+        if changes.contains_key("date") {
+            self.upgrade_schema()?;
         }
         self.commit(|cat, now| {
             cat.db.execute(
@@ -213,6 +241,9 @@ impl Vault {
                  source = coalesce(?4, source) WHERE id = ?1",
                 rusqlite::params![item.id, edit.name, edit.notes, edit.source],
             )?;
+            if let Some(date) = &date {
+                dating::state(&cat.db, &item.id, date.as_ref())?;
+            }
             crate::search::index_item(&cat.db, &item.id)?;
             custody::append(&cat.db, now, Action::Edit, Some(&item.id), &changes.into())
         })?;

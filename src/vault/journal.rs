@@ -348,6 +348,22 @@ impl super::Vault {
         }
     }
 
+    /// Moves the logged schema version on to this Dossier's, in a segment of its own, before
+    /// the first change that uses a table the older version lacks (see
+    /// `catalog::schema::upgrade_state`): until then, devices running the older Dossier keep
+    /// working with the vault.
+    pub(super) fn upgrade_schema(&mut self) -> Result<()> {
+        let current = crate::catalog::schema::SCHEMA_VERSION;
+        let stated = self.catalog.info("schema_version")?;
+        if self.catalog.log().is_none()
+            || stated.and_then(|v| v.parse::<i64>().ok()) >= Some(current)
+        {
+            return Ok(());
+        }
+        self.commit(|cat, _| crate::catalog::schema::bump_state(&cat.db))?;
+        Ok(())
+    }
+
     /// Loads the journal: the best snapshot plus every segment after it; compares it with
     /// this device's record; reports every problem; makes the vault read-only if a segment is
     /// damaged; writes a fresh snapshot when much was replayed.

@@ -195,6 +195,55 @@ fn a_vault_a_newer_dossier_wrote_to_is_refused_not_written() {
     );
 }
 
+/// A vault an older Dossier (schema 5) wrote moves on to schema 6 only when a document date is
+/// first stated, and in a segment before the one that states it: an older Dossier applies the
+/// first and then refuses the vault as newer, instead of calling the second damaged.
+#[test]
+fn a_stated_date_moves_an_older_vault_on_in_a_segment_of_its_own() {
+    let dir = scratch("schema-6");
+    let mut v = new_vault(&dir);
+    let item = import_bytes(&mut v, &dir, "decision.txt", b"x");
+    v.commit(|cat, _| {
+        cat.db.execute(
+            "UPDATE vault_info SET value = '5' WHERE key = 'schema_version'",
+            [],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let edit = |date: &str| ItemEdit {
+        date: Some(date.into()),
+        ..ItemEdit::default()
+    };
+    v.edit(&item.id, &edit("2025-03-14")).unwrap();
+    let seq_of =
+        |v: &Vault, sql: &str| -> i64 { v.catalog.db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let bumped = seq_of(
+        &v,
+        "SELECT max(seq) FROM _versions WHERE tbl = 'vault_info' AND value = '\"6\"'",
+    );
+    let stated = seq_of(&v, "SELECT seq FROM _rows WHERE tbl = 'item_dates'");
+    assert_eq!(bumped + 1, stated, "the bump is the segment right before");
+    // A second statement needs no second bump.
+    v.edit(&item.id, &edit("2025-03")).unwrap();
+    let bumps = seq_of(
+        &v,
+        "SELECT count(*) FROM _versions WHERE tbl = 'vault_info' AND value = '\"6\"'",
+    );
+    assert_eq!(bumps, 1);
+    drop(v);
+    let v = Vault::open(&dir.join("vault"), &SecretString::from(PASS.to_string())).unwrap();
+    assert_eq!(
+        v.catalog.info("schema_version").unwrap().as_deref(),
+        Some("6")
+    );
+    let d = v.document_date(&item.id).unwrap().unwrap();
+    assert_eq!(
+        (d.date.as_str(), d.origin),
+        ("2025-03", crate::dating::DateOrigin::Stated)
+    );
+}
+
 #[test]
 fn a_version_1_catalog_is_upgraded_with_its_items_searchable() {
     let dir = scratch("migrate");

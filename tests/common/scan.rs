@@ -129,6 +129,11 @@ pub fn scanned_pdf(pages: &[image::GrayImage]) -> Vec<u8> {
 
 /// A PDF of the objects given (numbered from 1, object 1 the catalog) with an xref table.
 pub fn minimal_pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    minimal_pdf_with(objects, "")
+}
+
+/// [`minimal_pdf`] with more entries in its trailer (e.g. `/Info 4 0 R`).
+pub fn minimal_pdf_with(objects: &[Vec<u8>], trailer: &str) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
@@ -144,7 +149,7 @@ pub fn minimal_pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     }
     out.extend(
         format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            "trailer\n<< /Size {} /Root 1 0 R {trailer}>>\nstartxref\n{xref}\n%%EOF\n",
             objects.len() + 1
         )
         .as_bytes(),

@@ -77,6 +77,7 @@ impl AppState {
                 text,
                 text_truncated,
                 recognised,
+                document_date: v.document_date(&item.id)?,
                 item,
             })
         })
@@ -85,6 +86,16 @@ impl AppState {
     pub fn set_item_notes(&self, id: &str, notes: String) -> ApiResult<Item> {
         let edit = ItemEdit {
             notes: Some(notes),
+            ..Default::default()
+        };
+        self.with_vault(|v| v.edit(id, &edit))
+    }
+
+    /// States the item's document date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `~` first when
+    /// approximate); empty goes back to the date in the file's metadata, if any.
+    pub fn set_item_date(&self, id: &str, date: String) -> ApiResult<Item> {
+        let edit = ItemEdit {
+            date: Some(date),
             ..Default::default()
         };
         self.with_vault(|v| v.edit(id, &edit))
@@ -138,6 +149,11 @@ pub fn item_detail(state: State<'_, AppState>, id: String) -> ApiResult<ItemDeta
 #[tauri::command(async)]
 pub fn set_item_notes(state: State<'_, AppState>, id: String, notes: String) -> ApiResult<Item> {
     state.set_item_notes(&id, notes)
+}
+
+#[tauri::command(async)]
+pub fn set_item_date(state: State<'_, AppState>, id: String, date: String) -> ApiResult<Item> {
+    state.set_item_date(&id, date)
 }
 
 #[tauri::command(async)]

@@ -166,7 +166,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Change an item's name, notes or source
+    /// Change an item's name, notes, source or document date
     Edit {
         id: String,
         #[arg(long)]
@@ -175,6 +175,10 @@ enum Command {
         note: Option<String>,
         #[arg(long)]
         source: Option<String>,
+        /// When the document was issued, written, taken or sent: YYYY, YYYY-MM or YYYY-MM-DD,
+        /// ~ first if approximate; "" goes back to the date in the file's metadata, if any
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
     },
     /// Mark an item deleted (its bytes are kept until `purge`)
     Delete {
@@ -444,8 +448,10 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             let links = vault.item_links(&item.id)?;
             let extraction = vault.extraction(&item.id)?;
             let recognised = vault.recognised_text(&item.id)?;
+            let dated = vault.document_date(&item.id)?;
             if json {
                 let mut v = item_json(&item);
+                v["document_date"] = serde_json::to_value(&dated)?;
                 v["recognised_text"] = serde_json::to_value(&recognised)?;
                 v["links"] = serde_json::to_value(&links)?;
                 v["extraction"] = serde_json::to_value(&extraction)?;
@@ -457,6 +463,13 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 say!("size:      {} bytes", item.size);
                 say!("type:      {}", item.media_type);
                 say!("sha256:    {}", item.sha256);
+                say!(
+                    "dated:     {}",
+                    dated.map_or(
+                        "- (no document date: `dossier edit ID --date YYYY-MM-DD`)".into(),
+                        |d| { format!("{} ({})", d.date, origin_words(d.origin)) }
+                    )
+                );
                 say!("imported:  {}", item.imported_at);
                 say!("source:    {}", item.source.as_deref().unwrap_or("-"));
                 say!(
@@ -578,6 +591,7 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             name,
             note,
             source,
+            date,
         } => {
             let item = vault.edit(
                 &id,
@@ -585,6 +599,7 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                     name,
                     notes: note,
                     source,
+                    date,
                 },
             )?;
             say!("{}", item.id);
@@ -928,5 +943,16 @@ impl Progress for CliProgress {
     }
     fn is_cancelled(&self) -> bool {
         CANCELLED.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Where a document date comes from, as `show` says it.
+fn origin_words(origin: dossier::dating::DateOrigin) -> &'static str {
+    use dossier::dating::DateOrigin;
+    match origin {
+        DateOrigin::Stated => "stated",
+        DateOrigin::Taken => "taken, from the photo's EXIF",
+        DateOrigin::Sent => "sent, from the e-mail's Date header",
+        DateOrigin::Created => "created, from the file's document properties",
     }
 }

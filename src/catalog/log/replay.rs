@@ -71,13 +71,7 @@ impl Catalog {
             }
         };
         crate::catalog::configure(&db)?;
-        let version = schema::check_state(&db)?;
-        if version != schema::SCHEMA_VERSION {
-            return Err(Error::Corrupt(format!(
-                "a snapshot of schema {version}, expected {}",
-                schema::SCHEMA_VERSION
-            )));
-        }
+        schema::upgrade_state(&db)?;
         let tables = Tables::load(&db, schema::LOGGED_TABLES)?;
         prepare(&db, &tables, device)?;
         let mut heads = BTreeMap::new();

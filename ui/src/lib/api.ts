@@ -43,6 +43,7 @@ export const api = {
   search: (input: B.SearchInput) => invoke<B.Hit[]>("search", { input }),
   item: (id: string) => invoke<B.ItemDetail>("item_detail", { id }),
   setItemNotes: (id: string, notes: string) => invoke<B.Item>("set_item_notes", { id, notes }),
+  setItemDate: (id: string, date: string) => invoke<B.Item>("set_item_date", { id, date }),
   link: (link: B.Link) => invoke<void>("link", { link }),
   unlink: (link: B.Link) => invoke<void>("unlink", { link }),
   extract: (id: string) => invoke<string | null>("extract_item", { id }),

@@ -179,7 +179,19 @@ preview: boolean,
 /**
  * Text recognised by OCR (shown apart from `text`, and marked as machine-recognised).
  */
-recognised: RecognisedText | null, };
+recognised: RecognisedText | null, 
+/**
+ * When the document was issued, written, taken or sent, and where that date comes from.
+ */
+document_date: DocumentDate | null, };
+
+export type DocumentDate = { 
+/**
+ * As written for events: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, `~` first when approximate.
+ */
+date: string, origin: DateOrigin, };
+
+export type DateOrigin = "stated" | "taken" | "sent" | "created";
 
 export type Item = { id: string, 
 /**
