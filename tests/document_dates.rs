@@ -214,13 +214,7 @@ fn annexes_carry_their_document_dates_never_the_import_date() {
             "the user is told, before sending: {}",
             stderr(&o)
         );
-        let text = std::process::Command::new("pdftotext")
-            .args([out.to_str().unwrap(), "-"])
-            .output()
-            .expect("pdftotext (poppler-utils)");
-        // Table cells wrap: one space for any run of white space.
-        let words = String::from_utf8(text.stdout).unwrap();
-        let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+        let words = pdf_words(&out);
         for expected in [stated, taken, undated] {
             assert!(words.contains(expected), "{lang}: {expected:?} in {words}");
         }

@@ -140,6 +140,8 @@ fn case(f: &Fixture) -> Case {
         "2031-03-12",
         "--title",
         "Арест дома ночью",
+        "--kind",
+        "arrest",
         "--place",
         "Алматы",
         "--item",
@@ -156,6 +158,8 @@ fn case(f: &Fixture) -> Case {
         "~2031-04",
         "--title",
         "Transfer to SIZO-1",
+        "--kind",
+        "transfer",
         "--item",
         &items[1].0,
     ]);
@@ -166,6 +170,8 @@ fn case(f: &Fixture) -> Case {
         &id,
         "--title",
         "Complaint to the court",
+        "--kind",
+        "communication",
         "--item",
         &items[2].0,
     ]);

@@ -9,8 +9,8 @@ use dossier::dating::{DateOrigin, DocumentDate};
 use dossier::extract::ocr::OcrPage;
 use dossier::pdf::{AnnexCheck, PdfReport};
 use dossier::register::{
-    Case, CaseNumber, CasePersonRole, CaseRole, CaseView, Charge, Event, ItemLinks, Link,
-    LinkedItem, Person, PersonView, PossibleDuplicate, Precision, Ref,
+    Case, CaseNumber, CasePersonRole, CaseRole, CaseView, Charge, Event, EventKind, ItemLinks,
+    Link, LinkedItem, Person, PersonView, PossibleDuplicate, Precision, Ref,
 };
 use dossier::search::Hit;
 use dossier::share::{ReceiveReport, ShareReport};
@@ -87,6 +87,7 @@ fn render() -> String {
         Person,
         PossibleDuplicate,
         Event,
+        EventKind,
         Precision,
         CaseView,
         CasePersonRole,

@@ -17,6 +17,7 @@ use crate::wire::{
     VerifyOutcome,
 };
 use dossier::dating::DateOrigin;
+use dossier::register::EventKind;
 
 /// A 2×2 PNG (red, green / blue, white): small enough to inline, real enough to thumbnail.
 const PNG_2X2: &[u8] = &[
@@ -219,6 +220,7 @@ fn register_links_search_and_the_library_agree() {
     let bad = state.add_event(NewEventInput {
         case_id: Some(case.id.clone()),
         title: "Arrest".into(),
+        kind: Some(EventKind::Arrest),
         date: "12 March".into(),
         end: String::new(),
         place: String::new(),
@@ -233,6 +235,7 @@ fn register_links_search_and_the_library_agree() {
         .add_event(NewEventInput {
             case_id: Some(case.id.clone()),
             title: "Arrest".into(),
+            kind: Some(EventKind::Arrest),
             date: "~2031-03".into(),
             end: String::new(),
             place: "Almaty".into(),
@@ -263,6 +266,11 @@ fn register_links_search_and_the_library_agree() {
     let view = state.case_view(&case.id).unwrap();
     assert_eq!(view.chronology.len(), 1);
     assert!(view.chronology[0].approximate);
+    assert_eq!(
+        view.chronology[0].kind,
+        Some(EventKind::Arrest),
+        "the kind chosen in the form is kept"
+    );
     assert_eq!(view.people[0].roles, ["detainee"]);
     let search = |text: &str, kind: &str| {
         state

@@ -210,6 +210,8 @@ pub struct NewPersonInput {
 pub struct NewEventInput {
     pub case_id: Option<String>,
     pub title: String,
+    /// What it is; a submission picks events by kind.
+    pub kind: Option<dossier::register::EventKind>,
     /// `2031`, `2031-03`, `~2031-03-12`; empty for an undated event.
     pub date: String,
     pub end: String,

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// 4: key slots beyond the passphrase, and contacts (recipients of shared bundles).
 /// 5 (vault format 2): custody entries keyed by device and seq (a chain per device), the
 /// devices, and the merge's bookkeeping.
-/// 6: document dates stated by the user (`item_dates`).
+/// 6: document dates stated by the user (`item_dates`) and the kinds of events (`event_kinds`).
 pub const SCHEMA_VERSION: i64 = 6;
 
 /// Every table whose rows the journal carries between devices (vault format 2). The others
@@ -31,6 +31,7 @@ pub const LOGGED_TABLES: &[&str] = &[
     "people",
     "aliases",
     "events",
+    "event_kinds",
     "case_items",
     "person_items",
     "event_items",
@@ -117,6 +118,16 @@ const ITEM_DATES_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS item_dates (
     item_id TEXT PRIMARY KEY REFERENCES items(id),
     date    TEXT NOT NULL
+);
+";
+
+/// What kind of thing an event is (schema 6: `crate::register::kinds`); an event without a row
+/// has no kind given. A table of its own rather than a column of `events`, so that devices
+/// running an older Dossier keep applying event changes until a kind is first given.
+const EVENT_KINDS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS event_kinds (
+    event_id TEXT PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    kind     TEXT NOT NULL
 );
 ";
 
@@ -207,6 +218,7 @@ pub(crate) fn create_empty(db: &Connection) -> Result<()> {
     db.execute_batch(CUSTODY_SCHEMA)?;
     db.execute_batch(CUSTODY_TRIGGERS)?;
     db.execute_batch(REGISTER_SCHEMA)?;
+    db.execute_batch(EVENT_KINDS_SCHEMA)?;
     db.execute_batch(SEARCH_SCHEMA)?;
     db.execute_batch(EXTRACTION_SCHEMA)?;
     db.execute_batch(KEYRING_SCHEMA)?;
@@ -244,6 +256,7 @@ pub(crate) fn upgrade_state(db: &Connection) -> Result<i64> {
         )));
     }
     db.execute_batch(ITEM_DATES_SCHEMA)?;
+    db.execute_batch(EVENT_KINDS_SCHEMA)?;
     Ok(version)
 }
 
@@ -445,10 +458,12 @@ fn migrate_4_to_5(db: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Adds the document dates the user states (a format-1 catalog on its way to format 2).
+/// Adds the document dates the user states and the kinds of events (a format-1 catalog on its
+/// way to format 2).
 fn migrate_5_to_6(db: &Connection) -> Result<()> {
     let tx = db.unchecked_transaction()?;
     db.execute_batch(ITEM_DATES_SCHEMA)?;
+    db.execute_batch(EVENT_KINDS_SCHEMA)?;
     bump_state(db)?;
     tx.commit()?;
     Ok(())

@@ -4,6 +4,7 @@
 //! removes it and its links, never evidence.
 
 pub mod dates;
+pub mod kinds;
 pub mod names;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -12,6 +13,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::storage::names::random_hex;
 pub use dates::{FuzzyDate, Precision};
+pub use kinds::EventKind;
 
 /// Roles offered by front ends; any other non-empty word is accepted too.
 pub const COMMON_ROLES: &[&str] = &[
@@ -24,6 +26,14 @@ pub const COMMON_ROLES: &[&str] = &[
     "victim",
     "investigator",
 ];
+
+/// The one order of a chronology, whatever the dates' precision: by the first day a date can
+/// mean; on the same first day, the coarser date first (`2031`, then `2031-01`, then
+/// `2031-01-01`), approximate or not; then by the last day of a range, then by title. Undated
+/// events come last (a dossier lists them apart). Dossiers print this rule above the
+/// chronology.
+pub const CHRONOLOGICAL: &str = "date_key IS NULL, date_key, length(replace(date, '~', '')), \
+     end_key IS NOT NULL, end_key, title";
 
 // ---- types --------------------------------------------------------------------------------
 
@@ -129,6 +139,8 @@ pub struct Event {
     pub id: String,
     pub case_id: Option<String>,
     pub title: String,
+    /// `None` when no kind was given.
+    pub kind: Option<EventKind>,
     /// As written: `2019`, `2019-03`, `~2019-03-12`; `None` for an undated event.
     pub date: Option<String>,
     pub precision: Option<Precision>,
@@ -144,6 +156,7 @@ pub struct Event {
 pub struct NewEvent {
     pub case_id: Option<String>,
     pub title: String,
+    pub kind: Option<EventKind>,
     pub date: Option<FuzzyDate>,
     pub end: Option<FuzzyDate>,
     pub place: String,
@@ -155,6 +168,8 @@ pub struct NewEvent {
 #[derive(Debug, Clone, Default)]
 pub struct EventEdit {
     pub title: Option<String>,
+    /// `Some(None)` takes the kind away.
+    pub kind: Option<Option<EventKind>>,
     pub date: Option<Option<FuzzyDate>>,
     pub end: Option<Option<FuzzyDate>>,
     pub place: Option<String>,
@@ -399,10 +414,24 @@ pub(crate) fn load_person(db: &Connection, id: &str) -> Result<Person> {
     })
 }
 
+/// Gives an event its kind, or (`None`) takes it away. Call inside a logged change.
+pub(crate) fn set_event_kind(db: &Connection, id: &str, kind: Option<EventKind>) -> Result<()> {
+    match kind {
+        Some(k) => db.execute(
+            "INSERT INTO event_kinds (event_id, kind) VALUES (?1, ?2)
+             ON CONFLICT (event_id) DO UPDATE SET kind = excluded.kind",
+            params![id, k.as_str()],
+        )?,
+        None => db.execute("DELETE FROM event_kinds WHERE event_id = ?1", [id])?,
+    };
+    Ok(())
+}
+
 pub(crate) fn load_event(db: &Connection, id: &str) -> Result<Event> {
     let mut event = db
         .query_row(
-            "SELECT case_id, title, date, end_date, place, description FROM events WHERE id = ?1",
+            "SELECT e.case_id, e.title, e.date, e.end_date, e.place, e.description, k.kind
+             FROM events e LEFT JOIN event_kinds k ON k.event_id = e.id WHERE e.id = ?1",
             [id],
             |r| {
                 let date: Option<String> = r.get(2)?;
@@ -411,6 +440,10 @@ pub(crate) fn load_event(db: &Connection, id: &str) -> Result<Event> {
                     id: id.into(),
                     case_id: r.get(0)?,
                     title: r.get(1)?,
+                    // A kind a newer Dossier may add reads as none rather than failing.
+                    kind: r
+                        .get::<_, Option<String>>(6)?
+                        .and_then(|k| EventKind::parse(&k).ok()),
                     precision: parsed.as_ref().map(FuzzyDate::precision),
                     approximate: parsed.as_ref().is_some_and(|d| d.approximate),
                     date,
@@ -544,7 +577,7 @@ pub(crate) fn case_view(db: &Connection, id: &str) -> Result<CaseView> {
     .collect();
     let (events, items) = events_and_items(
         db,
-        "SELECT id FROM events WHERE case_id = ?1 ORDER BY date_key IS NULL, date_key, end_key, title",
+        &format!("SELECT id FROM events WHERE case_id = ?1 ORDER BY {CHRONOLOGICAL}"),
         "SELECT item_id FROM case_items WHERE case_id = ?1 ORDER BY rowid",
         id,
     )?;
@@ -571,8 +604,10 @@ pub(crate) fn person_view(db: &Connection, id: &str) -> Result<PersonView> {
     .collect();
     let (events, items) = events_and_items(
         db,
-        "SELECT e.id FROM event_people ep JOIN events e ON e.id = ep.event_id WHERE ep.person_id = ?1
-         ORDER BY e.date_key IS NULL, e.date_key, e.title",
+        &format!(
+            "SELECT e.id FROM event_people ep JOIN events e ON e.id = ep.event_id
+             WHERE ep.person_id = ?1 ORDER BY {CHRONOLOGICAL}"
+        ),
         "SELECT item_id FROM person_items WHERE person_id = ?1 ORDER BY rowid",
         id,
     )?;

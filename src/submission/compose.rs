@@ -8,6 +8,7 @@
 use crate::dating::DateOrigin;
 use crate::pdf::layout::{ACCENT, BLACK, Bookmark, Cell, Face, Flow, GREY, WARN};
 use crate::pdf::render::DocInfo;
+use crate::register::EventKind;
 
 use super::labels::{Labels, Lang};
 use super::{Annex, Inline, Material, Template, human_size, show_date};
@@ -572,15 +573,7 @@ impl<'m> Ctx<'m> {
                 "обстоятельства ареста",
             ),
         );
-        self.matching_events(&[
-            "arrest",
-            "detain",
-            "apprehen",
-            "арест",
-            "задерж",
-            "ұста",
-            "қамау",
-        ]);
+        self.events_of_kind(&[EventKind::Arrest]);
         // III. Detention
         self.flow.heading(
             1,
@@ -602,6 +595,12 @@ impl<'m> Ctx<'m> {
                 "содержание под стражей (даты, места, орган, указанные основания)",
             ),
         );
+        self.events_of_kind(&[
+            EventKind::Detention,
+            EventKind::Transfer,
+            EventKind::IllTreatment,
+            EventKind::Release,
+        ]);
         let rows = self.case_fields();
         self.flow.fields(&rows);
         // IV. Why arbitrary
@@ -811,16 +810,31 @@ impl<'m> Ctx<'m> {
         );
     }
 
-    /// Chronology events whose title or description mentions one of `words`.
-    fn matching_events(&mut self, words: &[&str]) {
+    /// The chronology's events of the given kinds (never picked by words in their titles). The
+    /// user (not the recipient) hears of events that have no kind and so are left out here.
+    fn events_of_kind(&mut self, kinds: &[EventKind]) {
+        let kindless: Vec<&str> = self
+            .m
+            .chronology
+            .iter()
+            .filter(|e| e.kind.is_none())
+            .map(|e| e.id.as_str())
+            .collect();
+        if !kindless.is_empty() {
+            let note = format!(
+                "{} event(s) have no kind, so no section that lists arrests or detention shows them: give each its kind (CLI: dossier event edit ID --kind arrest|detention|…; ids: {})",
+                kindless.len(),
+                kindless.join(", ")
+            );
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+        }
         let rows: Vec<Vec<Cell>> = self
             .m
             .chronology
             .iter()
-            .filter(|e| {
-                let t = format!("{} {}", e.title, e.description).to_lowercase();
-                words.iter().any(|w| t.contains(w))
-            })
+            .filter(|e| e.kind.is_some_and(|k| kinds.contains(&k)))
             .map(|e| self.event_row(e))
             .collect();
         if !rows.is_empty() {
@@ -1093,6 +1107,10 @@ impl<'m> Ctx<'m> {
     fn chronology(&mut self) {
         let l = self.l;
         self.flow.heading(1, l.chronology, None, true);
+        if !self.m.chronology.is_empty() {
+            self.flow
+                .para_styled(l.chronology_rule, Face::Regular, 8.5, GREY, 0.0);
+        }
         let rows: Vec<Vec<Cell>> = self
             .m
             .chronology

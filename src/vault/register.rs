@@ -241,6 +241,9 @@ impl Vault {
             .map(|i| self.catalog.item(i).map(|i| i.id))
             .collect::<Result<Vec<_>>>()?;
         register::check_range(new.date.as_ref(), new.end.as_ref())?;
+        if new.kind.is_some() {
+            self.upgrade_schema()?;
+        }
         let (id, _) = self.commit(|cat, now| {
             let db = &cat.db;
             let id = register::new_id(db, "events")?;
@@ -254,6 +257,9 @@ impl Vault {
                     new.place.trim(), new.description, now
                 ],
             )?;
+            if let Some(kind) = new.kind {
+                register::set_event_kind(db, &id, Some(kind))?;
+            }
             for p in &people {
                 db.execute("INSERT OR IGNORE INTO event_people (event_id, person_id) VALUES (?1, ?2)", params![id, p])?;
             }
@@ -273,9 +279,15 @@ impl Vault {
         if let Some(t) = &edit.title {
             register::required("an event's title", t)?;
         }
+        if edit.kind.is_some() {
+            self.upgrade_schema()?;
+        }
         self.commit(|cat, now| {
             let db = &cat.db;
             let before = register::load_event(db, &id)?;
+            if let Some(kind) = edit.kind {
+                register::set_event_kind(db, &id, kind)?;
+            }
             db.execute(
                 "UPDATE events SET title = coalesce(?2, title), place = coalesce(?3, place),
                  description = coalesce(?4, description) WHERE id = ?1",

@@ -254,3 +254,17 @@ pub fn have_tool(program: &str, version_arg: &str) -> bool {
     }
     ok
 }
+
+/// A PDF's text as `pdftotext` reads it, with any run of white space made one space (table
+/// cells wrap).
+pub fn pdf_words(path: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args([path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -103,6 +103,7 @@ impl AppState {
         let new = NewEvent {
             case_id: input.case_id.filter(|c| !c.is_empty()),
             title: input.title,
+            kind: input.kind,
             date: parse_date("date", Some(&input.date))?,
             end: parse_date("end", Some(&input.end))?,
             place: input.place,

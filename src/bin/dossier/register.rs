@@ -4,8 +4,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use dossier::Vault;
 use dossier::register::{
-    CaseEdit, CaseNumber, CaseView, Charge, Event, EventEdit, FuzzyDate, Link, NewCase, NewEvent,
-    NewPerson, PersonEdit, PersonView,
+    CaseEdit, CaseNumber, CaseView, Charge, Event, EventEdit, EventKind, FuzzyDate, Link, NewCase,
+    NewEvent, NewPerson, PersonEdit, PersonView,
 };
 use dossier::search::Query;
 
@@ -130,6 +130,10 @@ pub enum EventCommand {
         end: Option<String>,
         #[arg(long)]
         title: String,
+        /// What it is: arrest, detention, hearing, judgment, appeal, transfer, ill_treatment,
+        /// release, communication or other (a submission picks events by kind)
+        #[arg(long)]
+        kind: Option<String>,
         #[arg(long)]
         place: Option<String>,
         #[arg(long)]
@@ -152,6 +156,10 @@ pub enum EventCommand {
         id: String,
         #[arg(long)]
         title: Option<String>,
+        /// What it is: arrest, detention, hearing, judgment, appeal, transfer, ill_treatment,
+        /// release, communication or other (\"\" takes it away)
+        #[arg(long)]
+        kind: Option<String>,
         #[arg(long)]
         date: Option<String>,
         /// Make the event undated
@@ -452,6 +460,7 @@ pub fn event(vault: &mut Vault, cmd: EventCommand) -> anyhow::Result<()> {
             date: d,
             end,
             title,
+            kind,
             place,
             description,
             items,
@@ -460,6 +469,7 @@ pub fn event(vault: &mut Vault, cmd: EventCommand) -> anyhow::Result<()> {
             let e = vault.add_event(&NewEvent {
                 case_id: case,
                 title,
+                kind: kind.as_deref().map(EventKind::parse).transpose()?,
                 date: date(&d)?,
                 end: date(&end)?,
                 place: place.unwrap_or_default(),
@@ -478,6 +488,7 @@ pub fn event(vault: &mut Vault, cmd: EventCommand) -> anyhow::Result<()> {
                 if !e.description.is_empty() {
                     say!("  {}", e.description);
                 }
+                say!("  kind: {}", e.kind.map_or("-".into(), |k| k.to_string()));
                 say!("  case: {}", e.case_id.as_deref().unwrap_or("-"));
                 say!("  people: {}", e.people.join(", "));
                 say!("  items: {}", e.items.join(", "));
@@ -486,12 +497,18 @@ pub fn event(vault: &mut Vault, cmd: EventCommand) -> anyhow::Result<()> {
         EventCommand::Edit {
             id,
             title,
+            kind,
             date: d,
             undated,
             end,
             place,
             description,
         } => {
+            let kind = match kind.as_deref().map(str::trim) {
+                None => None,
+                Some("") => Some(None),
+                Some(k) => Some(Some(EventKind::parse(k)?)),
+            };
             let date = if undated {
                 Some(None)
             } else {
@@ -501,6 +518,7 @@ pub fn event(vault: &mut Vault, cmd: EventCommand) -> anyhow::Result<()> {
                 &id,
                 &EventEdit {
                     title,
+                    kind,
                     date,
                     end: self::date(&end)?.map(Some),
                     place,

@@ -133,6 +133,10 @@ born: string, nationality: string, notes: string, };
 
 export type NewEventInput = { case_id: string | null, title: string, 
 /**
+ * What it is; a submission picks events by kind.
+ */
+kind: EventKind | null, 
+/**
  * `2031`, `2031-03`, `~2031-03-12`; empty for an undated event.
  */
 date: string, end: string, place: string, description: string, people: Array<string>, items: Array<string>, };
@@ -313,9 +317,15 @@ matched: string, similarity: number, };
 
 export type Event = { id: string, case_id: string | null, title: string, 
 /**
+ * `None` when no kind was given.
+ */
+kind: EventKind | null, 
+/**
  * As written: `2019`, `2019-03`, `~2019-03-12`; `None` for an undated event.
  */
 date: string | null, precision: Precision | null, approximate: boolean, end_date: string | null, place: string, description: string, people: Array<string>, items: Array<string>, };
+
+export type EventKind = "arrest" | "detention" | "hearing" | "judgment" | "appeal" | "transfer" | "ill_treatment" | "release" | "communication" | "other";
 
 export type Precision = "day" | "month" | "year";
 

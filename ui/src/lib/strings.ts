@@ -1,4 +1,5 @@
 // Every string the UI shows, in one catalogue so translations can be added beside it.
+import type { EventKind } from "./bindings";
 export const en = {
   appName: "Dossier",
   working: "Working…",
@@ -132,6 +133,19 @@ export const en = {
   undated: "Undated",
   evidence: "Evidence",
   addEvent: "Add an event",
+  eventKind: "Kind (a submission picks events by kind)",
+  eventKinds: {
+    arrest: "arrest",
+    detention: "detention",
+    hearing: "hearing",
+    judgment: "judgment",
+    appeal: "appeal",
+    transfer: "transfer",
+    ill_treatment: "torture or ill-treatment",
+    release: "release",
+    communication: "communication",
+    other: "other",
+  } as Record<EventKind, string>,
   eventTitle: "What happened",
   eventDate: "Date (2031, 2031-03, ~2031-03-12)",
   eventEnd: "Until (optional)",

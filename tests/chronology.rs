@@ -1,0 +1,171 @@
+//! The chronology (issue #14, defect 7): events have an explicit kind, and a submission picks
+//! them by kind, never by words in their titles; dates of mixed precision sort by one rule,
+//! which the dossier states above its chronology.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn event(f: &Fixture, case: &str, title: &str, date: Option<&str>, kind: Option<&str>) -> String {
+    let mut args = vec!["event", "add", "--case", case, "--title", title];
+    if let Some(d) = date {
+        args.extend(["--date", d]);
+    }
+    if let Some(k) = kind {
+        args.extend(["--kind", k]);
+    }
+    f.ok(&args).trim().to_string()
+}
+
+#[test]
+fn mixed_precision_dates_sort_by_one_rule() {
+    let f = Fixture::new("chronology-order");
+    let case = f
+        .ok(&["case", "add", "--title", "Order v. State"])
+        .trim()
+        .to_string();
+    // Added out of order on purpose.
+    for (title, date) in [
+        ("exact day", "2031-01-01"),
+        ("later month", "2031-02"),
+        ("whole year", "2031"),
+        ("about that day", "~2031-01-01"),
+        ("month", "2031-01"),
+        ("earlier year", "2030"),
+    ] {
+        event(&f, &case, title, Some(date), None);
+    }
+    event(&f, &case, "no date", None, None);
+    let view: Value = serde_json::from_str(&f.ok(&["case", "show", &case, "--json"])).unwrap();
+    let titles = |key: &str| -> Vec<String> {
+        view[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        titles("chronology"),
+        [
+            "earlier year",
+            "whole year",
+            "month",
+            "about that day",
+            "exact day",
+            "later month"
+        ]
+    );
+    assert_eq!(titles("undated"), ["no date"]);
+
+    let out = f.dir.join("order.pdf");
+    f.ok(&[
+        "export",
+        "--case",
+        &case,
+        "--template",
+        "generic",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let words = pdf_words(&out);
+    assert!(
+        words.contains("A date known only to the year or month is placed at its first day"),
+        "the rule is stated above the chronology: {words}"
+    );
+    f.cleanup();
+}
+
+#[test]
+fn the_arrest_section_lists_arrests_not_titles_with_detain_in_them() {
+    let f = Fixture::new("chronology-kinds");
+    let case = f
+        .ok(&["case", "add", "--title", "Kinds v. State"])
+        .trim()
+        .to_string();
+    let taken = event(
+        &f,
+        &case,
+        "Taken from home at night",
+        Some("2031-03-12"),
+        Some("arrest"),
+    );
+    event(
+        &f,
+        &case,
+        "Visit to the detainee",
+        Some("2031-03-20"),
+        Some("communication"),
+    );
+    event(
+        &f,
+        &case,
+        "Moved to SIZO-1",
+        Some("2031-04"),
+        Some("transfer"),
+    );
+    let press = event(
+        &f,
+        &case,
+        "Press conference about the arrest",
+        Some("2031-05-02"),
+        None,
+    );
+
+    // A wrong kind names the right ones and changes nothing; "" takes a kind away.
+    let o = f.run(&["event", "edit", &press, "--kind", "detain"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("arrest, detention, hearing"),
+        "{}",
+        stderr(&o)
+    );
+    let shown = |id: &str| -> Value {
+        serde_json::from_str(&f.ok(&["event", "show", id, "--json"])).unwrap()
+    };
+    assert_eq!(shown(&press)["kind"], Value::Null);
+    f.ok(&["event", "edit", &taken, "--kind", "ill-treatment"]);
+    assert_eq!(shown(&taken)["kind"], "ill_treatment");
+    f.ok(&["event", "edit", &taken, "--kind", ""]);
+    assert_eq!(shown(&taken)["kind"], Value::Null);
+    f.ok(&["event", "edit", &taken, "--kind", "arrest"]);
+    assert_eq!(shown(&taken)["kind"], "arrest");
+
+    let out = f.dir.join("wgad.pdf");
+    let o = f.run(&[
+        "export",
+        "--case",
+        &case,
+        "--template",
+        "wgad",
+        "--lang",
+        "en",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 event(s) have no kind") && stderr(&o).contains(&press),
+        "the user hears of the event without a kind: {}",
+        stderr(&o)
+    );
+    let words = pdf_words(&out);
+    let section = |from: &str, to: &str| -> String {
+        let at = words.rfind(from).unwrap_or_else(|| panic!("no {from:?}"));
+        let rest = &words[at..];
+        rest[..rest.find(to).unwrap_or(rest.len())].to_string()
+    };
+    let arrest = section("II. Arrest", "III. Detention");
+    assert!(arrest.contains("Taken from home at night"), "{arrest}");
+    for other in ["Visit to the detainee", "Press conference", "SIZO-1"] {
+        assert!(
+            !arrest.contains(other),
+            "{other:?} is not an arrest: {arrest}"
+        );
+    }
+    let detention = section("III. Detention", "IV. Why");
+    assert!(detention.contains("Moved to SIZO-1"), "{detention}");
+    assert!(!detention.contains("Visit to the detainee"), "{detention}");
+    f.ok(&["verify"]);
+    f.cleanup();
+}
