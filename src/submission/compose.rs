@@ -232,7 +232,9 @@ impl<'m> Ctx<'m> {
                 .map(|n| &self.m.annexes[*n as usize - 1]);
             match annex {
                 Some(a) => {
-                    out.push_str(&format!("{} {}", self.l.annex, a.number));
+                    // "A3", as the annex list and tables write it: a citation reads the same
+                    // inside prose of any language.
+                    out.push_str(&format!("A{}", a.number));
                     if !cited.contains(&a.number) {
                         cited.push(a.number);
                     }
@@ -805,7 +807,8 @@ impl<'m> Ctx<'m> {
         let l = self.l;
         self.flow.table(
             &[l.evidence, l.annex_title, l.date],
-            &[0.12, 0.6, 0.28],
+            // Wide enough for "Доказательства" on one line.
+            &[0.2, 0.52, 0.28],
             &rows,
         );
     }
@@ -1089,7 +1092,13 @@ impl<'m> Ctx<'m> {
                             .unwrap_or_default(),
                     ),
                     Cell::new(p.person.nationality.clone()),
-                    Cell::new(p.roles.join(", ")),
+                    Cell::new(
+                        p.roles
+                            .iter()
+                            .map(|r| l.role(r))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
                 ]
             })
             .collect();
@@ -1233,9 +1242,10 @@ impl<'m> Ctx<'m> {
             (
                 l.size.to_string(),
                 Cell::new(format!(
-                    "{} ({} bytes)",
+                    "{} ({} {})",
                     human_size(a.item.size),
-                    a.item.size
+                    a.item.size,
+                    l.bytes
                 )),
             ),
             (l.kind.to_string(), Cell::new(a.item.media_type.clone())),
@@ -1311,12 +1321,7 @@ impl<'m> Ctx<'m> {
             Inline::Email { headers, body } => {
                 let rows: Vec<(String, Cell)> = headers
                     .iter()
-                    .map(|(k, v)| {
-                        (
-                            format!("{}{}", k[..1].to_uppercase(), &k[1..]),
-                            Cell::new(v.clone()),
-                        )
-                    })
+                    .map(|(k, v)| (k.to_string(), Cell::new(v.clone())))
                     .collect();
                 self.flow.fields(&rows);
                 self.flow.para_styled(body, Face::Regular, 9.0, BLACK, 0.0);

@@ -73,6 +73,13 @@ pub struct Labels {
     pub from_file: &'static str,
     /// Under the annex list: what the mark after a date means.
     pub from_file_note: &'static str,
+    /// "721 bytes" after a size.
+    pub bytes: &'static str,
+    /// An e-mail's From, To, Cc, Date and Subject.
+    pub mail_headers: [&'static str; 5],
+    /// The roles front ends offer (`crate::register::COMMON_ROLES`), as the dossier names them;
+    /// any other role is printed as the user wrote it.
+    pub role_names: [(&'static str, &'static str); 8],
     pub taken: &'static str,
     pub camera: &'static str,
     pub location: &'static str,
@@ -128,6 +135,18 @@ pub static EN: Labels = Labels {
     no_date: "undated",
     from_file: "read from the file's metadata",
     from_file_note: "* Date read from the file's own metadata (camera, e-mail header or document properties); the other dates are stated by the submitting party.",
+    bytes: "bytes",
+    mail_headers: ["From", "To", "Cc", "Date", "Subject"],
+    role_names: [
+        ("detainee", "detainee"),
+        ("lawyer", "lawyer"),
+        ("family", "family"),
+        ("judge", "judge"),
+        ("prosecutor", "prosecutor"),
+        ("witness", "witness"),
+        ("victim", "victim"),
+        ("investigator", "investigator"),
+    ],
     taken: "Taken",
     camera: "Camera",
     location: "Location (GPS)",
@@ -216,6 +235,18 @@ pub static FR: Labels = Labels {
     no_date: "non daté",
     from_file: "lue dans les métadonnées du fichier",
     from_file_note: "* Date lue dans les métadonnées du fichier lui-même (appareil photo, en-tête du courriel ou propriétés du document) ; les autres dates sont indiquées par la partie qui soumet.",
+    bytes: "octets",
+    mail_headers: ["De", "À", "Cc", "Date", "Objet"],
+    role_names: [
+        ("detainee", "personne détenue"),
+        ("lawyer", "avocat(e)"),
+        ("family", "famille"),
+        ("judge", "juge"),
+        ("prosecutor", "procureur"),
+        ("witness", "témoin"),
+        ("victim", "victime"),
+        ("investigator", "enquêteur"),
+    ],
     taken: "Prise le",
     camera: "Appareil",
     location: "Lieu (GPS)",
@@ -304,6 +335,18 @@ pub static RU: Labels = Labels {
     no_date: "без даты",
     from_file: "по метаданным файла",
     from_file_note: "* Дата взята из метаданных самого файла (камера, заголовок письма или свойства документа); остальные даты указаны подающей стороной.",
+    bytes: "байт",
+    mail_headers: ["От", "Кому", "Копия", "Дата", "Тема"],
+    role_names: [
+        ("detainee", "задержанный"),
+        ("lawyer", "адвокат"),
+        ("family", "семья"),
+        ("judge", "судья"),
+        ("prosecutor", "прокурор"),
+        ("witness", "свидетель"),
+        ("victim", "потерпевший"),
+        ("investigator", "следователь"),
+    ],
     taken: "Снято",
     camera: "Камера",
     location: "Место (GPS)",
@@ -356,3 +399,13 @@ pub static RU: Labels = Labels {
         "декабря",
     ],
 };
+
+impl Labels {
+    /// A role as this language names it: the offered ones translated, any other as written.
+    pub fn role(&self, role: &str) -> String {
+        self.role_names
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(role.trim()))
+            .map_or_else(|| role.to_string(), |(_, shown)| shown.to_string())
+    }
+}

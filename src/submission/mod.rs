@@ -107,7 +107,8 @@ pub(crate) enum Inline {
     },
     Text(String),
     Email {
-        headers: Vec<(String, String)>,
+        /// Label (in the dossier's language) and value.
+        headers: Vec<(&'static str, String)>,
         body: String,
     },
     Pdf {
@@ -635,7 +636,7 @@ impl Vault {
                     item.name, item.id
                 ));
             }
-            let inline = self.inline_view(&item, &metadata)?;
+            let inline = self.inline_view(&item, &metadata, opts.lang)?;
             let attached = self.attached(&item, opts, warnings);
             annexes.push(Annex {
                 number,
@@ -677,8 +678,9 @@ impl Vault {
         &mut self,
         item: &Item,
         meta: &serde_json::Map<String, serde_json::Value>,
+        lang: Lang,
     ) -> Result<Inline> {
-        let l = Lang::En.labels();
+        let l = lang.labels();
         let mt = item.media_type.as_str();
         if mt.starts_with("image/") {
             if let Some(jpeg) = self.rendition(&item.id, Rendition::Preview)? {
@@ -695,17 +697,31 @@ impl Vault {
         let text = self.item_text(&item.id)?.unwrap_or_default();
         if mt == "message/rfc822" {
             let mut headers = Vec::new();
-            for key in ["from", "to", "cc", "date", "subject"] {
+            let keys = ["from", "to", "cc", "date", "subject"];
+            for (key, label) in keys.into_iter().zip(l.mail_headers) {
                 let value = match meta.get(key) {
                     Some(serde_json::Value::Array(a)) => a
                         .iter()
                         .filter_map(|v| v.as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
+                    // The date as the dossier writes dates, with its time of day.
+                    Some(serde_json::Value::String(s)) if key == "date" => {
+                        match crate::dating::from_metadata(meta) {
+                            Some(d) => format!(
+                                "{} {}",
+                                show_date(&d.date, lang),
+                                s.get(11..16).unwrap_or("")
+                            )
+                            .trim_end()
+                            .to_string(),
+                            None => s.clone(),
+                        }
+                    }
                     Some(serde_json::Value::String(s)) => s.clone(),
                     _ => continue,
                 };
-                headers.push((key.to_string(), value));
+                headers.push((label, value));
             }
             return Ok(Inline::Email {
                 headers,
