@@ -42,7 +42,37 @@ pub struct SignerSummary {
     pub signer_fingerprint: String,
     pub root_subject: String,
     pub signer_subject: String,
+    /// Whom the signing certificate names, as a reader says it: "Name, Organisation".
+    pub signed_as: String,
     pub not_after: String,
+}
+
+/// Whom the certificates name: what every validator shows as the signer of a dossier (pdfsig,
+/// Adobe, pyHanko). A lawyer's or an organisation's name, given by the user when the signer is
+/// made; never a placeholder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignerName {
+    /// The common name (CN): "Әлия Жұмабаева", "Avocats pour la liberté".
+    pub name: String,
+    /// The organisation (O), if any.
+    pub organisation: String,
+}
+
+impl SignerName {
+    pub fn new(name: &str, organisation: &str) -> SignerName {
+        SignerName {
+            name: dn_value(name),
+            organisation: dn_value(organisation),
+        }
+    }
+
+    fn subject(&self, suffix: &str) -> String {
+        let mut dn = format!("CN={}{suffix}", self.name);
+        if !self.organisation.is_empty() {
+            dn.push_str(&format!(",O={}", self.organisation));
+        }
+        dn
+    }
 }
 
 /// The signing key and its certificate chain.
@@ -75,19 +105,17 @@ fn dn_value(s: &str) -> String {
 }
 
 impl Signer {
-    /// Makes a new root and signer. `label` names them (the vault owner's name or
-    /// organisation if they want it on the certificate; anything identifying is optional).
-    pub fn generate(label: &str) -> Result<Signer> {
+    /// Makes a new root and signer, both naming `who`.
+    pub fn generate(who: &SignerName) -> Result<Signer> {
         let err = |e: &dyn std::fmt::Display| Error::Pdf(format!("making the certificates: {e}"));
-        let label = dn_value(label);
-        let label = if label.is_empty() {
-            "Dossier".to_string()
-        } else {
-            label
-        };
+        let who = SignerName::new(&who.name, &who.organisation);
+        if who.name.is_empty() {
+            return Err(Error::Invalid(
+                "a dossier's signature names its signer, and this vault has no signing certificate yet: give the name recipients will see, a lawyer's or an organisation's (CLI: --signer-name, and --signer-org if you like)".into(),
+            ));
+        }
         let root_key = SigningKey::random(&mut OsRng);
-        let root_name = Name::from_str(&format!("CN={label} root,O=Dossier signing root"))
-            .map_err(|e| err(&e))?;
+        let root_name = Name::from_str(&who.subject(" (signing root)")).map_err(|e| err(&e))?;
         let root = CertificateBuilder::new(
             Profile::Root,
             serial()?,
@@ -108,7 +136,7 @@ impl Signer {
             },
             serial()?,
             Validity::from_now(Duration::from_secs(LEAF_YEARS * YEAR)).map_err(|e| err(&e))?,
-            Name::from_str(&format!("CN={label},O=Dossier signer")).map_err(|e| err(&e))?,
+            Name::from_str(&who.subject("")).map_err(|e| err(&e))?,
             SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(|e| err(&e))?,
             &root_key,
         )
@@ -161,9 +189,26 @@ impl Signer {
             signer_fingerprint: fingerprint(&self.leaf)?,
             root_subject: self.root.tbs_certificate.subject.to_string(),
             signer_subject: self.leaf.tbs_certificate.subject.to_string(),
+            signed_as: signed_as(&self.leaf.tbs_certificate.subject.to_string()),
             not_after: self.leaf.tbs_certificate.validity.not_after.to_string(),
         })
     }
+}
+
+/// "Name, Organisation" from a subject `CN=Name,O=Organisation` (the values carry no commas:
+/// [`dn_value`] removed them).
+fn signed_as(subject: &str) -> String {
+    let value = |key: &str| {
+        subject
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix(key))
+            .map(str::to_string)
+    };
+    [value("CN="), value("O=")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// SHA-256 of a certificate's DER as colon-separated upper-case pairs.
@@ -200,7 +245,7 @@ mod tests {
 
     #[test]
     fn stored_identity_round_trips_and_chains() {
-        let s = Signer::generate("Test, \"Chambers\"").unwrap();
+        let s = Signer::generate(&SignerName::new("Test, \"Chambers\"", "")).unwrap();
         let (k, l, r) = s.to_stored().unwrap();
         let back = Signer::from_stored(&k, &l, &r).unwrap();
         assert_eq!(
@@ -224,8 +269,29 @@ mod tests {
     }
 
     #[test]
+    fn the_certificates_name_the_signer_and_never_a_placeholder() {
+        let who = SignerName::new("Әлия Жұмабаева", "Avocats pour la liberté");
+        let s = Signer::generate(&who).unwrap().summary().unwrap();
+        assert!(
+            s.signer_subject.contains("CN=Әлия Жұмабаева")
+                && s.signer_subject.contains("O=Avocats pour la liberté"),
+            "{}",
+            s.signer_subject
+        );
+        assert!(
+            !s.signer_subject.contains("Dossier"),
+            "{}",
+            s.signer_subject
+        );
+        assert!(s.root_subject.contains("Әлия Жұмабаева (signing root)"));
+        assert_eq!(s.signed_as, "Әлия Жұмабаева, Avocats pour la liberté");
+        let nobody = Signer::generate(&SignerName::new("  ", "Org"));
+        assert!(matches!(nobody, Err(Error::Invalid(_))));
+    }
+
+    #[test]
     fn fingerprints_parse_in_the_forms_people_paste() {
-        let s = Signer::generate("").unwrap();
+        let s = Signer::generate(&SignerName::new("Counsel", "")).unwrap();
         let fp = s.summary().unwrap().fingerprint;
         let raw = parse_fingerprint(&fp).unwrap();
         assert_eq!(

@@ -62,6 +62,8 @@ fn mixed_precision_dates_sort_by_one_rule() {
     let out = f.dir.join("order.pdf");
     f.ok(&[
         "export",
+        "--signer-name",
+        "Test Counsel",
         "--case",
         &case,
         "--template",
@@ -134,6 +136,8 @@ fn the_arrest_section_lists_arrests_not_titles_with_detain_in_them() {
     let out = f.dir.join("wgad.pdf");
     let o = f.run(&[
         "export",
+        "--signer-name",
+        "Test Counsel",
         "--case",
         &case,
         "--template",

@@ -199,6 +199,8 @@ fn annexes_carry_their_document_dates_never_the_import_date() {
         let out = f.dir.join(format!("{lang}.pdf"));
         let o = f.run(&[
             "export",
+            "--signer-name",
+            "Test Counsel",
             "--case",
             &case,
             "--template",

@@ -58,6 +58,15 @@ fn email() -> Vec<u8> {
 
 /// An invented case shaped like the real ones.
 fn case(f: &Fixture) -> Case {
+    // The vault signs in the lawyer's name, given once (validators show it).
+    f.ok(&[
+        "signer",
+        "show",
+        "--name",
+        "Әлия Жұмабаева",
+        "--org",
+        "Test Chambers",
+    ]);
     let files: Vec<(&'static str, Vec<u8>)> = vec![
         ("арест_фото.jpg", photo_with_exif(640, 400)),
         ("Постановление.txt", TEXT.as_bytes().to_vec()),
@@ -181,7 +190,15 @@ fn case(f: &Fixture) -> Case {
 fn export(f: &Fixture, c: &Case, name: &str, extra: &[&str]) -> PathBuf {
     let out = f.dir.join(name);
     let out_s = out.display().to_string();
-    let mut args = vec!["export", "--case", &c.id, "--out", &out_s];
+    let mut args = vec![
+        "export",
+        "--case",
+        &c.id,
+        "--out",
+        &out_s,
+        "--signer-name",
+        "Әлия Жұмабаева",
+    ];
     args.extend(extra);
     f.ok(&args);
     out
@@ -611,6 +628,8 @@ fn the_source_is_who_has_the_role_and_gaps_are_told_to_the_user() {
         let out = f.dir.join(format!("source-{template}.pdf"));
         let o = f.run(&[
             "export",
+            "--signer-name",
+            "Әлия Жұмабаева",
             "--case",
             &c.id,
             "--template",
@@ -652,6 +671,8 @@ fn the_source_is_who_has_the_role_and_gaps_are_told_to_the_user() {
     let out = f.dir.join("gaps.pdf");
     let o = f.run(&[
         "export",
+        "--signer-name",
+        "Әлия Жұмабаева",
         "--case",
         &c.id,
         "--template",
@@ -803,6 +824,8 @@ fn no_notes_text_is_dropped_or_sent_to_the_wrong_body() {
         let out = f.dir.join(format!("{template}.pdf"));
         let o = f.run(&[
             "export",
+            "--signer-name",
+            "Әлия Жұмабаева",
             "--case",
             &case,
             "--template",
@@ -956,6 +979,8 @@ fn odd_titles_and_bad_citations() {
     let export_odd = || {
         f.run(&[
             "export",
+            "--signer-name",
+            "Әлия Жұмабаева",
             "--case",
             &odd,
             "--template",
@@ -1009,6 +1034,8 @@ fn a_damaged_annex_stops_the_export_and_leaves_no_file() {
     let out = f.dir.join("never.pdf");
     let r = f.run(&[
         "export",
+        "--signer-name",
+        "Әлия Жұмабаева",
         "--case",
         &c.id,
         "--template",
@@ -1031,6 +1058,8 @@ fn a_damaged_annex_stops_the_export_and_leaves_no_file() {
     assert!(left.is_empty(), "the partial file is removed: {left:?}");
     let again = f.run(&[
         "export",
+        "--signer-name",
+        "Әлия Жұмабаева",
         "--case",
         &c.id,
         "--template",
@@ -1069,6 +1098,8 @@ fn an_interrupted_export_leaves_no_plaintext_behind() {
     let mut child = f
         .std_cmd(&[
             "export",
+            "--signer-name",
+            "Әлия Жұмабаева",
             "--case",
             &case,
             "--template",

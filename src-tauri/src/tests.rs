@@ -455,6 +455,7 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
         strip_exif: false,
         no_originals: false,
         signer_name: "Counsel".into(),
+        signer_org: "Chambers".into(),
     };
     let bad = ExportInput {
         template: "nonsense".into(),
@@ -493,6 +494,13 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
     }
     let pem = scratch.0.join("root.pem");
     let fingerprint = state.export_signer_root(&pem, "Counsel").unwrap();
+    let signer = state.settings().unwrap().signer.unwrap();
+    assert!(
+        signer.signer_subject.contains("CN=Counsel")
+            && signer.signer_subject.contains("O=Chambers"),
+        "the certificate names whom the export form gave: {}",
+        signer.signer_subject
+    );
     assert_eq!(
         Some(fingerprint),
         state.settings().unwrap().signer.map(|s| s.fingerprint)

@@ -232,7 +232,10 @@ pub struct ExportInput {
     pub items: Vec<String>,
     pub strip_exif: bool,
     pub no_originals: bool,
+    /// Whom the signature names, a lawyer or an organisation: needed the first time the vault
+    /// signs (the certificates are made then).
     pub signer_name: String,
+    pub signer_org: String,
 }
 
 /// A date field from a form: empty is none; anything else must parse, or the error names the

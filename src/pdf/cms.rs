@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn a_signature_verifies_and_names_its_chain() {
-        let s = Signer::generate("t").unwrap();
+        let s = Signer::generate(&crate::signer::SignerName::new("t", "")).unwrap();
         let digest = [7u8; 32];
         let mut der = sign(&s, &digest).unwrap();
         let v = verify(&der, &digest).unwrap();
@@ -270,7 +270,7 @@ mod tests {
 
     #[test]
     fn no_signing_time_attribute() {
-        let s = Signer::generate("t").unwrap();
+        let s = Signer::generate(&crate::signer::SignerName::new("t", "")).unwrap();
         let der = sign(&s, &[1; 32]).unwrap();
         let needle = rfc5911::ID_SIGNING_TIME.to_der().unwrap();
         assert!(

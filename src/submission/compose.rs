@@ -1363,6 +1363,10 @@ impl<'m> Ctx<'m> {
         let lang = self.lang();
         let rows = vec![
             (
+                tr(lang, "Signed by", "Signé par", "Подписано").to_string(),
+                Cell::new(self.m.signed_as.clone()),
+            ),
+            (
                 l.fingerprint.to_string(),
                 Cell::mono(self.m.fingerprint.clone()),
             ),

@@ -27,6 +27,7 @@ use crate::pdf::update::{Attachment, Signing, write_signed};
 use crate::pdf::{MANIFEST_NAME, Manifest, ManifestAnnex, check::MANIFEST_FORMAT};
 use crate::progress::Progress;
 use crate::register::{Case, Event, FuzzyDate, Person};
+use crate::signer::SignerName;
 use crate::storage::durable;
 use crate::{Rendition, Vault};
 
@@ -81,8 +82,8 @@ pub struct ExportOptions {
     /// are, with where and with what they were taken. By default such a submission attaches
     /// copies without that metadata, and leaves out what cannot be stripped.
     pub keep_metadata: bool,
-    /// The name put on the signing certificates if they are made now.
-    pub signer_label: String,
+    /// Whom the signing certificates name, if they are made now (required then).
+    pub signer: SignerName,
 }
 
 /// What an export produced.
@@ -167,6 +168,8 @@ pub(crate) struct Material {
     /// (what validators show), SHA-256.
     pub fingerprint: String,
     pub signer_fingerprint: String,
+    /// Whom the signing certificate names ("Name, Organisation").
+    pub signed_as: String,
     pub strip_exif: bool,
     pub no_originals: bool,
 }
@@ -317,12 +320,25 @@ impl Vault {
         }
         let mut warnings = Vec::new();
         let material = self.gather(opts, &mut warnings)?;
-        let signer = self.signer(&opts.signer_label)?;
+        let signer = self.signer(&opts.signer)?;
         let summary = signer.summary()?;
+        // The certificate already names someone: a different name given now does not change it.
+        let wanted = SignerName::new(&opts.signer.name, &opts.signer.organisation);
+        if !wanted.name.is_empty()
+            && !summary
+                .signer_subject
+                .contains(&format!("CN={}", wanted.name))
+        {
+            warnings.push(format!(
+                "the dossier is signed as {}, the name on this vault's certificate, not {:?}; to sign in another name, make a new certificate (CLI: dossier signer renew --name …) and give recipients its fingerprint",
+                summary.signer_subject, wanted.name
+            ));
+        }
         let fingerprint = summary.fingerprint.clone();
         let material = Material {
             fingerprint: fingerprint.clone(),
             signer_fingerprint: summary.signer_fingerprint,
+            signed_as: summary.signed_as,
             ..material
         };
         let composed = compose::compose(&material);
@@ -668,6 +684,7 @@ impl Vault {
             created: self.clock_now(),
             fingerprint: String::new(),
             signer_fingerprint: String::new(),
+            signed_as: String::new(),
             strip_exif: opts.strip_exif || publishable(opts),
             no_originals: opts.no_originals,
         })

@@ -101,9 +101,10 @@ impl AppState {
         self.with_vault(|v| v.export_identity(out))
     }
 
-    pub fn export_signer_root(&self, out: &Path, label: &str) -> ApiResult<String> {
+    pub fn export_signer_root(&self, out: &Path, name: &str) -> ApiResult<String> {
+        let who = dossier::signer::SignerName::new(name, "");
         Ok(self
-            .with_vault(|v| v.export_signer_root(label, out))?
+            .with_vault(|v| v.export_signer_root(&who, out))?
             .fingerprint)
     }
 }

@@ -251,7 +251,7 @@ impl AppState {
             // camera data; the app does not offer to keep it.
             keep_metadata: false,
             no_originals: input.no_originals,
-            signer_label: input.signer_name,
+            signer: dossier::signer::SignerName::new(&input.signer_name, &input.signer_org),
         };
         self.with_vault(|v| v.export_dossier(&options, progress))
     }

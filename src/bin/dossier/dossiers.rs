@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};
 use dossier::Vault;
+use dossier::signer::SignerName;
 use dossier::submission::{ExportOptions, Lang, Template};
 
 use crate::CliProgress;
@@ -38,9 +39,13 @@ pub struct ExportArgs {
     /// List annexes with their SHA-256 but do not attach the original files
     #[arg(long)]
     no_originals: bool,
-    /// Name on the signing certificates, if they are made now [default: Dossier]
+    /// The signer's name on the certificates, a lawyer's or an organisation's: what every
+    /// validator shows. Needed the first time the vault signs; later, `dossier signer renew`
     #[arg(long, value_name = "NAME", default_value = "")]
     signer_name: String,
+    /// The organisation on the certificates, if they are made now
+    #[arg(long, value_name = "ORG", default_value = "")]
+    signer_org: String,
     /// Print the report as JSON
     #[arg(long)]
     json: bool,
@@ -63,16 +68,38 @@ pub enum SignerCommand {
     Export {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// Name on the certificates, if they are made now
-        #[arg(long, value_name = "NAME", default_value = "")]
-        name: String,
+        #[command(flatten)]
+        who: WhoSigns,
     },
     /// Print the root certificate's SHA-256 fingerprint; makes the signer on first use
     Show {
-        /// Name on the certificates, if they are made now
-        #[arg(long, value_name = "NAME", default_value = "")]
-        name: String,
+        #[command(flatten)]
+        who: WhoSigns,
     },
+    /// Make new signing certificates (another name, or a key to retire): recipients pin the
+    /// new fingerprint; dossiers signed before still verify against the old one (kept in the log)
+    Renew {
+        #[command(flatten)]
+        who: WhoSigns,
+    },
+}
+
+/// Whom the signing certificates name.
+#[derive(Args)]
+pub struct WhoSigns {
+    /// The signer's name, a lawyer's or an organisation's (what validators show); needed
+    /// when the certificates are made
+    #[arg(long, value_name = "NAME", default_value = "")]
+    name: String,
+    /// The organisation, if any
+    #[arg(long, value_name = "ORG", default_value = "")]
+    org: String,
+}
+
+impl WhoSigns {
+    fn signer_name(&self) -> SignerName {
+        SignerName::new(&self.name, &self.org)
+    }
 }
 
 pub fn export(vault: &mut Vault, a: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -85,7 +112,7 @@ pub fn export(vault: &mut Vault, a: ExportArgs) -> anyhow::Result<ExitCode> {
         strip_exif: a.strip_exif,
         keep_metadata: a.keep_metadata,
         no_originals: a.no_originals,
-        signer_label: a.signer_name,
+        signer: SignerName::new(&a.signer_name, &a.signer_org),
     };
     let bar = CliProgress::new();
     let report = vault.export_dossier(&opts, &bar)?;
@@ -178,16 +205,24 @@ pub fn verify_pdf(a: VerifyPdfArgs) -> anyhow::Result<ExitCode> {
 
 pub fn signer(vault: &mut Vault, c: SignerCommand) -> anyhow::Result<ExitCode> {
     match c {
-        SignerCommand::Export { out, name } => {
-            let summary = vault.export_signer_root(&name, &out)?;
+        SignerCommand::Export { out, who } => {
+            let summary = vault.export_signer_root(&who.signer_name(), &out)?;
             note!(
                 "wrote the root certificate to {}; fingerprint {}",
                 out.display(),
                 summary.fingerprint
             );
         }
-        SignerCommand::Show { name } => {
-            let s = vault.signer(&name)?.summary()?;
+        SignerCommand::Renew { who } => {
+            let s = vault.renew_signer(&who.signer_name())?;
+            say!("{}", s.fingerprint);
+            note!(
+                "new signing certificates for {}; give recipients the new root fingerprint above (dossiers signed before still verify against the old root, kept in the custody log)",
+                s.signer_subject
+            );
+        }
+        SignerCommand::Show { who } => {
+            let s = vault.signer(&who.signer_name())?.summary()?;
             say!("{}", s.fingerprint);
             note!(
                 "root: {}\nsigner: {} (valid until {})",

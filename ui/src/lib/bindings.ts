@@ -65,7 +65,11 @@ fingerprint: string,
  * SHA-256 of the signing (leaf) certificate: what pyHanko and PDF readers show. It
  * changes when the signing certificate is renewed; the root's does not.
  */
-signer_fingerprint: string, root_subject: string, signer_subject: string, not_after: string, };
+signer_fingerprint: string, root_subject: string, signer_subject: string, 
+/**
+ * Whom the signing certificate names, as a reader says it: "Name, Organisation".
+ */
+signed_as: string, not_after: string, };
 
 export type ProgressEvent = { "kind": "batch", count: number, bytes: number, } | { "kind": "start", label: string, total: number, } | { "kind": "position", done: number, } | { "kind": "finish" } | { "kind": "file", index: number, outcome: FileOutcome, };
 
@@ -155,7 +159,12 @@ lang: string,
 /**
  * Annexes besides those the case links and its notes cite, in this order.
  */
-items: Array<string>, strip_exif: boolean, no_originals: boolean, signer_name: string, };
+items: Array<string>, strip_exif: boolean, no_originals: boolean, 
+/**
+ * Whom the signature names, a lawyer or an organisation: needed the first time the vault
+ * signs (the certificates are made then).
+ */
+signer_name: string, signer_org: string, };
 
 export type SearchInput = { text: string, case: string | null, person: string | null, 
 /**
