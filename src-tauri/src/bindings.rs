@@ -15,7 +15,7 @@ use dossier::register::{
 use dossier::search::Hit;
 use dossier::share::{ReceiveReport, ShareReport};
 use dossier::signer::SignerSummary;
-use dossier::submission::ExportReport;
+use dossier::submission::{DatumKind, ExportPreview, ExportReport, PersonalDatum};
 use dossier::verify::{ItemCheck, Report, Status};
 use dossier::{
     Conflict, ConflictValue, CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow,
@@ -97,6 +97,9 @@ fn render() -> String {
         PdfReport,
         AnnexCheck,
         ExportReport,
+        ExportPreview,
+        PersonalDatum,
+        DatumKind,
         KeySlot,
         RecoveryKeyShown,
         BackupReport,

@@ -84,6 +84,7 @@ fn main() {
             work::cancel_job,
             work::verify_file,
             work::export_dossier,
+            work::export_preview,
             keys::key_slots,
             keys::add_recovery_key,
             keys::remove_key_slot,

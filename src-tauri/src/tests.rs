@@ -466,6 +466,19 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(!out.exists());
+    // Checked before: what it would carry and lack, with nothing written or signed.
+    let preview = state.export_preview(input.clone()).unwrap();
+    assert_eq!(preview.annexes, 1);
+    assert!(
+        preview.personal_data.is_empty(),
+        "{:?}",
+        preview.personal_data
+    );
+    assert!(!out.exists());
+    assert!(
+        state.settings().unwrap().signer.is_none(),
+        "no certificate made"
+    );
     let report = state
         .export_dossier(input.clone(), out.clone(), &dossier::Silent)
         .unwrap();

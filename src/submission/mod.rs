@@ -6,6 +6,7 @@
 //! complete, and the export is recorded in the custody log.
 
 mod compose;
+mod disclosure;
 mod labels;
 mod privacy;
 
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use serde_json::json;
 use time::OffsetDateTime;
 
+pub use disclosure::{DatumKind, PersonalDatum};
 pub use labels::Lang;
 
 use sha2::Digest;
@@ -98,6 +100,20 @@ pub struct ExportReport {
     /// Sections and fields the template wanted and the register did not have.
     pub missing: Vec<String>,
     pub warnings: Vec<String>,
+    /// The personal data the dossier carries out of the vault.
+    pub personal_data: Vec<PersonalDatum>,
+}
+
+/// What an export would produce, found without signing or writing anything: for the user to
+/// read before she exports (`dossier export --preview`, the app's dossier page).
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ExportPreview {
+    pub annexes: usize,
+    pub missing: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Every personal datum that would leave the vault, and where it would be.
+    pub personal_data: Vec<PersonalDatum>,
 }
 
 /// What the PDF shows of an annex besides its metadata.
@@ -320,6 +336,7 @@ impl Vault {
         }
         let mut warnings = Vec::new();
         let material = self.gather(opts, &mut warnings)?;
+        let personal_data = self.personal_data(&material, opts)?;
         let signer = self.signer(&opts.signer)?;
         let summary = signer.summary()?;
         // The certificate already names someone: a different name given now does not change it.
@@ -531,7 +548,49 @@ impl Vault {
             fingerprint,
             missing: composed.missing,
             warnings,
+            personal_data,
         })
+    }
+
+    /// What [`Vault::export_dossier`] would put in the dossier, without signing or writing
+    /// it (no signing certificate is made either).
+    pub fn export_preview(&mut self, opts: &ExportOptions) -> Result<ExportPreview> {
+        let mut warnings = Vec::new();
+        let material = self.gather(opts, &mut warnings)?;
+        let personal_data = self.personal_data(&material, opts)?;
+        let composed = compose::compose(&material);
+        warnings.extend(composed.notes.iter().cloned());
+        warnings.extend(self.take_warnings());
+        Ok(ExportPreview {
+            annexes: material.annexes.len(),
+            missing: composed.missing,
+            warnings,
+            personal_data,
+        })
+    }
+
+    fn personal_data(
+        &mut self,
+        material: &Material,
+        opts: &ExportOptions,
+    ) -> Result<Vec<PersonalDatum>> {
+        let mut failed = None;
+        let found = disclosure::personal_data(
+            &material.annexes,
+            !opts.no_originals,
+            !material.strip_exif,
+            &mut |a| match self.item_text(&a.item.id) {
+                Ok(t) => t,
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            },
+        );
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(found),
+        }
     }
 
     /// Reads the case, its people, events and evidence, and numbers the annexes: evidence the

@@ -304,6 +304,9 @@ def run(app, files):
     app.click("#nav-dossier")
     app.select("#dossier-case", CASE_TITLE)
     app.type("#dossier-signer", "Counsel for the detainee")
+    # Before exporting: what would leave the vault (personal data) and what is missing.
+    app.click("#dossier-check")
+    app.wait(lambda: "Personal data this dossier carries" in app.text("#dossier-preview"), 60)
     app.shot("07-dossier-builder")
     app.click("#dossier-export")
     out = WORK / "exports" / "dossier-wgad.pdf"

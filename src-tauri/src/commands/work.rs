@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use dossier::submission::{ExportOptions, ExportReport, Lang, Template};
+use dossier::submission::{ExportOptions, ExportPreview, ExportReport, Lang, Template};
 use dossier::{ImportOptions, Imported, Progress, files_to_import};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -236,6 +236,19 @@ impl AppState {
         out: PathBuf,
         progress: &dyn Progress,
     ) -> ApiResult<ExportReport> {
+        let options = export_options(input, out)?;
+        self.with_vault(|v| v.export_dossier(&options, progress))
+    }
+
+    /// What the export would carry and lack, before the user chooses where to save it.
+    pub fn export_preview(&self, input: ExportInput) -> ApiResult<ExportPreview> {
+        let options = export_options(input, PathBuf::new())?;
+        self.with_vault(|v| v.export_preview(&options))
+    }
+}
+
+fn export_options(input: ExportInput, out: PathBuf) -> ApiResult<ExportOptions> {
+    {
         let template = Template::parse(&input.template)
             .ok_or_else(|| invalid(format!("{:?} is not a template", input.template)))?;
         let lang = Lang::parse(&input.lang)
@@ -253,7 +266,7 @@ impl AppState {
             no_originals: input.no_originals,
             signer: dossier::signer::SignerName::new(&input.signer_name, &input.signer_org),
         };
-        self.with_vault(|v| v.export_dossier(&options, progress))
+        Ok(options)
     }
 }
 
@@ -337,6 +350,12 @@ pub fn verify_file(
     };
     let job = state.begin_job()?;
     state.verify_path(&path, &reporter(channel, &job)).map(Some)
+}
+
+/// What a dossier would carry out of the vault (personal data) and lack, without writing it.
+#[tauri::command(async)]
+pub fn export_preview(state: State<'_, AppState>, input: ExportInput) -> ApiResult<ExportPreview> {
+    state.export_preview(input)
 }
 
 /// Asks where to save, then exports and signs the case's dossier.

@@ -21,8 +21,12 @@ pub struct ExportArgs {
     #[arg(long, value_parser = ["wgad", "pace", "ep", "generic"])]
     template: String,
     /// The PDF to write (must not exist)
-    #[arg(long, value_name = "FILE")]
-    out: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "preview")]
+    out: Option<PathBuf>,
+    /// Write nothing: list what the dossier would lack and every personal datum it would carry
+    /// out of the vault (GPS positions, e-mail addresses, telephone numbers), to read first
+    #[arg(long)]
+    preview: bool,
     /// Also include this item as an annex (repeatable)
     #[arg(long = "item", value_name = "ID")]
     items: Vec<String>,
@@ -106,7 +110,7 @@ pub fn export(vault: &mut Vault, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let opts = ExportOptions {
         case: a.case,
         template: Template::parse(&a.template).ok_or_else(|| anyhow!("unknown template"))?,
-        out: a.out,
+        out: a.out.unwrap_or_default(),
         items: a.items,
         lang: Lang::parse(&a.lang).ok_or_else(|| anyhow!("unknown language"))?,
         strip_exif: a.strip_exif,
@@ -114,9 +118,36 @@ pub fn export(vault: &mut Vault, a: ExportArgs) -> anyhow::Result<ExitCode> {
         no_originals: a.no_originals,
         signer: SignerName::new(&a.signer_name, &a.signer_org),
     };
+    if a.preview {
+        let preview = vault.export_preview(&opts)?;
+        if a.json {
+            say!("{}", serde_json::to_string_pretty(&preview)?);
+        } else {
+            say!(
+                "{} annex(es); personal data that would leave the vault:{}",
+                preview.annexes,
+                if preview.personal_data.is_empty() {
+                    " none found"
+                } else {
+                    ""
+                }
+            );
+            print_personal_data(&preview.personal_data, true)?;
+        }
+        for m in &preview.missing {
+            note!("missing: {m}");
+        }
+        for w in &preview.warnings {
+            note!("warning: {w}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let bar = CliProgress::new();
     let report = vault.export_dossier(&opts, &bar)?;
     bar.clear();
+    if !a.json {
+        print_personal_data(&report.personal_data, false)?;
+    }
     if a.json {
         say!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -233,4 +264,30 @@ pub fn signer(vault: &mut Vault, c: SignerCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The personal data a dossier carries, one line each: on stdout for `--preview` (it is the
+/// answer), on stderr after an export (it is a notice).
+fn print_personal_data(
+    data: &[dossier::submission::PersonalDatum],
+    answer: bool,
+) -> anyhow::Result<()> {
+    use dossier::submission::DatumKind;
+    for d in data {
+        let what = match d.kind {
+            DatumKind::Location => "location",
+            DatumKind::EmailAddress => "e-mail address",
+            DatumKind::PhoneNumber => "telephone number",
+        };
+        let line = format!(
+            "  annex {} ({}): {what} {} in {}",
+            d.annex, d.file, d.value, d.carried_in
+        );
+        if answer {
+            say!("{line}");
+        } else {
+            note!("personal data: {}", line.trim_start());
+        }
+    }
+    Ok(())
 }

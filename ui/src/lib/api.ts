@@ -65,6 +65,7 @@ export const api = {
   recogniseQueued: (p: OnProgress) => invoke<B.OcrReport>("recognise_queued", { channel: channel(p) }),
   cancelJob: () => invoke<void>("cancel_job"),
   verifyFile: (p: OnProgress) => invoke<B.VerifyOutcome | null>("verify_file", { channel: channel(p) }),
+  exportPreview: (input: B.ExportInput) => invoke<B.ExportPreview>("export_preview", { input }),
   exportDossier: (input: B.ExportInput, p: OnProgress) =>
     invoke<B.ExportReport | null>("export_dossier", { input, channel: channel(p) }),
 

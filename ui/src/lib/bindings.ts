@@ -386,7 +386,29 @@ export type ExportReport = { path: string, pages: number, annexes: number, bytes
 /**
  * Sections and fields the template wanted and the register did not have.
  */
-missing: Array<string>, warnings: Array<string>, };
+missing: Array<string>, warnings: Array<string>, 
+/**
+ * The personal data the dossier carries out of the vault.
+ */
+personal_data: Array<PersonalDatum>, };
+
+export type ExportPreview = { annexes: number, missing: Array<string>, warnings: Array<string>, 
+/**
+ * Every personal datum that would leave the vault, and where it would be.
+ */
+personal_data: Array<PersonalDatum>, };
+
+export type PersonalDatum = { annex: number, 
+/**
+ * The annex's file name in the vault.
+ */
+file: string, kind: DatumKind, value: string, 
+/**
+ * "the attached original", "the annex page" or both.
+ */
+carried_in: string, };
+
+export type DatumKind = "location" | "email_address" | "phone_number";
 
 export type KeySlot = { 
 /**
