@@ -525,6 +525,31 @@ fn templates_and_languages() {
             &["Case dossier", "Chronology", "List of annexes"],
         ),
     ];
+    // A body that does not take the dossier's language: the user hears it first.
+    for (template, lang, refused) in [
+        ("wgad", "ru", true),
+        ("ep", "ru", true),
+        ("generic", "ru", false),
+        ("wgad", "fr", false),
+    ] {
+        let o = f.run(&[
+            "export",
+            "--case",
+            &c.id,
+            "--template",
+            template,
+            "--lang",
+            lang,
+            "--preview",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o).contains("may be refused or wait for translation"),
+            refused,
+            "{template} {lang}: {}",
+            stderr(&o)
+        );
+    }
     for (template, lang, needles) in cases {
         let name = format!("{template}-{lang}.pdf");
         let pdf = export(&f, &c, &name, &["--template", template, "--lang", lang]);

@@ -74,7 +74,21 @@ pub(crate) fn compose(m: &Material) -> Composed {
         },
         flow: second.flow,
         missing: second.missing,
-        notes: second.notes,
+        notes: {
+            let mut notes = second.notes;
+            if let Some((langs, who)) = m.template.accepted()
+                && !langs.contains(&m.lang)
+            {
+                notes.insert(
+                    0,
+                    format!(
+                        "{who}: a dossier in {} may be refused or wait for translation; write it in one of those",
+                        m.lang.english_name()
+                    ),
+                );
+            }
+            notes
+        },
     }
 }
 

@@ -18,6 +18,14 @@ impl Lang {
             _ => None,
         }
     }
+    /// The language's name in English, for messages to the user.
+    pub fn english_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "French",
+            Lang::Ru => "Russian",
+        }
+    }
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",

@@ -64,6 +64,28 @@ impl Template {
             Template::Generic => "generic",
         }
     }
+
+    /// The languages the body receives submissions in, of those a dossier can be written in,
+    /// and how to say so: the WGAD takes English, French and Spanish; the Assembly works in
+    /// its official languages, English and French; a petition may be in any official language
+    /// of the Union. `None`: any.
+    pub fn accepted(self) -> Option<(&'static [Lang], &'static str)> {
+        match self {
+            Template::Wgad => Some((
+                &[Lang::En, Lang::Fr],
+                "the UN Working Group on Arbitrary Detention accepts communications in English, French or Spanish",
+            )),
+            Template::Pace => Some((
+                &[Lang::En, Lang::Fr],
+                "the Parliamentary Assembly of the Council of Europe works in English and French",
+            )),
+            Template::Ep => Some((
+                &[Lang::En, Lang::Fr],
+                "the European Parliament receives petitions in the official languages of the European Union",
+            )),
+            Template::Generic => None,
+        }
+    }
 }
 
 /// What to export.

@@ -170,7 +170,7 @@ export const en = {
   languages: { en: "English", fr: "Français", ru: "Русский" } as Record<string, string>,
   stripExif: "Leave camera and GPS facts out of the captions",
   noOriginals: "List the annexes without attaching the original files",
-  signerName: "Signer's name on the certificate (a lawyer's or an organisation's; needed the first time)",
+  signerName: "Signer (a lawyer or organisation; needed once)",
   signerOrg: "Organisation on the certificate (optional)",
   checkFirst: "Check what leaves the vault",
   leavesVault: "Personal data this dossier carries out of the vault",
