@@ -173,3 +173,82 @@ fn the_arrest_section_lists_arrests_not_titles_with_detain_in_them() {
     f.ok(&["verify"]);
     f.cleanup();
 }
+
+/// Defect 5: no page is a heading over nothing. A case without a summary or events gets
+/// neither heading (the CLI lists them as missing), and every page holds more than a heading
+/// and its footer.
+#[test]
+fn no_page_is_a_heading_over_nothing() {
+    let f = Fixture::new("chronology-pages");
+    let item = f.import(&[&f.file("decision.txt", "Постановление суда".as_bytes())]);
+    let case = f
+        .ok(&["case", "add", "--title", "Sparse v. State"])
+        .trim()
+        .to_string();
+    f.ok(&["link", "--case", &case, "--item", &item[0]]);
+    let person = f
+        .ok(&["person", "add", "--name", "Ерлан Жұмабаев"])
+        .trim()
+        .to_string();
+    f.ok(&[
+        "link", "--case", &case, "--person", &person, "--role", "detainee",
+    ]);
+    for template in ["wgad", "generic"] {
+        let out = f.dir.join(format!("{template}.pdf"));
+        let o = f.run(&[
+            "export",
+            "--case",
+            &case,
+            "--template",
+            template,
+            "--signer-name",
+            "Test Counsel",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("missing: Summary") && stderr(&o).contains("missing: dated events"),
+            "{}",
+            stderr(&o)
+        );
+        let pages = std::process::Command::new("pdfinfo")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let pages: u32 = String::from_utf8_lossy(&pages.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        for page in 1..=pages {
+            let text = std::process::Command::new("pdftotext")
+                .args(["-f", &page.to_string(), "-l", &page.to_string()])
+                .arg(&out)
+                .arg("-")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&text.stdout).to_string();
+            let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+            // A heading and the two footer lines would be 3.
+            assert!(
+                lines > 3,
+                "{template}: page {page} is nearly empty: {text:?}"
+            );
+            for heading in ["Summary\n", "Chronology\n"] {
+                assert!(
+                    !text.starts_with(heading),
+                    "{template}: page {page}: {text:?}"
+                );
+            }
+        }
+        let words = pdf_words(&out);
+        assert!(
+            !words.contains("Summary") && !words.contains("Chronology"),
+            "{template}: no heading over nothing: {words}"
+        );
+    }
+    f.cleanup();
+}

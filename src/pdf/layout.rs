@@ -296,20 +296,51 @@ pub fn wrap(face: Face, size: f32, text: &str, max: f32) -> Vec<String> {
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
-            line_w = 0.0;
-            for c in word.chars() {
-                let cw = width(face, size, c.encode_utf8(&mut [0; 4]));
-                if line_w + cw > max && !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                    line_w = 0.0;
-                }
-                line.push(c);
-                line_w += cw;
-            }
+            let mut pieces = break_word(face, size, word, max);
+            line = pieces.pop().unwrap_or_default();
+            line_w = width(face, size, &line);
+            lines.extend(pieces);
         }
         lines.push(line);
     }
     lines
+}
+
+/// A word wider than a line, in pieces that fit. Where it breaks says what it is: a
+/// fingerprint or a path after a `:` `/` `-` `_` `.`, a hex digest between groups of eight (so
+/// a reader comparing it finds her place), and a word of letters with a hyphen, as typesetters
+/// do, rather than mid-word without one.
+fn break_word(face: Face, size: f32, word: &str, max: f32) -> Vec<String> {
+    let hex = word.len() >= 16 && word.chars().all(|c| c.is_ascii_hexdigit());
+    let letters = word.chars().all(char::is_alphabetic);
+    let hyphen = if letters { width(face, size, "-") } else { 0.0 };
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    let mut piece_w = 0.0;
+    // Byte offset in `piece` after which it may break (a separator, or a group of eight).
+    let mut opening: Option<usize> = None;
+    for (i, c) in word.chars().enumerate() {
+        let cw = width(face, size, c.encode_utf8(&mut [0; 4]));
+        if piece_w + cw + hyphen > max && !piece.is_empty() {
+            match opening.filter(|&at| at > 0 && at < piece.len()) {
+                Some(at) => {
+                    let rest = piece.split_off(at);
+                    pieces.push(std::mem::replace(&mut piece, rest));
+                }
+                None if letters => pieces.push(format!("{}-", std::mem::take(&mut piece))),
+                None => pieces.push(std::mem::take(&mut piece)),
+            }
+            piece_w = width(face, size, &piece);
+            opening = None;
+        }
+        piece.push(c);
+        piece_w += cw;
+        if matches!(c, ':' | '/' | '-' | '_' | '.' | ',' | ';') || (hex && (i + 1) % 8 == 0) {
+            opening = Some(piece.len());
+        }
+    }
+    pieces.push(piece);
+    pieces
 }
 
 fn line_height(size: f32) -> f32 {
@@ -695,6 +726,30 @@ mod tests {
         }
         let joined: String = lines.concat();
         assert_eq!(joined.replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn long_values_break_where_a_reader_expects() {
+        let fp = "F8:8C:2D:10:A9:B3:5C:13:47:1A:C5:6B:2F:00:E4:77:9A:51:B2:66:D4:01:39:8E:11:AB:CD:EF:12:34:56:78";
+        for line in wrap(Face::Regular, 9.0, fp, 150.0) {
+            assert!(line.ends_with(':') || fp.ends_with(&line), "{line}");
+            assert!(width(Face::Regular, 9.0, &line) <= 150.0);
+        }
+        let digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let lines = wrap(Face::Mono, 8.0, digest, 90.0);
+        assert!(lines.len() > 1);
+        assert_eq!(lines.concat(), digest);
+        for l in &lines[..lines.len() - 1] {
+            assert_eq!(l.len() % 8, 0, "{lines:?}");
+        }
+        let word = "импортированоимпортированоимпортировано";
+        let lines = wrap(Face::Regular, 10.0, word, 80.0);
+        assert!(lines.len() > 1);
+        for l in &lines[..lines.len() - 1] {
+            assert!(l.ends_with('-'), "{lines:?}");
+            assert!(width(Face::Regular, 10.0, l) <= 80.0, "{l}");
+        }
+        assert_eq!(lines.concat().replace('-', ""), word);
     }
 
     #[test]

@@ -224,7 +224,7 @@ impl<'m> Ctx<'m> {
         self.missing.push(format!("{what} (case notes: ## {key})"));
     }
 
-    /// Replaces `[item:PREFIX]` with "Annex N" and returns the annex numbers cited.
+    /// Replaces `[item:PREFIX]` with "A<n>" and returns the annex numbers cited.
     fn cite(&self, text: &str) -> (String, Vec<u32>) {
         let mut out = String::new();
         let mut cited = Vec::new();
@@ -290,10 +290,12 @@ impl<'m> Ctx<'m> {
         (!parts.is_empty()).then(|| parts.join("\n\n"))
     }
 
+    /// The summary; without one, no heading either (a heading over nothing is a page the
+    /// recipient turns for nothing), and the user hears it is missing.
     fn summary(&mut self) {
-        self.flow.heading(1, self.l.summary, None, false);
         match self.summary_text() {
             Some(s) => {
+                self.flow.heading(1, self.l.summary, None, false);
                 let (text, _) = self.cite(&s);
                 self.flow.para(&text);
             }
@@ -493,7 +495,7 @@ impl<'m> Ctx<'m> {
                 "I. Личность задержанного",
             ),
             None,
-            true,
+            false,
         );
         match self.person_with(DETAINEE_ROLES) {
             Some(p) => {
@@ -1088,7 +1090,9 @@ impl<'m> Ctx<'m> {
 
     fn people(&mut self) {
         let l = self.l;
-        self.flow.heading(1, l.people, None, true);
+        // Runs on after the template's sections (heading() keeps a heading with what follows):
+        // a page of its own for a short list left pages nearly empty.
+        self.flow.heading(1, l.people, None, false);
         let lang = self.lang();
         let rows: Vec<Vec<Cell>> = self
             .m
@@ -1129,7 +1133,18 @@ impl<'m> Ctx<'m> {
 
     fn chronology(&mut self) {
         let l = self.l;
-        self.flow.heading(1, l.chronology, None, true);
+        let dated_events = tr(
+            self.lang(),
+            "dated events",
+            "événements datés",
+            "датированные события",
+        );
+        if self.m.chronology.is_empty() && self.m.undated.is_empty() {
+            // No heading over nothing; the user hears it is missing.
+            self.miss_section(dated_events, "events");
+            return;
+        }
+        self.flow.heading(1, l.chronology, None, false);
         if !self.m.chronology.is_empty() {
             self.flow
                 .para_styled(l.chronology_rule, Face::Regular, 8.5, GREY, 0.0);
@@ -1141,15 +1156,7 @@ impl<'m> Ctx<'m> {
             .map(|e| self.event_row(e))
             .collect();
         if rows.is_empty() {
-            self.miss_section(
-                tr(
-                    self.lang(),
-                    "dated events",
-                    "événements datés",
-                    "датированные события",
-                ),
-                "events",
-            );
+            self.miss_section(dated_events, "events");
         } else {
             self.flow.table(
                 &[l.date, l.event, l.people, l.annexes_col],
@@ -1377,7 +1384,7 @@ impl<'m> Ctx<'m> {
         let lang = self.lang();
         let rows = vec![
             (
-                tr(lang, "Signed by", "Signé par", "Подписано").to_string(),
+                tr(lang, "Signed by", "Signé par", "Подписант").to_string(),
                 Cell::new(self.m.signed_as.clone()),
             ),
             (
