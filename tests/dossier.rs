@@ -482,7 +482,7 @@ fn a_changed_byte_or_an_appended_update_is_caught() {
 fn templates_and_languages() {
     let f = Fixture::new("dossier-templates");
     let c = case(&f);
-    let cases: [(&str, &str, &[&str]); 4] = [
+    let cases: [(&str, &str, &[&str]); 5] = [
         (
             "pace",
             "en",
@@ -524,6 +524,19 @@ fn templates_and_languages() {
             "en",
             &["Case dossier", "Chronology", "List of annexes"],
         ),
+        (
+            "wgad",
+            "es",
+            &[
+                "Grupo de Trabajo de las Naciones Unidas",
+                "IV. Por qué la detención es arbitraria",
+                "Cronología",
+                "12 de marzo de 2031",
+                "hacia abril de 2031",
+                "Lista de anexos",
+                "Cómo verificar este documento",
+            ],
+        ),
     ];
     // A body that does not take the dossier's language: the user hears it first.
     for (template, lang, refused) in [
@@ -531,6 +544,8 @@ fn templates_and_languages() {
         ("ep", "ru", true),
         ("generic", "ru", false),
         ("wgad", "fr", false),
+        ("wgad", "es", false),
+        ("pace", "es", true),
     ] {
         let o = f.run(&[
             "export",
@@ -559,7 +574,13 @@ fn templates_and_languages() {
             assert!(words.contains(n), "{name}: pdftotext lacks {n:?}");
         }
         if lang != "en" {
-            for english in [" bytes)", "Subject", "detainee", "Annex 1", "2031-03-13T"] {
+            for english in [
+                "Subject",
+                "detainee",
+                "Annex 1",
+                "2031-03-13T",
+                "Chronology",
+            ] {
                 assert!(
                     !words.contains(english),
                     "{name}: English {english:?} in {words}"

@@ -226,7 +226,7 @@ pub struct ExportInput {
     pub case: String,
     /// `wgad`, `pace`, `ep` or `generic`.
     pub template: String,
-    /// `en`, `fr` or `ru`.
+    /// `en`, `fr`, `ru` or `es`.
     pub lang: String,
     /// Annexes besides those the case links and its notes cite, in this order.
     pub items: Vec<String>,

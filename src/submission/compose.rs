@@ -23,12 +23,19 @@ pub(crate) struct Composed {
     pub notes: Vec<String>,
 }
 
-/// One string in three languages (template wording that is not in [`Labels`]).
-fn tr(lang: Lang, en: &'static str, fr: &'static str, ru: &'static str) -> &'static str {
+/// One string in four languages (template wording that is not in [`Labels`]).
+fn tr(
+    lang: Lang,
+    en: &'static str,
+    fr: &'static str,
+    ru: &'static str,
+    es: &'static str,
+) -> &'static str {
     match lang {
         Lang::En => en,
         Lang::Fr => fr,
         Lang::Ru => ru,
+        Lang::Es => es,
     }
 }
 
@@ -138,6 +145,7 @@ fn recipient(t: Template, lang: Lang) -> (&'static str, &'static str, &'static s
                 "UN Working Group on Arbitrary Detention",
                 "Groupe de travail des Nations Unies sur la détention arbitraire",
                 "Рабочая группа ООН по произвольным задержаниям",
+                "Grupo de Trabajo de las Naciones Unidas sobre la Detención Arbitraria",
             ),
             "OHCHR, United Nations Office at Geneva, 8-14 Avenue de la Paix, 1211 Genève 10 · hrc-wg-ad@un.org",
             tr(
@@ -145,6 +153,7 @@ fn recipient(t: Template, lang: Lang) -> (&'static str, &'static str, &'static s
                 "Individual communication (model questionnaire)",
                 "Communication individuelle (questionnaire type)",
                 "Индивидуальное сообщение (типовой вопросник)",
+                "Comunicación individual (cuestionario modelo)",
             ),
         ),
         Template::Pace => (
@@ -153,18 +162,21 @@ fn recipient(t: Template, lang: Lang) -> (&'static str, &'static str, &'static s
                 "Parliamentary Assembly of the Council of Europe",
                 "Assemblée parlementaire du Conseil de l'Europe",
                 "Парламентская ассамблея Совета Европы",
+                "Asamblea Parlamentaria del Consejo de Europa",
             ),
             tr(
                 lang,
                 "To the President of the Assembly",
                 "À l'attention du Président de l'Assemblée",
                 "Председателю Ассамблеи",
+                "A la Presidencia de la Asamblea",
             ),
             tr(
                 lang,
                 "Information note under Resolution 1900 (2012)",
                 "Note d'information au titre de la Résolution 1900 (2012)",
                 "Информационная записка по Резолюции 1900 (2012)",
+                "Nota informativa en virtud de la Resolución 1900 (2012)",
             ),
         ),
         Template::Ep => (
@@ -173,6 +185,7 @@ fn recipient(t: Template, lang: Lang) -> (&'static str, &'static str, &'static s
                 "European Parliament, Committee on Petitions",
                 "Parlement européen, commission des pétitions",
                 "Европейский парламент, Комитет по петициям",
+                "Parlamento Europeo, Comisión de Peticiones",
             ),
             "Rue Wiertz 60, 1047 Bruxelles",
             tr(
@@ -180,6 +193,7 @@ fn recipient(t: Template, lang: Lang) -> (&'static str, &'static str, &'static s
                 "Petition (Article 227 TFEU)",
                 "Pétition (article 227 TFUE)",
                 "Петиция (статья 227 ДФЕС)",
+                "Petición (artículo 227 del TFUE)",
             ),
         ),
         Template::Generic => (
@@ -188,6 +202,7 @@ fn recipient(t: Template, lang: Lang) -> (&'static str, &'static str, &'static s
                 "Case dossier",
                 "Dossier de l'affaire",
                 "Досье по делу",
+                "Expediente del caso",
             ),
             "",
             tr(
@@ -195,6 +210,7 @@ fn recipient(t: Template, lang: Lang) -> (&'static str, &'static str, &'static s
                 "Case dossier",
                 "Dossier de l'affaire",
                 "Досье по делу",
+                "Expediente del caso",
             ),
         ),
     }
@@ -443,7 +459,7 @@ impl<'m> Ctx<'m> {
         self.summary();
         self.flow.heading(
             2,
-            tr(self.lang(), "The case", "L'affaire", "Дело"),
+            tr(self.lang(), "The case", "L'affaire", "Дело", "El caso"),
             None,
             false,
         );
@@ -493,6 +509,7 @@ impl<'m> Ctx<'m> {
                 "I. Identity of the person detained",
                 "I. Identité de la personne détenue",
                 "I. Личность задержанного",
+                "I. Identidad de la persona detenida",
             ),
             None,
             false,
@@ -521,6 +538,7 @@ impl<'m> Ctx<'m> {
                             "date of birth of the person detained",
                             "date de naissance de la personne détenue",
                             "дата рождения задержанного",
+                            "fecha de nacimiento de la persona detenida",
                         )),
                     },
                 ));
@@ -532,6 +550,7 @@ impl<'m> Ctx<'m> {
                             "nationality of the person detained",
                             "nationalité de la personne détenue",
                             "гражданство задержанного",
+                            "nacionalidad de la persona detenida",
                         ))
                     } else {
                         Cell::new(p.nationality.clone())
@@ -544,6 +563,7 @@ impl<'m> Ctx<'m> {
                             "Other information",
                             "Autres informations",
                             "Другие сведения",
+                            "Otros datos",
                         )
                         .into(),
                         Cell::new(p.notes.clone()),
@@ -557,6 +577,7 @@ impl<'m> Ctx<'m> {
                     "the person detained (give a person the role 'detainee' in this case)",
                     "la personne détenue (donnez à une personne le rôle « detainee »)",
                     "задержанный (присвойте лицу роль «detainee»)",
+                    "la persona detenida (asigne a una persona el papel «detainee» en este caso)",
                 ),
                 "identity",
             ),
@@ -570,6 +591,7 @@ impl<'m> Ctx<'m> {
                     "sex, identity document, profession and usual address",
                     "sexe, pièce d'identité, profession et adresse habituelle",
                     "пол, документ, профессия и обычный адрес",
+                    "sexo, documento de identidad, profesión y domicilio habitual",
                 ),
                 "identity",
             );
@@ -577,11 +599,17 @@ impl<'m> Ctx<'m> {
         // II. Arrest
         self.flow.heading(
             1,
-            tr(lang, "II. Arrest", "II. Arrestation", "II. Арест"),
+            tr(
+                lang,
+                "II. Arrest",
+                "II. Arrestation",
+                "II. Арест",
+                "II. Arresto",
+            ),
             None,
             false,
         );
-        self.flow.para_styled(tr(lang, "Date and place of arrest, the forces who carried it out, whether a warrant was shown and by which authority, the legislation applied.", "Date et lieu de l'arrestation, forces qui l'ont effectuée, présentation d'un mandat et autorité l'ayant délivré, législation appliquée.", "Дата и место ареста, силы, которые его произвели, был ли предъявлен ордер и каким органом выдан, применённое законодательство."), Face::Regular, 9.0, GREY, 0.0);
+        self.flow.para_styled(tr(lang, "Date and place of arrest, the forces who carried it out, whether a warrant was shown and by which authority, the legislation applied.", "Date et lieu de l'arrestation, forces qui l'ont effectuée, présentation d'un mandat et autorité l'ayant délivré, législation appliquée.", "Дата и место ареста, силы, которые его произвели, был ли предъявлен ордер и каким органом выдан, применённое законодательство.", "Fecha y lugar del arresto, fuerzas que lo llevaron a cabo, si se mostró una orden y de qué autoridad, legislación aplicada."), Face::Regular, 9.0, GREY, 0.0);
         self.section(
             "arrest",
             tr(
@@ -589,6 +617,7 @@ impl<'m> Ctx<'m> {
                 "the circumstances of the arrest",
                 "les circonstances de l'arrestation",
                 "обстоятельства ареста",
+                "las circunstancias del arresto",
             ),
         );
         self.events_of_kind(&[EventKind::Arrest]);
@@ -600,6 +629,7 @@ impl<'m> Ctx<'m> {
                 "III. Detention",
                 "III. Détention",
                 "III. Содержание под стражей",
+                "III. Detención",
             ),
             None,
             false,
@@ -611,6 +641,7 @@ impl<'m> Ctx<'m> {
                 "the detention (dates, places, authority, reasons given)",
                 "la détention (dates, lieux, autorité, motifs invoqués)",
                 "содержание под стражей (даты, места, орган, указанные основания)",
+                "la detención (fechas, lugares, autoridad, motivos alegados)",
             ),
         );
         self.events_of_kind(&[
@@ -629,6 +660,7 @@ impl<'m> Ctx<'m> {
                 "IV. Why the detention is arbitrary",
                 "IV. Pourquoi la détention est arbitraire",
                 "IV. Почему задержание является произвольным",
+                "IV. Por qué la detención es arbitraria",
             ),
             None,
             false,
@@ -645,6 +677,7 @@ impl<'m> Ctx<'m> {
                     "Category I: no legal basis",
                     "Catégorie I : absence de base légale",
                     "Категория I: отсутствие правового основания",
+                    "Categoría I: sin fundamento jurídico",
                 ),
             ),
             (
@@ -654,6 +687,7 @@ impl<'m> Ctx<'m> {
                     "Category II: exercise of rights and freedoms (UDHR arts 7, 13, 14, 18–21; ICCPR arts 12, 18, 19, 21, 22, 25–27)",
                     "Catégorie II : exercice de droits et libertés (DUDH art. 7, 13, 14, 18–21 ; PIDCP art. 12, 18, 19, 21, 22, 25–27)",
                     "Категория II: осуществление прав и свобод (ВДПЧ ст. 7, 13, 14, 18–21; МПГПП ст. 12, 18, 19, 21, 22, 25–27)",
+                    "Categoría II: ejercicio de derechos y libertades (DUDH arts. 7, 13, 14, 18–21; PIDCP arts. 12, 18, 19, 21, 22, 25–27)",
                 ),
             ),
             (
@@ -663,6 +697,7 @@ impl<'m> Ctx<'m> {
                     "Category III: grave breach of fair-trial norms",
                     "Catégorie III : violation grave des normes du procès équitable",
                     "Категория III: грубое нарушение норм справедливого судебного разбирательства",
+                    "Categoría III: inobservancia grave de las normas del juicio imparcial",
                 ),
             ),
             (
@@ -672,6 +707,7 @@ impl<'m> Ctx<'m> {
                     "Category IV: prolonged administrative custody of asylum seekers, immigrants or refugees",
                     "Catégorie IV : rétention administrative prolongée de demandeurs d'asile, migrants ou réfugiés",
                     "Категория IV: длительное административное содержание просителей убежища, мигрантов или беженцев",
+                    "Categoría IV: detención administrativa prolongada de solicitantes de asilo, inmigrantes o refugiados",
                 ),
             ),
             (
@@ -681,10 +717,17 @@ impl<'m> Ctx<'m> {
                     "Category V: discrimination",
                     "Catégorie V : discrimination",
                     "Категория V: дискриминация",
+                    "Categoría V: discriminación",
                 ),
             ),
         ];
-        let not_argued = tr(lang, "Not argued.", "Non invoquée.", "Не заявлено.");
+        let not_argued = tr(
+            lang,
+            "Not argued.",
+            "Non invoquée.",
+            "Не заявлено.",
+            "No se alega.",
+        );
         self.grounds(
             &categories,
             not_argued,
@@ -693,6 +736,7 @@ impl<'m> Ctx<'m> {
                 "at least one category of arbitrary detention",
                 "au moins une catégorie de détention arbitraire",
                 "хотя бы одна категория произвольного задержания",
+                "al menos una categoría de detención arbitraria",
             ),
             "category ii",
         );
@@ -704,6 +748,7 @@ impl<'m> Ctx<'m> {
                 "V. Domestic remedies",
                 "V. Recours internes",
                 "V. Внутренние средства правовой защиты",
+                "V. Recursos internos",
             ),
             None,
             false,
@@ -715,6 +760,7 @@ impl<'m> Ctx<'m> {
                 "the domestic remedies pursued and their results",
                 "les recours internes exercés et leurs résultats",
                 "использованные внутренние средства защиты и их результаты",
+                "los recursos internos interpuestos y sus resultados",
             ),
         );
         // VI. Source
@@ -725,6 +771,7 @@ impl<'m> Ctx<'m> {
                 "VI. Submitting source",
                 "VI. Source de la communication",
                 "VI. Источник сообщения",
+                "VI. Fuente de la comunicación",
             ),
             None,
             false,
@@ -744,7 +791,7 @@ impl<'m> Ctx<'m> {
                 }
                 if !p.notes.is_empty() {
                     rows.push((
-                        tr(lang, "Contact", "Coordonnées", "Контакты").into(),
+                        tr(lang, "Contact", "Coordonnées", "Контакты", "Contacto").into(),
                         Cell::new(p.notes),
                     ));
                 }
@@ -754,18 +801,19 @@ impl<'m> Ctx<'m> {
                     lang,
                     "the submitting source (give a person the role 'source' or 'lawyer')",
                     "la source (donnez à une personne le rôle « source » ou « lawyer »)",
-                    "источник (присвойте лицу роль «source» или «lawyer»)",
+                    "источник (присвойте лицу роль «source» или «lawyer»)", "la fuente de la comunicación (asigne a una persona el papel «source» o «lawyer»)",
                 ));
                 rows.push((self.l.name.to_string(), cell));
             }
         }
         rows.push((
-            tr(lang, "Signature", "Signature", "Подпись").into(),
+            tr(lang, "Signature", "Signature", "Подпись", "Firma").into(),
             Cell::new(tr(
                 lang,
                 "Digitally signed: see the last page.",
                 "Signé électroniquement : voir la dernière page.",
                 "Подписано электронной подписью: см. последнюю страницу.",
+                "Firmado digitalmente: véase la última página.",
             )),
         ));
         self.flow.fields(&rows);
@@ -912,6 +960,7 @@ impl<'m> Ctx<'m> {
                 "To the President of the Parliamentary Assembly of the Council of Europe",
                 "À l'attention du Président de l'Assemblée parlementaire du Conseil de l'Europe",
                 "Председателю Парламентской ассамблеи Совета Европы",
+                "A la Presidencia de la Asamblea Parlamentaria del Consejo de Europa",
             ),
             Face::Bold,
             11.0,
@@ -926,11 +975,12 @@ impl<'m> Ctx<'m> {
                 "The criteria of Resolution 1900 (2012)",
                 "Les critères de la Résolution 1900 (2012)",
                 "Критерии Резолюции 1900 (2012)",
+                "Los criterios de la Resolución 1900 (2012)",
             ),
             None,
             false,
         );
-        self.flow.para_styled(tr(lang, "A person deprived of liberty is a political prisoner if the detention meets one or more of the following criteria.", "Une personne privée de liberté est un prisonnier politique si sa détention remplit un ou plusieurs des critères suivants.", "Лицо, лишённое свободы, является политическим заключённым, если его содержание под стражей отвечает одному или нескольким из следующих критериев."), Face::Regular, 9.5, GREY, 0.0);
+        self.flow.para_styled(tr(lang, "A person deprived of liberty is a political prisoner if the detention meets one or more of the following criteria.", "Une personne privée de liberté est un prisonnier politique si sa détention remplit un ou plusieurs des critères suivants.", "Лицо, лишённое свободы, является политическим заключённым, если его содержание под стражей отвечает одному или нескольким из следующих критериев.", "Una persona privada de libertad es un preso político si su detención cumple uno o varios de los criterios siguientes."), Face::Regular, 9.5, GREY, 0.0);
         let criteria = [
             (
                 "criterion a",
@@ -939,6 +989,7 @@ impl<'m> Ctx<'m> {
                     "(a) Violation of a fundamental guarantee of the ECHR (thought, conscience and religion; expression and information; assembly and association)",
                     "(a) Violation d'une garantie fondamentale de la CEDH (pensée, conscience et religion ; expression et information ; réunion et association)",
                     "(a) Нарушение основной гарантии ЕКПЧ (свобода мысли, совести и религии; выражения мнения и информации; собраний и объединений)",
+                    "(a) Violación de una garantía fundamental del CEDH (pensamiento, conciencia y religión; expresión e información; reunión y asociación)",
                 ),
             ),
             (
@@ -948,6 +999,7 @@ impl<'m> Ctx<'m> {
                     "(b) Detention for purely political reasons, unconnected to any offence",
                     "(b) Détention pour des raisons purement politiques, sans lien avec une infraction",
                     "(b) Содержание под стражей по чисто политическим причинам, не связанным с каким-либо правонарушением",
+                    "(b) Detención por motivos puramente políticos, sin relación con delito alguno",
                 ),
             ),
             (
@@ -957,6 +1009,7 @@ impl<'m> Ctx<'m> {
                     "(c) Length or conditions clearly out of proportion, for political motives",
                     "(c) Durée ou conditions manifestement disproportionnées, pour des motifs politiques",
                     "(c) Явно несоразмерные срок или условия содержания по политическим мотивам",
+                    "(c) Duración o condiciones manifiestamente desproporcionadas, por motivos políticos",
                 ),
             ),
             (
@@ -966,6 +1019,7 @@ impl<'m> Ctx<'m> {
                     "(d) Detention in a discriminatory manner, for political motives",
                     "(d) Détention de manière discriminatoire, pour des motifs politiques",
                     "(d) Дискриминационное содержание под стражей по политическим мотивам",
+                    "(d) Detención discriminatoria, por motivos políticos",
                 ),
             ),
             (
@@ -975,10 +1029,17 @@ impl<'m> Ctx<'m> {
                     "(e) Clearly unfair proceedings connected with political motives",
                     "(e) Procédure manifestement inéquitable liée à des motifs politiques",
                     "(e) Явно несправедливое разбирательство, связанное с политическими мотивами",
+                    "(e) Procedimiento manifiestamente injusto vinculado a motivos políticos",
                 ),
             ),
         ];
-        let not_argued = tr(lang, "Not argued.", "Non invoqué.", "Не заявлено.");
+        let not_argued = tr(
+            lang,
+            "Not argued.",
+            "Non invoqué.",
+            "Не заявлено.",
+            "No se alega.",
+        );
         self.grounds(
             &criteria,
             not_argued,
@@ -987,11 +1048,16 @@ impl<'m> Ctx<'m> {
                 "at least one criterion of Resolution 1900",
                 "au moins un critère de la Résolution 1900",
                 "хотя бы один критерий Резолюции 1900",
+                "al menos un criterio de la Resolución 1900",
             ),
             "criterion a",
         );
-        self.flow
-            .heading(1, tr(lang, "Request", "Demande", "Просьба"), None, false);
+        self.flow.heading(
+            1,
+            tr(lang, "Request", "Demande", "Просьба", "Solicitud"),
+            None,
+            false,
+        );
         // Its own section: a request to the Assembly (recognition under Resolution 1900) is
         // not one to the Parliament. `## request` is what earlier versions read here.
         let key = if self.m.sections.contains_key("pace request") {
@@ -1006,12 +1072,19 @@ impl<'m> Ctx<'m> {
                 "what the Assembly is asked to do",
                 "ce qui est demandé à l'Assemblée",
                 "о чём просят Ассамблею",
+                "lo que se pide a la Asamblea",
             ),
         );
-        self.flow.notice(tr(lang, "Rule 71 asks for the name and address of each signatory and signatures authenticated under national law. This document's digital signature proves who produced it; it does not replace those signatures.", "L'article 71 exige le nom et l'adresse de chaque signataire et des signatures authentifiées selon le droit national. La signature électronique de ce document en prouve l'origine ; elle ne remplace pas ces signatures.", "Правило 71 требует имени и адреса каждого подписавшего и подписей, заверенных по национальному праву. Электронная подпись этого документа подтверждает его происхождение, но не заменяет эти подписи."), ACCENT);
+        self.flow.notice(tr(lang, "Rule 71 asks for the name and address of each signatory and signatures authenticated under national law. This document's digital signature proves who produced it; it does not replace those signatures.", "L'article 71 exige le nom et l'adresse de chaque signataire et des signatures authentifiées selon le droit national. La signature électronique de ce document en prouve l'origine ; elle ne remplace pas ces signatures.", "Правило 71 требует имени и адреса каждого подписавшего и подписей, заверенных по национальному праву. Электронная подпись этого документа подтверждает его происхождение, но не заменяет эти подписи.", "El artículo 71 exige el nombre y la dirección de cada firmante y firmas autenticadas conforme al derecho nacional. La firma digital de este documento prueba quién lo produjo; no sustituye esas firmas."), ACCENT);
         self.flow.heading(
             1,
-            tr(lang, "Submitted by", "Présenté par", "Заявитель"),
+            tr(
+                lang,
+                "Submitted by",
+                "Présenté par",
+                "Заявитель",
+                "Presentado por",
+            ),
             None,
             false,
         );
@@ -1022,7 +1095,13 @@ impl<'m> Ctx<'m> {
         let lang = self.lang();
         self.flow.heading(
             1,
-            tr(lang, "Petitioner", "Pétitionnaire", "Петиционер"),
+            tr(
+                lang,
+                "Petitioner",
+                "Pétitionnaire",
+                "Петиционер",
+                "Peticionario/a",
+            ),
             None,
             false,
         );
@@ -1038,12 +1117,17 @@ impl<'m> Ctx<'m> {
                     "the petitioner's permanent address (and the other signatories, if any)",
                     "l'adresse permanente du pétitionnaire (et les autres signataires)",
                     "постоянный адрес петиционера (и других подписавших)",
+                    "el domicilio permanente del peticionario (y los demás firmantes, si los hay)",
                 ),
                 "petitioner",
             );
         }
-        self.flow
-            .heading(1, tr(lang, "Subject", "Objet", "Предмет"), None, false);
+        self.flow.heading(
+            1,
+            tr(lang, "Subject", "Objet", "Предмет", "Asunto"),
+            None,
+            false,
+        );
         match self.m.sections.get("subject").filter(|t| !t.is_empty()) {
             Some(t) => {
                 let (t, _) = self.cite(t);
@@ -1051,14 +1135,21 @@ impl<'m> Ctx<'m> {
             }
             None => self.flow.para(&self.m.case.title.clone()),
         }
-        self.flow
-            .heading(1, tr(lang, "Facts", "Faits", "Факты"), None, false);
+        self.flow.heading(
+            1,
+            tr(lang, "Facts", "Faits", "Факты", "Hechos"),
+            None,
+            false,
+        );
         match self.summary_text() {
             Some(s) => {
                 let (t, _) = self.cite(&s);
                 self.flow.para(&t);
             }
-            None => self.miss_section(tr(lang, "the facts", "les faits", "факты"), "summary"),
+            None => self.miss_section(
+                tr(lang, "the facts", "les faits", "факты", "los hechos"),
+                "summary",
+            ),
         }
         self.flow.para_styled(
             tr(
@@ -1066,14 +1157,19 @@ impl<'m> Ctx<'m> {
                 "The dated facts are set out in the chronology, with the evidence for each.",
                 "Les faits datés figurent dans la chronologie, avec les preuves correspondantes.",
                 "Датированные факты изложены в хронологии с доказательствами к каждому.",
+                "Los hechos fechados figuran en la cronología, con las pruebas de cada uno.",
             ),
             Face::Regular,
             9.5,
             GREY,
             0.0,
         );
-        self.flow
-            .heading(1, tr(lang, "Request", "Demande", "Просьба"), None, false);
+        self.flow.heading(
+            1,
+            tr(lang, "Request", "Demande", "Просьба", "Solicitud"),
+            None,
+            false,
+        );
         // Never the Assembly's `## request`: the petition asks the Parliament for something
         // else.
         self.section(
@@ -1083,9 +1179,10 @@ impl<'m> Ctx<'m> {
                 "what the Parliament is asked to do",
                 "ce qui est demandé au Parlement",
                 "о чём просят Парламент",
+                "lo que se pide al Parlamento",
             ),
         );
-        self.flow.para_styled(tr(lang, "The European Parliament cannot overturn decisions of national authorities or courts and does not give legal opinions; a petition must concern the European Union's fields of activity and affect the petitioner directly.", "Le Parlement européen ne peut pas annuler les décisions des autorités ou juridictions nationales et ne donne pas d'avis juridique ; une pétition doit relever des domaines d'activité de l'Union et concerner directement le pétitionnaire.", "Европейский парламент не может отменять решения национальных органов или судов и не даёт юридических заключений; петиция должна касаться сфер деятельности ЕС и непосредственно затрагивать петиционера."), Face::Regular, 9.0, GREY, 0.0);
+        self.flow.para_styled(tr(lang, "The European Parliament cannot overturn decisions of national authorities or courts and does not give legal opinions; a petition must concern the European Union's fields of activity and affect the petitioner directly.", "Le Parlement européen ne peut pas annuler les décisions des autorités ou juridictions nationales et ne donne pas d'avis juridique ; une pétition doit relever des domaines d'activité de l'Union et concerner directement le pétitionnaire.", "Европейский парламент не может отменять решения национальных органов или судов и не даёт юридических заключений; петиция должна касаться сфер деятельности ЕС и непосредственно затрагивать петиционера.", "El Parlamento Europeo no puede anular decisiones de autoridades o tribunales nacionales ni emite dictámenes jurídicos; una petición debe referirse a los ámbitos de actividad de la Unión Europea y afectar directamente al peticionario."), Face::Regular, 9.0, GREY, 0.0);
     }
 
     fn people(&mut self) {
@@ -1138,6 +1235,7 @@ impl<'m> Ctx<'m> {
             "dated events",
             "événements datés",
             "датированные события",
+            "hechos fechados",
         );
         if self.m.chronology.is_empty() && self.m.undated.is_empty() {
             // No heading over nothing; the user hears it is missing.
@@ -1274,7 +1372,7 @@ impl<'m> Ctx<'m> {
         ];
         if !a.item.notes.is_empty() {
             rows.push((
-                tr(self.lang(), "Notes", "Notes", "Заметки").into(),
+                tr(self.lang(), "Notes", "Notes", "Заметки", "Notas").into(),
                 Cell::new(a.item.notes.clone()),
             ));
         }
@@ -1306,14 +1404,14 @@ impl<'m> Ctx<'m> {
             rows.insert(
                 2,
                 (
-                    tr(self.lang(), "Copy attached", "Copie jointe", "Приложена копия").into(),
+                    tr(self.lang(), "Copy attached", "Copie jointe", "Приложена копия", "Copia adjunta").into(),
                     Cell::new(format!(
                         "{} SHA-256 {sha256}",
                         tr(
                             self.lang(),
                             "a copy without location and camera data (this petition may be published);",
                             "une copie sans données de lieu ni d'appareil (cette pétition peut être publiée) ;",
-                            "копия без данных о месте и камере (петиция может быть опубликована);",
+                            "копия без данных о месте и камере (петиция может быть опубликована);", "una copia sin datos de ubicación ni de cámara (esta petición puede publicarse);",
                         )
                     )),
                 ),
@@ -1328,7 +1426,7 @@ impl<'m> Ctx<'m> {
                     self.lang(),
                     "Not attached: this petition may be published, and the file may show where it was made. It is identified by its SHA-256 above.",
                     "Non jointe : cette pétition peut être publiée, et le fichier peut indiquer où il a été fait. Il est identifié par son SHA-256 ci-dessus.",
-                    "Не приложено: петиция может быть опубликована, а файл может показать, где он сделан. Он определяется своим SHA-256 выше.",
+                    "Не приложено: петиция может быть опубликована, а файл может показать, где он сделан. Он определяется своим SHA-256 выше.", "No se adjunta: esta petición puede publicarse y el archivo puede revelar dónde se hizo. Se identifica por su SHA-256, indicado arriba.",
                 ),
                 GREY,
             );
@@ -1384,7 +1482,7 @@ impl<'m> Ctx<'m> {
         let lang = self.lang();
         let rows = vec![
             (
-                tr(lang, "Signed by", "Signé par", "Подписант").to_string(),
+                tr(lang, "Signed by", "Signé par", "Подписант", "Firmado por").to_string(),
                 Cell::new(self.m.signed_as.clone()),
             ),
             (
@@ -1396,7 +1494,7 @@ impl<'m> Ctx<'m> {
                     lang,
                     "Signing certificate, SHA-256 fingerprint (what PDF readers and pyHanko show; it changes when the sender renews it: compare the root's above)",
                     "Certificat de signature, empreinte SHA-256 (celle qu'affichent les lecteurs PDF et pyHanko ; elle change quand l'expéditeur le renouvelle : comparez celle de la racine ci-dessus)",
-                    "Сертификат подписи, отпечаток SHA-256 (его показывают программы чтения PDF и pyHanko; он меняется при обновлении сертификата: сравнивайте отпечаток корневого выше)",
+                    "Сертификат подписи, отпечаток SHA-256 (его показывают программы чтения PDF и pyHanko; он меняется при обновлении сертификата: сравнивайте отпечаток корневого выше)", "Certificado de firma, huella SHA-256 (la que muestran los lectores de PDF y pyHanko; cambia cuando el remitente lo renueva: compare la de la raíz, arriba)",
                 )
                 .to_string(),
                 Cell::mono(self.m.signer_fingerprint.clone()),
@@ -1436,5 +1534,6 @@ fn ep_warning(lang: Lang) -> &'static str {
         "Warning: petitions to the European Parliament can be published on its website, with the petitioner's name. If the petitioner or anyone named is at risk, ask for the petition to be treated anonymously or confidentially when filing it.",
         "Attention : les pétitions au Parlement européen peuvent être publiées sur son site, avec le nom du pétitionnaire. Si le pétitionnaire ou une personne citée est en danger, demandez un traitement anonyme ou confidentiel lors du dépôt.",
         "Внимание: петиции в Европейский парламент могут быть опубликованы на его сайте вместе с именем петиционера. Если петиционер или упомянутые лица в опасности, при подаче попросите анонимного или конфиденциального рассмотрения.",
+        "Advertencia: las peticiones al Parlamento Europeo pueden publicarse en su sitio web, con el nombre del peticionario. Si el peticionario o cualquier persona mencionada corre peligro, solicite al presentarla que la petición se trate de forma anónima o confidencial.",
     )
 }

@@ -1,4 +1,4 @@
-//! The words a dossier prints, in English, French and Russian. Templates name their sections
+//! The words a dossier prints, in English, French, Russian and Spanish. Templates name their sections
 //! through these, so a language is one more table, never a change to layout code.
 
 /// Language of a dossier's headings and fixed text (the user's own text stays as written).
@@ -7,6 +7,7 @@ pub enum Lang {
     En,
     Fr,
     Ru,
+    Es,
 }
 
 impl Lang {
@@ -15,6 +16,7 @@ impl Lang {
             "en" => Some(Lang::En),
             "fr" => Some(Lang::Fr),
             "ru" => Some(Lang::Ru),
+            "es" => Some(Lang::Es),
             _ => None,
         }
     }
@@ -24,6 +26,7 @@ impl Lang {
             Lang::En => "English",
             Lang::Fr => "French",
             Lang::Ru => "Russian",
+            Lang::Es => "Spanish",
         }
     }
     pub fn code(self) -> &'static str {
@@ -31,6 +34,7 @@ impl Lang {
             Lang::En => "en",
             Lang::Fr => "fr",
             Lang::Ru => "ru",
+            Lang::Es => "es",
         }
     }
     pub fn labels(self) -> &'static Labels {
@@ -38,10 +42,12 @@ impl Lang {
             Lang::En => &EN,
             Lang::Fr => &FR,
             Lang::Ru => &RU,
+            Lang::Es => &ES,
         }
     }
 }
 
+#[derive(serde::Serialize)]
 pub struct Labels {
     pub language_name: &'static str,
     pub contents: &'static str,
@@ -104,8 +110,11 @@ pub struct Labels {
     pub about: &'static str,
     pub evidence: &'static str,
     pub months: [&'static str; 12],
-    /// Month names after a day number (Russian uses the genitive).
+    /// Month names after a day number (Russian uses the genitive; Spanish "de marzo de").
     pub months_after_day: [&'static str; 12],
+    /// Month names after "about" when they differ from [`Labels::months_after_day`]
+    /// (Spanish: "hacia marzo de 2031").
+    pub months_about: Option<[&'static str; 12]>,
 }
 
 pub static EN: Labels = Labels {
@@ -206,6 +215,7 @@ pub static EN: Labels = Labels {
         "November",
         "December",
     ],
+    months_about: None,
 };
 
 pub static FR: Labels = Labels {
@@ -306,6 +316,7 @@ pub static FR: Labels = Labels {
         "novembre",
         "décembre",
     ],
+    months_about: None,
 };
 
 pub static RU: Labels = Labels {
@@ -406,6 +417,112 @@ pub static RU: Labels = Labels {
         "ноября",
         "декабря",
     ],
+    months_about: None,
+};
+
+/// Spanish month names before a year: "marzo de 2031".
+const ES_MONTHS: [&str; 12] = [
+    "enero de",
+    "febrero de",
+    "marzo de",
+    "abril de",
+    "mayo de",
+    "junio de",
+    "julio de",
+    "agosto de",
+    "septiembre de",
+    "octubre de",
+    "noviembre de",
+    "diciembre de",
+];
+
+pub static ES: Labels = Labels {
+    language_name: "Español",
+    contents: "Índice",
+    recipient: "Destinatario",
+    title: "Asunto",
+    case_numbers: "Números de expediente",
+    submitted_by: "Presentado por",
+    date: "Fecha",
+    language: "Idioma",
+    court: "Tribunal",
+    status: "Situación",
+    charges: "Cargos",
+    summary: "Resumen",
+    people: "Personas",
+    name: "Nombre",
+    aliases: "Otros nombres",
+    born: "Fecha de nacimiento",
+    nationality: "Nacionalidad",
+    roles: "Papel en el caso",
+    chronology: "Cronología",
+    event: "Hecho",
+    annexes_col: "Anexos",
+    undated: "Hechos sin fecha",
+    chronology_rule: "Por orden de fecha. Una fecha conocida solo por el año o el mes se sitúa en su primer día, antes de las fechas más precisas de ese mismo día; las fechas aproximadas («hacia») se sitúan como si fueran exactas. Los hechos sin fecha figuran aparte, al final.",
+    annex_list: "Lista de anexos",
+    annex: "Anexo",
+    number: "N.º",
+    annex_title: "Título",
+    kind: "Tipo",
+    size: "Tamaño",
+    annexes: "Anexos",
+    file: "Archivo adjunto",
+    no_date: "sin fecha",
+    from_file: "según los metadatos del archivo",
+    from_file_note: "* Fecha tomada de los metadatos del propio archivo (cámara, encabezado del correo o propiedades del documento); las demás fechas las indica la parte que presenta la comunicación.",
+    bytes: "bytes",
+    mail_headers: ["De", "Para", "Cc", "Fecha", "Asunto"],
+    role_names: [
+        ("detainee", "persona detenida"),
+        ("lawyer", "abogado/a"),
+        ("family", "familia"),
+        ("judge", "juez/a"),
+        ("prosecutor", "fiscal"),
+        ("witness", "testigo"),
+        ("victim", "víctima"),
+        ("investigator", "investigador/a"),
+    ],
+    taken: "Tomada",
+    camera: "Cámara",
+    location: "Ubicación (GPS)",
+    pages: "Páginas",
+    not_attached: "El original no se adjunta a esta copia, por decisión del remitente. Su SHA-256, indicado arriba, permite comprobar una copia obtenida por otra vía.",
+    no_inline: "Este archivo no puede mostrarse aquí: abra el original adjunto.",
+    truncated: "[… abreviado aquí; el original adjunto contiene el texto completo]",
+    excerpt: "Extracto de la capa de texto",
+    verification: "Cómo verificar este documento",
+    verification_steps: &[
+        "Este PDF lleva una firma digital (PAdES, ETSI.CAdES.detached) que cubre todo el archivo. Cualquier cambio posterior a la firma, aunque sea de un solo byte, la invalida; un añadido posterior se señala como no cubierto por la firma.",
+        "La huella impresa abajo la imprime el propio documento. Obtenga el certificado del firmante (un archivo .pem) y su huella del remitente por otro canal, y compárelas: openssl x509 -in signer.pem -noout -fingerprint -sha256",
+        "Poppler (Linux): pdfsig ARCHIVO.pdf debe indicar «Signature is Valid.» y «Total document signed». Para comprobar también al firmante: certutil -N -d sql:DIR --empty-password; certutil -A -d sql:DIR -n dossier -t CT,C,C -i signer.pem; pdfsig -nssdir sql:DIR ARCHIVO.pdf debe añadir «Certificate is Trusted.»",
+        "pyHanko: pyhanko sign validate --trust signer.pem --trust-replace ARCHIVO.pdf debe terminar en INTACT:TRUSTED,UNTOUCHED.",
+        "Adobe Acrobat Reader: abra el panel Firmas. Mientras el certificado no sea de confianza, la identidad del firmante figura como desconocida; para confiar en él: Propiedades de la firma, Mostrar certificado del firmante, Confianza, Agregar a certificados de confianza, y marque «Usar este certificado como raíz de confianza». Entonces debe indicar que el documento no se ha modificado desde la firma.",
+        "Anexos: cada original va adjunto a este PDF (panel de archivos adjuntos del lector, o pdfdetach -saveall ARCHIVO.pdf). Calcule el SHA-256 de cada archivo (sha256sum ARCHIVO en Linux, shasum -a 256 ARCHIVO en macOS, certutil -hashfile ARCHIVO SHA256 en Windows) y compárelo con la lista de anexos, adjunta también como dossier-manifest.json.",
+        "Con Dossier: dossier verify-pdf ARCHIVO.pdf --fingerprint HUELLA comprueba todo lo anterior de una vez.",
+    ],
+    fingerprint: "Certificado raíz del firmante, huella SHA-256",
+    signed_at: "Firmado el",
+    page_of: "Página {n} de {m}",
+    about: "hacia",
+    evidence: "Pruebas",
+    months: ES_MONTHS,
+    months_after_day: [
+        "de enero de",
+        "de febrero de",
+        "de marzo de",
+        "de abril de",
+        "de mayo de",
+        "de junio de",
+        "de julio de",
+        "de agosto de",
+        "de septiembre de",
+        "de octubre de",
+        "de noviembre de",
+        "de diciembre de",
+    ],
+    // "hacia marzo de 2031", not "hacia de marzo de 2031".
+    months_about: Some(ES_MONTHS),
 };
 
 impl Labels {
@@ -415,5 +532,71 @@ impl Labels {
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(role.trim()))
             .map_or_else(|| role.to_string(), |(_, shown)| shown.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words that are the same in English and the other language (or international).
+    const SAME: &[&str] = &[
+        "Cc", "SHA-256", "Date", "bytes", "Type", "Pages", "Notes", "Annexes", "Contact", "No.",
+    ];
+
+    fn leaves(v: &serde_json::Value, path: String, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::String(s) => out.push((path, s.clone())),
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    leaves(x, format!("{path}[{i}]"), out);
+                }
+            }
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    leaves(x, format!("{path}.{k}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Every label of every offered language is there and translated: a label left empty,
+    /// or left in English, fails here (roles' keys excepted: they are what users type).
+    #[test]
+    fn every_label_of_every_language_is_translated() {
+        let mut english = Vec::new();
+        leaves(
+            &serde_json::to_value(&EN).unwrap(),
+            String::new(),
+            &mut english,
+        );
+        for lang in [Lang::Fr, Lang::Ru, Lang::Es] {
+            let mut other = Vec::new();
+            leaves(
+                &serde_json::to_value(lang.labels()).unwrap(),
+                String::new(),
+                &mut other,
+            );
+            let other: std::collections::HashMap<_, _> = other.into_iter().collect();
+            for (path, en) in &english {
+                let key_of_role = path.starts_with(".role_names") && path.ends_with("[0]");
+                // An optional table (months_about) may be absent where the other serves.
+                let Some(text) = other.get(path) else {
+                    assert!(
+                        path.starts_with(".months_about"),
+                        "{lang:?}: {path} is missing"
+                    );
+                    continue;
+                };
+                assert!(!text.trim().is_empty(), "{lang:?}: {path} is empty");
+                if !key_of_role && text == en {
+                    assert!(
+                        SAME.contains(&en.as_str()),
+                        "{lang:?}: {path} is still English: {en:?}"
+                    );
+                }
+            }
+        }
     }
 }

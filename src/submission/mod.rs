@@ -72,7 +72,7 @@ impl Template {
     pub fn accepted(self) -> Option<(&'static [Lang], &'static str)> {
         match self {
             Template::Wgad => Some((
-                &[Lang::En, Lang::Fr],
+                &[Lang::En, Lang::Fr, Lang::Es],
                 "the UN Working Group on Arbitrary Detention accepts communications in English, French or Spanish",
             )),
             Template::Pace => Some((
@@ -80,7 +80,7 @@ impl Template {
                 "the Parliamentary Assembly of the Council of Europe works in English and French",
             )),
             Template::Ep => Some((
-                &[Lang::En, Lang::Fr],
+                &[Lang::En, Lang::Fr, Lang::Es],
                 "the European Parliament receives petitions in the official languages of the European Union",
             )),
             Template::Generic => None,
@@ -318,7 +318,8 @@ pub(crate) fn show_date(date: &str, lang: Lang) -> String {
         (Some(m), Some(day)) => format!("{day} {} {}", l.months_after_day[m as usize - 1], d.year),
         // "около" governs the genitive, as a day number does ("около апреля", "12 апреля").
         (Some(m), None) if d.approximate => {
-            format!("{} {}", l.months_after_day[m as usize - 1], d.year)
+            let months = l.months_about.as_ref().unwrap_or(&l.months_after_day);
+            format!("{} {}", months[m as usize - 1], d.year)
         }
         (Some(m), None) => format!("{} {}", l.months[m as usize - 1], d.year),
         _ => d.year.to_string(),
@@ -904,5 +905,9 @@ mod tests {
         assert_eq!(show_date("2019", Lang::En), "2019");
         assert_eq!(show_date("~2031-04", Lang::Ru), "около апреля 2031");
         assert_eq!(show_date("2031-04", Lang::Ru), "апрель 2031");
+        assert_eq!(show_date("2031-03-12", Lang::Es), "12 de marzo de 2031");
+        assert_eq!(show_date("2031-04", Lang::Es), "abril de 2031");
+        assert_eq!(show_date("~2031-04", Lang::Es), "hacia abril de 2031");
+        assert_eq!(show_date("~2031", Lang::Es), "hacia 2031");
     }
 }

@@ -31,7 +31,7 @@ pub struct ExportArgs {
     #[arg(long = "item", value_name = "ID")]
     items: Vec<String>,
     /// Language of headings and fixed text
-    #[arg(long, default_value = "en", value_parser = ["en", "fr", "ru"])]
+    #[arg(long, default_value = "en", value_parser = ["en", "fr", "ru", "es"])]
     lang: String,
     /// Leave date taken, camera and GPS out of photo captions
     #[arg(long)]

@@ -153,7 +153,7 @@ export type ExportInput = { case: string,
  */
 template: string, 
 /**
- * `en`, `fr` or `ru`.
+ * `en`, `fr`, `ru` or `es`.
  */
 lang: string, 
 /**

@@ -167,7 +167,7 @@ export const en = {
   template: "Template",
   templates: { wgad: "UN WGAD communication", pace: "PACE (political prisoner)", ep: "European Parliament petition", generic: "Generic dossier" } as Record<string, string>,
   language: "Language",
-  languages: { en: "English", fr: "Français", ru: "Русский" } as Record<string, string>,
+  languages: { en: "English", fr: "Français", ru: "Русский", es: "Español" } as Record<string, string>,
   stripExif: "Leave camera and GPS facts out of the captions",
   noOriginals: "List the annexes without attaching the original files",
   signerName: "Signer (a lawyer or organisation; needed once)",
