@@ -909,8 +909,8 @@ fn no_notes_text_is_dropped_or_sent_to_the_wrong_body() {
         "the petition does not ask the Parliament for the Assembly's request: {ep}"
     );
     assert!(
-        said.contains("## ep request"),
-        "the CLI names the section: {said}"
+        said.contains("submission set") && said.contains("\"ep request\""),
+        "the CLI names the field to fill: {said}"
     );
     f.cleanup();
 }

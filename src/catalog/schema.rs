@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 /// 4: key slots beyond the passphrase, and contacts (recipients of shared bundles).
 /// 5 (vault format 2): custody entries keyed by device and seq (a chain per device), the
 /// devices, and the merge's bookkeeping.
-/// 6: document dates stated by the user (`item_dates`) and the kinds of events (`event_kinds`).
+/// 6: document dates stated by the user (`item_dates`), the kinds of events (`event_kinds`)
+/// and a case's submission fields (`submission_fields`).
 pub const SCHEMA_VERSION: i64 = 6;
 
 /// Every table whose rows the journal carries between devices (vault format 2). The others
@@ -32,6 +33,7 @@ pub const LOGGED_TABLES: &[&str] = &[
     "aliases",
     "events",
     "event_kinds",
+    "submission_fields",
     "case_items",
     "person_items",
     "event_items",
@@ -118,6 +120,16 @@ const ITEM_DATES_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS item_dates (
     item_id TEXT PRIMARY KEY REFERENCES items(id),
     date    TEXT NOT NULL
+);
+";
+
+/// A case's submission, as typed fields (schema 6: `crate::submission::fields`), key → value.
+const SUBMISSION_FIELDS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS submission_fields (
+    case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (case_id, key)
 );
 ";
 
@@ -219,6 +231,7 @@ pub(crate) fn create_empty(db: &Connection) -> Result<()> {
     db.execute_batch(CUSTODY_TRIGGERS)?;
     db.execute_batch(REGISTER_SCHEMA)?;
     db.execute_batch(EVENT_KINDS_SCHEMA)?;
+    db.execute_batch(SUBMISSION_FIELDS_SCHEMA)?;
     db.execute_batch(SEARCH_SCHEMA)?;
     db.execute_batch(EXTRACTION_SCHEMA)?;
     db.execute_batch(KEYRING_SCHEMA)?;
@@ -257,6 +270,7 @@ pub(crate) fn upgrade_state(db: &Connection) -> Result<i64> {
     }
     db.execute_batch(ITEM_DATES_SCHEMA)?;
     db.execute_batch(EVENT_KINDS_SCHEMA)?;
+    db.execute_batch(SUBMISSION_FIELDS_SCHEMA)?;
     Ok(version)
 }
 
@@ -464,6 +478,7 @@ fn migrate_5_to_6(db: &Connection) -> Result<()> {
     let tx = db.unchecked_transaction()?;
     db.execute_batch(ITEM_DATES_SCHEMA)?;
     db.execute_batch(EVENT_KINDS_SCHEMA)?;
+    db.execute_batch(SUBMISSION_FIELDS_SCHEMA)?;
     bump_state(db)?;
     tx.commit()?;
     Ok(())

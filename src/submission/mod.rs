@@ -7,6 +7,7 @@
 
 mod compose;
 mod disclosure;
+mod fields;
 mod labels;
 mod privacy;
 
@@ -18,6 +19,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 pub use disclosure::{DatumKind, PersonalDatum};
+pub use fields::{FieldKind, FieldOrigin, FieldSpec, FieldState};
 pub use labels::Lang;
 
 use sha2::Digest;
@@ -668,7 +670,11 @@ impl Vault {
                 })
             })
             .collect();
-        let (preamble, sections) = note_sections(&view.case.notes);
+        let (preamble, mut sections) = note_sections(&view.case.notes);
+        // A field set in the form wins over the notes' section of the same key.
+        for (key, value) in fields::stored(&self.catalog.db, &view.case.id)? {
+            sections.insert(key, value);
+        }
 
         let mut order: Vec<String> = Vec::new();
         let add = |id: &str, order: &mut Vec<String>| {

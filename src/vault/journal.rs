@@ -352,7 +352,7 @@ impl super::Vault {
     /// the first change that uses a table the older version lacks (see
     /// `catalog::schema::upgrade_state`): until then, devices running the older Dossier keep
     /// working with the vault.
-    pub(super) fn upgrade_schema(&mut self) -> Result<()> {
+    pub(crate) fn upgrade_schema(&mut self) -> Result<()> {
         let current = crate::catalog::schema::SCHEMA_VERSION;
         let stated = self.catalog.info("schema_version")?;
         if self.catalog.log().is_none()

@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};
 use dossier::Vault;
 use dossier::signer::SignerName;
-use dossier::submission::{ExportOptions, Lang, Template};
+use dossier::submission::{ExportOptions, FieldOrigin, Lang, Template};
 
 use crate::CliProgress;
 
@@ -290,4 +290,94 @@ fn print_personal_data(
         }
     }
     Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum SubmissionCommand {
+    /// Every field of the template's form, its value, and where it comes from; the required
+    /// ones still empty are listed last (exit 1 if any)
+    Show {
+        #[arg(long)]
+        case: String,
+        #[arg(long, value_parser = ["wgad", "pace", "ep", "generic"])]
+        template: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a field ("" or --clear empties it; a yes/no field takes yes or no). Text may cite
+    /// evidence as [item:ID]
+    Set {
+        #[arg(long)]
+        case: String,
+        /// The field, as `submission show` names it (e.g. "source consent")
+        key: String,
+        /// The value; "-" reads it from standard input
+        #[arg(required_unless_present = "clear")]
+        value: Option<String>,
+        #[arg(long)]
+        clear: bool,
+    },
+}
+
+pub fn submission(vault: &mut Vault, c: SubmissionCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        SubmissionCommand::Show {
+            case,
+            template,
+            json,
+        } => {
+            let template = Template::parse(&template).ok_or_else(|| anyhow!("unknown template"))?;
+            let form = vault.submission_form(&case, template)?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&form)?);
+            } else {
+                for f in &form {
+                    let origin = match f.origin {
+                        FieldOrigin::Field => "",
+                        FieldOrigin::CaseNotes => " (from the case notes)",
+                        FieldOrigin::Empty => "",
+                    };
+                    let value = if f.value.is_empty() {
+                        "—"
+                    } else {
+                        f.value.as_str()
+                    };
+                    say!(
+                        "{:?}: {}{origin}\n    {}",
+                        f.key,
+                        f.label,
+                        value.replace('\n', "\n    ")
+                    );
+                }
+            }
+            let missing: Vec<&str> = form
+                .iter()
+                .filter(|f| f.required && f.origin == FieldOrigin::Empty)
+                .map(|f| f.key.as_str())
+                .collect();
+            if !missing.is_empty() {
+                note!("required and empty: {}", missing.join(", "));
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        SubmissionCommand::Set {
+            case,
+            key,
+            value,
+            clear,
+        } => {
+            let value = match value.as_deref() {
+                _ if clear => None,
+                Some("-") => {
+                    let mut text = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                        .context("cannot read the value from standard input")?;
+                    Some(text)
+                }
+                other => other.map(String::from),
+            };
+            vault.set_submission_field(&case, &key, value.as_deref())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

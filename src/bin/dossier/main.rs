@@ -231,6 +231,9 @@ enum Command {
     },
     /// Build a signed PDF dossier of a case for the UN WGAD, PACE, the European Parliament
     Export(dossiers::ExportArgs),
+    /// A case's submission as fields (what each body asks): show the form, set a field
+    #[command(subcommand)]
+    Submission(dossiers::SubmissionCommand),
     /// Check a signed dossier: signature, whole-file coverage, signer, annexes (no vault needed)
     VerifyPdf(dossiers::VerifyPdfArgs),
     /// The certificate that signs dossiers
@@ -348,6 +351,7 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Export(args) => return dossiers::export(vault, args),
         Command::Signer(c) => return dossiers::signer(vault, c),
+        Command::Submission(c) => return dossiers::submission(vault, c),
         Command::Key(c) => return keys::key(vault, c),
         Command::Contact(c) => return sharing::contact(vault, c),
         Command::Share(args) => return sharing::share(vault, args),

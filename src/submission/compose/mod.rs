@@ -244,8 +244,38 @@ impl<'m> Ctx<'m> {
 
     /// A notes section the template wants and the case lacks: reported to the user with the
     /// heading that would fill it; the filing prints nothing in its place.
+    /// A yes-or-no field of the submission: `None` when unanswered.
+    fn answer(&self, key: &str) -> Option<bool> {
+        match self.m.sections.get(key).map(|v| v.trim().to_lowercase()) {
+            Some(v) if v == "yes" => Some(true),
+            Some(v) if v == "no" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A yes-or-no field as a cell, in the dossier's language; unanswered, it is missing.
+    fn yes_no_cell(&mut self, key: &str, what: &str) -> Cell {
+        let lang = self.lang();
+        match self.answer(key) {
+            Some(true) => Cell::new(tr(lang, "Yes", "Oui", "Да", "Sí")),
+            Some(false) => Cell::new(tr(lang, "No", "Non", "Нет", "No")),
+            None => {
+                self.missing.push(format!(
+                    "{what} (dossier submission set --case … {key:?} yes|no)"
+                ));
+                Cell::new("—")
+            }
+        }
+    }
+
+    /// Records a missing part for the user, with where to give it: the submission field of
+    /// that key (or, for the events, the register).
     fn miss_section(&mut self, what: &str, key: &str) {
-        self.missing.push(format!("{what} (case notes: ## {key})"));
+        self.missing.push(match super::fields::spec(key) {
+            Some(_) => format!("{what} (dossier submission set --case … {key:?} …)"),
+            None if key == "events" => format!("{what} (dossier event add --case …)"),
+            None => format!("{what} (dossier link --case … --person … --role …)"),
+        });
     }
 
     /// Replaces `[item:PREFIX]` with "A<n>" and returns the annex numbers cited.

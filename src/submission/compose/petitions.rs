@@ -141,6 +141,33 @@ impl<'m> Ctx<'m> {
             false,
         );
         self.source_fields();
+        // Rule 71: every signatory's name and address.
+        match self.m.sections.get("signatories").filter(|t| !t.is_empty()) {
+            Some(text) => {
+                let (text, _) = self.cite(text);
+                self.flow.fields(&[(
+                    tr(
+                        lang,
+                        "Signatories",
+                        "Signataires",
+                        "Подписавшие",
+                        "Firmantes",
+                    )
+                    .into(),
+                    Cell::new(text),
+                )]);
+            }
+            None => self.miss_section(
+                tr(
+                    lang,
+                    "the signatories' names and addresses (Rule 71)",
+                    "les noms et adresses des signataires (article 71)",
+                    "имена и адреса подписавших (правило 71)",
+                    "los nombres y direcciones de los firmantes (artículo 71)",
+                ),
+                "signatories",
+            ),
+        }
     }
 
     pub(super) fn ep(&mut self) {
@@ -159,6 +186,18 @@ impl<'m> Ctx<'m> {
         );
         self.flow.notice(ep_warning(lang), WARN);
         self.source_fields();
+        let eligible = tr(
+            lang,
+            "EU citizen or resident (or an organisation with its registered office in the EU)",
+            "Citoyen ou résident de l'UE (ou organisation ayant son siège dans l'UE)",
+            "Гражданин или резидент ЕС (или организация с зарегистрированным офисом в ЕС)",
+            "Ciudadano o residente de la UE (u organización con domicilio social en la UE)",
+        );
+        let cell = self.yes_no_cell("petitioner eligible", eligible);
+        self.flow.fields(&[(eligible.to_string(), cell)]);
+        if self.answer("petitioner eligible") == Some(false) {
+            self.notes.push("the petitioner is not an EU citizen or resident: the European Parliament will declare the petition inadmissible (Article 227 TFEU)".into());
+        }
         if let Some(text) = self.m.sections.get("petitioner").filter(|t| !t.is_empty()) {
             let (text, _) = self.cite(text);
             self.flow.para(&text);

@@ -7,6 +7,28 @@ impl<'m> Ctx<'m> {
     pub(super) fn wgad(&mut self) {
         let lang = self.lang();
         self.summary();
+        if self.answer("urgent action") == Some(true) {
+            let reason = self
+                .m
+                .sections
+                .get("urgent reason")
+                .cloned()
+                .unwrap_or_default();
+            let (reason, _) = self.cite(&reason);
+            let ask = tr(
+                lang,
+                "Urgent action requested",
+                "Action urgente demandée",
+                "Просьба о срочных мерах",
+                "Se solicita una acción urgente",
+            );
+            let text = if reason.is_empty() {
+                ask.to_string()
+            } else {
+                format!("{ask}: {reason}")
+            };
+            self.flow.notice(&text, WARN);
+        }
         // I. Identity
         self.flow.heading(
             1,
@@ -311,6 +333,26 @@ impl<'m> Ctx<'m> {
                 ));
                 rows.push((self.l.name.to_string(), cell));
             }
+        }
+        if self.m.template == Template::Wgad {
+            let consent = tr(
+                lang,
+                "Consent of the person detained or the family",
+                "Consentement de la personne détenue ou de sa famille",
+                "Согласие задержанного или его семьи",
+                "Consentimiento de la persona detenida o de su familia",
+            );
+            let cell = self.yes_no_cell("source consent", consent);
+            rows.push((consent.into(), cell));
+            let confidential = tr(
+                lang,
+                "Keep the source's identity confidential",
+                "Garder confidentielle l'identité de la source",
+                "Сохранить личность источника в тайне",
+                "Mantener confidencial la identidad de la fuente",
+            );
+            let cell = self.yes_no_cell("source confidential", confidential);
+            rows.push((confidential.into(), cell));
         }
         rows.push((
             tr(lang, "Signature", "Signature", "Подпись", "Firma").into(),

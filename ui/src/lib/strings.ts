@@ -184,7 +184,7 @@ export const en = {
   pages: "pages",
   annexes: "annexes",
   fingerprint: "Signer fingerprint (give it to the recipient by another channel)",
-  missing: "Not in the register (add to the case notes):",
+  missing: "Not given yet (fill in the submission form below, or the register):",
   warnings: "Warnings",
   up: "Move up",
   down: "Move down",
