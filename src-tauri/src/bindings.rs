@@ -15,7 +15,9 @@ use dossier::register::{
 use dossier::search::Hit;
 use dossier::share::{ReceiveReport, ShareReport};
 use dossier::signer::SignerSummary;
-use dossier::submission::{DatumKind, ExportPreview, ExportReport, PersonalDatum};
+use dossier::submission::{
+    DatumKind, ExportPreview, ExportReport, FieldKind, FieldOrigin, FieldState, PersonalDatum,
+};
 use dossier::verify::{ItemCheck, Report, Status};
 use dossier::{
     Conflict, ConflictValue, CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow,
@@ -98,6 +100,9 @@ fn render() -> String {
         AnnexCheck,
         ExportReport,
         ExportPreview,
+        FieldState,
+        FieldKind,
+        FieldOrigin,
         PersonalDatum,
         DatumKind,
         KeySlot,

@@ -85,6 +85,8 @@ fn main() {
             work::verify_file,
             work::export_dossier,
             work::export_preview,
+            work::submission_form,
+            work::set_submission_field,
             keys::key_slots,
             keys::add_recovery_key,
             keys::remove_key_slot,

@@ -466,6 +466,17 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(!out.exists());
+    // The submission's form: fields saved and read back; a bad answer is refused.
+    state
+        .set_submission_field(&case.id, "source consent", "yes")
+        .unwrap();
+    let wgad = state.submission_form(&case.id, "wgad").unwrap();
+    let consent = wgad.iter().find(|f| f.key == "source consent").unwrap();
+    assert_eq!(consent.value, "yes");
+    assert_eq!(consent.origin, dossier::submission::FieldOrigin::Field);
+    let refused = state.set_submission_field(&case.id, "source consent", "maybe");
+    assert_eq!(refused.unwrap_err().code, ErrorCode::InvalidInput);
+    assert!(state.submission_form(&case.id, "nonsense").is_err());
     // Checked before: what it would carry and lack, with nothing written or signed.
     let preview = state.export_preview(input.clone()).unwrap();
     assert_eq!(preview.annexes, 1);

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use dossier::submission::{ExportOptions, ExportPreview, ExportReport, Lang, Template};
+use dossier::submission::{ExportOptions, ExportPreview, ExportReport, FieldState, Lang, Template};
 use dossier::{ImportOptions, Imported, Progress, files_to_import};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -240,6 +240,18 @@ impl AppState {
         self.with_vault(|v| v.export_dossier(&options, progress))
     }
 
+    /// The case's submission form for a template: every field, its value and origin.
+    pub fn submission_form(&self, case: &str, template: &str) -> ApiResult<Vec<FieldState>> {
+        let template = Template::parse(template)
+            .ok_or_else(|| invalid(format!("{template:?} is not a template")))?;
+        self.with_vault(|v| v.submission_form(case, template))
+    }
+
+    /// Saves one field of the form (empty clears it).
+    pub fn set_submission_field(&self, case: &str, key: &str, value: &str) -> ApiResult<()> {
+        self.with_vault(|v| v.set_submission_field(case, key, Some(value)))
+    }
+
     /// What the export would carry and lack, before the user chooses where to save it.
     pub fn export_preview(&self, input: ExportInput) -> ApiResult<ExportPreview> {
         let options = export_options(input, PathBuf::new())?;
@@ -350,6 +362,25 @@ pub fn verify_file(
     };
     let job = state.begin_job()?;
     state.verify_path(&path, &reporter(channel, &job)).map(Some)
+}
+
+#[tauri::command(async)]
+pub fn submission_form(
+    state: State<'_, AppState>,
+    case: String,
+    template: String,
+) -> ApiResult<Vec<FieldState>> {
+    state.submission_form(&case, &template)
+}
+
+#[tauri::command(async)]
+pub fn set_submission_field(
+    state: State<'_, AppState>,
+    case: String,
+    key: String,
+    value: String,
+) -> ApiResult<()> {
+    state.set_submission_field(&case, &key, &value)
 }
 
 /// What a dossier would carry out of the vault (personal data) and lack, without writing it.

@@ -66,6 +66,10 @@ export const api = {
   cancelJob: () => invoke<void>("cancel_job"),
   verifyFile: (p: OnProgress) => invoke<B.VerifyOutcome | null>("verify_file", { channel: channel(p) }),
   exportPreview: (input: B.ExportInput) => invoke<B.ExportPreview>("export_preview", { input }),
+  submissionForm: (caseId: string, template: string) =>
+    invoke<B.FieldState[]>("submission_form", { case: caseId, template }),
+  setSubmissionField: (caseId: string, key: string, value: string) =>
+    invoke<void>("set_submission_field", { case: caseId, key, value }),
   exportDossier: (input: B.ExportInput, p: OnProgress) =>
     invoke<B.ExportReport | null>("export_dossier", { input, channel: channel(p) }),
 

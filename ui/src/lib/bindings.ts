@@ -398,6 +398,12 @@ export type ExportPreview = { annexes: number, missing: Array<string>, warnings:
  */
 personal_data: Array<PersonalDatum>, };
 
+export type FieldState = { key: string, label: string, kind: FieldKind, required: boolean, value: string, origin: FieldOrigin, };
+
+export type FieldKind = "text" | "yes_no";
+
+export type FieldOrigin = "field" | "case_notes" | "empty";
+
 export type PersonalDatum = { annex: number, 
 /**
  * The annex's file name in the vault.
