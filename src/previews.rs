@@ -21,4 +21,16 @@ impl Vault {
             .map(|t| t.jpeg)
             .map_err(|e| Error::Invalid(format!("{}, page {page}: {e}", item.name)))
     }
+
+    /// Page `page` (from 1) of a PDF held in memory, such as a dossier's draft, as a JPEG
+    /// drawn by the parser worker.
+    pub fn pdf_page(&mut self, pdf: &[u8], page: u32) -> Result<Vec<u8>> {
+        if page == 0 {
+            return Err(Error::Invalid("pages count from 1".into()));
+        }
+        self.parser
+            .render_page(pdf, page)
+            .map(|t| t.jpeg)
+            .map_err(|e| Error::Invalid(format!("page {page}: {e}")))
+    }
 }

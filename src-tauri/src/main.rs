@@ -86,6 +86,7 @@ fn main() {
             work::export_dossier,
             work::export_preview,
             work::submission_form,
+            work::dossier_draft,
             work::set_submission_field,
             keys::key_slots,
             keys::add_recovery_key,

@@ -2,6 +2,7 @@
 //! and handed to the webview with `Cache-Control: no-store`, so no picture of the evidence is
 //! ever a file (no temp file, no WebKit disk cache: the webview is also incognito).
 //! `/page/<id>/<n>`: page n of a PDF, drawn now by the parser worker, handed over the same way.
+//! `/draft/<n>`: page n of the dossier draft on show (unsigned, held in memory).
 
 use dossier::Rendition;
 use tauri::http::{Request, Response, StatusCode, header};
@@ -14,6 +15,13 @@ pub fn respond(state: &AppState, request: &Request<Vec<u8>>) -> Response<Vec<u8>
     let path = request.uri().path();
     if let Some(rest) = path.strip_prefix("/page/") {
         return page(state, rest);
+    }
+    if let Some(n) = path.strip_prefix("/draft/") {
+        return match n.parse::<u32>().map(|n| state.draft_page(n)) {
+            Ok(Ok(jpeg)) => jpeg_response(jpeg),
+            Ok(Err(e)) if e.code == crate::error::ErrorCode::Locked => empty(StatusCode::FORBIDDEN),
+            _ => empty(StatusCode::NOT_FOUND),
+        };
     }
     let (which, id) = match path.trim_start_matches('/').split_once('/') {
         Some(("thumb", id)) => (Rendition::Thumbnail, id),

@@ -24,6 +24,8 @@ pub struct AppState {
     pub dropped: Mutex<Vec<PathBuf>>,
     last_seen: Mutex<Instant>,
     pub auto_lock_minutes: AtomicU32,
+    /// The dossier draft on show (unsigned PDF, memory only), dropped at lock.
+    pub draft: Mutex<Option<Vec<u8>>>,
 }
 
 /// Clears the running job when the work ends, however it ends.
@@ -53,6 +55,7 @@ impl AppState {
             dropped: Mutex::new(Vec::new()),
             last_seen: Mutex::new(Instant::now()),
             auto_lock_minutes: AtomicU32::new(DEFAULT_AUTO_LOCK_MINUTES),
+            draft: Mutex::new(None),
         }
     }
 
@@ -78,6 +81,7 @@ impl AppState {
         let vault = lock(&self.vault).take();
         drop(vault);
         lock(&self.dropped).clear();
+        lock(&self.draft).take();
     }
 
     /// Starts a long job; the returned guard clears it when dropped.

@@ -490,6 +490,17 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
         state.settings().unwrap().signer.is_none(),
         "no certificate made"
     );
+    // The pages before signing: drawn from an unsigned draft in memory, nothing written.
+    let pages = state.dossier_draft(input.clone()).unwrap();
+    assert!(pages >= 3, "cover, contents, body…: {pages}");
+    let jpeg = state.draft_page(1).unwrap();
+    assert_eq!(&jpeg[..2], &[0xff, 0xd8], "a JPEG");
+    assert!(state.draft_page(pages + 1).is_err());
+    assert!(!out.exists());
+    assert!(
+        state.settings().unwrap().signer.is_none(),
+        "still no certificate"
+    );
     let report = state
         .export_dossier(input.clone(), out.clone(), &dossier::Silent)
         .unwrap();

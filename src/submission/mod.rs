@@ -128,6 +128,12 @@ pub struct ExportReport {
     pub personal_data: Vec<PersonalDatum>,
 }
 
+/// A dossier as it would be, unsigned, held in memory to be looked at.
+pub struct Draft {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+}
+
 /// What an export would produce, found without signing or writing anything: for the user to
 /// read before she exports (`dossier export --preview`, the app's dossier page).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -591,6 +597,37 @@ impl Vault {
             missing: composed.missing,
             warnings,
             personal_data,
+        })
+    }
+
+    /// The dossier's pages as they would be, unsigned and in memory only, for the user to
+    /// look at before she signs (the app draws them with [`Vault::pdf_page`]). Nothing is
+    /// written and no certificate is made; the fingerprints read "(made when signing)" if
+    /// the vault has no signer yet.
+    pub fn export_draft(&mut self, opts: &ExportOptions) -> Result<Draft> {
+        let mut warnings = Vec::new();
+        let material = self.gather(opts, &mut warnings)?;
+        let (fingerprint, signer_fingerprint, signed_as) = match self.stored_signer()? {
+            Some(s) => {
+                let s = s.summary()?;
+                (s.fingerprint, s.signer_fingerprint, s.signed_as)
+            }
+            None => {
+                let later = "(made when signing)".to_string();
+                (later.clone(), later, opts.signer.name.clone())
+            }
+        };
+        let material = Material {
+            fingerprint,
+            signer_fingerprint,
+            signed_as,
+            ..material
+        };
+        let composed = compose::compose(&material);
+        self.take_warnings();
+        Ok(Draft {
+            pdf: crate::pdf::render::render(&composed.flow, &composed.info)?,
+            pages: composed.flow.pages.len(),
         })
     }
 

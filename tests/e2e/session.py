@@ -314,6 +314,12 @@ def run(app, files):
     app.click("#dossier-check")
     app.wait(lambda: "Personal data this dossier carries" in app.text("#dossier-preview"), 60)
     app.shot("07-dossier-builder")
+    # The pages as they will be signed, drawn in memory.
+    app.click("#dossier-pages-show")
+    app.wait(lambda: app.d.execute_script(
+        "const i = document.querySelector('#dossier-pages img.page'); return i && i.complete && i.naturalWidth > 0"), 60)
+    app.scroll_to("#dossier-pages")
+    app.shot("07b-dossier-pages")
     app.click("#dossier-export")
     # Required parts are still empty: the app asks first.
     app.click("#dossier-export-anyway")

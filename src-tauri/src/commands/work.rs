@@ -252,6 +252,26 @@ impl AppState {
         self.with_vault(|v| v.set_submission_field(case, key, Some(value)))
     }
 
+    /// Lays the dossier out unsigned, in memory, for its pages to be looked at before
+    /// signing (`dossier://localhost/draft/<n>`); returns how many pages it has.
+    pub fn dossier_draft(&self, input: ExportInput) -> ApiResult<u32> {
+        let options = export_options(input, PathBuf::new())?;
+        let draft = self.with_vault(|v| v.export_draft(&options))?;
+        *self.draft.lock().unwrap_or_else(|p| p.into_inner()) = Some(draft.pdf);
+        Ok(draft.pages as u32)
+    }
+
+    /// Page `n` of the draft on show, as a JPEG.
+    pub fn draft_page(&self, n: u32) -> ApiResult<Vec<u8>> {
+        let pdf = self
+            .draft
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| invalid("no dossier draft is on show".to_string()))?;
+        self.with_vault(|v| v.pdf_page(&pdf, n))
+    }
+
     /// What the export would carry and lack, before the user chooses where to save it.
     pub fn export_preview(&self, input: ExportInput) -> ApiResult<ExportPreview> {
         let options = export_options(input, PathBuf::new())?;
@@ -362,6 +382,11 @@ pub fn verify_file(
     };
     let job = state.begin_job()?;
     state.verify_path(&path, &reporter(channel, &job)).map(Some)
+}
+
+#[tauri::command(async)]
+pub fn dossier_draft(state: State<'_, AppState>, input: ExportInput) -> ApiResult<u32> {
+    state.dossier_draft(input)
 }
 
 #[tauri::command(async)]

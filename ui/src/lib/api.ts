@@ -66,6 +66,7 @@ export const api = {
   cancelJob: () => invoke<void>("cancel_job"),
   verifyFile: (p: OnProgress) => invoke<B.VerifyOutcome | null>("verify_file", { channel: channel(p) }),
   exportPreview: (input: B.ExportInput) => invoke<B.ExportPreview>("export_preview", { input }),
+  dossierDraft: (input: B.ExportInput) => invoke<number>("dossier_draft", { input }),
   submissionForm: (caseId: string, template: string) =>
     invoke<B.FieldState[]>("submission_form", { case: caseId, template }),
   setSubmissionField: (caseId: string, key: string, value: string) =>
@@ -101,6 +102,13 @@ export function pageUrl(id: string, page: number): string {
   return navigator.userAgent.includes("Windows")
     ? `http://dossier.localhost/page/${id}/${page}`
     : `dossier://localhost/page/${id}/${page}`;
+}
+
+/** Page `page` of the dossier draft on show; `version` makes a new draft load afresh. */
+export function draftUrl(page: number, version: number): string {
+  return navigator.userAgent.includes("Windows")
+    ? `http://dossier.localhost/draft/${page}?v=${version}`
+    : `dossier://localhost/draft/${page}?v=${version}`;
 }
 
 export function renditionUrl(which: "thumb" | "preview", id: string): string {
