@@ -64,6 +64,27 @@ fn the_user_sees_what_personal_data_would_leave_before_exporting() {
         "{said}"
     );
 
+    // A source who asked to stay confidential: her name is in the file all the same.
+    let sister = f
+        .ok(&["person", "add", "--name", "Айгерим Жұмабаева"])
+        .trim()
+        .to_string();
+    f.ok(&[
+        "link", "--case", &case, "--person", &sister, "--role", "source",
+    ]);
+    let named = "the dossier: name of a confidential source Айгерим Жұмабаева";
+    assert!(!preview("wgad").contains(named));
+    f.ok(&[
+        "submission",
+        "set",
+        "--case",
+        &case,
+        "source confidential",
+        "yes",
+    ]);
+    let said = preview("wgad");
+    assert!(said.contains(named), "{said}");
+
     // The export itself names them again, as a notice.
     let o = f.run(&[
         "export",

@@ -18,14 +18,17 @@ pub enum DatumKind {
     EmailAddress,
     /// Something that looks like a telephone number.
     PhoneNumber,
+    /// The name of a source who asked that their identity be kept confidential.
+    ConfidentialName,
 }
 
 /// One personal datum that would leave the vault, and where in the dossier it would be.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PersonalDatum {
+    /// The annex that carries it; 0 for the dossier's own pages.
     pub annex: u32,
-    /// The annex's file name in the vault.
+    /// The annex's file name in the vault ("" for the dossier's own pages).
     pub file: String,
     pub kind: DatumKind,
     pub value: String,
@@ -111,6 +114,18 @@ pub(crate) fn personal_data(
         }
     }
     out
+}
+
+/// The submitting source's name, when the source asked to stay confidential: the WGAD keeps
+/// it from the government, but the file itself carries it.
+pub(crate) fn confidential_source(name: &str) -> PersonalDatum {
+    PersonalDatum {
+        annex: 0,
+        file: String::new(),
+        kind: DatumKind::ConfidentialName,
+        value: name.to_string(),
+        carried_in: "section VI, as the source who asked to stay confidential".into(),
+    }
 }
 
 /// Runs of digits, spaces, `+ - . ( )` holding 9 to 15 digits, that start with `+` or a digit

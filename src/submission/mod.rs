@@ -128,6 +128,19 @@ pub struct ExportReport {
     pub personal_data: Vec<PersonalDatum>,
 }
 
+/// The source's name as a personal datum, when a WGAD communication names a source who asked
+/// to stay confidential.
+fn confidential_source(material: &Material, composed: &compose::Composed) -> Option<PersonalDatum> {
+    let asked = material
+        .sections
+        .get("source confidential")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("yes"));
+    (material.template == Template::Wgad && asked)
+        .then_some(composed.source.as_deref())
+        .flatten()
+        .map(disclosure::confidential_source)
+}
+
 /// A dossier as it would be, unsigned, held in memory to be looked at.
 pub struct Draft {
     pub pdf: Vec<u8>,
@@ -367,7 +380,7 @@ impl Vault {
         }
         let mut warnings = Vec::new();
         let material = self.gather(opts, &mut warnings)?;
-        let personal_data = self.personal_data(&material, opts)?;
+        let mut personal_data = self.personal_data(&material, opts)?;
         let signer = self.signer(&opts.signer)?;
         let summary = signer.summary()?;
         // The certificate already names someone: a different name given now does not change it.
@@ -390,6 +403,7 @@ impl Vault {
             ..material
         };
         let composed = compose::compose(&material);
+        personal_data.extend(confidential_source(&material, &composed));
         warnings.extend(composed.notes.iter().cloned());
         if composed.flow.missing_glyphs > 0 {
             warnings.push(format!(
@@ -588,8 +602,9 @@ impl Vault {
     pub fn export_preview(&mut self, opts: &ExportOptions) -> Result<ExportPreview> {
         let mut warnings = Vec::new();
         let material = self.gather(opts, &mut warnings)?;
-        let personal_data = self.personal_data(&material, opts)?;
+        let mut personal_data = self.personal_data(&material, opts)?;
         let composed = compose::compose(&material);
+        personal_data.extend(confidential_source(&material, &composed));
         warnings.extend(composed.notes.iter().cloned());
         warnings.extend(self.take_warnings());
         Ok(ExportPreview {

@@ -278,11 +278,14 @@ fn print_personal_data(
             DatumKind::Location => "location",
             DatumKind::EmailAddress => "e-mail address",
             DatumKind::PhoneNumber => "telephone number",
+            DatumKind::ConfidentialName => "name of a confidential source",
         };
-        let line = format!(
-            "  annex {} ({}): {what} {} in {}",
-            d.annex, d.file, d.value, d.carried_in
-        );
+        let place = if d.annex == 0 {
+            "the dossier".to_string()
+        } else {
+            format!("annex {} ({})", d.annex, d.file)
+        };
+        let line = format!("  {place}: {what} {} in {}", d.value, d.carried_in);
         if answer {
             say!("{line}");
         } else {

@@ -29,6 +29,8 @@ pub(crate) struct Composed {
     /// Choices the composer made that the user should check (for the app and the CLI, never
     /// printed in the dossier).
     pub notes: Vec<String>,
+    /// The submitting source it names, if any.
+    pub source: Option<String>,
 }
 
 /// One string in four languages (template wording that is not in [`Labels`]).
@@ -72,7 +74,8 @@ const SOURCE_ROLES: &[&str] = &[
 
 pub(crate) fn compose(m: &Material) -> Composed {
     let first = pass(m, None);
-    let second = pass(m, Some(&first.flow.bookmarks));
+    let mut second = pass(m, Some(&first.flow.bookmarks));
+    let source = second.submitting_source().map(|p| p.person.name.clone());
     let l = m.lang.labels();
     let page_of = l.page_of;
     Composed {
@@ -104,6 +107,7 @@ pub(crate) fn compose(m: &Material) -> Composed {
             }
             notes
         },
+        source,
     }
 }
 

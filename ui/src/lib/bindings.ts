@@ -404,9 +404,13 @@ export type FieldKind = "text" | "yes_no";
 
 export type FieldOrigin = "field" | "case_notes" | "empty";
 
-export type PersonalDatum = { annex: number, 
+export type PersonalDatum = { 
 /**
- * The annex's file name in the vault.
+ * The annex that carries it; 0 for the dossier's own pages.
+ */
+annex: number, 
+/**
+ * The annex's file name in the vault ("" for the dossier's own pages).
  */
 file: string, kind: DatumKind, value: string, 
 /**
@@ -414,7 +418,7 @@ file: string, kind: DatumKind, value: string,
  */
 carried_in: string, };
 
-export type DatumKind = "location" | "email_address" | "phone_number";
+export type DatumKind = "location" | "email_address" | "phone_number" | "confidential_name";
 
 export type KeySlot = { 
 /**
