@@ -160,6 +160,26 @@ fn import_reports_each_file_flags_duplicates_and_walks_folders() {
             .iter()
             .any(|e| matches!(e, ProgressEvent::Start { .. }))
     );
+    drop(events);
+
+    // Deleting from the app: marked deleted with its reason, gone from the library, its
+    // bytes kept (the vault still verifies every item, this one included).
+    let deleted = state
+        .delete_item(&report.ids[2], "  duplicate of a better scan ")
+        .unwrap();
+    assert!(deleted.deleted_at.is_some());
+    assert_eq!(
+        deleted.deleted_reason.as_deref(),
+        Some("duplicate of a better scan")
+    );
+    assert_eq!(state.library().unwrap().len(), 1);
+    assert!(
+        state.delete_item(&report.ids[2], "").is_err(),
+        "already deleted"
+    );
+    let checked = state.verify_vault(&dossier::Silent).unwrap();
+    assert!(checked.is_clean(), "{checked:?}");
+    assert_eq!(checked.items.len(), 2, "the deleted item is still verified");
 }
 
 #[test]
@@ -522,6 +542,10 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
         VerifyOutcome::File { items, .. } => assert_eq!(items[0].id, id),
         other => panic!("{other:?}"),
     }
+    // The whole vault checked from the app, as `dossier verify` does.
+    let report = state.verify_vault(&dossier::Silent).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    assert!(!report.items.is_empty() && report.custody_entries > 0);
     let stranger = scratch.file("stranger.txt", b"never imported");
     match state.verify_path(&stranger, &dossier::Silent).unwrap() {
         VerifyOutcome::File { items, .. } => assert!(items.is_empty()),

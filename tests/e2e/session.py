@@ -343,6 +343,10 @@ def run(app, files):
     # An ASCII name: xdotool types non-Latin letters unreliably.
     dialog("Choose a file or a dossier to verify", EVIDENCE / NOTES)
     app.wait(lambda: "This file is in the vault" in app.text("#verify-result"), 30)
+    app.click("#verify-vault")
+    app.wait(lambda: "The vault is intact" in app.text("#vault-check"), 120)
+    app.shot("09b-verify-vault")
+    log("the whole vault checked from the app")
 
     log("settings")
     app.click("#nav-settings")
@@ -404,6 +408,18 @@ def run(app, files):
     app.click("#nav-conflicts")
     app.wait(lambda: "nothing was changed on two devices" in app.text("#conflicts-none"))
     log("opening's warnings are shown; the conflicts page answers")
+
+    # An item deleted from the app: asked first, the reason kept, gone from the list.
+    app.click("#nav-library")
+    app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 4)
+    app.d.find_elements(By.CSS_SELECTOR, ".item-row")[0].click()
+    app.click("#item-delete")
+    app.type("#item-delete-reason", "duplicate scan")
+    app.click("#item-delete-yes")
+    app.wait(lambda: "duplicate scan" in app.text("#item-deleted"), 20)
+    app.click("#nav-library")
+    app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 3)
+    log("an item deleted from the app, with its reason")
     log("core dumps are off for the app and its web processes")
     pids = []
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):

@@ -91,6 +91,13 @@ impl AppState {
         self.with_vault(|v| v.edit(id, &edit))
     }
 
+    /// Marks an item deleted (its bytes, hash and custody stay until a purge), with the reason
+    /// given, if any.
+    pub fn delete_item(&self, id: &str, reason: &str) -> ApiResult<Item> {
+        let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+        self.with_vault(|v| v.delete(id, reason))
+    }
+
     /// States the item's document date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `~` first when
     /// approximate); empty goes back to the date in the file's metadata, if any.
     pub fn set_item_date(&self, id: &str, date: String) -> ApiResult<Item> {
@@ -149,6 +156,11 @@ pub fn item_detail(state: State<'_, AppState>, id: String) -> ApiResult<ItemDeta
 #[tauri::command(async)]
 pub fn set_item_notes(state: State<'_, AppState>, id: String, notes: String) -> ApiResult<Item> {
     state.set_item_notes(&id, notes)
+}
+
+#[tauri::command(async)]
+pub fn delete_item(state: State<'_, AppState>, id: String, reason: String) -> ApiResult<Item> {
+    state.delete_item(&id, &reason)
 }
 
 #[tauri::command(async)]

@@ -6,6 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use dossier::submission::{ExportOptions, ExportPreview, ExportReport, FieldState, Lang, Template};
+use dossier::verify::Report;
 use dossier::{ImportOptions, Imported, Progress, files_to_import};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -194,6 +195,12 @@ impl AppState {
     /// A file the user wants to check: a signed dossier gets the signature and annex report
     /// (pinned to this vault's own signer when it has one); anything else is looked up by
     /// SHA-256.
+    /// Decrypts and re-hashes every item, checks the custody chains and the journal: what
+    /// `dossier verify` does.
+    pub fn verify_vault(&self, progress: &dyn Progress) -> ApiResult<Report> {
+        self.with_vault(|v| v.verify(progress))
+    }
+
     pub fn verify_path(&self, path: &Path, progress: &dyn Progress) -> ApiResult<VerifyOutcome> {
         let name = file_name(path);
         let mut head = [0u8; 5];
@@ -368,6 +375,16 @@ pub fn recognise_queued(
 #[tauri::command]
 pub fn cancel_job(state: State<'_, AppState>) {
     state.cancel_job();
+}
+
+/// Checks the whole vault, with progress.
+#[tauri::command(async)]
+pub fn verify_vault(
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<Report> {
+    let job = state.begin_job()?;
+    state.verify_vault(&reporter(channel, &job))
 }
 
 /// Chooses a file and says whether the vault holds it, or checks a signed dossier.

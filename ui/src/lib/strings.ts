@@ -207,9 +207,9 @@ export const en = {
   up: "Move up",
   down: "Move down",
 
-  verifyTitle: "Verify a file or a dossier",
+  verifyTitle: "Verify",
   verifyHint:
-    "Is this file in the vault? Is this dossier intact and signed by this vault? Nothing is imported.",
+    "Is this file in the vault? Is this dossier intact and signed by this vault? Is every item in the vault intact? Nothing is imported or changed.",
   chooseFile: "Choose a file…",
   inVault: "This file is in the vault:",
   notInVault: "No item in the vault has these bytes.",
@@ -262,6 +262,15 @@ export const en = {
     `Backed up: ${copied} files copied (${bytes}), ${skipped} already there.`,
   backupResumed: "An interrupted backup was completed.",
   backupOk: (n: number) => `The backup is intact: ${n} items verified.`,
+  checkVault: "Check the whole vault",
+  vaultOk: (items: number, entries: number) =>
+    `The vault is intact: ${items} items decrypted and re-hashed, ${entries} custody entries checked.`,
+  vaultBad: "The vault has problems:",
+  deleteItem: "Delete…",
+  deleteReason: "Why (kept in the custody log)",
+  deleteConfirm: "Mark this item deleted? Its bytes, hash and custody stay in the vault (and keep being verified) until it is purged; it leaves lists, searches and dossiers.",
+  deleteYes: "Delete",
+  deleted: "Deleted: kept until purged.",
   backupBad: "The backup has problems:",
   contactsTitle: "Contacts",
   contactsHint:
