@@ -77,6 +77,8 @@ fn main() {
             register::edit_case,
             register::add_person,
             register::add_event,
+            register::edit_person,
+            register::delete_person,
             work::import_files,
             work::recognise_queued,
             work::import_folder,

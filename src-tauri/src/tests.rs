@@ -675,3 +675,53 @@ fn unlock_shows_what_opening_found() {
     let err = state.resolve_conflict(1, 1).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
 }
+
+#[test]
+fn a_person_is_corrected_and_removed_from_the_app() {
+    let scratch = Scratch::new("person-edit");
+    let state = unlocked(&scratch);
+    let added = state
+        .add_person(NewPersonInput {
+            name: "Ерлан Жумабаев".into(),
+            aliases: vec!["Erlan Zhumabaev".into()],
+            born: "1984".into(),
+            nationality: "KZ".into(),
+            notes: String::new(),
+        })
+        .unwrap();
+    // The form sends every field; the alias list is the whole new list.
+    let edited = state
+        .edit_person(
+            &added.id,
+            NewPersonInput {
+                name: "Ерлан Жұмабаев".into(),
+                aliases: vec!["Yerlan Zhumabayev".into(), " ".into()],
+                born: String::new(),
+                nationality: "Kazakhstan".into(),
+                notes: "Brother of the source".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(edited.name, "Ерлан Жұмабаев");
+    assert_eq!(edited.aliases, ["Yerlan Zhumabayev"]);
+    assert_eq!(
+        edited.born.as_deref(),
+        Some("1984"),
+        "an empty birth date keeps it"
+    );
+    assert_eq!(edited.nationality, "Kazakhstan");
+    let refused = state.edit_person(
+        &added.id,
+        NewPersonInput {
+            name: "  ".into(),
+            aliases: vec![],
+            born: String::new(),
+            nationality: String::new(),
+            notes: String::new(),
+        },
+    );
+    assert_eq!(refused.unwrap_err().code, ErrorCode::InvalidInput);
+    state.delete_person(&added.id).unwrap();
+    assert!(state.people().unwrap().is_empty());
+    assert!(state.person_view(&added.id).is_err());
+}

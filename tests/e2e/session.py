@@ -409,6 +409,16 @@ def run(app, files):
     app.wait(lambda: "nothing was changed on two devices" in app.text("#conflicts-none"))
     log("opening's warnings are shown; the conflicts page answers")
 
+    # A person corrected from the app.
+    app.click("#nav-people")
+    app.wait(lambda: app.d.find_element(By.XPATH, f"//button[contains(., 'canary-person-{RUN}')]")).click()
+    app.wait(lambda: f"canary-person-{RUN}" in app.text("#person-title"))
+    app.click("#person-edit")
+    app.type("#person-edit-nationality", "Kazakhstan")
+    app.click("#person-save")
+    app.wait(lambda: "Kazakhstan" in app.d.find_element(By.CSS_SELECTOR, "p.muted").text, 20)
+    log("a person corrected from the app")
+
     # An item deleted from the app: asked first, the reason kept, gone from the list.
     app.click("#nav-library")
     app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 4)

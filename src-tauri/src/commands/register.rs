@@ -1,7 +1,7 @@
 //! Cases, people and events.
 
 use dossier::register::{
-    Case, CaseEdit, CaseView, NewCase, NewEvent, NewPerson, Person, PersonView, Ref,
+    Case, CaseEdit, CaseView, NewCase, NewEvent, NewPerson, Person, PersonEdit, PersonView, Ref,
 };
 use tauri::State;
 
@@ -99,6 +99,43 @@ impl AppState {
         })
     }
 
+    /// Corrects a person: the form sends every field; aliases are the whole new list. A birth
+    /// date left empty stays as it was.
+    pub fn edit_person(&self, id: &str, input: NewPersonInput) -> ApiResult<Person> {
+        let current = self.with_vault(|v| v.person_view(id))?;
+        let wanted: Vec<String> = input
+            .aliases
+            .iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        let edit = PersonEdit {
+            name: Some(input.name),
+            add_aliases: wanted
+                .iter()
+                .filter(|a| !current.person.aliases.contains(a))
+                .cloned()
+                .collect(),
+            remove_aliases: current
+                .person
+                .aliases
+                .iter()
+                .filter(|a| !wanted.contains(a))
+                .cloned()
+                .collect(),
+            born: parse_date("born", Some(&input.born))?,
+            nationality: Some(input.nationality),
+            notes: Some(input.notes),
+        };
+        self.with_vault(|v| v.edit_person(id, &edit))
+    }
+
+    /// Removes a person and their links (to cases, events and evidence); no evidence is
+    /// deleted, and the custody log keeps what was removed.
+    pub fn delete_person(&self, id: &str) -> ApiResult<Person> {
+        self.with_vault(|v| v.delete_person(id))
+    }
+
     pub fn add_event(&self, input: NewEventInput) -> ApiResult<String> {
         let new = NewEvent {
             case_id: input.case_id.filter(|c| !c.is_empty()),
@@ -153,6 +190,20 @@ pub fn edit_case(state: State<'_, AppState>, id: String, input: CaseEditInput) -
 #[tauri::command(async)]
 pub fn add_person(state: State<'_, AppState>, input: NewPersonInput) -> ApiResult<PersonAdded> {
     state.add_person(input)
+}
+
+#[tauri::command(async)]
+pub fn edit_person(
+    state: State<'_, AppState>,
+    id: String,
+    input: NewPersonInput,
+) -> ApiResult<Person> {
+    state.edit_person(&id, input)
+}
+
+#[tauri::command(async)]
+pub fn delete_person(state: State<'_, AppState>, id: String) -> ApiResult<Person> {
+    state.delete_person(&id)
 }
 
 #[tauri::command(async)]

@@ -56,6 +56,8 @@ export const api = {
   addCase: (input: B.NewCaseInput) => invoke<B.Case>("add_case", { input }),
   editCase: (id: string, input: B.CaseEditInput) => invoke<B.Case>("edit_case", { id, input }),
   addPerson: (input: B.NewPersonInput) => invoke<B.PersonAdded>("add_person", { input }),
+  editPerson: (id: string, input: B.NewPersonInput) => invoke<B.Person>("edit_person", { id, input }),
+  deletePerson: (id: string) => invoke<B.Person>("delete_person", { id }),
   addEvent: (input: B.NewEventInput) => invoke<string>("add_event", { input }),
 
   importFiles: (p: OnProgress) => invoke<B.ImportReport | null>("import_files", { channel: channel(p) }),
