@@ -276,8 +276,20 @@ def run(app, files):
     app.wait(lambda: "detainee" in app.text(".cols"))
     app.type("#event-title", EVENT_TITLE)
     app.type("#event-date", "~2031-03")
+    app.select("#event-kind", "arrest")
+    # Its evidence, picked in the form (the dossier's chronology lists it as annexes).
+    Select(app.el("#event-items")).select_by_index(0)
     app.click("#event-add")
     app.wait(lambda: "about March 2031" in app.text("#timeline"))
+    assert "1 evidence" in app.text("#timeline"), app.text("#timeline")
+    # Right-click shows no web-view menu (Back, Reload, Inspect Element), except in fields.
+    prevented = app.d.execute_script(
+        "const e = new MouseEvent('contextmenu', {bubbles: true, cancelable: true});"
+        "const f = new MouseEvent('contextmenu', {bubbles: true, cancelable: true});"
+        "document.querySelector('#timeline').dispatchEvent(e);"
+        "document.querySelector('#event-title').dispatchEvent(f);"
+        "return [e.defaultPrevented, f.defaultPrevented];")
+    assert prevented == [True, False], prevented
     app.shot("06-case")
 
     log("a scanned decision: OCR in the background, then its recognised text and its picture")

@@ -134,6 +134,7 @@ export const en = {
   evidence: "Evidence",
   addEvent: "Add an event",
   eventKind: "Kind (a submission picks events by kind)",
+  eventEvidence: "Evidence for it (the dossier's chronology lists it as annexes)",
   eventKinds: {
     arrest: "arrest",
     detention: "detention",
@@ -151,7 +152,7 @@ export const en = {
   eventEnd: "Until (optional)",
   place: "Place",
   description: "Description",
-  caseNotesHint: "Sections for the dossier templates start with '## key' (e.g. ## facts); cite evidence as [item:ID].",
+  caseNotesHint: "Your notes on the case. What a recipient asks for is filled in on the Dossier page; a notes section headed '## key' (e.g. ## arrest) stands in for that field until it is saved there.",
   addPersonToCase: "Add a person",
   buildDossier: "Build a dossier…",
 
