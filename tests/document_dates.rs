@@ -120,13 +120,16 @@ fn the_evidence_dates_itself_and_the_user_states_or_withdraws_a_date() {
         (d["date"].as_str(), d["origin"].as_str()),
         (Some("~2025-03"), Some("stated"))
     );
-    let o = f.run(&["edit", statement, "--date", "14.03.2025"]);
+    let o = f.run(&["edit", statement, "--date", "March 2025"]);
     assert!(
         !o.status.success() && stderr(&o).contains("YYYY-MM-DD"),
         "{}",
         stderr(&o)
     );
     assert_eq!(dated(&f, statement)["date"], "~2025-03");
+    // Day first, with dots, as Russian and French speakers write it.
+    f.ok(&["edit", statement, "--date", "14.03.2025"]);
+    assert_eq!(dated(&f, statement)["date"], "2025-03-14");
 
     // Stated beats the file's metadata; withdrawn, the metadata's date is back.
     let photo = &ids[0];

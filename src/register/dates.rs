@@ -26,11 +26,13 @@ pub struct FuzzyDate {
 }
 
 impl FuzzyDate {
-    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, optionally preceded by `~` or `circa`/`c.`.
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, optionally preceded by `~` or `circa`/`c.`;
+    /// also `DD.MM.YYYY` and `MM.YYYY`, as Russian, Kazakh, French and German speakers write
+    /// dates (`12.03.2031`). Stored in the first form whatever was typed.
     pub fn parse(text: &str) -> Result<FuzzyDate> {
         let bad = || {
             Error::Invalid(format!(
-                "{text:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD (prefix ~ if approximate)"
+                "{text:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD, or DD.MM.YYYY (prefix ~ if approximate)"
             ))
         };
         let mut s = text.trim();
@@ -40,6 +42,17 @@ impl FuzzyDate {
                 s = rest.trim();
                 approximate = true;
             }
+        }
+        // Day first with dots: the same date, turned around.
+        let turned;
+        if s.contains('.') {
+            let mut parts: Vec<&str> = s.split('.').collect();
+            if !(2..=3).contains(&parts.len()) || parts.last().is_none_or(|y| y.len() != 4) {
+                return Err(bad());
+            }
+            parts.reverse();
+            turned = parts.join("-");
+            s = &turned;
         }
         let parts: Vec<&str> = s.split('-').collect();
         let number = |p: &str, len: usize| -> Result<u32> {
@@ -125,6 +138,27 @@ impl std::fmt::Display for FuzzyDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_first_dates_with_dots_are_read_as_written_elsewhere() {
+        assert_eq!(
+            FuzzyDate::parse("12.03.2031").unwrap().to_string(),
+            "2031-03-12"
+        );
+        assert_eq!(
+            FuzzyDate::parse("~03.2031").unwrap().to_string(),
+            "~2031-03"
+        );
+        for bad in [
+            "12.3.2031",
+            "2031.03.12",
+            "31.02.2031",
+            "12.03.31",
+            "1.2.3.2031",
+        ] {
+            assert!(FuzzyDate::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn parses_each_precision_and_round_trips() {

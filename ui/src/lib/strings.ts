@@ -100,7 +100,7 @@ export const en = {
   copied: "Copied.",
   imported: "Imported",
   documentDate: "Document date",
-  documentDateHint: "When it was issued, written, taken or sent: YYYY, YYYY-MM or YYYY-MM-DD (~ first if approximate). Empty: the date in the file, if any.",
+  documentDateHint: "When it was issued, written, taken or sent: 2025, 2025-03, 2025-03-14 or 14.03.2025 (~ first if approximate). Empty: the date in the file, if any.",
   dateOrigin: {
     stated: "stated",
     taken: "taken, from the photo's EXIF",
@@ -148,7 +148,7 @@ export const en = {
     other: "other",
   } as Record<EventKind, string>,
   eventTitle: "What happened",
-  eventDate: "Date (2031, 2031-03, ~2031-03-12)",
+  eventDate: "Date (2031, 03.2031, 12.03.2031; ~ if approximate)",
   eventEnd: "Until (optional)",
   place: "Place",
   description: "Description",
