@@ -65,6 +65,7 @@ fn main() {
             library::set_item_notes,
             library::set_item_date,
             library::delete_item,
+            library::rename_item,
             library::link,
             library::unlink,
             library::extract_item,

@@ -162,6 +162,22 @@ fn import_reports_each_file_flags_duplicates_and_walks_folders() {
     );
     drop(events);
 
+    // Renamed from the app, its source corrected; an empty name is refused.
+    let renamed = state
+        .rename_item(
+            &report.ids[0],
+            "Письмо судье.txt".into(),
+            "client's USB stick".into(),
+        )
+        .unwrap();
+    assert_eq!(renamed.name, "Письмо судье.txt");
+    assert_eq!(renamed.source.as_deref(), Some("client's USB stick"));
+    assert!(
+        state
+            .rename_item(&report.ids[0], " ".into(), String::new())
+            .is_err()
+    );
+
     // Deleting from the app: marked deleted with its reason, gone from the library, its
     // bytes kept (the vault still verifies every item, this one included).
     let deleted = state

@@ -91,6 +91,16 @@ impl AppState {
         self.with_vault(|v| v.edit(id, &edit))
     }
 
+    /// Renames an item or corrects where it came from (both logged with old and new values).
+    pub fn rename_item(&self, id: &str, name: String, source: String) -> ApiResult<Item> {
+        let edit = ItemEdit {
+            name: Some(name),
+            source: Some(source),
+            ..Default::default()
+        };
+        self.with_vault(|v| v.edit(id, &edit))
+    }
+
     /// Marks an item deleted (its bytes, hash and custody stay until a purge), with the reason
     /// given, if any.
     pub fn delete_item(&self, id: &str, reason: &str) -> ApiResult<Item> {
@@ -156,6 +166,16 @@ pub fn item_detail(state: State<'_, AppState>, id: String) -> ApiResult<ItemDeta
 #[tauri::command(async)]
 pub fn set_item_notes(state: State<'_, AppState>, id: String, notes: String) -> ApiResult<Item> {
     state.set_item_notes(&id, notes)
+}
+
+#[tauri::command(async)]
+pub fn rename_item(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+    source: String,
+) -> ApiResult<Item> {
+    state.rename_item(&id, name, source)
 }
 
 #[tauri::command(async)]

@@ -68,6 +68,7 @@ export const api = {
   cancelJob: () => invoke<void>("cancel_job"),
   verifyVault: (p: OnProgress) => invoke<B.Report>("verify_vault", { channel: channel(p) }),
   deleteItem: (id: string, reason: string) => invoke<B.Item>("delete_item", { id, reason }),
+  renameItem: (id: string, name: string, source: string) => invoke<B.Item>("rename_item", { id, name, source }),
   verifyFile: (p: OnProgress) => invoke<B.VerifyOutcome | null>("verify_file", { channel: channel(p) }),
   exportPreview: (input: B.ExportInput) => invoke<B.ExportPreview>("export_preview", { input }),
   dossierDraft: (input: B.ExportInput) => invoke<number>("dossier_draft", { input }),

@@ -268,6 +268,8 @@ export const en = {
     `The vault is intact: ${items} items decrypted and re-hashed, ${entries} custody entries checked.`,
   vaultBad: "The vault has problems:",
   deleteItem: "Delete…",
+  itemName: "Name",
+  renameHint: "The old and new values go into the custody log; the evidence itself never changes.",
   edit: "Edit",
   deletePerson: "Remove…",
   deletePersonConfirm: "Remove this person and their links to cases, events and evidence? No evidence is deleted, and the custody log keeps what was removed.",
