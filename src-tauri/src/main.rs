@@ -80,6 +80,7 @@ fn main() {
             register::add_event,
             register::edit_person,
             register::delete_person,
+            register::delete_event,
             work::import_files,
             work::recognise_queued,
             work::import_folder,

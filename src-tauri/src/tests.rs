@@ -360,6 +360,20 @@ fn register_links_search_and_the_library_agree() {
     let lists = state.lists().unwrap();
     assert_eq!(lists.cases.len(), 1);
     assert_eq!(lists.people[0].label, "Ерлан Жұмабаев");
+
+    // Mistakes undone: the event deleted (its evidence stays), the person off the case.
+    let event = state.case_view(&case.id).unwrap().chronology[0].id.clone();
+    state.delete_event(&event).unwrap();
+    state
+        .unlink(Link::CasePerson {
+            case: case.id.clone(),
+            person: person.id.clone(),
+            role: "detainee".into(),
+        })
+        .unwrap();
+    let view = state.case_view(&case.id).unwrap();
+    assert!(view.chronology.is_empty() && view.people.is_empty());
+    assert_eq!(state.library().unwrap().len(), 1, "the evidence stays");
 }
 
 #[test]

@@ -431,6 +431,16 @@ def run(app, files):
     app.wait(lambda: "Kazakhstan" in app.d.find_element(By.CSS_SELECTOR, "p.muted").text, 20)
     log("a person corrected from the app")
 
+    # A case's mistakes undone: the event deleted (asked first), the person taken off it.
+    app.click("#nav-cases")
+    app.click(".cards button.link")
+    app.click(".event-delete")
+    app.click(".event-delete-yes")
+    app.wait(lambda: not app.d.find_elements(By.CSS_SELECTOR, "#timeline li"), 20)
+    app.click(".case-person-remove")
+    app.wait(lambda: not app.d.find_elements(By.CSS_SELECTOR, ".case-person-remove"), 20)
+    log("an event deleted and a person taken off the case from the app")
+
     # An item deleted from the app: asked first, the reason kept, gone from the list.
     app.click("#nav-library")
     app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 4)

@@ -1,7 +1,8 @@
 //! Cases, people and events.
 
 use dossier::register::{
-    Case, CaseEdit, CaseView, NewCase, NewEvent, NewPerson, Person, PersonEdit, PersonView, Ref,
+    Case, CaseEdit, CaseView, Event, NewCase, NewEvent, NewPerson, Person, PersonEdit, PersonView,
+    Ref,
 };
 use tauri::State;
 
@@ -136,6 +137,11 @@ impl AppState {
         self.with_vault(|v| v.delete_person(id))
     }
 
+    /// Deletes an event and its links; its evidence and people stay.
+    pub fn delete_event(&self, id: &str) -> ApiResult<Event> {
+        self.with_vault(|v| v.delete_event(id))
+    }
+
     pub fn add_event(&self, input: NewEventInput) -> ApiResult<String> {
         let new = NewEvent {
             case_id: input.case_id.filter(|c| !c.is_empty()),
@@ -204,6 +210,11 @@ pub fn edit_person(
 #[tauri::command(async)]
 pub fn delete_person(state: State<'_, AppState>, id: String) -> ApiResult<Person> {
     state.delete_person(&id)
+}
+
+#[tauri::command(async)]
+pub fn delete_event(state: State<'_, AppState>, id: String) -> ApiResult<Event> {
+    state.delete_event(&id)
 }
 
 #[tauri::command(async)]

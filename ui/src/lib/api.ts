@@ -58,6 +58,7 @@ export const api = {
   addPerson: (input: B.NewPersonInput) => invoke<B.PersonAdded>("add_person", { input }),
   editPerson: (id: string, input: B.NewPersonInput) => invoke<B.Person>("edit_person", { id, input }),
   deletePerson: (id: string) => invoke<B.Person>("delete_person", { id }),
+  deleteEvent: (id: string) => invoke<B.Event>("delete_event", { id }),
   addEvent: (input: B.NewEventInput) => invoke<string>("add_event", { input }),
 
   importFiles: (p: OnProgress) => invoke<B.ImportReport | null>("import_files", { channel: channel(p) }),
