@@ -197,7 +197,7 @@ impl Signer {
 
 /// "Name, Organisation" from a subject `CN=Name,O=Organisation` (the values carry no commas:
 /// [`dn_value`] removed them).
-fn signed_as(subject: &str) -> String {
+pub(crate) fn signed_as(subject: &str) -> String {
     let value = |key: &str| {
         subject
             .split(',')

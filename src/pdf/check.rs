@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use lopdf::{Dictionary, Document, Object};
 use sha2::{Digest, Sha256};
 
-use crate::signer::{colon_hex, fingerprint};
+use crate::signer::{colon_hex, fingerprint, signed_as};
 
 /// The name of the machine-readable annex list embedded in every dossier.
 pub const MANIFEST_NAME: &str = "dossier-manifest.json";
@@ -140,6 +140,40 @@ fn signature_dicts(doc: &Document) -> Vec<&Dictionary> {
         .collect()
 }
 
+/// A PDF date (`D:20261130001903Z`, `D:20261130011903+01'00'`) as people read it:
+/// `2026-11-30 00:19:03 UTC`, `2026-11-30 01:19:03 +01:00`. Anything else is kept as it is.
+fn readable_pdf_date(raw: &str) -> String {
+    let s = raw.strip_prefix("D:").unwrap_or(raw);
+    let digits = s
+        .get(..14)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
+    let Some(d) = digits else {
+        return raw.to_string();
+    };
+    let zone = match &s[14..] {
+        "" | "Z" | "Z00'00'" | "Z00'00" => "UTC".to_string(),
+        z if z.starts_with(['+', '-']) => {
+            let z = z.replace('\'', "");
+            match (z.get(..3), z.get(3..5).or(Some("00"))) {
+                (Some(h), Some(m)) if z[1..].bytes().all(|b| b.is_ascii_digit()) => {
+                    format!("{h}:{m}")
+                }
+                _ => return raw.to_string(),
+            }
+        }
+        _ => return raw.to_string(),
+    };
+    format!(
+        "{}-{}-{} {}:{}:{} {zone}",
+        &d[..4],
+        &d[4..6],
+        &d[6..8],
+        &d[8..10],
+        &d[10..12],
+        &d[12..14]
+    )
+}
+
 fn check_signature(bytes: &[u8], doc: &Document, pinned: Option<&[u8]>, r: &mut PdfReport) {
     let sigs = signature_dicts(doc);
     let Some(sig) = sigs.first() else {
@@ -157,7 +191,7 @@ fn check_signature(bytes: &[u8], doc: &Document, pinned: Option<&[u8]>, r: &mut 
         .get(b"M")
         .and_then(Object::as_str)
         .ok()
-        .map(|m| String::from_utf8_lossy(m).into_owned());
+        .map(|m| readable_pdf_date(&String::from_utf8_lossy(m)));
     let range: Vec<i64> = sig
         .get(b"ByteRange")
         .and_then(Object::as_array)
@@ -214,7 +248,11 @@ fn check_signature(bytes: &[u8], doc: &Document, pinned: Option<&[u8]>, r: &mut 
     match crate::pdf::cms::verify(&contents, &h.finalize().into()) {
         Ok(v) => {
             r.signature_valid = true;
-            r.signer = Some(v.signer.tbs_certificate.subject.to_string());
+            // "Name, Organisation", as the dossier's verification page says it; any other
+            // certificate's subject as it stands.
+            let subject = v.signer.tbs_certificate.subject.to_string();
+            let named = signed_as(&subject);
+            r.signer = Some(if named.is_empty() { subject } else { named });
             let anchor = v.root.as_ref().unwrap_or(&v.signer);
             r.fingerprint = fingerprint(anchor).ok();
             if let Some(pin) = pinned {
@@ -383,5 +421,31 @@ fn check_annexes(doc: &Document, r: &mut PdfReport) {
             file,
             status: "unlisted",
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_pdf_date;
+
+    #[test]
+    fn signing_times_read_as_people_write_them() {
+        assert_eq!(
+            readable_pdf_date("D:20261130001903Z"),
+            "2026-11-30 00:19:03 UTC"
+        );
+        assert_eq!(
+            readable_pdf_date("D:20261130011903+01'00'"),
+            "2026-11-30 01:19:03 +01:00"
+        );
+        for odd in [
+            "",
+            "D:2026",
+            "yesterday",
+            "D:20261130001903+é",
+            "D:20261130001903+0x",
+        ] {
+            assert_eq!(readable_pdf_date(odd), odd, "kept as it is");
+        }
     }
 }
