@@ -64,3 +64,41 @@ fn an_email_with_many_attachments_gives_them_all() {
     assert!(names.contains(&"page-24.txt".to_string()), "{names:?}");
     f.cleanup();
 }
+
+/// A folder, as the app imports one: `import --recursive` walks it in name order, stores every
+/// file, and names what it cannot import (a symbolic link is not followed); without the flag a
+/// folder is an error that names it.
+#[test]
+fn a_folder_is_imported_with_recursive() {
+    let f = Fixture::new("cli-recursive");
+    let dir = f.dir.join("phone dump");
+    std::fs::create_dir_all(dir.join("DCIM/100")).unwrap();
+    std::fs::write(dir.join("b.txt"), "Показания").unwrap();
+    std::fs::write(dir.join("DCIM/100/a.jpg"), noise(3000, 7)).unwrap();
+    std::fs::write(dir.join("a.txt"), "Письмо").unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("link")).unwrap();
+
+    let o = f.run(&["import", "--no-ocr", dir.to_str().unwrap()]);
+    assert!(!o.status.success(), "a folder without --recursive");
+    assert!(stderr(&o).contains("phone dump"), "{}", stderr(&o));
+
+    let o = f.run(&["import", "--no-ocr", "--recursive", dir.to_str().unwrap()]);
+    assert!(!o.status.success(), "the link is reported as not imported");
+    assert!(
+        stderr(&o).contains("link: a symbolic link (not followed)")
+            && stderr(&o).contains("1 of 4 files were not imported"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
+    let names: Vec<String> = f
+        .list_json()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["a.jpg", "a.txt", "b.txt"]);
+    f.ok(&["verify"]);
+    f.cleanup();
+}

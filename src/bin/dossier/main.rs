@@ -93,6 +93,10 @@ enum Command {
         /// Do not recognise text in scans now (they stay queued: `dossier ocr` later)
         #[arg(long)]
         no_ocr: bool,
+        /// Import the files inside folders too, folder by folder in name order (symbolic links
+        /// are not followed), as the app's "Import a folder" does
+        #[arg(long, short = 'r')]
+        recursive: bool,
     },
     /// List the items in the vault
     List {
@@ -362,7 +366,17 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             note,
             allow_duplicate,
             no_ocr,
+            recursive,
         } => {
+            // The same walk as the app's: what cannot be read is reported, the rest imported.
+            let (files, skipped) = if recursive {
+                dossier::files_to_import(&files)
+            } else {
+                (files, Vec::new())
+            };
+            for (path, why) in &skipped {
+                note!("error: importing {}: {why}", path.display());
+            }
             let options = ImportOptions {
                 source,
                 notes: note,
@@ -370,7 +384,7 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 ..Default::default()
             };
             let bar = CliProgress::new();
-            let mut failed = 0;
+            let mut failed = skipped.len();
             // An id printed is an acknowledgement: a failure to print it is the command's.
             let mut unprinted: Option<anyhow::Error> = None;
             let mut report = |file: &std::path::Path, result: dossier::Result<Imported>| {
@@ -398,26 +412,26 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                     unprinted.get_or_insert(e);
                 }
             };
-            if files.len() == 1 {
+            let total = files.len() + skipped.len();
+            if files.is_empty() {
+                bail!("nothing to import: no file was found");
+            } else if files.len() == 1 {
                 let result = vault.import(&files[0], &options, &bar);
                 report(&files[0], result);
             } else if let Err(e) = vault.import_many(&files, &options, &bar, &mut report) {
                 // Cancelled, or the vault turned read-only: what was acknowledged is stored.
                 bar.clear();
                 note!("error: the import stopped: {e}");
-                failed = files.len();
+                failed = total;
             }
             if let Some(e) = unprinted {
                 return Err(e);
             }
-            if !no_ocr && failed < files.len() {
+            if !no_ocr && failed < total {
                 ocr::recognise(vault)?;
             }
             if failed > 0 {
-                bail!(
-                    "{failed} of {} files were not imported; everything else is stored",
-                    files.len()
-                );
+                bail!("{failed} of {total} files were not imported; everything else is stored");
             }
         }
         Command::List { json, all } => {
