@@ -66,6 +66,7 @@ fn main() {
             library::set_item_date,
             library::delete_item,
             library::rename_item,
+            library::custody_log,
             library::link,
             library::unlink,
             library::extract_item,

@@ -572,6 +572,10 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
         VerifyOutcome::File { items, .. } => assert_eq!(items[0].id, id),
         other => panic!("{other:?}"),
     }
+    // The vault's whole custody log, as `dossier log` prints it: the export is in it.
+    let log = state.custody_log().unwrap();
+    assert!(log.iter().any(|e| e.action == "export"), "{log:?}");
+    assert!(log.iter().any(|e| e.action == "import"));
     // The whole vault checked from the app, as `dossier verify` does.
     let report = state.verify_vault(&dossier::Silent).unwrap();
     assert!(report.is_clean(), "{report:?}");

@@ -359,6 +359,11 @@ def run(app, files):
     app.wait(lambda: "The vault is intact" in app.text("#vault-check"), 120)
     app.shot("09b-verify-vault")
     log("the whole vault checked from the app")
+    app.click("#nav-log")
+    app.wait(lambda: "imported" in app.text("#custody-log") and "copy saved out" in app.text("#custody-log"), 20)
+    assert "{" not in app.text("#custody-log"), "no raw JSON in the custody log"
+    app.shot("09c-custody-log")
+    log("the vault's custody log, in words")
 
     log("settings")
     app.click("#nav-settings")

@@ -91,6 +91,11 @@ impl AppState {
         self.with_vault(|v| v.edit(id, &edit))
     }
 
+    /// The vault's whole custody log, oldest first (`dossier log`).
+    pub fn custody_log(&self) -> ApiResult<Vec<dossier::CustodyEntry>> {
+        self.with_vault(|v| v.custody_log(None))
+    }
+
     /// Renames an item or corrects where it came from (both logged with old and new values).
     pub fn rename_item(&self, id: &str, name: String, source: String) -> ApiResult<Item> {
         let edit = ItemEdit {
@@ -166,6 +171,11 @@ pub fn item_detail(state: State<'_, AppState>, id: String) -> ApiResult<ItemDeta
 #[tauri::command(async)]
 pub fn set_item_notes(state: State<'_, AppState>, id: String, notes: String) -> ApiResult<Item> {
     state.set_item_notes(&id, notes)
+}
+
+#[tauri::command(async)]
+pub fn custody_log(state: State<'_, AppState>) -> ApiResult<Vec<dossier::CustodyEntry>> {
+    state.custody_log()
 }
 
 #[tauri::command(async)]

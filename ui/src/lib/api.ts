@@ -59,6 +59,7 @@ export const api = {
   editPerson: (id: string, input: B.NewPersonInput) => invoke<B.Person>("edit_person", { id, input }),
   deletePerson: (id: string) => invoke<B.Person>("delete_person", { id }),
   deleteEvent: (id: string) => invoke<B.Event>("delete_event", { id }),
+  custodyLog: () => invoke<B.Entry[]>("custody_log"),
   addEvent: (input: B.NewEventInput) => invoke<string>("add_event", { input }),
 
   importFiles: (p: OnProgress) => invoke<B.ImportReport | null>("import_files", { channel: channel(p) }),
