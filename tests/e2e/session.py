@@ -372,6 +372,10 @@ def run(app, files):
              app.el("#ocr-languages").get_property("value") == "rus+kaz+eng")
     app.scroll_to("#ocr-languages")
     app.shot("10a-settings-ocr")
+    # Saving auto-lock says so beside the field.
+    app.type("#auto-lock", "30")
+    app.click("#auto-lock-save")
+    app.wait(lambda: "30 idle minutes" in app.text("#auto-lock-saved"), 10)
 
     log("a recovery key, then a backup through the folder dialog")
     app.type("#recovery-label", "paper copy")

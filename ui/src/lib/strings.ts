@@ -17,7 +17,7 @@ export const en = {
   unlockTitle: "Unlock your vault",
   createTitle: "Create your vault",
   createHint:
-    "Choose a passphrase of six or more random words. Nobody can recover it for you: after creating the vault, keep its recovery identity offline.",
+    "Choose a passphrase of six or more random words (at least 8 characters; the meter below shows how hard it is to guess). Nobody can recover it for you: after creating the vault, keep its recovery identity offline.",
   vaultAt: "Vault folder",
   passphrase: "Passphrase",
   confirm: "Confirm passphrase",
@@ -222,6 +222,7 @@ export const en = {
 
   settingsTitle: "Settings",
   autoLock: "Lock after idle minutes (0: never)",
+  autoLockSaved: (n: number) => n > 0 ? `Saved: the vault locks after ${n} idle minutes.` : "Saved: the vault no longer locks by itself.",
   ocrTitle: "Text in scans (OCR)",
   ocrHint:
     "Scans and photographed documents are read by Tesseract on this computer, in a sandbox, after each import. The recognised text is searchable; the originals never change.",
