@@ -56,6 +56,7 @@ pub(crate) fn index_item(db: &Connection, id: &str) -> Result<()> {
         .and_then(|m| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&m).ok())
         .map(|m| crate::extract::metadata_text(&m))
         .unwrap_or_default();
+    let linked = linked_names(db, id)?;
     index(
         db,
         "item",
@@ -66,8 +67,71 @@ pub(crate) fn index_item(db: &Connection, id: &str) -> Result<()> {
             source.as_deref().unwrap_or(""),
             &media_type,
             &metadata,
+            &linked,
         ]),
     )
+}
+
+/// The cases an item is linked to and the people linked to it or to those cases, with their
+/// other names: an item is found by the client's name, in any spelling the register knows, and
+/// the snippet says why ("Person: …").
+fn linked_names(db: &Connection, id: &str) -> Result<String> {
+    let mut out = Vec::new();
+    let mut cases = db.prepare_cached(
+        "SELECT c.title FROM case_items ci JOIN cases c ON c.id = ci.case_id
+         WHERE ci.item_id = ?1 ORDER BY c.title",
+    )?;
+    for title in cases.query_map([id], |r| r.get::<_, String>(0))? {
+        out.push(format!("Case: {}", title?));
+    }
+    let mut people = db.prepare_cached(
+        "SELECT p.name, (SELECT group_concat(alias, ', ') FROM aliases a WHERE a.person_id = p.id)
+         FROM people p WHERE p.id IN (
+             SELECT person_id FROM person_items WHERE item_id = ?1
+             UNION SELECT cp.person_id FROM case_people cp
+                 JOIN case_items ci ON ci.case_id = cp.case_id WHERE ci.item_id = ?1)
+         ORDER BY p.name",
+    )?;
+    let rows = people.query_map([id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    for row in rows {
+        let (name, aliases) = row?;
+        out.push(match aliases {
+            Some(a) => format!("Person: {name} ({a})"),
+            None => format!("Person: {name}"),
+        });
+    }
+    Ok(out.join("\n"))
+}
+
+/// The items whose search entry names a case or person (see [`linked_names`]): to index
+/// again when that case or person, or a link to it, changes.
+pub(crate) fn items_naming(db: &Connection, kind: &str, id: &str) -> Result<Vec<String>> {
+    let sql = match kind {
+        "case" => "SELECT item_id FROM case_items WHERE case_id = ?1",
+        _ => {
+            "SELECT item_id FROM person_items WHERE person_id = ?1
+             UNION SELECT ci.item_id FROM case_people cp
+                 JOIN case_items ci ON ci.case_id = cp.case_id WHERE cp.person_id = ?1"
+        }
+    };
+    let mut stmt = db.prepare_cached(sql)?;
+    let ids = stmt.query_map([id], |r| r.get(0))?;
+    Ok(ids.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Indexes each of `items` again (those still there).
+pub(crate) fn reindex_items(db: &Connection, items: &[String]) -> Result<()> {
+    for id in items {
+        let exists: bool = db
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)")?
+            .query_row([id], |r| r.get(0))?;
+        if exists {
+            index_item(db, id)?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn index_case(db: &Connection, id: &str) -> Result<()> {
@@ -342,6 +406,13 @@ pub(crate) fn search(db: &Connection, texts: &Connection, q: &Query) -> Result<V
     for row in rows {
         let (kind, id, snippet, rank) = row?;
         let label = label(db, &kind, &id)?;
+        // Matched only in another spelling (folded, transliterated): FTS5 highlights nothing
+        // in the text as written, so the line that matched says why instead.
+        let snippet = if snippet.contains('[') {
+            snippet
+        } else {
+            matching_line(db, &kind, &id, &q.text)?.unwrap_or(snippet)
+        };
         hits.push(Hit {
             kind,
             id,
@@ -351,6 +422,33 @@ pub(crate) fn search(db: &Connection, texts: &Connection, q: &Query) -> Result<V
         });
     }
     Ok(hits)
+}
+
+/// The first line of an entry's indexed text that holds one of the query's words in any
+/// spelling (compared folded, by prefix).
+fn matching_line(db: &Connection, kind: &str, id: &str, query: &str) -> Result<Option<String>> {
+    let text: Option<String> = rusqlite::OptionalExtension::optional(
+        db.prepare_cached(
+            "SELECT s.text FROM search s JOIN search_keys k ON k.rowid = s.rowid
+             WHERE k.kind = ?1 AND k.id = ?2",
+        )?
+        .query_row(params![kind, id], |r| r.get(0)),
+    )?;
+    let words: Vec<String> = query
+        .split_whitespace()
+        .map(names::fold)
+        .filter(|w| !w.is_empty())
+        .collect();
+    Ok(text.and_then(|t| {
+        t.lines()
+            .find(|line| {
+                let folded = names::fold(line);
+                folded
+                    .split_whitespace()
+                    .any(|tok| words.iter().any(|w| tok.starts_with(w.as_str())))
+            })
+            .map(String::from)
+    }))
 }
 
 fn label(db: &Connection, kind: &str, id: &str) -> Result<String> {

@@ -431,3 +431,74 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     assert_eq!(before, f.vault_files(), "failed commands change no byte");
     f.cleanup();
 }
+
+/// An item is found by the case it belongs to and the people of that case, in every spelling
+/// the register knows (#15: "Жұмабаева" gave "Nothing matches" for items linked to her case),
+/// and the snippet says why; a changed link or name changes what finds it.
+#[test]
+fn items_are_found_by_their_cases_and_people() {
+    let f = Fixture::new("search-linked");
+    let item = f
+        .import(&[&f.file("scan-0001.jpg", &noise(2_000, 9))])
+        .remove(0);
+    let case = f
+        .ok(&["case", "add", "--title", "Zhumabayeva v. Kazakhstan"])
+        .trim()
+        .to_string();
+    let sister = f
+        .ok(&[
+            "person",
+            "add",
+            "--name",
+            "Жұмабаева Әлия",
+            "--alias",
+            "Zhumabayeva Aliya",
+        ])
+        .trim()
+        .to_string();
+    f.ok(&["link", "--case", &case, "--item", &item]);
+    f.ok(&[
+        "link", "--case", &case, "--person", &sister, "--role", "source",
+    ]);
+    let items = |q: &str| -> Vec<Value> {
+        let out = f.run(&["search", q, "--kind", "item", "--json"]);
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap_or(Value::Array(vec![]))
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    for q in [
+        "Kazakhstan",
+        "Жұмабаева",
+        "Жумабаева",
+        "Zhumabayeva",
+        "Aliya",
+    ] {
+        let hits = items(q);
+        assert!(
+            hits.iter().any(|h| h["id"] == item.as_str()),
+            "{q}: {hits:?}"
+        );
+    }
+    // The snippet shows the line that matched, even when it matched in another spelling.
+    let why = items("Жумабаева")[0]["snippet"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        why.starts_with("Case:") || why.starts_with("Person:"),
+        "{why}"
+    );
+    let why = items("Aliya")[0]["snippet"].as_str().unwrap().to_string();
+    assert!(why.contains("[Aliya]"), "{why}");
+    // Renamed, the new name finds it; taken off the case, her name no longer does.
+    f.ok(&["person", "edit", &sister, "--name", "Айгерим Жұмабаева"]);
+    assert!(items("Айгерим").iter().any(|h| h["id"] == item.as_str()));
+    f.ok(&[
+        "unlink", "--case", &case, "--person", &sister, "--role", "source",
+    ]);
+    assert!(items("Aliya").is_empty(), "{:?}", items("Aliya"));
+    assert!(!items("Kazakhstan").is_empty(), "the case still finds it");
+    f.cleanup();
+}

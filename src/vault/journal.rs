@@ -277,6 +277,32 @@ pub(super) fn damage_notice(catalog: &Catalog) -> Option<String> {
 /// Re-derives the search index for rows another device changed.
 pub(super) fn reindex_touched(db: &rusqlite::Connection, touched: &Touched) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
+    // An item's entry names its cases and people (`search::linked_names`): a link, a case or a
+    // person another device changed changes the entries of the items that name them.
+    let mut named: Vec<String> = Vec::new();
+    for (table, key) in touched {
+        let Ok(v) = serde_json::from_str::<Vec<serde_json::Value>>(key) else {
+            continue;
+        };
+        let part = |i: usize| v.get(i).and_then(|x| x.as_str()).map(String::from);
+        match table.as_str() {
+            "case_items" | "person_items" => named.extend(part(1)),
+            "case_people" | "cases" => {
+                if let Some(c) = part(0) {
+                    named.extend(crate::search::items_naming(db, "case", &c)?);
+                }
+            }
+            "people" | "aliases" => {
+                if let Some(p) = part(0) {
+                    named.extend(crate::search::items_naming(db, "person", &p)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    named.sort();
+    named.dedup();
+    crate::search::reindex_items(db, &named)?;
     for (table, key) in touched {
         let kind = match table.as_str() {
             "items" | "extractions" => "item",

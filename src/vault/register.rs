@@ -126,6 +126,7 @@ impl Vault {
                 register::insert_charge(db, &id, c)?;
             }
             search::index_case(db, &id)?;
+            search::reindex_items(db, &search::items_naming(db, "case", &id)?)?;
             let after = register::load_case(db, &id)?;
             custody::append(
                 db,
@@ -149,7 +150,9 @@ impl Vault {
                 search::unindex(db, "event", &e.id)?;
             }
             search::unindex(db, "case", &id)?;
+            let named = search::items_naming(db, "case", &id)?;
             db.execute("DELETE FROM cases WHERE id = ?1", [&id])?;
+            search::reindex_items(db, &named)?;
             custody::append(db, now, Action::Delete, None, &json!({ "case": view }))
         })?;
         Ok(view.case)
@@ -203,6 +206,7 @@ impl Vault {
                 register::insert_alias(db, &id, a)?;
             }
             search::index_person(db, &id)?;
+            search::reindex_items(db, &search::items_naming(db, "person", &id)?)?;
             let after = register::load_person(db, &id)?;
             custody::append(db, now, Action::Edit, None, &json!({ "person": id, "from": before, "to": after }))
         })?;
@@ -216,7 +220,9 @@ impl Vault {
         self.commit(|cat, now| {
             let db = &cat.db;
             search::unindex(db, "person", &id)?;
+            let named = search::items_naming(db, "person", &id)?;
             db.execute("DELETE FROM people WHERE id = ?1", [&id])?;
+            search::reindex_items(db, &named)?;
             custody::append(db, now, Action::Delete, None, &json!({ "person": view }))
         })?;
         Ok(view.person)
@@ -448,8 +454,23 @@ impl Vault {
         } else {
             format!("DELETE FROM {table} WHERE {matching}")
         };
+        // The items whose search entry names what this link joins, before and after it.
+        let case_id = cols
+            .iter()
+            .find(|(c, _)| *c == "case_id")
+            .map(|(_, v)| v.clone());
+        let touched_items = |db: &rusqlite::Connection| -> Result<Vec<String>> {
+            let mut ids: Vec<String> = item_id.iter().cloned().collect();
+            if table == "case_people"
+                && let Some(c) = &case_id
+            {
+                ids.extend(search::items_naming(db, "case", c)?);
+            }
+            Ok(ids)
+        };
         self.commit(|cat, now| {
             cat.db.execute(&sql, values())?;
+            search::reindex_items(&cat.db, &touched_items(&cat.db)?)?;
             let action = if add { Action::Link } else { Action::Unlink };
             custody::append(&cat.db, now, action, item_id.as_deref(), &detail.into())
         })?;

@@ -252,6 +252,9 @@ def run(app, files):
     app.type("#search", "задержании")
     app.wait(lambda: app.text("#shown-count").startswith("1 of 3"), 10)
     log(f"search answered in {time.time() - t0:.2f} s (typing included)")
+    # The letter's row says why it matched (the snippet of its text).
+    assert app.d.find_elements(By.CSS_SELECTOR, ".item-row .why"), "no 'why' on the hit"
+
     rows = app.d.find_elements(By.CSS_SELECTOR, ".item-row")
     first = rows[0].get_property("textContent")
     assert "Письмо" in first, first
@@ -260,6 +263,11 @@ def run(app, files):
     sha = hashlib.sha256(files[[f.name for f in files].index(LETTER)].read_bytes()).hexdigest()
     assert app.text("#sha256") == sha, (app.text("#sha256"), sha)
     app.shot("04-item-text")
+    # An item is found by its case's title, not only by its own text.
+    app.click("#nav-library")
+    app.type("#search", "canary-case")
+    app.wait(lambda: app.text("#shown-count").startswith("3 of 3"), 10)
+    app.click("#nav-people")
     app.click("#nav-library")  # a fresh library: the search box starts empty
     photo = app.wait(lambda: [r for r in app.d.find_elements(By.CSS_SELECTOR, ".item-row") if "photo" in r.get_property("textContent")])
     photo[0].click()
