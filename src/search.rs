@@ -76,6 +76,16 @@ pub(crate) fn index_item(db: &Connection, id: &str) -> Result<()> {
 /// other names: an item is found by the client's name, in any spelling the register knows, and
 /// the snippet says why ("Person: …").
 fn linked_names(db: &Connection, id: &str) -> Result<String> {
+    // Most items are indexed at import, before anything links them: one lookup, not two.
+    let linked: bool = db
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM case_items WHERE item_id = ?1)
+                 OR EXISTS (SELECT 1 FROM person_items WHERE item_id = ?1)",
+        )?
+        .query_row([id], |r| r.get(0))?;
+    if !linked {
+        return Ok(String::new());
+    }
     let mut out = Vec::new();
     let mut cases = db.prepare_cached(
         "SELECT c.title FROM case_items ci JOIN cases c ON c.id = ci.case_id
