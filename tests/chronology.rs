@@ -59,18 +59,7 @@ fn mixed_precision_dates_sort_by_one_rule() {
     );
     assert_eq!(titles("undated"), ["no date"]);
 
-    let out = f.dir.join("order.pdf");
-    f.ok(&[
-        "export",
-        "--signer-name",
-        "Test Counsel",
-        "--case",
-        &case,
-        "--template",
-        "generic",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (out, _) = f.export(&case, "generic", "order", &[]);
     let words = pdf_words(&out);
     assert!(
         words.contains("A date known only to the year or month is placed at its first day"),
@@ -133,25 +122,10 @@ fn the_arrest_section_lists_arrests_not_titles_with_detain_in_them() {
     f.ok(&["event", "edit", &taken, "--kind", "arrest"]);
     assert_eq!(shown(&taken)["kind"], "arrest");
 
-    let out = f.dir.join("wgad.pdf");
-    let o = f.run(&[
-        "export",
-        "--signer-name",
-        "Test Counsel",
-        "--case",
-        &case,
-        "--template",
-        "wgad",
-        "--lang",
-        "en",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (out, said) = f.export(&case, "wgad", "wgad", &["--lang", "en"]);
     assert!(
-        stderr(&o).contains("1 event(s) have no kind") && stderr(&o).contains(&press),
-        "the user hears of the event without a kind: {}",
-        stderr(&o)
+        said.contains("1 event(s) have no kind") && said.contains(&press),
+        "the user hears of the event without a kind: {said}"
     );
     let words = pdf_words(&out);
     let section = |from: &str, to: &str| -> String {
@@ -194,23 +168,10 @@ fn no_page_is_a_heading_over_nothing() {
         "link", "--case", &case, "--person", &person, "--role", "detainee",
     ]);
     for template in ["wgad", "generic"] {
-        let out = f.dir.join(format!("{template}.pdf"));
-        let o = f.run(&[
-            "export",
-            "--case",
-            &case,
-            "--template",
-            template,
-            "--signer-name",
-            "Test Counsel",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        let (out, said) = f.export(&case, template, template, &[]);
         assert!(
-            stderr(&o).contains("missing: Summary") && stderr(&o).contains("missing: dated events"),
-            "{}",
-            stderr(&o)
+            said.contains("missing: Summary") && said.contains("missing: dated events"),
+            "{said}"
         );
         let pages = std::process::Command::new("pdfinfo")
             .arg(&out)

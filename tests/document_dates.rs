@@ -199,25 +199,10 @@ fn annexes_carry_their_document_dates_never_the_import_date() {
             "импортирован",
         ),
     ] {
-        let out = f.dir.join(format!("{lang}.pdf"));
-        let o = f.run(&[
-            "export",
-            "--signer-name",
-            "Test Counsel",
-            "--case",
-            &case,
-            "--template",
-            "generic",
-            "--lang",
-            lang,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        let (out, said) = f.export(&case, "generic", lang, &["--lang", lang]);
         assert!(
-            stderr(&o).contains("annex 3 (scan.bin) has no document date"),
-            "the user is told, before sending: {}",
-            stderr(&o)
+            said.contains("annex 3 (scan.bin) has no document date"),
+            "the user is told, before sending: {said}"
         );
         let words = pdf_words(&out);
         for expected in [stated, taken, undated] {

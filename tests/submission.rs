@@ -31,21 +31,8 @@ fn field<'a>(form: &'a [Value], key: &str) -> &'a Value {
 }
 
 fn export(f: &Fixture, case: &str, template: &str) -> (String, String) {
-    let out = f.dir.join(format!("{template}.pdf"));
-    let _ = std::fs::remove_file(&out);
-    let o = f.run(&[
-        "export",
-        "--case",
-        case,
-        "--template",
-        template,
-        "--signer-name",
-        "Test Counsel",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    (pdf_words(&out), stderr(&o))
+    let (out, said) = f.export(case, template, template, &[]);
+    (pdf_words(&out), said)
 }
 
 #[test]

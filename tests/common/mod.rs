@@ -88,6 +88,35 @@ impl Fixture {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// `dossier export --case CASE --template TEMPLATE` (plus `extra`) to `<dir>/<name>.pdf`,
+    /// replacing an earlier one, signed as "Test Counsel" if the vault has no signer yet.
+    /// Asserts success; returns the PDF's path and the command's stderr (its report).
+    pub fn export(
+        &self,
+        case: &str,
+        template: &str,
+        name: &str,
+        extra: &[&str],
+    ) -> (PathBuf, String) {
+        let out = self.dir.join(format!("{name}.pdf"));
+        let _ = std::fs::remove_file(&out);
+        let mut args = vec![
+            "export",
+            "--case",
+            case,
+            "--template",
+            template,
+            "--signer-name",
+            "Test Counsel",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = self.run(&args);
+        assert!(o.status.success(), "dossier {args:?}: {}", stderr(&o));
+        (out, stderr(&o))
+    }
+
     /// Writes a source file into the fixture's `files/` folder.
     pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let p = self.files.join(name);
