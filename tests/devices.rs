@@ -317,3 +317,43 @@ fn a_migration_cut_short_leaves_a_vault_that_opens() {
     }
     assert!(failed > 3, "the faults must hit the migration ({failed})");
 }
+
+/// Search entries follow what another device changed: the office links a person to the case,
+/// and the laptop, after the sync, finds the case's evidence by that person's name (an item's
+/// entry names the people of its cases).
+#[test]
+fn a_link_made_on_another_device_finds_the_evidence_by_name() {
+    let f = Fixture::new("two-devices-search");
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    let item = laptop.import(&f, "decision.txt", "Постановление".as_bytes());
+    let case = laptop
+        .ok(&f, &["case", "add", "--title", "Test v. State"])
+        .trim()
+        .to_string();
+    laptop.ok(&f, &["link", "--case", &case, "--item", &item]);
+    let office_folder = f.dir.join("office-vault");
+    copy_tree(&f.vault, &office_folder);
+    let office = Device::new(&f, &office_folder, "office");
+    let person = office
+        .ok(&f, &["person", "add", "--name", "Жұмабаева Әлия"])
+        .trim()
+        .to_string();
+    office.ok(
+        &f,
+        &[
+            "link", "--case", &case, "--person", &person, "--role", "source",
+        ],
+    );
+    unite(&f.vault, &office_folder);
+    let hits: serde_json::Value =
+        serde_json::from_str(&laptop.ok(&f, &["search", "Жумабаева", "--kind", "item", "--json"]))
+            .unwrap();
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == item.as_str()),
+        "{hits}"
+    );
+    f.cleanup();
+}

@@ -276,49 +276,45 @@ pub(super) fn damage_notice(catalog: &Catalog) -> Option<String> {
 
 /// Re-derives the search index for rows another device changed.
 pub(super) fn reindex_touched(db: &rusqlite::Connection, touched: &Touched) -> Result<()> {
-    let mut seen = std::collections::BTreeSet::new();
-    // An item's entry names its cases and people (`search::linked_names`): a link, a case or a
-    // person another device changed changes the entries of the items that name them.
-    let mut named: Vec<String> = Vec::new();
+    // Every entry to write again, once each. An item's entry also names its cases and people
+    // (`search::linked_names`): a link, a case or a person another device changed changes the
+    // entries of the items that name them.
+    let mut entries = std::collections::BTreeSet::new();
     for (table, key) in touched {
         let Ok(v) = serde_json::from_str::<Vec<serde_json::Value>>(key) else {
             continue;
         };
         let part = |i: usize| v.get(i).and_then(|x| x.as_str()).map(String::from);
-        match table.as_str() {
-            "case_items" | "person_items" => named.extend(part(1)),
-            "case_people" | "cases" => {
-                if let Some(c) = part(0) {
-                    named.extend(crate::search::items_naming(db, "case", &c)?);
-                }
+        // The items whose entries name a case or person.
+        let naming = |kind: &str, id: &str| -> Result<Vec<(&'static str, String)>> {
+            Ok(crate::search::items_naming(db, kind, id)?
+                .into_iter()
+                .map(|i| ("item", i))
+                .collect())
+        };
+        match (table.as_str(), part(0)) {
+            ("items" | "extractions", Some(id)) => {
+                entries.insert(("item", id));
             }
-            "people" | "aliases" => {
-                if let Some(p) = part(0) {
-                    named.extend(crate::search::items_naming(db, "person", &p)?);
+            ("case_items" | "person_items", _) => entries.extend(part(1).map(|i| ("item", i))),
+            ("case_people", Some(case)) => entries.extend(naming("case", &case)?),
+            ("cases" | "case_numbers" | "charges", Some(case)) => {
+                if table == "cases" {
+                    entries.extend(naming("case", &case)?);
                 }
+                entries.insert(("case", case));
+            }
+            ("people" | "aliases", Some(person)) => {
+                entries.extend(naming("person", &person)?);
+                entries.insert(("person", person));
+            }
+            ("events", Some(event)) => {
+                entries.insert(("event", event));
             }
             _ => {}
         }
     }
-    named.sort();
-    named.dedup();
-    crate::search::reindex_items(db, &named)?;
-    for (table, key) in touched {
-        let kind = match table.as_str() {
-            "items" | "extractions" => "item",
-            "cases" | "case_numbers" | "charges" => "case",
-            "people" | "aliases" => "person",
-            "events" => "event",
-            _ => continue,
-        };
-        let first = || -> Option<String> {
-            let v: Vec<serde_json::Value> = serde_json::from_str(key).ok()?;
-            v.first()?.as_str().map(String::from)
-        };
-        let Some(id) = first() else { continue };
-        if !seen.insert((kind, id.clone())) {
-            continue;
-        }
+    for (kind, id) in entries {
         let exists: bool = db
             .prepare_cached(match kind {
                 "item" => "SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)",

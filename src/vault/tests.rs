@@ -558,3 +558,51 @@ fn an_item_whose_extraction_never_ran_is_searchable_after_the_next_open() {
         .unwrap();
     assert!(hits.iter().any(|h| h.id == item.id), "{hits:?}");
 }
+
+/// A person linked to a case on another device reaches this device as a `case_people` row:
+/// the entries of the case's items are written again, so they name that person.
+#[test]
+fn a_case_people_row_from_another_device_renames_the_case_items_entries() {
+    let dir = scratch("reindex-linked");
+    let mut v = new_vault(&dir);
+    let item = import_bytes(&mut v, &dir, "decision.txt", b"x");
+    let case = v
+        .add_case(&crate::register::NewCase {
+            title: "Test v. State".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    v.link(&crate::register::Link::CaseItem {
+        case: case.id.clone(),
+        item: item.id.clone(),
+    })
+    .unwrap();
+    // As a replay applies it: rows written, no search entry touched yet.
+    v.catalog
+        .db
+        .execute_batch(&format!(
+            "INSERT INTO people (id, name, created_at) VALUES ('p1', 'Жұмабаева Әлия', '');
+             INSERT INTO case_people (case_id, person_id, role) VALUES ('{}', 'p1', 'source');",
+            case.id
+        ))
+        .unwrap();
+    let entry = |v: &Vault| -> String {
+        v.catalog
+            .db
+            .query_row(
+                "SELECT s.text FROM search s JOIN search_keys k ON k.rowid = s.rowid
+                 WHERE k.kind = 'item' AND k.id = ?1",
+                [&item.id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(!entry(&v).contains("Жұмабаева"));
+    let key = serde_json::json!([case.id, "p1", "source"]).to_string();
+    super::journal::reindex_touched(&v.catalog.db, &vec![("case_people".into(), key)]).unwrap();
+    assert!(
+        entry(&v).contains("Person: Жұмабаева Әлия"),
+        "{}",
+        entry(&v)
+    );
+}
