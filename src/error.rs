@@ -78,6 +78,9 @@ pub enum Error {
     #[error("invalid input: {0}")]
     Invalid(String),
 
+    #[error("time-stamping authority {authority}: {problem}")]
+    Timestamp { authority: String, problem: String },
+
     #[error("the vault's catalog is damaged: {0}")]
     Corrupt(String),
 
@@ -123,6 +126,7 @@ impl Error {
             Error::Purged { .. } | Error::NotDeleted { .. } => "wrong_state",
             Error::Integrity { .. } => "integrity",
             Error::Invalid(_) => "invalid_input",
+            Error::Timestamp { .. } => "timestamp",
             Error::Corrupt(_) | Error::Catalog(_) => "corrupt",
             Error::Cancelled => "cancelled",
             Error::ReadOnly(_) => "read_only",

@@ -11,17 +11,7 @@ use common::*;
 
 fn tool(name: &str) -> PathBuf {
     if name == "pyhanko" {
-        let p = std::env::var_os("DOSSIER_PYHANKO")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyhanko/bin/pyhanko")
-            });
-        assert!(
-            p.exists(),
-            "pyHanko is not at {}: run scripts/test, which installs it",
-            p.display()
-        );
-        return p;
+        return pyhanko();
     }
     let p = Path::new("/usr/bin").join(name);
     assert!(

@@ -18,6 +18,7 @@ use dossier::signer::SignerSummary;
 use dossier::submission::{
     DatumKind, ExportPreview, ExportReport, FieldKind, FieldOrigin, FieldState, PersonalDatum,
 };
+use dossier::timestamp::Stamp;
 use dossier::verify::{ItemCheck, Report, Status};
 use dossier::{
     Conflict, ConflictValue, CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow,
@@ -54,6 +55,7 @@ fn render() -> String {
         ConflictValue,
         Settings,
         SignerSummary,
+        Stamp,
         ProgressEvent,
         FileOutcome,
         ImportReport,

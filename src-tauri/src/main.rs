@@ -55,6 +55,7 @@ fn main() {
             session::settings,
             session::set_auto_lock,
             session::set_ocr,
+            session::set_time_stamping_authority,
             session::change_passphrase,
             session::export_identity,
             session::export_signer,

@@ -455,6 +455,33 @@ fn settings_persist_in_the_vault_and_auto_lock_waits_for_idle() {
 }
 
 #[test]
+fn the_time_stamping_authority_is_a_setting_kept_in_the_vault() {
+    let scratch = Scratch::new("tsa");
+    let state = unlocked(&scratch);
+    assert_eq!(state.settings().unwrap().time_stamping_authority, None);
+    assert_eq!(
+        state
+            .set_time_stamping_authority("freetsa.org/tsr")
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidInput,
+        "an address without its scheme is refused, not guessed"
+    );
+    state
+        .set_time_stamping_authority(" https://freetsa.org/tsr ")
+        .unwrap();
+    state.lock_vault();
+    state.unlock(&secret(PASS)).unwrap();
+    assert_eq!(
+        state.settings().unwrap().time_stamping_authority.as_deref(),
+        Some("https://freetsa.org/tsr"),
+        "read back from the vault, trimmed"
+    );
+    state.set_time_stamping_authority("").unwrap();
+    assert_eq!(state.settings().unwrap().time_stamping_authority, None);
+}
+
+#[test]
 fn changing_the_passphrase_asks_for_the_current_one() {
     let scratch = Scratch::new("rekey");
     let state = unlocked(&scratch);

@@ -36,6 +36,8 @@ pub struct Settings {
     pub auto_lock_minutes: u32,
     pub signer: Option<SignerSummary>,
     pub ocr: dossier::OcrSettings,
+    /// The RFC 3161 authority dossier signatures are sent to, if the user named one.
+    pub time_stamping_authority: Option<String>,
 }
 
 /// A recovery key just made: shown once, then forgotten by the UI.

@@ -77,7 +77,11 @@ pub struct PdfReport {
     pub fingerprint: Option<String>,
     /// None when no fingerprint was given to compare with.
     pub fingerprint_matches: Option<bool>,
+    /// The time the signer's computer claimed (`/M`): its clock, nothing more.
     pub signed_at: Option<String>,
+    /// The RFC 3161 time-stamp over the signature (PAdES B-T), if it carries one that holds:
+    /// the signature existed no later than its time, by the word of the authority it names.
+    pub time_stamp: Option<crate::timestamp::Stamp>,
     pub annexes: Vec<AnnexCheck>,
     /// Every failure, in words. Empty means the document verified.
     pub problems: Vec<String>,
@@ -269,6 +273,13 @@ fn check_signature(bytes: &[u8], doc: &Document, pinned: Option<&[u8]>, r: &mut 
             if v.root.is_none() {
                 r.problems
                     .push("the signature carries no root certificate to pin".into());
+            }
+            match v.stamp {
+                Some(Ok(stamp)) => r.time_stamp = Some(stamp),
+                Some(Err(e)) => r
+                    .problems
+                    .push(format!("the signature's time-stamp does not hold: {e}")),
+                None => {}
             }
         }
         Err(e) => r.problems.push(format!("the signature is not valid: {e}")),

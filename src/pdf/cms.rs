@@ -6,9 +6,7 @@
 use der::asn1::{OctetString, SetOfVec};
 use der::oid::db::{rfc5911, rfc5912};
 use der::{Any, Decode, Encode, Reader, Sequence, SliceReader};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
-use p256::pkcs8::DecodePublicKey;
+use p256::ecdsa::{DerSignature, SigningKey};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
@@ -23,6 +21,7 @@ use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerIdentifier};
 
 use crate::error::{Error, Result};
 use crate::signer::Signer;
+use crate::timestamp::{self, ID_AA_SIGNATURE_TIME_STAMP_TOKEN, Stamp};
 
 fn sha256_alg() -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
@@ -109,12 +108,55 @@ pub(crate) fn sign(signer: &Signer, digest: &[u8; 32]) -> Result<Vec<u8>> {
     data.build().map_err(|x| e(&x))?.to_der().map_err(|x| e(&x))
 }
 
+/// Adds a time-stamp over the signature (PAdES B-T): `stamp` gets the SHA-256 of the
+/// signature value and returns a token for it, or `None` (then the signature stays B-B). The
+/// token goes in the unsigned attribute `id-aa-signatureTimeStampToken`, which the signature
+/// does not cover, so adding it changes nothing that was signed.
+pub(crate) fn add_signature_timestamp(
+    der: Vec<u8>,
+    stamp: &mut dyn FnMut(&[u8; 32]) -> Option<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    let e = err("adding the time-stamp");
+    let info = ContentInfo::from_der(&der).map_err(|x| e(&x))?;
+    let mut data: SignedData = info.content.decode_as().map_err(|x| e(&x))?;
+    let mut infos = data.signer_infos.0.into_vec();
+    let Some(si) = infos.first_mut() else {
+        return Err(Error::Pdf("the signature has no signer".into()));
+    };
+    let Some(token) = stamp(&Sha256::digest(si.signature.as_bytes()).into()) else {
+        return Ok(der);
+    };
+    let mut values = SetOfVec::new();
+    values
+        .insert(Any::from_der(&token).map_err(|x| e(&x))?)
+        .map_err(|x| e(&x))?;
+    let mut unsigned = SetOfVec::new();
+    unsigned
+        .insert(Attribute {
+            oid: ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+            values,
+        })
+        .map_err(|x| e(&x))?;
+    si.unsigned_attrs = Some(unsigned);
+    data.signer_infos =
+        cms::signed_data::SignerInfos(SetOfVec::try_from(infos).map_err(|x| e(&x))?);
+    ContentInfo {
+        content_type: rfc5911::ID_SIGNED_DATA,
+        content: Any::encode_from(&data).map_err(|x| e(&x))?,
+    }
+    .to_der()
+    .map_err(|x| e(&x))
+}
+
 /// What a valid CMS signature says about its signer.
 #[derive(Debug)]
 pub(crate) struct Verified {
     pub signer: Certificate,
     /// The self-signed certificate the signer chains to, if the CMS carries it.
     pub root: Option<Certificate>,
+    /// The time-stamp over the signature (PAdES B-T), if it carries one: what it says, or
+    /// why it does not hold.
+    pub stamp: Option<std::result::Result<Stamp, String>>,
 }
 
 /// Checks a detached SignedData (possibly followed by zero padding) against `digest`: the
@@ -134,15 +176,7 @@ pub(crate) fn verify(contents: &[u8], digest: &[u8; 32]) -> std::result::Result<
         .content
         .decode_as()
         .map_err(|e| format!("SignedData: {e}"))?;
-    let certs: Vec<&Certificate> = data
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|c| match c {
-            CertificateChoices::Certificate(c) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let certs = crate::pkix::certificates(&data);
     let mut signers = data.signer_infos.0.iter();
     let si = signers.next().ok_or("no signer")?;
     if signers.next().is_some() {
@@ -193,7 +227,7 @@ pub(crate) fn verify(contents: &[u8], digest: &[u8; 32]) -> std::result::Result<
     {
         return Err("signing-certificate-v2 does not name the signer's certificate".into());
     }
-    check_signature(
+    crate::pkix::verify_p256(
         cert,
         &attrs.to_der().map_err(|e| e.to_string())?,
         si.signature.as_bytes(),
@@ -210,27 +244,21 @@ pub(crate) fn verify(contents: &[u8], digest: &[u8; 32]) -> std::result::Result<
         }
         None => None,
     };
+    let stamp = si
+        .unsigned_attrs
+        .iter()
+        .flat_map(|set| set.iter())
+        .find(|a| a.oid == ID_AA_SIGNATURE_TIME_STAMP_TOKEN)
+        .map(|a| {
+            let token = a.values.get(0).ok_or("an empty time-stamp attribute")?;
+            let der = token.to_der().map_err(|e| e.to_string())?;
+            timestamp::check(&der, &Sha256::digest(si.signature.as_bytes()).into())
+        });
     Ok(Verified {
         signer: cert.clone(),
         root,
+        stamp,
     })
-}
-
-fn check_signature(
-    cert: &Certificate,
-    message: &[u8],
-    signature: &[u8],
-) -> std::result::Result<(), String> {
-    let spki = cert
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(|e| e.to_string())?;
-    let key = VerifyingKey::from_public_key_der(&spki)
-        .map_err(|_| "only ECDSA P-256 signers are supported".to_string())?;
-    let sig = DerSignature::from_bytes(signature).map_err(|e| e.to_string())?;
-    key.verify(message, &sig)
-        .map_err(|_| "bad signature".to_string())
 }
 
 /// `cert` is signed by `issuer`'s key with ECDSA-SHA256.
@@ -239,7 +267,7 @@ fn check_certificate(cert: &Certificate, issuer: &Certificate) -> std::result::R
         return Err(format!("signed with {}", cert.signature_algorithm.oid));
     }
     let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
-    check_signature(issuer, &tbs, cert.signature.raw_bytes())
+    crate::pkix::verify_p256(issuer, &tbs, cert.signature.raw_bytes())
 }
 
 #[cfg(test)]

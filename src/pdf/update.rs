@@ -16,9 +16,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::signer::Signer;
 
-/// Bytes reserved for the DER of the CMS signature (a P-256 chain of two is about 1.5 KiB;
-/// room is left for an RFC 3161 token).
-const SIGNATURE_RESERVE: usize = 8192;
+/// Bytes reserved for the DER of the CMS signature: a P-256 chain of two is about 1.5 KiB, and
+/// an RFC 3161 token with its authority's chain of three RSA certificates up to 6 KiB.
+const SIGNATURE_RESERVE: usize = 16384;
 
 /// A file to embed. Its bytes come later from the `content` callback, in order.
 pub struct Attachment {
@@ -34,6 +34,9 @@ pub struct Attachment {
     pub relationship: &'static str,
 }
 
+/// Asked for an RFC 3161 token over a SHA-256 digest; `None` when there is none to give.
+pub type StampFn<'a> = &'a dyn Fn(&[u8; 32]) -> Option<Vec<u8>>;
+
 /// What the signature dictionary says.
 pub struct Signing<'a> {
     pub signer: &'a Signer,
@@ -41,6 +44,9 @@ pub struct Signing<'a> {
     /// never in the CMS).
     pub date: String,
     pub reason: String,
+    /// Asked for a time-stamp token over the SHA-256 of the signature value (PAdES B-T);
+    /// `None` from it leaves the signature without one.
+    pub timestamp: Option<StampFn<'a>>,
 }
 
 /// Writes the base file and the update to `out`. `content(i, sink)` must write exactly
@@ -224,7 +230,10 @@ pub fn write_signed(
     w.put(head.as_bytes())?;
     let mut digest = w.hash.clone();
     digest.update(&tail);
-    let cms = crate::pdf::cms::sign(signing.signer, &digest.finalize().into())?;
+    let mut cms = crate::pdf::cms::sign(signing.signer, &digest.finalize().into())?;
+    if let Some(stamp) = signing.timestamp {
+        cms = crate::pdf::cms::add_signature_timestamp(cms, &mut |d| stamp(d))?;
+    }
     if cms.len() > SIGNATURE_RESERVE {
         return Err(Error::Pdf(format!(
             "the signature is {} bytes, more than the {SIGNATURE_RESERVE} reserved",

@@ -33,6 +33,7 @@ use crate::progress::Progress;
 use crate::register::{Case, Event, FuzzyDate, Person};
 use crate::signer::SignerName;
 use crate::storage::durable;
+use crate::timestamp::Stamp;
 use crate::{Rendition, Vault};
 
 /// Which body the dossier is shaped for.
@@ -121,6 +122,8 @@ pub struct ExportReport {
     pub annexes: usize,
     pub bytes: u64,
     pub fingerprint: String,
+    /// The time-stamp over the signature, when an authority was named and answered.
+    pub stamp: Option<Stamp>,
     /// Sections and fields the template wanted and the register did not have.
     pub missing: Vec<String>,
     pub warnings: Vec<String>,
@@ -229,6 +232,9 @@ pub(crate) struct Material {
     pub signer_fingerprint: String,
     /// Whom the signing certificate names ("Name, Organisation").
     pub signed_as: String,
+    /// The signature will be sent to a time-stamping authority: the verification page says
+    /// which time to trust.
+    pub time_stamped: bool,
     pub strip_exif: bool,
     pub no_originals: bool,
 }
@@ -400,6 +406,7 @@ impl Vault {
             fingerprint: fingerprint.clone(),
             signer_fingerprint: summary.signer_fingerprint,
             signed_as: summary.signed_as,
+            time_stamped: self.time_stamping_authority()?.is_some(),
             ..material
         };
         let composed = compose::compose(&material);
@@ -517,6 +524,24 @@ impl Vault {
         // Named after `out`: the hidden partial name would only confuse.
         let file = durable::create_private(&partial)
             .map_err(Error::io("cannot write the dossier", out))?;
+        // The signature is time-stamped when the user named an authority; only the SHA-256
+        // of the signature value is sent. Failing to reach it leaves a signature without one
+        // (the report says so), rather than no dossier.
+        let authority = self.time_stamping_authority()?;
+        let stamped: std::cell::RefCell<Option<Result<Stamp>>> = Default::default();
+        let ask = |digest: &[u8; 32]| -> Option<Vec<u8>> {
+            let url = authority.as_deref()?;
+            match crate::timestamp::request(url, digest) {
+                Ok((token, stamp)) => {
+                    *stamped.borrow_mut() = Some(Ok(stamp));
+                    Some(token)
+                }
+                Err(e) => {
+                    *stamped.borrow_mut() = Some(Err(e));
+                    None
+                }
+            }
+        };
         let signing = Signing {
             signer: &signer,
             date: pdf_date(material.created),
@@ -525,6 +550,9 @@ impl Vault {
                 opts.template.as_str(),
                 material.case.id
             ),
+            timestamp: authority
+                .is_some()
+                .then_some(&ask as crate::pdf::update::StampFn),
         };
         let written = (|| -> Result<u64> {
             let mut sink = BufWriter::with_capacity(1 << 20, file);
@@ -571,6 +599,16 @@ impl Vault {
             let _ = std::fs::remove_file(&partial);
             return Err(out_err(e));
         }
+        let stamp = match stamped.into_inner() {
+            Some(Ok(stamp)) => Some(stamp),
+            Some(Err(e)) => {
+                warnings.push(format!(
+                    "the signature is not time-stamped ({e}): its time is the signer's clock only"
+                ));
+                None
+            }
+            None => None,
+        };
         self.log_export(
             None,
             json!({
@@ -580,6 +618,9 @@ impl Vault {
                 "annexes": material.annexes.iter().map(|a| &a.item.id).collect::<Vec<_>>(),
                 "originals_attached": !opts.no_originals,
                 "signer_root_sha256": fingerprint,
+                "time_stamp": stamp.as_ref().map(|s| json!({
+                    "time": s.time, "authority": s.authority, "authority_sha256": s.authority_sha256,
+                })),
                 "to": std::path::absolute(out).unwrap_or_else(|_| out.clone()).display().to_string(),
             }),
             out,
@@ -591,6 +632,7 @@ impl Vault {
             annexes: material.annexes.len(),
             bytes,
             fingerprint,
+            stamp,
             missing: composed.missing,
             warnings,
             personal_data,
@@ -636,6 +678,7 @@ impl Vault {
             fingerprint,
             signer_fingerprint,
             signed_as,
+            time_stamped: self.time_stamping_authority()?.is_some(),
             ..material
         };
         let composed = compose::compose(&material);
@@ -825,6 +868,7 @@ impl Vault {
             fingerprint: String::new(),
             signer_fingerprint: String::new(),
             signed_as: String::new(),
+            time_stamped: false,
             strip_exif: opts.strip_exif || publishable(opts),
             no_originals: opts.no_originals,
         })

@@ -103,3 +103,28 @@ impl Vault {
         }
     }
 }
+
+/// The preference naming the time-stamping authority (a URL), if the user chose one.
+const TIME_STAMPING_AUTHORITY: &str = "time_stamping_authority";
+
+impl Vault {
+    /// The RFC 3161 time-stamping authority that dossier signatures are sent to, if any.
+    pub fn time_stamping_authority(&self) -> Result<Option<String>> {
+        Ok(self
+            .preference(TIME_STAMPING_AUTHORITY)?
+            .filter(|url| !url.is_empty()))
+    }
+
+    /// Names the authority (an `http://` or `https://` URL), or none (`None`): from then on a
+    /// dossier's signature is time-stamped by it. Logged, like every preference.
+    pub fn set_time_stamping_authority(&mut self, url: Option<&str>) -> Result<()> {
+        let url = url.map(str::trim).unwrap_or("");
+        let is_url = url.starts_with("https://") || url.starts_with("http://");
+        if !url.is_empty() && !is_url {
+            return Err(Error::Invalid(format!(
+                "{url:?} is not the address of a time-stamping authority (it starts with https:// or http://)"
+            )));
+        }
+        self.set_preference(TIME_STAMPING_AUTHORITY, url)
+    }
+}

@@ -297,3 +297,19 @@ pub fn pdf_words(path: &Path) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// pyHanko, as `scripts/test` installs it (in a venv under target/), or `$DOSSIER_PYHANKO`.
+#[allow(dead_code)]
+pub fn pyhanko() -> PathBuf {
+    let p = std::env::var_os("DOSSIER_PYHANKO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyhanko/bin/pyhanko")
+        });
+    assert!(
+        p.exists(),
+        "pyHanko is not at {}: run scripts/test, which installs it",
+        p.display()
+    );
+    p
+}

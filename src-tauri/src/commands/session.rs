@@ -62,7 +62,14 @@ impl AppState {
             auto_lock_minutes: self.auto_lock_minutes.load(Ordering::Relaxed),
             signer,
             ocr: self.with_vault(|v| v.ocr_settings())?,
+            time_stamping_authority: self.with_vault(|v| v.time_stamping_authority())?,
         })
+    }
+
+    /// An empty `url` stops time-stamping.
+    pub fn set_time_stamping_authority(&self, url: &str) -> ApiResult<()> {
+        let url = Some(url.trim()).filter(|u| !u.is_empty());
+        self.with_vault(|v| v.set_time_stamping_authority(url))
     }
 
     pub fn set_ocr(&self, enabled: bool, languages: &str) -> ApiResult<dossier::OcrSettings> {
@@ -157,6 +164,11 @@ pub fn set_ocr(
     languages: String,
 ) -> ApiResult<dossier::OcrSettings> {
     state.set_ocr(enabled, &languages)
+}
+
+#[tauri::command(async)]
+pub fn set_time_stamping_authority(state: State<'_, AppState>, url: String) -> ApiResult<()> {
+    state.set_time_stamping_authority(&url)
 }
 
 #[tauri::command(async)]

@@ -86,6 +86,17 @@ pub enum SignerCommand {
         #[command(flatten)]
         who: WhoSigns,
     },
+    /// Show or set the RFC 3161 time-stamping authority that dossier signatures are sent to
+    /// (only the SHA-256 of the signature leaves this computer). An eIDAS-qualified one gives
+    /// the time a legal presumption in the EU
+    TimeStamps {
+        /// The authority's URL, e.g. https://freetsa.org/tsr
+        #[arg(long, value_name = "URL", conflicts_with = "off")]
+        authority: Option<String>,
+        /// Stop time-stamping dossier signatures
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 /// Whom the signing certificates name.
@@ -159,6 +170,9 @@ pub fn export(vault: &mut Vault, a: ExportArgs) -> anyhow::Result<ExitCode> {
             report.bytes,
             report.fingerprint
         );
+        if let Some(t) = &report.stamp {
+            note!("time-stamped: {} by {}", t.time, t.authority);
+        }
     }
     for m in &report.missing {
         note!("missing: {m}");
@@ -193,7 +207,18 @@ pub fn verify_pdf(a: VerifyPdfArgs) -> anyhow::Result<ExitCode> {
             say!("signer: {s}");
         }
         if let Some(t) = &report.signed_at {
-            say!("signed at: {t}");
+            say!("signed at: {t} (the signer's clock)");
+        }
+        match &report.time_stamp {
+            Some(t) => {
+                say!("time-stamped: {} by {}", t.time, t.authority);
+                say!(
+                    "  the signature existed no later than that, if you trust this authority (its certificate's SHA-256: {})",
+                    t.authority_sha256
+                );
+            }
+            None if report.signed => say!("time-stamped: no (only the signer's clock dates it)"),
+            None => {}
         }
         if let Some(f) = &report.fingerprint {
             say!("root fingerprint: {f}");
@@ -251,6 +276,24 @@ pub fn signer(vault: &mut Vault, c: SignerCommand) -> anyhow::Result<ExitCode> {
                 "new signing certificates for {}; give recipients the new root fingerprint above (dossiers signed before still verify against the old root, kept in the custody log)",
                 s.signer_subject
             );
+        }
+        SignerCommand::TimeStamps { authority, off } => {
+            if off {
+                vault.set_time_stamping_authority(None)?;
+            } else if let Some(url) = &authority {
+                vault.set_time_stamping_authority(Some(url))?;
+            }
+            match vault.time_stamping_authority()? {
+                Some(url) => {
+                    say!("{url}");
+                    note!(
+                        "dossier signatures are time-stamped by this authority; it learns a SHA-256 of each signature, the time, and this computer's address"
+                    );
+                }
+                None => note!(
+                    "no time-stamping authority: a dossier's signing time is the signer's clock only (set one with --authority URL)"
+                ),
+            }
         }
         SignerCommand::Show { who } => {
             let s = vault.signer(&who.signer_name())?.summary()?;

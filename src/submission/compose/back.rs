@@ -299,7 +299,7 @@ impl<'m> Ctx<'m> {
         }
         self.flow.space(6.0);
         let lang = self.lang();
-        let rows = vec![
+        let mut rows = vec![
             (
                 tr(lang, "Signed by", "Signé par", "Подписант", "Firmado por").to_string(),
                 Cell::new(self.m.signed_as.clone()),
@@ -343,6 +343,23 @@ impl<'m> Ctx<'m> {
                 )),
             ),
         ];
+        if self.m.time_stamped {
+            rows.insert(
+                rows.len() - 1,
+                (
+                    tr(lang, "Time-stamp", "Horodatage", "Метка времени", "Sello de tiempo")
+                        .to_string(),
+                    Cell::new(tr(
+                        lang,
+                        "The signature was sent for an RFC 3161 time-stamp. Where a validator shows one, its time comes from the time-stamping authority it names, not from the signer's computer: the signature existed no later than that time. The date above is the signer's clock.",
+                        "La signature a été soumise à un horodatage RFC 3161. Lorsqu'un validateur en affiche un, son heure vient de l'autorité d'horodatage qu'il nomme, non de l'ordinateur du signataire : la signature existait au plus tard à cette heure. La date ci-dessus est l'horloge du signataire.",
+                        "Подпись направлена для получения метки времени RFC 3161. Если программа проверки показывает метку, её время получено от названного в ней органа меток времени, а не от компьютера подписанта: подпись существовала не позднее этого времени. Дата выше — по часам подписанта.",
+                        "La firma se envió para un sello de tiempo RFC 3161. Cuando un validador lo muestra, su hora procede de la autoridad de sellado de tiempo que nombra, no del ordenador del firmante: la firma existía a más tardar a esa hora. La fecha de arriba es el reloj del firmante.",
+                    )
+                    .to_string()),
+                ),
+            );
+        }
         self.flow.fields(&rows);
     }
 }

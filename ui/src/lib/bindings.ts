@@ -53,7 +53,11 @@ export type Settings = {
 /**
  * Lock after this many idle minutes; 0 never locks by itself.
  */
-auto_lock_minutes: number, signer: SignerSummary | null, ocr: OcrSettings, };
+auto_lock_minutes: number, signer: SignerSummary | null, ocr: OcrSettings, 
+/**
+ * The RFC 3161 authority dossier signatures are sent to, if the user named one.
+ */
+time_stamping_authority: string | null, };
 
 export type SignerSummary = { 
 /**
@@ -70,6 +74,24 @@ signer_fingerprint: string, root_subject: string, signer_subject: string,
  * Whom the signing certificate names, as a reader says it: "Name, Organisation".
  */
 signed_as: string, not_after: string, };
+
+export type Stamp = { 
+/**
+ * When the authority says it saw the digest, UTC (`2026-11-30T12:00:00Z`).
+ */
+time: string, 
+/**
+ * The authority's certificate subject, as it names itself.
+ */
+authority: string, 
+/**
+ * SHA-256 of the authority's certificate, hex: what a recipient compares to a trust list.
+ */
+authority_sha256: string, 
+/**
+ * The token's serial number at the authority, hex.
+ */
+serial: string, };
 
 export type ProgressEvent = { "kind": "batch", count: number, bytes: number, } | { "kind": "start", label: string, total: number, } | { "kind": "position", done: number, } | { "kind": "finish" } | { "kind": "file", index: number, outcome: FileOutcome, };
 
@@ -368,7 +390,16 @@ fingerprint: string | null,
 /**
  * None when no fingerprint was given to compare with.
  */
-fingerprint_matches: boolean | null, signed_at: string | null, annexes: Array<AnnexCheck>, 
+fingerprint_matches: boolean | null, 
+/**
+ * The time the signer's computer claimed (`/M`): its clock, nothing more.
+ */
+signed_at: string | null, 
+/**
+ * The RFC 3161 time-stamp over the signature (PAdES B-T), if it carries one that holds:
+ * the signature existed no later than its time, by the word of the authority it names.
+ */
+time_stamp: Stamp | null, annexes: Array<AnnexCheck>, 
 /**
  * Every failure, in words. Empty means the document verified.
  */
@@ -383,6 +414,10 @@ export type AnnexCheck = { number: number, file: string, title: string, sha256: 
 status: string, };
 
 export type ExportReport = { path: string, pages: number, annexes: number, bytes: number, fingerprint: string, 
+/**
+ * The time-stamp over the signature, when an authority was named and answered.
+ */
+stamp: Stamp | null, 
 /**
  * Sections and fields the template wanted and the register did not have.
  */

@@ -223,6 +223,14 @@ export const en = {
   settingsTitle: "Settings",
   autoLock: "Lock after idle minutes (0: never)",
   autoLockSaved: (n: number) => n > 0 ? `Saved: the vault locks after ${n} idle minutes.` : "Saved: the vault no longer locks by itself.",
+  tsaTitle: "Proof of time (time-stamps)",
+  tsaHint:
+    "With an RFC 3161 time-stamping authority named here, each dossier's signature gets its time from that authority instead of this computer's clock. Only a SHA-256 of the signature is sent; the authority learns that, the time and this computer's address. An eIDAS-qualified authority gives the time a legal presumption in the EU. Leave empty for none.",
+  tsaUrl: "Authority's address (https://…)",
+  tsaSaved: (url: string) => url ? `Saved: dossier signatures are time-stamped by ${url}.` : "Saved: dossier signatures are no longer time-stamped.",
+  timeStamped: "Time-stamped",
+  timeStampedBy: (time: string, authority: string) => `${time}, by ${authority}`,
+  notTimeStamped: "no (only the signer's clock dates it)",
   ocrTitle: "Text in scans (OCR)",
   ocrHint:
     "Scans and photographed documents are read by Tesseract on this computer, in a sandbox, after each import. The recognised text is searchable; the originals never change.",
