@@ -1,6 +1,7 @@
 //! Signed PDF dossiers (issue #5), checked with the tools a recipient has: poppler's pdfsig,
-//! pdftotext, pdffonts, pdfdetach and pdfimages, qpdf, NSS's certutil and pyHanko. The suite's
-//! `scripts/test` installs them (pyHanko into target/pyhanko); a missing tool fails the test.
+//! pdftotext, pdffonts, pdfdetach and pdfimages, qpdf, NSS's certutil, MuPDF's mutool and
+//! pyHanko. The suite's `scripts/test` installs them (pyHanko into target/pyhanko); a missing
+//! tool fails the test.
 
 mod common;
 
@@ -16,7 +17,7 @@ fn tool(name: &str) -> PathBuf {
     let p = Path::new("/usr/bin").join(name);
     assert!(
         p.exists(),
-        "{name} is missing: run scripts/test, which installs poppler-utils, qpdf and libnss3-tools"
+        "{name} is missing: run scripts/test, which installs poppler-utils, qpdf, libnss3-tools and mupdf-tools"
     );
     p
 }
@@ -287,6 +288,14 @@ fn a_wgad_dossier_verifies_with_the_recipients_tools() {
         "the document prints the fingerprint pyHanko shows ({leaf})"
     );
 
+    // MuPDF, a third independent implementation: the digest holds (it does not know the
+    // self-made root, which it says separately).
+    let mu = text(&run("mutool", &["sign", "-v", p]));
+    assert!(
+        mu.contains("The document is unchanged since signing."),
+        "{mu}"
+    );
+
     let check = run("qpdf", &["--check", p]);
     assert!(
         check.status.success() && text(&check).contains("No syntax or stream encoding errors"),
@@ -421,6 +430,11 @@ fn a_changed_byte_or_an_appended_update_is_caught() {
     std::fs::write(&bad, &changed).unwrap();
     let sig = text(&run("pdfsig", &[bad.to_str().unwrap()]));
     assert!(!sig.contains("Signature is Valid."), "{sig}");
+    let mu = text(&run("mutool", &["sign", "-v", bad.to_str().unwrap()]));
+    assert!(
+        mu.contains("Signature invalidated by change to document"),
+        "{mu}"
+    );
     let v = f
         .cmd(&["verify-pdf", bad.to_str().unwrap()])
         .output()
@@ -448,6 +462,8 @@ fn a_changed_byte_or_an_appended_update_is_caught() {
         sig.contains("Not total document signed"),
         "the appended update is a valid PDF update: {sig}"
     );
+    let mu = text(&run("mutool", &["sign", "-v", appended.to_str().unwrap()]));
+    assert!(mu.contains("there have been edits since signing"), "{mu}");
     let v = f
         .cmd(&["verify-pdf", appended.to_str().unwrap()])
         .output()
