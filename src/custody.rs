@@ -46,6 +46,8 @@ pub enum Action {
     Receive,
     /// The vault was migrated to a newer format (from format 1 to format 2).
     Migrate,
+    /// Items were time-stamped by an RFC 3161 authority (the token and what it covers).
+    Timestamp,
 }
 
 impl Action {
@@ -68,6 +70,7 @@ impl Action {
             Action::Share => "share",
             Action::Receive => "receive",
             Action::Migrate => "migrate",
+            Action::Timestamp => "timestamp",
         }
     }
 }

@@ -70,5 +70,6 @@ pub use storage::layout::{FORMAT_VERSION, check_header as check_vault_header};
 pub use storage::padding;
 pub use vault::{
     Clock, Conflict, ConflictValue, CreateOptions, ExtractionRecord, ImportOptions, Imported,
-    ItemEdit, Rendition, Vault, hash_file,
+    ItemEdit, ItemStamp, Rendition, StampBatch, StampReport, Vault, hash_file,
+    send_time_stamp_batches,
 };

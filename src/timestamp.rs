@@ -11,6 +11,10 @@
 //! with the certificate the token carries. Whether that authority is *trusted* is for the
 //! recipient to decide with a trust list (pyHanko `--trust`, `openssl ts -verify -CAfile`,
 //! Adobe): a self-made TSA passes [`check`] as well as a qualified one, and the report names it.
+//!
+//! Imports are time-stamped in batches through a *statement*: one salted commitment per item,
+//! `SHA-256(salt ‖ sha256)` in hex, so the authority sees one digest per batch and a recipient
+//! of one annex learns nothing of the other items (see [`statement`]).
 
 use std::time::Duration;
 
@@ -225,3 +229,62 @@ fn hash(alg: &AlgorithmIdentifierOwned, bytes: &[u8]) -> std::result::Result<Vec
 /// The unsigned attribute of a CMS signer that holds a time-stamp token over its signature.
 pub(crate) const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+
+/// The first line of a statement that import time-stamps cover.
+pub const STATEMENT_HEADER: &str = "dossier-timestamp 1";
+
+/// The commitment to one item in a statement: the SHA-256 of the ASCII text `<salt><sha256>`
+/// (both lowercase hex), in hex. A recipient recomputes it with
+/// `printf '%s%s' SALT SHA256 | sha256sum`.
+pub fn commitment(salt: &str, sha256: &str) -> String {
+    hex::encode(Sha256::digest(format!("{salt}{sha256}").as_bytes()))
+}
+
+/// The statement a batch's token covers: [`STATEMENT_HEADER`], then the commitments sorted (so
+/// their order says nothing of the import's), one per line, each line ending in LF.
+pub fn statement(mut commitments: Vec<String>) -> String {
+    commitments.sort();
+    let mut s = format!("{STATEMENT_HEADER}\n");
+    for c in commitments {
+        s.push_str(&c);
+        s.push('\n');
+    }
+    s
+}
+
+/// `statement` is one and commits to `sha256` with `salt`.
+pub fn statement_names(statement: &str, salt: &str, sha256: &str) -> bool {
+    let wanted = commitment(salt, sha256);
+    let mut lines = statement.lines();
+    lines.next() == Some(STATEMENT_HEADER) && lines.any(|l| l == wanted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_names_an_item_only_with_its_salt() {
+        let sha = "ab".repeat(32);
+        let s = statement(vec![
+            commitment("00ff", &sha),
+            commitment("11ee", &"cd".repeat(32)),
+        ]);
+        assert!(s.starts_with("dossier-timestamp 1\n") && s.ends_with('\n'));
+        assert!(statement_names(&s, "00ff", &sha));
+        assert!(!statement_names(&s, "11ee", &sha), "another item's salt");
+        assert!(
+            !statement_names(&s, "00ff", &"ac".repeat(32)),
+            "other bytes"
+        );
+        assert!(
+            !s.contains(&sha),
+            "the item's own hash is not in the statement"
+        );
+        // What a recipient types: printf '%s%s' SALT SHA256 | sha256sum
+        assert_eq!(
+            commitment("00ff", &sha),
+            hex::encode(Sha256::digest(format!("00ff{sha}")))
+        );
+    }
+}

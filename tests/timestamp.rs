@@ -95,6 +95,16 @@ fn token_and_signature(cms_der: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (token, si.signature.as_bytes().to_vec())
 }
 
+/// The URL of an authority that cannot be reached: a loopback port bound, then released.
+fn unreachable() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}/")
+}
+
 fn case_with_one_item(f: &Fixture) -> String {
     let item = f.import(&[&f.file("decision.txt", "Постановление суда".as_bytes())]);
     let case = f
@@ -146,10 +156,13 @@ fn a_dossier_signature_is_time_stamped_by_the_authority_the_user_named() {
         "{}",
         pdf_words(&pdf)
     );
-    // One request, and it carries a digest and a nonce, nothing of the case.
+    // Two requests: the item already in the vault when the authority was named, then the
+    // signature. Each carries a digest and a nonce, nothing of the case.
     let requests = tsa.requests();
-    assert_eq!(requests.len(), 1);
-    assert!(requests[0].len() < 100, "{} bytes", requests[0].len());
+    assert_eq!(requests.len(), 2);
+    for r in &requests {
+        assert!(r.len() < 100, "{} bytes", r.len());
+    }
 
     // The reference tool: the token verifies against the authority's root, for exactly the
     // SHA-256 of the signature value (what PAdES B-T stamps).
@@ -253,18 +266,7 @@ fn an_authority_out_of_reach_leaves_a_signed_dossier_and_says_it_is_not_stamped(
         !pdf_words(&plain).contains("RFC 3161"),
         "no authority, no word of time-stamps"
     );
-    // A port nothing listens on: bound, then released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    f.ok(&[
-        "signer",
-        "time-stamps",
-        "--authority",
-        &format!("http://127.0.0.1:{port}/"),
-    ]);
+    f.ok(&["signer", "time-stamps", "--authority", &unreachable()]);
     let (pdf, report) = f.export(&case, "generic", "unstamped", &[]);
     assert!(
         report.contains("not time-stamped") && report.contains("cannot be reached"),
@@ -279,5 +281,145 @@ fn an_authority_out_of_reach_leaves_a_signed_dossier_and_says_it_is_not_stamped(
         "{}",
         text(&o)
     );
+    f.cleanup();
+}
+
+#[test]
+fn imports_are_time_stamped_and_a_dossier_carries_each_annexs_proof() {
+    let f = Fixture::new("timestamp-imports");
+    let tsa = Authority::start(&f.dir.join("tsa"));
+    let files = [
+        f.file("arrest.txt", "Протокол задержания".as_bytes()),
+        f.file("letter.txt", b"Letter from the prison"),
+        f.file("photo-note.txt", b"Note on the photograph"),
+    ];
+    let hashes: Vec<String> = files
+        .iter()
+        .map(|p| sha256_hex(&std::fs::read(p).unwrap()))
+        .collect();
+
+    // The authority out of reach: the imports are stored, and wait for their time-stamp.
+    f.ok(&["signer", "time-stamps", "--authority", &unreachable()]);
+    let o = f.run(&[
+        "import",
+        files[0].to_str().unwrap(),
+        files[1].to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("2 item(s) wait for a time-stamp")
+            && text(&o).contains("cannot be reached"),
+        "{}",
+        text(&o)
+    );
+    // Back in reach: naming it sends what waited, in one request.
+    let said = text(&f.run(&["signer", "time-stamps", "--authority", &tsa.url]));
+    assert!(said.contains("time-stamped 2 item(s)"), "{said}");
+    let o = f.run(&["import", files[2].to_str().unwrap()]);
+    assert!(text(&o).contains("time-stamped 1 item(s)"), "{}", text(&o));
+    let requests = tsa.requests();
+    assert_eq!(requests.len(), 2, "one request a batch");
+    for r in &requests {
+        for h in &hashes {
+            assert!(
+                !contains(r, &hex::decode(h).unwrap()),
+                "an item's SHA-256 never leaves the computer"
+            );
+        }
+    }
+    let o = f.run(&["signer", "time-stamps"]);
+    assert!(!text(&o).contains("wait for a time-stamp"), "{}", text(&o));
+
+    // A dossier carries each annex's proof, checkable with openssl and sha256sum alone.
+    let case = f
+        .ok(&["case", "add", "--title", "Stamps v. State"])
+        .trim()
+        .to_string();
+    for item in f.list_json() {
+        f.ok(&[
+            "link",
+            "--case",
+            &case,
+            "--item",
+            item["id"].as_str().unwrap(),
+        ]);
+    }
+    let (pdf, _) = f.export(&case, "generic", "annexes", &[]);
+    let out = f.dir.join("detached");
+    std::fs::create_dir_all(&out).unwrap();
+    let o = Command::new("pdfdetach")
+        .args(["-saveall", "-o"])
+        .arg(&out)
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("dossier-manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["format"], "dossier-manifest 3");
+    assert_eq!(manifest["time_stamps"].as_array().unwrap().len(), 2);
+    let annexes = manifest["annexes"].as_array().unwrap();
+    assert_eq!(annexes.len(), 3);
+    for a in annexes {
+        let id = a["time_stamp"]["id"].as_str().unwrap();
+        let salt = a["time_stamp"]["salt"].as_str().unwrap();
+        let sha = a["sha256"].as_str().unwrap();
+        let statement = out.join(format!("{id}_statement.txt"));
+        let o = Command::new("openssl")
+            .args(["ts", "-verify", "-token_in", "-data"])
+            .arg(&statement)
+            .arg("-in")
+            .arg(out.join(format!("{id}_token.tsr")))
+            .arg("-CAfile")
+            .arg(tsa.dir.join("ca.pem"))
+            .output()
+            .unwrap();
+        assert!(text(&o).contains("Verification: OK"), "{}", text(&o));
+        let o = Command::new("sh")
+            .args([
+                "-c",
+                "printf '%s%s' \"$1\" \"$2\" | sha256sum",
+                "sh",
+                salt,
+                sha,
+            ])
+            .output()
+            .unwrap();
+        let commitment = String::from_utf8(o.stdout).unwrap();
+        let commitment = commitment.split_whitespace().next().unwrap();
+        let lines = std::fs::read_to_string(&statement).unwrap();
+        assert!(lines.lines().any(|l| l == commitment), "{lines}");
+        for h in &hashes {
+            assert!(
+                !lines.contains(h.as_str()),
+                "no item's SHA-256 in a statement"
+            );
+        }
+    }
+    let said = text(&f.run(&["verify-pdf", pdf.to_str().unwrap()]));
+    let annex_lines = said
+        .lines()
+        .filter(|l| l.trim_start().starts_with("existed no later than"))
+        .count();
+    assert_eq!(annex_lines, 3, "{said}");
+    assert!(!said.contains("PROBLEM"), "{said}");
+    assert!(
+        pdf_words(&pdf).contains("Time-stamped"),
+        "each annex page says when it was stamped"
+    );
+
+    // A statement changed inside the file: the token no longer covers it.
+    let mut bytes = std::fs::read(&pdf).unwrap();
+    let at = bytes
+        .windows(20)
+        .position(|w| w == b"dossier-timestamp 1\n")
+        .unwrap()
+        + 20;
+    bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+    let bad = f.dir.join("bad-statement.pdf");
+    std::fs::write(&bad, &bytes).unwrap();
+    let said = text(&f.run(&["verify-pdf", bad.to_str().unwrap()]));
+    assert!(said.contains("does not hold"), "{said}");
+    drop(tsa);
     f.cleanup();
 }

@@ -22,7 +22,7 @@ use dossier::timestamp::Stamp;
 use dossier::verify::{ItemCheck, Report, Status};
 use dossier::{
     Conflict, ConflictValue, CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow,
-    OcrSettings, RecognisedText,
+    OcrSettings, RecognisedText, StampReport,
 };
 use ts_rs::{Config, TS};
 
@@ -56,6 +56,7 @@ fn render() -> String {
         Settings,
         SignerSummary,
         Stamp,
+        StampReport,
         ProgressEvent,
         FileOutcome,
         ImportReport,

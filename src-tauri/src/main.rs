@@ -56,6 +56,7 @@ fn main() {
             session::set_auto_lock,
             session::set_ocr,
             session::set_time_stamping_authority,
+            session::send_time_stamps,
             session::change_passphrase,
             session::export_identity,
             session::export_signer,

@@ -461,14 +461,14 @@ fn the_time_stamping_authority_is_a_setting_kept_in_the_vault() {
     assert_eq!(state.settings().unwrap().time_stamping_authority, None);
     assert_eq!(
         state
-            .set_time_stamping_authority("freetsa.org/tsr")
+            .set_time_stamping_authority("freetsa.org/tsr", true)
             .unwrap_err()
             .code,
         ErrorCode::InvalidInput,
         "an address without its scheme is refused, not guessed"
     );
     state
-        .set_time_stamping_authority(" https://freetsa.org/tsr ")
+        .set_time_stamping_authority(" https://freetsa.org/tsr ", false)
         .unwrap();
     state.lock_vault();
     state.unlock(&secret(PASS)).unwrap();
@@ -477,7 +477,8 @@ fn the_time_stamping_authority_is_a_setting_kept_in_the_vault() {
         Some("https://freetsa.org/tsr"),
         "read back from the vault, trimmed"
     );
-    state.set_time_stamping_authority("").unwrap();
+    assert!(!state.settings().unwrap().time_stamp_imports);
+    state.set_time_stamping_authority("", true).unwrap();
     assert_eq!(state.settings().unwrap().time_stamping_authority, None);
 }
 

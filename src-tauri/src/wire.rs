@@ -38,6 +38,10 @@ pub struct Settings {
     pub ocr: dossier::OcrSettings,
     /// The RFC 3161 authority dossier signatures are sent to, if the user named one.
     pub time_stamping_authority: Option<String>,
+    /// Imports are time-stamped too (when there is an authority).
+    pub time_stamp_imports: bool,
+    /// Items waiting for a time-stamp (the authority was out of reach).
+    pub time_stamps_waiting: u32,
 }
 
 /// A recovery key just made: shown once, then forgotten by the UI.
@@ -130,6 +134,8 @@ pub struct ImportReport {
     /// Ids of the items now holding the imported files (new and duplicates), for linking.
     pub ids: Vec<String>,
     pub cancelled: bool,
+    /// What became of the time-stamps of the imported items (none without an authority).
+    pub time_stamps: Option<dossier::StampReport>,
 }
 
 /// What a file dropped on (or chosen for) the verify screen is.

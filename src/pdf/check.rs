@@ -28,6 +28,34 @@ pub struct ManifestAnnex {
     /// publishable submission): its own SHA-256 and size. `sha256` stays the original's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy: Option<ManifestCopy>,
+    /// The time-stamp that covers the original (by its SHA-256), if the sender's vault has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_stamp: Option<ManifestStampRef>,
+}
+
+/// Which of the manifest's time-stamps covers an annex, and its salt in that statement.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ManifestStampRef {
+    /// `T1`, `T2`, … as [`ManifestStamp::id`].
+    pub id: String,
+    /// Hex: the statement holds SHA-256 of the text `<salt><sha256>`.
+    pub salt: String,
+}
+
+/// An RFC 3161 token attached to the dossier, with the statement it covers
+/// ([`crate::timestamp::statement`]).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ManifestStamp {
+    pub id: String,
+    /// The attached statement's file name.
+    pub statement: String,
+    /// The attached token's file name (DER, `.tsr`).
+    pub token: String,
+    /// The token's time and authority, as the sender's vault read them.
+    pub time: String,
+    pub authority: String,
 }
 
 /// An attached copy of an annex, stripped of metadata.
@@ -44,12 +72,17 @@ pub struct Manifest {
     pub format: String,
     pub title: String,
     pub annexes: Vec<ManifestAnnex>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_stamps: Vec<ManifestStamp>,
 }
 
 pub const MANIFEST_FORMAT: &str = "dossier-manifest 1";
 /// The same with annexes attached as stripped copies (`copy`): a version-1 reader would call
 /// them changed, so it is told the format is new instead.
 pub const MANIFEST_FORMAT_COPIES: &str = "dossier-manifest 2";
+/// The same with time-stamps (`time_stamps`, and their files attached): older readers would
+/// call the token and statement files unlisted.
+pub const MANIFEST_FORMAT_STAMPS: &str = "dossier-manifest 3";
 
 /// What became of one annex.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -63,6 +96,9 @@ pub struct AnnexCheck {
     /// names), `changed`, `missing` (listed but not embedded), `not-included` (left out by
     /// the sender) or `unlisted` (embedded but not in the manifest).
     pub status: &'static str,
+    /// The RFC 3161 time-stamp that proves the original (its SHA-256) existed no later than
+    /// its time, when the dossier carries one that holds.
+    pub time_stamp: Option<crate::timestamp::Stamp>,
 }
 
 /// Everything `verify-pdf` found.
@@ -293,13 +329,14 @@ fn embedded_files(doc: &Document) -> Result<Attached, String> {
     const MAX_NODES: usize = 10_000;
     let mut out = BTreeMap::new();
     let mut manifest = None;
+    let mut stamps = BTreeMap::new();
     let Ok(names) = doc
         .catalog()
         .and_then(|c| c.get(b"Names"))
         .and_then(|n| resolve(doc, n).as_dict())
         .and_then(|n| n.get(b"EmbeddedFiles"))
     else {
-        return Ok((BTreeMap::new(), None));
+        return Ok((BTreeMap::new(), None, BTreeMap::new()));
     };
     let mut seen = std::collections::HashSet::new();
     let mut nodes = vec![names];
@@ -348,6 +385,8 @@ fn embedded_files(doc: &Document) -> Result<Attached, String> {
             }
             if name == MANIFEST_NAME {
                 manifest = Some(stream.content.clone());
+            } else if is_stamp_file(&name) && stream.content.len() <= MAX_STAMP_FILE {
+                stamps.insert(name.clone(), stream.content.clone());
             }
             let hash = hex::encode(Sha256::digest(&stream.content));
             if out.insert(name.clone(), hash).is_some() {
@@ -355,11 +394,23 @@ fn embedded_files(doc: &Document) -> Result<Attached, String> {
             }
         }
     }
-    Ok((out, manifest))
+    Ok((out, manifest, stamps))
 }
 
-/// Attached files' SHA-256 by name, and the manifest's bytes if it is among them.
-type Attached = (BTreeMap<String, String>, Option<Vec<u8>>);
+/// Attached files' SHA-256 by name, the manifest's bytes if it is among them, and the bytes
+/// of time-stamp statements and tokens by name.
+type Attached = (
+    BTreeMap<String, String>,
+    Option<Vec<u8>>,
+    BTreeMap<String, Vec<u8>>,
+);
+
+/// A statement holds 65 bytes an item, 1,024 items at most; a token a few KiB.
+const MAX_STAMP_FILE: usize = 1 << 20;
+
+fn is_stamp_file(name: &str) -> bool {
+    name.starts_with('T') && (name.ends_with("_statement.txt") || name.ends_with("_token.tsr"))
+}
 
 fn resolve<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
     match o {
@@ -369,7 +420,7 @@ fn resolve<'a>(doc: &'a Document, o: &'a Object) -> &'a Object {
 }
 
 fn check_annexes(doc: &Document, r: &mut PdfReport) {
-    let (mut files, manifest) = match embedded_files(doc) {
+    let (mut files, manifest, stamp_files) = match embedded_files(doc) {
         Ok(f) => f,
         Err(e) => {
             r.problems.push(e);
@@ -391,7 +442,12 @@ fn check_annexes(doc: &Document, r: &mut PdfReport) {
             return;
         }
     };
-    if manifest.format != MANIFEST_FORMAT && manifest.format != MANIFEST_FORMAT_COPIES {
+    let known = [
+        MANIFEST_FORMAT,
+        MANIFEST_FORMAT_COPIES,
+        MANIFEST_FORMAT_STAMPS,
+    ];
+    if !known.contains(&manifest.format.as_str()) {
         r.problems.push(format!(
             "{MANIFEST_NAME} has unknown format '{}'",
             manifest.format
@@ -413,13 +469,30 @@ fn check_annexes(doc: &Document, r: &mut PdfReport) {
             r.problems
                 .push(format!("annex {} ({}) is {status}", a.number, a.title));
         }
+        let time_stamp = a.time_stamp.as_ref().and_then(|at| {
+            match stamp_of(&manifest, at, &a.sha256, &stamp_files) {
+                Ok(stamp) => Some(stamp),
+                Err(e) => {
+                    r.problems.push(format!(
+                        "annex {} ({}): its time-stamp {} does not hold: {e}",
+                        a.number, a.title, at.id
+                    ));
+                    None
+                }
+            }
+        });
         r.annexes.push(AnnexCheck {
             number: a.number,
             file: a.file.clone(),
             title: a.title.clone(),
             sha256: a.sha256.clone(),
             status,
+            time_stamp,
         });
+    }
+    for s in &manifest.time_stamps {
+        files.remove(&s.statement);
+        files.remove(&s.token);
     }
     for (file, sha256) in files {
         r.problems.push(format!(
@@ -431,8 +504,36 @@ fn check_annexes(doc: &Document, r: &mut PdfReport) {
             sha256,
             file,
             status: "unlisted",
+            time_stamp: None,
         });
     }
+}
+
+/// Checks the time-stamp `at` names for an annex whose original has `sha256`: the token
+/// covers the attached statement, and the statement commits to the annex with its salt.
+fn stamp_of(
+    manifest: &Manifest,
+    at: &ManifestStampRef,
+    sha256: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<crate::timestamp::Stamp, String> {
+    let listed = manifest
+        .time_stamps
+        .iter()
+        .find(|s| s.id == at.id)
+        .ok_or("it is not in the manifest's list of time-stamps")?;
+    let statement = files
+        .get(&listed.statement)
+        .ok_or_else(|| format!("{} is not attached", listed.statement))?;
+    let token = files
+        .get(&listed.token)
+        .ok_or_else(|| format!("{} is not attached", listed.token))?;
+    let stamp = crate::timestamp::check(token, &Sha256::digest(statement).into())?;
+    let statement = std::str::from_utf8(statement).map_err(|_| "the statement is not text")?;
+    if !crate::timestamp::statement_names(statement, &at.salt, sha256) {
+        return Err("the statement does not name this annex's SHA-256".into());
+    }
+    Ok(stamp)
 }
 
 #[cfg(test)]

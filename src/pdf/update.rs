@@ -21,6 +21,7 @@ use crate::signer::Signer;
 const SIGNATURE_RESERVE: usize = 16384;
 
 /// A file to embed. Its bytes come later from the `content` callback, in order.
+#[derive(Debug, Clone)]
 pub struct Attachment {
     /// ASCII file name (`/F`: qpdf shows non-ASCII `/F` names as mojibake), a readable
     /// transliteration; also the key in the name tree and in the signed manifest.

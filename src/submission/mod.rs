@@ -10,6 +10,7 @@ mod disclosure;
 mod fields;
 mod labels;
 mod privacy;
+mod stamps;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufWriter;
@@ -200,6 +201,8 @@ pub(crate) struct Annex {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub file_name: String,
     pub inline: Inline,
+    /// The proof of time that covers the item, if its vault has one.
+    pub stamp: Option<crate::ItemStamp>,
 }
 
 /// A person of the case with their roles.
@@ -421,8 +424,10 @@ impl Vault {
         let base = crate::pdf::render::render(&composed.flow, &composed.info)?;
         let pages = composed.flow.pages.len();
 
+        let stamps = stamps::Stamps::of(&material.annexes);
         let manifest = Manifest {
             format: MANIFEST_FORMAT.into(),
+            time_stamps: stamps.manifest(),
             title: material.case.title.clone(),
             annexes: material
                 .annexes
@@ -437,6 +442,7 @@ impl Vault {
                     title: a.item.name.clone(),
                     sha256: a.item.sha256.clone(),
                     size: a.item.size,
+                    time_stamp: stamps.annex_ref(a),
                     copy: match &a.attached {
                         Attached::Copy { bytes, sha256 } if !opts.no_originals => {
                             Some(crate::pdf::check::ManifestCopy {
@@ -450,8 +456,11 @@ impl Vault {
                 .collect(),
         };
         let manifest = Manifest {
-            // Version 1 readers would call a copy "changed": they are told the format is new.
-            format: if manifest.annexes.iter().any(|a| a.copy.is_some()) {
+            // Version 1 readers would call a copy "changed", and earlier ones a token file
+            // "unlisted": they are told the format is new.
+            format: if !stamps.is_empty() {
+                crate::pdf::check::MANIFEST_FORMAT_STAMPS.into()
+            } else if manifest.annexes.iter().any(|a| a.copy.is_some()) {
                 crate::pdf::check::MANIFEST_FORMAT_COPIES.into()
             } else {
                 MANIFEST_FORMAT.into()
@@ -503,6 +512,8 @@ impl Vault {
                 },
             })
             .collect();
+        let stamp_files = stamps.files();
+        attachments.extend(stamp_files.iter().map(|(a, _)| a.clone()));
         attachments.push(Attachment {
             file_name: MANIFEST_NAME.into(),
             unicode_name: MANIFEST_NAME.into(),
@@ -573,6 +584,9 @@ impl Vault {
                         })?;
                         progress.finish();
                         Ok(())
+                    } else if let Some((_, bytes)) = stamp_files.get(i - embedded.len()) {
+                        w.write_all(bytes)
+                            .map_err(|e| Error::Pdf(format!("writing: {e}")))
                     } else {
                         w.write_all(&manifest_json)
                             .map_err(|e| Error::Pdf(format!("writing: {e}")))
@@ -810,6 +824,7 @@ impl Vault {
             add(&i.id, &mut order);
         }
 
+        let mut stamps = self.item_stamps()?;
         let mut annexes = Vec::new();
         for id in order {
             let item = self.item(&id)?;
@@ -837,6 +852,7 @@ impl Vault {
             }
             let inline = self.inline_view(&item, &metadata, opts.lang)?;
             let attached = self.attached(&item, opts, warnings);
+            let stamp = stamps.remove(&item.id);
             annexes.push(Annex {
                 number,
                 file_name: attachment_name(number, &item.name),
@@ -845,6 +861,7 @@ impl Vault {
                 dated,
                 metadata,
                 inline,
+                stamp,
             });
         }
         let annex_of = annexes

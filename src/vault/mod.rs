@@ -40,6 +40,7 @@ mod passphrase;
 mod register;
 mod search;
 mod signing;
+mod stamping;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -48,6 +49,7 @@ pub use conflicts::{Conflict, ConflictValue};
 pub use extraction::ExtractionRecord;
 pub use import::{ImportOptions, Imported, hash_file};
 pub use items::{ItemEdit, Rendition};
+pub use stamping::{ItemStamp, StampBatch, StampReport, send_batches as send_time_stamp_batches};
 pub(crate) use verify::verify_tree;
 
 /// Source of the current time; tests pin it (custody entries record it).

@@ -63,13 +63,18 @@ impl AppState {
             signer,
             ocr: self.with_vault(|v| v.ocr_settings())?,
             time_stamping_authority: self.with_vault(|v| v.time_stamping_authority())?,
+            time_stamp_imports: self.with_vault(|v| v.time_stamps_imports())?,
+            time_stamps_waiting: self.with_vault(|v| v.time_stamps_waiting())?,
         })
     }
 
     /// An empty `url` stops time-stamping.
-    pub fn set_time_stamping_authority(&self, url: &str) -> ApiResult<()> {
+    pub fn set_time_stamping_authority(&self, url: &str, imports: bool) -> ApiResult<()> {
         let url = Some(url.trim()).filter(|u| !u.is_empty());
-        self.with_vault(|v| v.set_time_stamping_authority(url))
+        self.with_vault(|v| {
+            v.set_time_stamping_authority(url)?;
+            v.set_time_stamp_imports(imports)
+        })
     }
 
     pub fn set_ocr(&self, enabled: bool, languages: &str) -> ApiResult<dossier::OcrSettings> {
@@ -167,8 +172,18 @@ pub fn set_ocr(
 }
 
 #[tauri::command(async)]
-pub fn set_time_stamping_authority(state: State<'_, AppState>, url: String) -> ApiResult<()> {
-    state.set_time_stamping_authority(&url)
+pub fn set_time_stamping_authority(
+    state: State<'_, AppState>,
+    url: String,
+    imports: bool,
+) -> ApiResult<()> {
+    state.set_time_stamping_authority(&url, imports)
+}
+
+/// Sends the items that wait for a time-stamp. `None`: no authority.
+#[tauri::command(async)]
+pub fn send_time_stamps(state: State<'_, AppState>) -> ApiResult<Option<dossier::StampReport>> {
+    state.send_time_stamps()
 }
 
 #[tauri::command(async)]

@@ -71,6 +71,7 @@ impl AppState {
             files: Vec::new(),
             ids: Vec::new(),
             cancelled: false,
+            time_stamps: None,
         };
         let record = |report: &mut ImportReport, outcome: FileOutcome| {
             progress.send(ProgressEvent::File {
@@ -138,7 +139,23 @@ impl AppState {
                 Err(e) => return Err(e),
             }
         }
+        if report.files.iter().any(|f| f.status == "new") {
+            report.time_stamps = self.send_time_stamps()?;
+        }
         Ok(report)
+    }
+
+    /// Asks the authority for the tokens of the items that wait for one; the vault is taken
+    /// only to plan and to record, never while the network answers. `None`: no authority.
+    pub fn send_time_stamps(&self) -> ApiResult<Option<dossier::StampReport>> {
+        let Some((url, batches)) = self.with_vault(|v| v.time_stamp_batches())? else {
+            return Ok(None);
+        };
+        let report =
+            dossier::send_time_stamp_batches(&url, &batches, &mut |batch, token, stamp| {
+                self.with_vault(|v| v.record_time_stamp(&url, batch, token, stamp))
+            })?;
+        Ok(Some(report))
     }
 
     /// Recognises the text of the scans and photos waiting for OCR, in the background: the

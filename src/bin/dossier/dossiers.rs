@@ -93,9 +93,16 @@ pub enum SignerCommand {
         /// The authority's URL, e.g. https://freetsa.org/tsr
         #[arg(long, value_name = "URL", conflicts_with = "off")]
         authority: Option<String>,
-        /// Stop time-stamping dossier signatures
+        /// Stop time-stamping dossier signatures and imports
         #[arg(long)]
         off: bool,
+        /// Time-stamp imports too (the default once an authority is named): each batch's
+        /// items get a token over salted commitments to their SHA-256
+        #[arg(long, value_name = "on|off")]
+        imports: Option<OnOff>,
+        /// Send the items that wait for a time-stamp now (the authority was out of reach)
+        #[arg(long)]
+        send: bool,
     },
 }
 
@@ -238,6 +245,13 @@ pub fn verify_pdf(a: VerifyPdfArgs) -> anyhow::Result<ExitCode> {
                 an.sha256,
                 an.title
             );
+            if let Some(t) = &an.time_stamp {
+                say!(
+                    "           existed no later than {} (time-stamp by {})",
+                    t.time,
+                    t.authority
+                );
+            }
         }
         for p in &report.problems {
             say!("PROBLEM: {p}");
@@ -259,6 +273,34 @@ pub fn verify_pdf(a: VerifyPdfArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+/// Asks the authority for tokens over the items that wait for one, and says what happened.
+/// An authority out of reach is a notice, not a failure: the items wait.
+pub fn send_time_stamps(vault: &mut Vault) -> anyhow::Result<()> {
+    let report = vault.send_time_stamps()?;
+    if let Some(t) = &report.stamp {
+        note!(
+            "time-stamped {} item(s): {} by {}",
+            report.stamped,
+            t.time,
+            t.authority
+        );
+    }
+    if report.waiting > 0 {
+        note!(
+            "{} item(s) wait for a time-stamp: {}; they are sent with the next import, or now with: dossier signer time-stamps --send",
+            report.waiting,
+            report.problem.as_deref().unwrap_or("not sent")
+        );
+    }
+    Ok(())
+}
+
 pub fn signer(vault: &mut Vault, c: SignerCommand) -> anyhow::Result<ExitCode> {
     match c {
         SignerCommand::Export { out, who } => {
@@ -277,18 +319,42 @@ pub fn signer(vault: &mut Vault, c: SignerCommand) -> anyhow::Result<ExitCode> {
                 s.signer_subject
             );
         }
-        SignerCommand::TimeStamps { authority, off } => {
+        SignerCommand::TimeStamps {
+            authority,
+            off,
+            imports,
+            send,
+        } => {
             if off {
                 vault.set_time_stamping_authority(None)?;
             } else if let Some(url) = &authority {
                 vault.set_time_stamping_authority(Some(url))?;
             }
+            if let Some(on) = imports {
+                vault.set_time_stamp_imports(on == OnOff::On)?;
+            }
             match vault.time_stamping_authority()? {
                 Some(url) => {
                     say!("{url}");
+                    let changed = authority.is_some() || imports.is_some();
+                    let imports = if vault.time_stamps_imports()? {
+                        " and of each import's items (salted, one digest a batch)"
+                    } else {
+                        ""
+                    };
                     note!(
-                        "dossier signatures are time-stamped by this authority; it learns a SHA-256 of each signature, the time, and this computer's address"
+                        "dossier signatures are time-stamped by this authority; it learns a SHA-256 of each signature{imports}, the time, and this computer's address"
                     );
+                    if send || changed {
+                        send_time_stamps(vault)?;
+                    } else {
+                        let waiting = vault.time_stamps_waiting()?;
+                        if waiting > 0 {
+                            note!(
+                                "{waiting} item(s) wait for a time-stamp (send them with --send)"
+                            );
+                        }
+                    }
                 }
                 None => note!(
                     "no time-stamping authority: a dossier's signing time is the signer's clock only (set one with --authority URL)"

@@ -430,6 +430,9 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             if !no_ocr && failed < total {
                 ocr::recognise(vault)?;
             }
+            if failed < total {
+                dossiers::send_time_stamps(vault)?;
+            }
             if failed > 0 {
                 bail!("{failed} of {total} files were not imported; everything else is stored");
             }
@@ -646,6 +649,7 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
                 }
                 say!("{}", imported.item().id);
             }
+            dossiers::send_time_stamps(vault)?;
         }
         Command::Thumbnail { id, out, preview } => {
             let which = if preview {

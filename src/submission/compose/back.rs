@@ -189,6 +189,28 @@ impl<'m> Ctx<'m> {
             (l.kind.to_string(), Cell::new(a.item.media_type.clone())),
             (l.date.to_string(), Cell::new(self.annex_date(a, false))),
         ];
+        if let (Some(s), Some(label)) = (&a.stamp, self.stamps.label(a.number)) {
+            let t = &s.stamp.time;
+            let when = format!(
+                "{} {} UTC",
+                show_date(t.get(..10).unwrap_or(t), self.lang()),
+                t.get(11..16).unwrap_or("")
+            );
+            rows.push((
+                tr(
+                    self.lang(),
+                    "Time-stamped",
+                    "Horodaté",
+                    "Метка времени",
+                    "Sello de tiempo",
+                )
+                .into(),
+                Cell::new(format!(
+                    "{when}, {} ({label}: {label}_statement.txt, {label}_token.tsr)",
+                    s.stamp.authority
+                )),
+            ));
+        }
         if !a.item.notes.is_empty() {
             rows.push((
                 tr(self.lang(), "Notes", "Notes", "Заметки", "Notas").into(),
@@ -288,7 +310,26 @@ impl<'m> Ctx<'m> {
         let l = self.l;
         self.flow
             .heading(1, l.verification, Some(self.verify_anchor), true);
-        for (i, step) in l.verification_steps.iter().enumerate() {
+        let stamps_step = (!self.stamps.is_empty()).then(|| {
+            tr(
+                self.lang(),
+                "Time-stamps (T1, T2, …): each is attached as Tn_statement.txt and Tn_token.tsr. openssl ts -verify -data Tn_statement.txt -in Tn_token.tsr -token_in -CAfile AUTHORITY.pem must say \"Verification: OK\" (AUTHORITY.pem: the root certificate of the time-stamping authority, obtained from it). Then printf '%s%s' SALT SHA256 | sha256sum, with the annex's salt from dossier-manifest.json and its SHA-256, must give a line of Tn_statement.txt: the annex existed no later than the token's time.",
+                "Horodatages (T1, T2, …) : chacun est joint sous Tn_statement.txt et Tn_token.tsr. openssl ts -verify -data Tn_statement.txt -in Tn_token.tsr -token_in -CAfile AUTORITE.pem doit afficher « Verification: OK » (AUTORITE.pem : le certificat racine de l'autorité d'horodatage, obtenu auprès d'elle). Ensuite printf '%s%s' SEL SHA256 | sha256sum, avec le sel de l'annexe tiré de dossier-manifest.json et son SHA-256, doit donner une ligne de Tn_statement.txt : l'annexe existait au plus tard à l'heure du jeton.",
+                "Метки времени (T1, T2, …): каждая приложена как Tn_statement.txt и Tn_token.tsr. Команда openssl ts -verify -data Tn_statement.txt -in Tn_token.tsr -token_in -CAfile ОРГАН.pem должна вывести «Verification: OK» (ОРГАН.pem — корневой сертификат органа меток времени, полученный от него). Затем printf '%s%s' СОЛЬ SHA256 | sha256sum, где соль приложения взята из dossier-manifest.json, а SHA-256 — его хеш, должна дать одну из строк Tn_statement.txt: приложение существовало не позднее времени метки.",
+                "Sellos de tiempo (T1, T2, …): cada uno se adjunta como Tn_statement.txt y Tn_token.tsr. openssl ts -verify -data Tn_statement.txt -in Tn_token.tsr -token_in -CAfile AUTORIDAD.pem debe decir «Verification: OK» (AUTORIDAD.pem: el certificado raíz de la autoridad de sellado de tiempo, obtenido de ella). Después printf '%s%s' SAL SHA256 | sha256sum, con la sal del anexo tomada de dossier-manifest.json y su SHA-256, debe dar una línea de Tn_statement.txt: el anexo existía a más tardar a la hora del sello.",
+            )
+        });
+        // Before the last step, which says `verify-pdf` checks all of the above.
+        let (last, before) = l
+            .verification_steps
+            .split_last()
+            .expect("every language has verification steps");
+        let steps = before
+            .iter()
+            .copied()
+            .chain(stamps_step)
+            .chain(std::iter::once(*last));
+        for (i, step) in steps.enumerate() {
             self.flow.para_styled(
                 &format!("{}. {step}", i + 1),
                 Face::Regular,

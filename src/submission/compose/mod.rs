@@ -58,6 +58,8 @@ struct Ctx<'m> {
     annex_anchor: Vec<usize>,
     verify_anchor: usize,
     list_anchor: usize,
+    /// The annexes' time-stamps, labelled T1, T2, … as attached.
+    stamps: super::stamps::Stamps<'m>,
 }
 
 const DETAINEE_ROLES: &[&str] = &["detainee", "detained", "prisoner", "victim", "client"];
@@ -121,6 +123,7 @@ fn pass<'m>(m: &'m Material, toc: Option<&[Bookmark]>) -> Ctx<'m> {
         annex_anchor: Vec::new(),
         verify_anchor: 0,
         list_anchor: 0,
+        stamps: super::stamps::Stamps::of(&m.annexes),
     };
     c.verify_anchor = c.flow.new_anchor();
     c.list_anchor = c.flow.new_anchor();

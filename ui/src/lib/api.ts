@@ -33,7 +33,8 @@ export const api = {
   settings: () => invoke<B.Settings>("settings"),
   setAutoLock: (minutes: number) => invoke<void>("set_auto_lock", { minutes }),
   setOcr: (enabled: boolean, languages: string) => invoke<B.OcrSettings>("set_ocr", { enabled, languages }),
-  setTimeStampingAuthority: (url: string) => invoke<void>("set_time_stamping_authority", { url }),
+  setTimeStampingAuthority: (url: string, imports: boolean) => invoke<void>("set_time_stamping_authority", { url, imports }),
+  sendTimeStamps: () => invoke<B.StampReport | null>("send_time_stamps"),
   changePassphrase: (current: string, next: string) =>
     invoke<void>("change_passphrase", { current, new: next }),
   exportIdentity: (passphrase: string) => invoke<string | null>("export_identity", { passphrase }),

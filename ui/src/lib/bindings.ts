@@ -57,7 +57,15 @@ auto_lock_minutes: number, signer: SignerSummary | null, ocr: OcrSettings,
 /**
  * The RFC 3161 authority dossier signatures are sent to, if the user named one.
  */
-time_stamping_authority: string | null, };
+time_stamping_authority: string | null, 
+/**
+ * Imports are time-stamped too (when there is an authority).
+ */
+time_stamp_imports: boolean, 
+/**
+ * Items waiting for a time-stamp (the authority was out of reach).
+ */
+time_stamps_waiting: number, };
 
 export type SignerSummary = { 
 /**
@@ -93,6 +101,24 @@ authority_sha256: string,
  */
 serial: string, };
 
+export type StampReport = { 
+/**
+ * Items time-stamped now.
+ */
+stamped: number, 
+/**
+ * Items still waiting (the authority could not be reached, or answered wrongly).
+ */
+waiting: number, 
+/**
+ * The last token's time and authority, if any was obtained.
+ */
+stamp: Stamp | null, 
+/**
+ * Why items still wait, in words.
+ */
+problem: string | null, };
+
 export type ProgressEvent = { "kind": "batch", count: number, bytes: number, } | { "kind": "start", label: string, total: number, } | { "kind": "position", done: number, } | { "kind": "finish" } | { "kind": "file", index: number, outcome: FileOutcome, };
 
 export type FileOutcome = { 
@@ -109,7 +135,11 @@ export type ImportReport = { files: Array<FileOutcome>,
 /**
  * Ids of the items now holding the imported files (new and duplicates), for linking.
  */
-ids: Array<string>, cancelled: boolean, };
+ids: Array<string>, cancelled: boolean, 
+/**
+ * What became of the time-stamps of the imported items (none without an authority).
+ */
+time_stamps: StampReport | null, };
 
 export type OcrReport = { recognised: number, failed: number, 
 /**
@@ -411,7 +441,12 @@ export type AnnexCheck = { number: number, file: string, title: string, sha256: 
  * names), `changed`, `missing` (listed but not embedded), `not-included` (left out by
  * the sender) or `unlisted` (embedded but not in the manifest).
  */
-status: string, };
+status: string, 
+/**
+ * The RFC 3161 time-stamp that proves the original (its SHA-256) existed no later than
+ * its time, when the dossier carries one that holds.
+ */
+time_stamp: Stamp | null, };
 
 export type ExportReport = { path: string, pages: number, annexes: number, bytes: number, fingerprint: string, 
 /**

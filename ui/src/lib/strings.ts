@@ -229,6 +229,12 @@ export const en = {
   tsaUrl: "Authority's address (https://…)",
   tsaSaved: (url: string) => url ? `Saved: dossier signatures are time-stamped by ${url}.` : "Saved: dossier signatures are no longer time-stamped.",
   timeStamped: "Time-stamped",
+  tsaImports: "Time-stamp imports too (one salted digest per batch of items)",
+  itemsTimeStamped: (n: number, time: string, authority: string) =>
+    `Time-stamped ${n} item${n === 1 ? "" : "s"}: they existed no later than ${time}, by the word of ${authority}.`,
+  stampsWaiting: (n: number, why: string) =>
+    `${n} item${n === 1 ? "" : "s"} wait for a time-stamp${why ? ` (${why})` : ""}; they are sent with the next import, or with "Send now" in Settings.`,
+  sendStamps: "Send now",
   timeStampedBy: (time: string, authority: string) => `${time}, by ${authority}`,
   notTimeStamped: "no (only the signer's clock dates it)",
   ocrTitle: "Text in scans (OCR)",
