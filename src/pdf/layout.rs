@@ -9,6 +9,8 @@
 use skrifa::instance::{LocationRef, Size};
 use skrifa::{FontRef, MetadataProvider};
 
+use super::structure::{Child, Role, Structure, span_lang};
+
 pub const PAGE_W: f32 = 595.0;
 pub const PAGE_H: f32 = 842.0;
 pub const MARGIN_X: f32 = 56.0;
@@ -150,7 +152,15 @@ pub struct Flow {
     pub images: Vec<Vec<u8>>,
     /// Characters no embedded font has (drawn as `?`).
     pub missing_glyphs: usize,
+    /// What each drawn thing is, for tagged PDF.
+    pub structure: Structure,
+    /// The document's language (BCP 47): text in another script is tagged with its own.
+    pub lang: String,
     y: f32,
+    /// The element being drawn into; `None`: an artifact.
+    current: Option<usize>,
+    /// The table of contents being written, if the last thing drawn was one of its lines.
+    toc: Option<usize>,
 }
 
 /// A face's character map and unscaled advances, parsed once per thread.
@@ -349,9 +359,26 @@ fn line_height(size: f32) -> f32 {
 
 impl Flow {
     pub fn new() -> Flow {
-        let mut f = Flow::default();
+        let mut f = Flow {
+            lang: "en".into(),
+            ..Flow::default()
+        };
         f.new_page();
         f
+    }
+
+    /// Draws `f` into a new element (inside the current one) and returns the element.
+    fn within(&mut self, role: Role, f: impl FnOnce(&mut Flow)) -> usize {
+        let id = self.structure.open(role, self.current);
+        let outer = self.current.replace(id);
+        f(self);
+        self.current = outer;
+        id
+    }
+
+    /// Tags element `id` with the language of `text`, if it differs from the document's.
+    fn lang_of(&mut self, id: usize, text: &str) {
+        self.structure.elements[id].lang = span_lang(text, &self.lang);
     }
 
     pub fn new_page(&mut self) {
@@ -368,7 +395,18 @@ impl Flow {
     }
 
     fn push(&mut self, op: Op) {
-        self.pages.last_mut().expect("a page exists").push(op);
+        let drawn = !matches!(op, Op::Rect { .. } | Op::Line { .. });
+        let page = self.pages.len() - 1;
+        let ops = self.pages.last_mut().expect("a page exists");
+        ops.push(op);
+        // Rules and shading are never content; text, pictures and links are, inside an element.
+        if let (true, Some(e)) = (drawn, self.current) {
+            let at = Child::Drawn {
+                page,
+                op: ops.len() - 1,
+            };
+            self.structure.elements[e].children.push(at);
+        }
     }
 
     /// A filled rectangle at (x, top y) on the current page.
@@ -445,11 +483,18 @@ impl Flow {
             self.space(if level == 1 { 14.0 } else { 8.0 });
         }
         self.place(anchor);
-        for line in wrap(Face::Bold, size, title, WIDTH) {
-            self.y += size;
-            self.text_at(MARGIN_X, self.y, Face::Bold, size, ACCENT, &line);
-            self.y += line_height(size) - size;
-        }
+        self.toc = None;
+        let h = self.within(
+            Role::Heading(level.clamp(1, 6), title.to_string()),
+            |flow| {
+                for line in wrap(Face::Bold, size, title, WIDTH) {
+                    flow.y += size;
+                    flow.text_at(MARGIN_X, flow.y, Face::Bold, size, ACCENT, &line);
+                    flow.y += line_height(size) - size;
+                }
+            },
+        );
+        self.lang_of(h, title);
         if level == 1 {
             let y = self.y + 1.0;
             self.push(Op::Line {
@@ -474,12 +519,15 @@ impl Flow {
 
     /// A wrapped paragraph, indented by `indent`.
     pub fn para_styled(&mut self, text: &str, face: Face, size: f32, color: Rgb, indent: f32) {
-        for line in wrap(face, size, text, WIDTH - indent) {
-            self.ensure(line_height(size));
-            self.y += size;
-            self.text_at(MARGIN_X + indent, self.y, face, size, color, &line);
-            self.y += line_height(size) - size;
-        }
+        let p = self.within(Role::Paragraph, |flow| {
+            for line in wrap(face, size, text, WIDTH - indent) {
+                flow.ensure(line_height(size));
+                flow.y += size;
+                flow.text_at(MARGIN_X + indent, flow.y, face, size, color, &line);
+                flow.y += line_height(size) - size;
+            }
+        });
+        self.lang_of(p, text);
         self.y += size * 0.5;
     }
 
@@ -507,17 +555,21 @@ impl Flow {
             h,
             color,
         });
-        let mut y = self.y + 5.0;
-        for line in lines {
-            y += size;
-            self.text_at(MARGIN_X + 10.0, y, Face::Bold, size, color, &line);
-            y += line_height(size) - size;
-        }
+        let p = self.within(Role::Paragraph, |flow| {
+            let mut y = flow.y + 5.0;
+            for line in lines {
+                y += size;
+                flow.text_at(MARGIN_X + 10.0, y, Face::Bold, size, color, &line);
+                y += line_height(size) - size;
+            }
+        });
+        self.lang_of(p, text);
         self.y += h + 8.0;
     }
 
     /// A table with a header row repeated after page breaks. `widths` are fractions of the
-    /// text width.
+    /// text width. Tagged as a table: the first header row's cells are column headers (the
+    /// repeats are artifacts), and a linked cell holds a link.
     pub fn table(&mut self, header: &[&str], widths: &[f32], rows: &[Vec<Cell>]) {
         let size = 9.0;
         let pad = 3.0;
@@ -532,7 +584,10 @@ impl Flow {
                 })
                 .collect()
         };
-        let draw_header = |flow: &mut Flow| {
+        let outer = self.current;
+        let table = self.structure.open(Role::Table, outer);
+        // `tagged`: the first header goes in the structure; its repeats are artifacts.
+        let draw_header = |flow: &mut Flow, tagged: bool| {
             let h = line_height(size) + 2.0 * pad;
             flow.push(Op::Rect {
                 x: MARGIN_X,
@@ -541,7 +596,12 @@ impl Flow {
                 h,
                 color: (228, 233, 242),
             });
+            let row = tagged.then(|| flow.structure.open(Role::Row, Some(table)));
             for (i, title) in header.iter().enumerate() {
+                flow.current = row.map(|r| {
+                    flow.structure
+                        .open(Role::HeaderCell { column: true }, Some(r))
+                });
                 flow.text_at(
                     cols[i].0 + pad,
                     flow.y + pad + size,
@@ -551,15 +611,35 @@ impl Flow {
                     title,
                 );
             }
+            flow.current = None;
             flow.y += h;
         };
         self.ensure(3.0 * line_height(size) + 4.0 * pad);
-        draw_header(self);
+        draw_header(self, true);
         for row in rows {
             let wrapped: Vec<Vec<String>> = row
                 .iter()
                 .enumerate()
                 .map(|(i, c)| wrap(c.face, size, &c.text, cols[i].1 - 2.0 * pad))
+                .collect();
+            // Each cell's element (its link's, when it has one), made before any line is drawn:
+            // the lines of a row are drawn across the cells.
+            let tr = self.structure.open(Role::Row, Some(table));
+            let owners: Vec<usize> = row
+                .iter()
+                .map(|cell| {
+                    let td = self.structure.open(Role::Cell, Some(tr));
+                    self.lang_of(td, &cell.text);
+                    match cell.link {
+                        Some(_) => self.structure.open(
+                            Role::Link {
+                                alt: cell.text.clone(),
+                            },
+                            Some(td),
+                        ),
+                        None => td,
+                    }
+                })
                 .collect();
             let n = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
             let h = n as f32 * line_height(size) + 2.0 * pad;
@@ -568,19 +648,20 @@ impl Flow {
             // continues on the next page, line by line, under a repeated header.
             if self.y + h > BOTTOM && h <= page {
                 self.new_page();
-                draw_header(self);
+                draw_header(self, false);
             }
             self.y += pad;
             for k in 0..n {
                 if self.y + line_height(size) > BOTTOM {
                     self.new_page();
-                    draw_header(self);
+                    draw_header(self, false);
                     self.y += pad;
                 }
                 let y = self.y + size;
                 for (i, lines) in wrapped.iter().enumerate() {
                     let Some(line) = lines.get(k) else { continue };
                     let cell = &row[i];
+                    self.current = Some(owners[i]);
                     let w = self.text_at(cols[i].0 + pad, y, cell.face, size, cell.color, line);
                     if let Some(anchor) = cell.link {
                         self.push(Op::Link {
@@ -592,6 +673,7 @@ impl Flow {
                         });
                     }
                 }
+                self.current = None;
                 self.y += line_height(size);
             }
             self.y += pad;
@@ -604,19 +686,30 @@ impl Flow {
                 color: (180, 180, 180),
             });
         }
+        self.current = outer;
         self.y += 10.0;
     }
 
     /// Label/value rows (a form): bold labels in a left column. Monospace values (hashes)
-    /// are set smaller so a SHA-256 stays on one line, where it can be copied whole.
+    /// are set smaller so a SHA-256 stays on one line, where it can be copied whole. Tagged
+    /// as a table whose rows are headed by their label.
     pub fn fields(&mut self, rows: &[(String, Cell)]) {
         let size = 10.0;
         let label_w = 165.0;
+        let outer = self.current;
+        let table = self.structure.open(Role::Table, outer);
         for (label, value) in rows {
             let vsize = if value.face == Face::Mono { 8.0 } else { size };
             let labels = wrap(Face::Bold, size, label, label_w - 8.0);
             let values = wrap(value.face, vsize, &value.text, WIDTH - label_w);
             let n = labels.len().max(values.len());
+            let tr = self.structure.open(Role::Row, Some(table));
+            let th = self
+                .structure
+                .open(Role::HeaderCell { column: false }, Some(tr));
+            self.lang_of(th, label);
+            let td = self.structure.open(Role::Cell, Some(tr));
+            self.lang_of(td, &value.text);
             // Keep short fields whole; a long value (notes) flows on to the next page.
             if n as f32 * line_height(size) <= BOTTOM - TOP {
                 self.ensure(n as f32 * line_height(size));
@@ -625,26 +718,45 @@ impl Flow {
                 self.ensure(line_height(size));
                 let y = self.y + size;
                 if let Some(l) = labels.get(k) {
+                    self.current = Some(th);
                     self.text_at(MARGIN_X, y, Face::Bold, size, GREY, l);
                 }
                 if let Some(v) = values.get(k) {
+                    self.current = Some(td);
                     self.text_at(MARGIN_X + label_w, y, value.face, vsize, value.color, v);
                 }
                 self.y += line_height(size);
             }
             self.y += 3.0;
         }
+        self.current = outer;
         self.y += 6.0;
     }
 
-    /// A table-of-contents line: title (linked) and the page its anchor lands on.
+    /// A table-of-contents line: title (linked) and the page its anchor lands on. Lines that
+    /// follow each other make one table of contents.
     pub fn toc_line(&mut self, title: &str, anchor: usize, indent: f32) {
         let size = 10.0;
         self.ensure(line_height(size));
         self.y += size;
         let max = WIDTH - indent - 40.0;
         let shown = fit(Face::Regular, size, title, max);
-        let w = self.text_at(
+        let outer = self.current;
+        let toc = match self.toc {
+            Some(toc) => toc,
+            None => self.structure.open(Role::TableOfContents, outer),
+        };
+        self.toc = Some(toc);
+        let item = self.structure.open(Role::TableOfContentsItem, Some(toc));
+        let link = self.structure.open(
+            Role::Link {
+                alt: title.to_string(),
+            },
+            Some(item),
+        );
+        self.lang_of(item, title);
+        self.current = Some(link);
+        self.text_at(
             MARGIN_X + indent,
             self.y,
             Face::Regular,
@@ -659,30 +771,36 @@ impl Flow {
             h: line_height(size),
             anchor,
         });
-        let _ = w;
+        self.current = Some(item);
         self.push(Op::PageOf {
             x: MARGIN_X + WIDTH,
             y: self.y,
             size,
             anchor,
         });
+        self.current = outer;
         self.y += line_height(size) - size;
     }
 
-    /// A JPEG picture, scaled to fit the text width and `max_h`, with its pixel size given.
-    pub fn image(&mut self, jpeg: Vec<u8>, px: (u32, u32), max_h: f32) {
+    /// A JPEG picture, scaled to fit the text width and `max_h`, with its pixel size given;
+    /// `alt` says what it shows to someone who cannot see it.
+    pub fn image(&mut self, jpeg: Vec<u8>, px: (u32, u32), max_h: f32, alt: &str) {
         let (pw, ph) = (px.0.max(1) as f32, px.1.max(1) as f32);
         let scale = (WIDTH / pw).min(max_h / ph);
         let (w, h) = (pw * scale, ph * scale);
         self.ensure(h + 6.0);
         self.images.push(jpeg);
-        self.push(Op::Image {
-            x: MARGIN_X + (WIDTH - w) / 2.0,
-            y: self.y,
-            w,
-            h,
-            image: self.images.len() - 1,
+        let image = self.images.len() - 1;
+        let figure = self.within(Role::Figure(alt.to_string()), |flow| {
+            flow.push(Op::Image {
+                x: MARGIN_X + (WIDTH - w) / 2.0,
+                y: flow.y,
+                w,
+                h,
+                image,
+            });
         });
+        self.lang_of(figure, alt);
         self.y += h + 8.0;
     }
 

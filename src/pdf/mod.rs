@@ -6,6 +6,7 @@ pub(crate) mod cms;
 pub mod layout;
 pub mod recovery;
 pub mod render;
+pub mod structure;
 pub(crate) mod update;
 
 pub use check::{AnnexCheck, MANIFEST_NAME, Manifest, ManifestAnnex, PdfReport, verify_pdf};

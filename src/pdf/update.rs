@@ -120,7 +120,9 @@ pub fn write_signed(
     let names = first + 2 * attachments.len() as u32;
     let sig = names + 1;
     let widget = sig + 1;
-    let size = widget + 1;
+    // The widget's structure element (PDF/UA: every annotation is in the tag tree).
+    let form_elem = widget + 1;
+    let size = form_elem + 1;
     offsets.push((names, w.pos));
     filespecs.sort();
     let mut tree = format!("{names} 0 obj\n<< /Names [");
@@ -156,15 +158,61 @@ pub fn write_signed(
         tail.extend_from_slice(body);
         tail.extend_from_slice(b"\nendobj\n");
     };
+    let struct_parent = parsed
+        .structure
+        .as_ref()
+        .map(|t| format!(" /StructParent {}", t.next_key))
+        .unwrap_or_default();
     at(
         widget,
         &mut tail,
         format!(
-            "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V {sig} 0 R /Rect [0 0 0 0] /F 132 /P {} {} R >>",
-            parsed.page.0, parsed.page.1
+            "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Signature1) /V {sig} 0 R /Rect [0 0 0 0] /F 132 /P {} {} R /TU {}{struct_parent} >>",
+            parsed.page.0,
+            parsed.page.1,
+            text("Digital signature of this document")
         )
         .as_bytes(),
     );
+    if let Some(t) = &parsed.structure {
+        // A Form element for the widget under the document element, found through the
+        // parent tree by the widget's /StructParent.
+        at(
+            form_elem,
+            &mut tail,
+            format!(
+                "<< /Type /StructElem /S /Form /P {} {} R /K << /Type /OBJR /Obj {widget} 0 R /Pg {} {} R >> /Alt {} >>",
+                t.document.0,
+                t.document.1,
+                parsed.page.0,
+                parsed.page.1,
+                text("Digital signature of this document")
+            )
+            .as_bytes(),
+        );
+        let mut document = t.document_dict.clone();
+        let mut kids = match document.get(b"K") {
+            Ok(Object::Array(a)) => a.clone(),
+            Ok(one) => vec![one.clone()],
+            Err(_) => Vec::new(),
+        };
+        kids.push(Object::Reference((form_elem, 0)));
+        document.set("K", kids);
+        at(
+            t.document.0,
+            &mut tail,
+            &serialize(&Object::Dictionary(document)),
+        );
+        let mut root = t.root_dict.clone();
+        let mut nums = t.nums.clone();
+        nums.push(Object::Integer(t.next_key));
+        nums.push(Object::Reference((form_elem, 0)));
+        let mut parents = Dictionary::new();
+        parents.set("Nums", nums);
+        root.set("ParentTree", Object::Dictionary(parents));
+        root.set("ParentTreeNextKey", t.next_key + 1);
+        at(t.root.0, &mut tail, &serialize(&Object::Dictionary(root)));
+    }
     let mut catalog = parsed.catalog.clone();
     let mut embedded = Dictionary::new();
     embedded.set("EmbeddedFiles", Object::Reference((names, 0)));
@@ -178,6 +226,8 @@ pub fn write_signed(
                 .collect(),
         ),
     );
+    // Readers open on the outline (PDF/UA: navigation by the bookmarks).
+    catalog.set("PageMode", Object::Name(b"UseOutlines".to_vec()));
     let mut form = Dictionary::new();
     form.set("Fields", vec![Object::Reference((widget, 0))]);
     form.set("SigFlags", 3);
@@ -289,6 +339,67 @@ struct Base {
     catalog: Dictionary,
     page: ObjectId,
     page_dict: Dictionary,
+    /// The tag tree's root, when the file is tagged.
+    structure: Option<StructureRoot>,
+}
+
+/// What the update changes in a tagged file's structure tree.
+struct StructureRoot {
+    root: ObjectId,
+    root_dict: Dictionary,
+    /// The parent tree's entries (a flat `/Nums` array, as krilla writes it).
+    nums: Vec<Object>,
+    next_key: i64,
+    /// The top element (krilla's `Document`), which gets the signature's `Form` element.
+    document: ObjectId,
+    document_dict: Dictionary,
+}
+
+impl StructureRoot {
+    fn parse(doc: &lopdf::Document, catalog: &Dictionary) -> Result<Option<StructureRoot>> {
+        let bad = |what: &str| Error::Pdf(format!("the generated PDF's structure tree {what}"));
+        let Ok(root) = catalog
+            .get(b"StructTreeRoot")
+            .and_then(Object::as_reference)
+        else {
+            return Ok(None);
+        };
+        let root_dict = doc
+            .get_object(root)
+            .and_then(Object::as_dict)
+            .map_err(|_| bad("is missing"))?
+            .clone();
+        let nums = root_dict
+            .get(b"ParentTree")
+            .and_then(Object::as_dict)
+            .and_then(|t| t.get(b"Nums"))
+            .and_then(Object::as_array)
+            .map_err(|_| bad("has no flat parent tree"))?
+            .clone();
+        let next_key = root_dict
+            .get(b"ParentTreeNextKey")
+            .and_then(Object::as_i64)
+            .map_err(|_| bad("has no next key"))?;
+        let document = match root_dict.get(b"K") {
+            Ok(Object::Array(a)) if a.len() == 1 => a[0].as_reference(),
+            Ok(one) => one.as_reference(),
+            Err(e) => Err(e),
+        }
+        .map_err(|_| bad("has no single top element"))?;
+        let document_dict = doc
+            .get_object(document)
+            .and_then(Object::as_dict)
+            .map_err(|_| bad("has a broken top element"))?
+            .clone();
+        Ok(Some(StructureRoot {
+            root,
+            root_dict,
+            nums,
+            next_key,
+            document,
+            document_dict,
+        }))
+    }
 }
 
 impl Base {
@@ -333,7 +444,9 @@ impl Base {
                     .ok()
             })
             .ok_or_else(|| bad("has no startxref"))?;
+        let structure = StructureRoot::parse(&doc, &catalog)?;
         Ok(Base {
+            structure,
             size,
             root,
             info: doc.trailer.get(b"Info").and_then(Object::as_reference).ok(),

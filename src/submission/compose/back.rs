@@ -275,7 +275,14 @@ impl<'m> Ctx<'m> {
         match &a.inline {
             Inline::Picture { jpeg, px } => {
                 let room = self.flow.room().max(300.0);
-                self.flow.image(jpeg.clone(), *px, room - 10.0);
+                let alt = format!(
+                    "{} {} {}: {}",
+                    tr(self.lang(), "Picture,", "Image,", "Изображение,", "Imagen,"),
+                    self.l.annex,
+                    a.number,
+                    a.item.name
+                );
+                self.flow.image(jpeg.clone(), *px, room - 10.0, &alt);
             }
             Inline::Text(t) => self.flow.para_styled(t, Face::Regular, 9.0, BLACK, 0.0),
             Inline::Email { headers, body } => {

@@ -125,6 +125,7 @@ fn pass<'m>(m: &'m Material, toc: Option<&[Bookmark]>) -> Ctx<'m> {
         list_anchor: 0,
         stamps: super::stamps::Stamps::of(&m.annexes),
     };
+    c.flow.lang = m.lang.code().into();
     c.verify_anchor = c.flow.new_anchor();
     c.list_anchor = c.flow.new_anchor();
     c.annex_anchor = m.annexes.iter().map(|_| c.flow.new_anchor()).collect();
