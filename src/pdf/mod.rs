@@ -7,6 +7,7 @@ pub mod layout;
 pub mod recovery;
 pub mod render;
 pub mod structure;
+pub mod text;
 pub(crate) mod update;
 
 pub use check::{AnnexCheck, MANIFEST_NAME, Manifest, ManifestAnnex, PdfReport, verify_pdf};

@@ -93,7 +93,7 @@ pub struct Labels {
     pub mail_headers: [&'static str; 5],
     /// The roles front ends offer (`crate::register::COMMON_ROLES`), as the dossier names them;
     /// any other role is printed as the user wrote it.
-    pub role_names: [(&'static str, &'static str); 8],
+    pub role_names: [(&'static str, &'static str); 14],
     pub taken: &'static str,
     pub camera: &'static str,
     pub location: &'static str,
@@ -163,6 +163,12 @@ pub static EN: Labels = Labels {
         ("witness", "witness"),
         ("victim", "victim"),
         ("investigator", "investigator"),
+        ("source", "source"),
+        ("petitioner", "petitioner"),
+        ("representative", "representative"),
+        ("counsel", "counsel"),
+        ("client", "client"),
+        ("prisoner", "prisoner"),
     ],
     taken: "Taken",
     camera: "Camera",
@@ -264,6 +270,12 @@ pub static FR: Labels = Labels {
         ("witness", "témoin"),
         ("victim", "victime"),
         ("investigator", "enquêteur"),
+        ("source", "source"),
+        ("petitioner", "pétitionnaire"),
+        ("representative", "représentant(e)"),
+        ("counsel", "conseil"),
+        ("client", "client(e)"),
+        ("prisoner", "prisonnier(ère)"),
     ],
     taken: "Prise le",
     camera: "Appareil",
@@ -365,6 +377,12 @@ pub static RU: Labels = Labels {
         ("witness", "свидетель"),
         ("victim", "потерпевший"),
         ("investigator", "следователь"),
+        ("source", "источник"),
+        ("petitioner", "заявитель"),
+        ("representative", "представитель"),
+        ("counsel", "защитник"),
+        ("client", "доверитель"),
+        ("prisoner", "заключённый"),
     ],
     taken: "Снято",
     camera: "Камера",
@@ -482,6 +500,12 @@ pub static ES: Labels = Labels {
         ("witness", "testigo"),
         ("victim", "víctima"),
         ("investigator", "investigador/a"),
+        ("source", "fuente"),
+        ("petitioner", "peticionario/a"),
+        ("representative", "representante"),
+        ("counsel", "letrado/a"),
+        ("client", "cliente"),
+        ("prisoner", "preso/a"),
     ],
     taken: "Tomada",
     camera: "Cámara",
@@ -541,7 +565,8 @@ mod tests {
 
     /// Words that are the same in English and the other language (or international).
     const SAME: &[&str] = &[
-        "Cc", "SHA-256", "Date", "bytes", "Type", "Pages", "Notes", "Annexes", "Contact", "No.",
+        "Cc", "SHA-256", "source", "Date", "bytes", "Type", "Pages", "Notes", "Annexes", "Contact",
+        "No.",
     ];
 
     fn leaves(v: &serde_json::Value, path: String, out: &mut Vec<(String, String)>) {
