@@ -57,6 +57,7 @@ fn main() {
             session::set_ocr,
             session::set_time_stamping_authority,
             session::send_time_stamps,
+            session::set_ui_language,
             session::change_passphrase,
             session::export_identity,
             session::export_signer,

@@ -483,6 +483,25 @@ fn the_time_stamping_authority_is_a_setting_kept_in_the_vault() {
 }
 
 #[test]
+fn the_app_language_is_kept_in_the_vault() {
+    let scratch = Scratch::new("ui-language");
+    let state = unlocked(&scratch);
+    assert_eq!(
+        state.settings().unwrap().ui_language,
+        None,
+        "the system's at first"
+    );
+    assert_eq!(
+        state.set_ui_language("de").unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    state.set_ui_language("kk").unwrap();
+    state.lock_vault();
+    state.unlock(&secret(PASS)).unwrap();
+    assert_eq!(state.settings().unwrap().ui_language.as_deref(), Some("kk"));
+}
+
+#[test]
 fn changing_the_passphrase_asks_for_the_current_one() {
     let scratch = Scratch::new("rekey");
     let state = unlocked(&scratch);

@@ -42,6 +42,8 @@ pub struct Settings {
     pub time_stamp_imports: bool,
     /// Items waiting for a time-stamp (the authority was out of reach).
     pub time_stamps_waiting: u32,
+    /// The app's language on this vault (`en`, `ru`, `kk`, `fr`); none: the system's.
+    pub ui_language: Option<String>,
 }
 
 /// A recovery key just made: shown once, then forgotten by the UI.

@@ -166,9 +166,21 @@ class App:
         Select(self.el(css)).select_by_visible_text(label)
 
     def shot(self, name, folder=SHOTS):
+        """Screenshots the display once the window shows something: the DOM can hold a screen
+        before WebKit first paints it (the first screenshot was once a blank window)."""
         folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
         time.sleep(0.4)  # let WebKit paint what the DOM already holds
-        subprocess.run(["import", "-window", "root", str(folder / f"{name}.png")], check=False)
+        for _ in range(60):
+            subprocess.run(["import", "-window", "root", str(path)], check=False)
+            colours = subprocess.run(["identify", "-format", "%k", str(path)],
+                                     capture_output=True, text=True).stdout.strip()
+            # A blank window has a handful of colours, "Working…" about 150, the sparsest
+            # real screen here (Verify) over 800.
+            if colours.isdigit() and int(colours) > 400:
+                return
+            time.sleep(0.25)
+        log(f"screenshot {name}: the window stayed blank")
 
 
 def dialog(title, path):
@@ -473,6 +485,47 @@ def run(app, files):
     app.click("#nav-library")
     app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 3)
     log("an item deleted from the app, with its reason")
+
+    log("the app in Russian, then Kazakh: the library, a case, the dossier builder")
+    for code, word in (("ru", "Доказательства"), ("kk", "Дәлелдер"), ("en", "Evidence")):
+        app.click("#nav-settings")
+        app.el("#ui-language")
+        # Switching is one change event; time it to the next frame (the screen redrawn).
+        ms = app.d.execute_async_script(
+            "const done = arguments[arguments.length - 1]; const s = document.querySelector('#ui-language');"
+            f"const t0 = performance.now(); s.value = '{code}';"
+            "s.dispatchEvent(new Event('change', {bubbles: true}));"
+            "requestAnimationFrame(() => done(performance.now() - t0));")
+        app.wait(lambda: app.text("#nav-library") == word, 10)
+        log(f"switched to {code} in {ms:.1f} ms")
+        if code == "en":
+            break
+        app.shot(f"10-settings-{code}")
+        app.click("#nav-library")
+        app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 3)
+        kinds = app.text(".library")
+        assert ("Письмо" if code == "ru" else "Хат") in kinds, kinds
+        app.shot(f"02-library-{code}")
+        app.d.find_elements(By.CSS_SELECTOR, ".item-row")[0].click()
+        app.el("#item-rename")
+        app.shot(f"04-item-{code}")
+        app.click("#nav-cases")
+        app.click(".cards button.link")
+        app.wait(lambda: CASE_TITLE in app.text("#case-name"))
+        app.shot(f"06-case-{code}")
+        app.click("#nav-dossier")
+        app.select("#dossier-case", CASE_TITLE)
+        app.el("#dossier-export")
+        app.shot(f"07-dossier-builder-{code}")
+        app.click("#nav-import")
+        app.el("#import-files")
+        app.shot(f"03-import-{code}")
+        app.click("#nav-verify")
+        app.shot(f"09-verify-{code}")
+        app.click("#nav-log")
+        app.wait(lambda: "импортировано" in app.text("#custody-log") if code == "ru"
+                 else "импортталды" in app.text("#custody-log"), 20)
+        app.shot(f"09c-custody-log-{code}")
     log("core dumps are off for the app and its web processes")
     pids = []
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):

@@ -12,6 +12,9 @@ use crate::state::{AppState, DEFAULT_AUTO_LOCK_MINUTES};
 use crate::wire::{Opened, Settings, VaultStatus};
 
 const AUTO_LOCK: &str = "auto_lock_minutes";
+const UI_LANGUAGE: &str = "ui_language";
+/// The languages the UI has catalogues for (ui/src/lib/i18n).
+const UI_LANGUAGES: [&str; 4] = ["en", "ru", "kk", "fr"];
 
 impl AppState {
     pub fn status(&self) -> VaultStatus {
@@ -65,7 +68,19 @@ impl AppState {
             time_stamping_authority: self.with_vault(|v| v.time_stamping_authority())?,
             time_stamp_imports: self.with_vault(|v| v.time_stamps_imports())?,
             time_stamps_waiting: self.with_vault(|v| v.time_stamps_waiting())?,
+            ui_language: self.with_vault(|v| v.preference(UI_LANGUAGE))?,
         })
+    }
+
+    /// Kept in the vault (encrypted): the language says something about its user.
+    pub fn set_ui_language(&self, code: &str) -> ApiResult<()> {
+        if !UI_LANGUAGES.contains(&code) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("the app has no {code:?} language (it has en, ru, kk and fr)"),
+            ));
+        }
+        self.with_vault(|v| v.set_preference(UI_LANGUAGE, code))
     }
 
     /// An empty `url` stops time-stamping.
@@ -178,6 +193,11 @@ pub fn set_time_stamping_authority(
     imports: bool,
 ) -> ApiResult<()> {
     state.set_time_stamping_authority(&url, imports)
+}
+
+#[tauri::command(async)]
+pub fn set_ui_language(state: State<'_, AppState>, code: String) -> ApiResult<()> {
+    state.set_ui_language(&code)
 }
 
 /// Sends the items that wait for a time-stamp. `None`: no authority.

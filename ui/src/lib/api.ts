@@ -33,6 +33,7 @@ export const api = {
   settings: () => invoke<B.Settings>("settings"),
   setAutoLock: (minutes: number) => invoke<void>("set_auto_lock", { minutes }),
   setOcr: (enabled: boolean, languages: string) => invoke<B.OcrSettings>("set_ocr", { enabled, languages }),
+  setUiLanguage: (code: string) => invoke<void>("set_ui_language", { code }),
   setTimeStampingAuthority: (url: string, imports: boolean) => invoke<void>("set_time_stamping_authority", { url, imports }),
   sendTimeStamps: () => invoke<B.StampReport | null>("send_time_stamps"),
   changePassphrase: (current: string, next: string) =>

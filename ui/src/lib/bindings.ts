@@ -65,7 +65,11 @@ time_stamp_imports: boolean,
 /**
  * Items waiting for a time-stamp (the authority was out of reach).
  */
-time_stamps_waiting: number, };
+time_stamps_waiting: number, 
+/**
+ * The app's language on this vault (`en`, `ru`, `kk`, `fr`); none: the system's.
+ */
+ui_language: string | null, };
 
 export type SignerSummary = { 
 /**

@@ -1,3 +1,5 @@
+import { locale, t } from "./strings.svelte";
+
 /** Bytes as people read them. */
 export function humanSize(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -22,14 +24,30 @@ export function kindOf(mediaType: string): Kind {
   return "other";
 }
 
-/** A register date as written (`2031`, `2031-03`, `~2031-03-12`) made readable. */
+/** A register date as written (`2031`, `2031-03`, `~2031-03-12`) made readable, in the
+ *  language on screen ("12 March 2031", "12 марта 2031 г.", "about April 2031"). */
 export function registerDate(date: string | null, approximate = false): string {
-  if (!date) return "undated";
+  if (!date) return t.undated.toLowerCase();
   const bare = date.replace(/^~/, "");
-  const [y, m, d] = bare.split("-");
-  const months = ["January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December"];
-  const month = m ? months[Number(m) - 1] : undefined;
-  const text = d && month ? `${Number(d)} ${month} ${y}` : month ? `${month} ${y}` : `${y}`;
-  return approximate || date.startsWith("~") ? `about ${text}` : text;
+  const [y, m, d] = bare.split("-").map(Number);
+  let text = `${y}`;
+  if (y && m) {
+    // Noon UTC: the day never shifts with the time zone.
+    const when = new Date(Date.UTC(y, m - 1, d || 1, 12));
+    const parts: Intl.DateTimeFormatOptions = d
+      ? { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }
+      : { month: "long", year: "numeric", timeZone: "UTC" };
+    text = new Intl.DateTimeFormat(locale(), parts).format(when);
+  }
+  return approximate || date.startsWith("~") ? `${t.about} ${text}` : text;
+}
+
+/** A day (`2031-03-12`) as the language on screen writes it in a list: 12/03/2031, 12.03.2031. */
+export function shortDate(day: string): string {
+  const [y, m, d] = day.split("-").map(Number);
+  if (!y || !m || !d) return day;
+  const when = new Date(Date.UTC(y, m - 1, d, 12));
+  // A four-digit year: "12.03.31" is ambiguous in a register of evidence.
+  const parts: Intl.DateTimeFormatOptions = { day: "2-digit", month: "2-digit", year: "numeric", timeZone: "UTC" };
+  return new Intl.DateTimeFormat(locale(), parts).format(when);
 }

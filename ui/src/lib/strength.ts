@@ -2,9 +2,8 @@
 // on guessing work, meant to steer people to several random words; the Rust side enforces the
 // actual minimum (8 characters).
 
-export type Strength = { bits: number; score: 0 | 1 | 2 | 3 | 4; label: string };
-
-const LABELS = ["too short", "weak", "fair", "good", "strong"] as const;
+/** `score` indexes the catalogue's `strengthLabels` (too short … strong). */
+export type Strength = { bits: number; score: 0 | 1 | 2 | 3 | 4 };
 
 /** Bits of guessing work, estimated from words (≈11 bits each, as if from a 2,000-word list)
  * or, for a single token, from the character classes used (repeats count once). */
@@ -28,5 +27,5 @@ export function estimateBits(passphrase: string): number {
 export function strength(passphrase: string): Strength {
   const bits = estimateBits(passphrase);
   const score = passphrase.length < 8 ? 0 : bits < 40 ? 1 : bits < 60 ? 2 : bits < 80 ? 3 : 4;
-  return { bits, score, label: LABELS[score] };
+  return { bits, score };
 }

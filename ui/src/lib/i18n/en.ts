@@ -1,5 +1,6 @@
-// Every string the UI shows, in one catalogue so translations can be added beside it.
-import type { EventKind } from "./bindings";
+// Every string the UI shows, in English: the reference catalogue. The others (ru.ts, kk.ts,
+// fr.ts) have the same keys, which TypeScript and strings.test.ts check.
+import type { EventKind } from "../bindings";
 export const en = {
   appName: "Dossier",
   working: "Working…",
@@ -25,6 +26,7 @@ export const en = {
   create: "Create vault",
   mismatch: "The two passphrases differ.",
   strength: "Strength",
+  strengthLabels: ["too short", "weak", "fair", "good", "strong"],
   wrongPassphrase: "Wrong passphrase. Nothing was changed; try again.",
   createdTitle: "Your vault is ready",
   createdHint:
@@ -305,6 +307,7 @@ export const en = {
     share: "shared",
     receive: "received",
     migrate: "format upgraded",
+    timestamp: "time-stamped",
   } as Record<string, string>,
   removeFromCase: "Remove from the case",
   deleteEvent: "Delete…",
@@ -372,7 +375,22 @@ export const en = {
   conflictFrom: (device: string, at: string) => `from ${device}, ${at}`,
   conflictKeep: "Keep this",
   conflictResolved: "Resolved.",
+  uiLanguage: "Language of the app",
+  uiLanguageSaved: "Saved: the app speaks this language on this vault.",
+  about: "about",
+  bytes: "bytes",
+  bits: "bits",
+  mainNav: "Main",
 } as const;
 
-export type Strings = typeof en;
-export const t: Strings = en;
+/** The catalogue's shape, with every text a string (not the English literal). */
+type Widen<T> = T extends string
+  ? string
+  : T extends (...args: infer A) => infer R
+    ? (...args: A) => R
+    : T extends readonly string[]
+      ? readonly string[]
+      : T extends object
+      ? { -readonly [K in keyof T]: Widen<T[K]> }
+      : T;
+export type Strings = Widen<typeof en>;
