@@ -70,6 +70,7 @@ fn render() -> String {
         NewCaseInput,
         CaseNumberInput,
         CaseEditInput,
+        EventEditInput,
         NewPersonInput,
         NewEventInput,
         Link,

@@ -80,6 +80,8 @@ fn main() {
             register::person_view,
             register::add_case,
             register::edit_case,
+            register::delete_case,
+            register::edit_event,
             register::add_person,
             register::add_event,
             register::edit_person,

@@ -13,8 +13,8 @@ use crate::error::ErrorCode;
 use crate::progress::Reporter;
 use crate::state::AppState;
 use crate::wire::{
-    CaseEditInput, ExportInput, NewCaseInput, NewEventInput, NewPersonInput, ProgressEvent,
-    VerifyOutcome,
+    CaseEditInput, CaseNumberInput, EventEditInput, ExportInput, NewCaseInput, NewEventInput,
+    NewPersonInput, ProgressEvent, VerifyOutcome,
 };
 use dossier::dating::DateOrigin;
 use dossier::register::EventKind;
@@ -805,4 +805,106 @@ fn a_person_is_corrected_and_removed_from_the_app() {
     state.delete_person(&added.id).unwrap();
     assert!(state.people().unwrap().is_empty());
     assert!(state.person_view(&added.id).is_err());
+}
+
+#[test]
+fn a_case_and_its_events_are_corrected_or_deleted_from_the_app() {
+    let scratch = Scratch::new("case-edit");
+    let state = unlocked(&scratch);
+    let number = |number: &str, authority: &str| CaseNumberInput {
+        number: number.into(),
+        authority: authority.into(),
+    };
+    let case = state
+        .add_case(NewCaseInput {
+            title: "Zhumabayev v. Kazakhtsan".into(),
+            numbers: vec![number("2-1547/2031", "Almaty"), number("WGAD 12/2031", "")],
+            court: String::new(),
+            status: String::new(),
+            notes: String::new(),
+        })
+        .unwrap();
+    // A typo in the title and a number corrected; the other number kept; one added.
+    state
+        .edit_case(
+            &case.id,
+            CaseEditInput {
+                title: Some("Zhumabayev v. Kazakhstan".into()),
+                numbers: Some(vec![
+                    number("2-1547/2031", "Almaty City Court"),
+                    number("WGAD 12/2031", ""),
+                    number("", ""),
+                    number("PACE 7/2031", "PACE"),
+                ]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let view = state.case_view(&case.id).unwrap();
+    assert_eq!(view.case.title, "Zhumabayev v. Kazakhstan");
+    let numbers: Vec<(String, String)> = view
+        .case
+        .numbers
+        .iter()
+        .map(|n| (n.number.clone(), n.authority.clone()))
+        .collect();
+    assert_eq!(numbers.len(), 3, "{numbers:?}");
+    assert!(numbers.contains(&("2-1547/2031".into(), "Almaty City Court".into())));
+    assert!(numbers.contains(&("PACE 7/2031".into(), "PACE".into())));
+
+    let event = state
+        .add_event(NewEventInput {
+            case_id: Some(case.id.clone()),
+            title: "Arest".into(),
+            kind: None,
+            date: "2031-03-12".into(),
+            end: String::new(),
+            place: String::new(),
+            description: String::new(),
+            people: vec![],
+            items: vec![],
+        })
+        .unwrap();
+    let edited = state
+        .edit_event(
+            &event,
+            EventEditInput {
+                title: "Arrest at home".into(),
+                kind: Some(EventKind::Arrest),
+                date: "~12.03.2031".into(),
+                end: String::new(),
+                place: "Almaty".into(),
+                description: String::new(),
+            },
+        )
+        .unwrap();
+    assert_eq!(edited.title, "Arrest at home");
+    assert!(edited.approximate, "the ~ is kept");
+    assert_eq!(edited.place, "Almaty");
+    assert_eq!(
+        state
+            .edit_event(
+                &event,
+                EventEditInput {
+                    title: "x".into(),
+                    kind: None,
+                    date: "31.02.2031".into(),
+                    end: String::new(),
+                    place: String::new(),
+                    description: String::new(),
+                },
+            )
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidInput,
+        "an impossible date is refused, and nothing changes"
+    );
+    assert_eq!(
+        state.case_view(&case.id).unwrap().chronology[0].title,
+        "Arrest at home"
+    );
+
+    state.delete_case(&case.id).unwrap();
+    assert!(state.cases().unwrap().is_empty());
+    assert!(state.case_view(&case.id).is_err());
 }

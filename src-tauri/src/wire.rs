@@ -204,6 +204,20 @@ pub struct CaseEditInput {
     pub court: Option<String>,
     pub status: Option<String>,
     pub notes: Option<String>,
+    /// The case's numbers as they should be (rows left empty are ignored); `None` keeps them.
+    #[serde(default)]
+    pub numbers: Option<Vec<CaseNumberInput>>,
+}
+
+/// An event as it should be: every field is replaced (empty date: undated).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct EventEditInput {
+    pub title: String,
+    pub kind: Option<dossier::register::EventKind>,
+    pub date: String,
+    pub end: String,
+    pub place: String,
+    pub description: String,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

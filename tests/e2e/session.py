@@ -463,6 +463,20 @@ def run(app, files):
     # A case's mistakes undone: the event deleted (asked first), the person taken off it.
     app.click("#nav-cases")
     app.click(".cards button.link")
+    # The case's number corrected (its court added) and a second number given.
+    app.click("#case-edit")
+    numbers = app.d.find_elements(By.CSS_SELECTOR, ".case-edit-number")
+    numbers[0].find_element(By.XPATH, "following-sibling::input").send_keys("Almaty City Court")
+    numbers[-1].send_keys("WGAD 12/2031")
+    app.click("#case-edit-save")
+    app.wait(lambda: "(Almaty City Court)" in app.text("article p.muted")
+             and "WGAD 12/2031" in app.text("article p.muted"), 20)
+    # An event corrected in place.
+    app.click(".event-edit")
+    app.type(".event-edit-title", "Arrest at home, corrected")
+    app.click(".event-edit-save")
+    app.wait(lambda: "Arrest at home, corrected" in app.text("#timeline"), 20)
+    log("a case's numbers and an event corrected from the app")
     app.click(".event-delete")
     app.click(".event-delete-yes")
     app.wait(lambda: not app.d.find_elements(By.CSS_SELECTOR, "#timeline li"), 20)
@@ -526,6 +540,15 @@ def run(app, files):
         app.wait(lambda: "импортировано" in app.text("#custody-log") if code == "ru"
                  else "импортталды" in app.text("#custody-log"), 20)
         app.shot(f"09c-custody-log-{code}")
+    # Last, the case deleted (asked first); its evidence stays.
+    app.click("#nav-cases")
+    app.click(".cards button.link")
+    app.click("#case-delete")
+    app.click("#case-delete-yes")
+    app.wait(lambda: not app.d.find_elements(By.CSS_SELECTOR, ".cards button.link"), 20)
+    app.click("#nav-library")
+    app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 3)
+    log("a case deleted from the app; its evidence stays")
     log("core dumps are off for the app and its web processes")
     pids = []
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):

@@ -1,15 +1,16 @@
 //! Cases, people and events.
 
 use dossier::register::{
-    Case, CaseEdit, CaseView, Event, NewCase, NewEvent, NewPerson, Person, PersonEdit, PersonView,
-    Ref,
+    Case, CaseEdit, CaseNumber, CaseView, Event, EventEdit, NewCase, NewEvent, NewPerson, Person,
+    PersonEdit, PersonView, Ref,
 };
 use tauri::State;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::wire::{
-    CaseEditInput, Lists, NewCaseInput, NewEventInput, NewPersonInput, PersonAdded, parse_date,
+    CaseEditInput, EventEditInput, Lists, NewCaseInput, NewEventInput, NewPersonInput, PersonAdded,
+    parse_date,
 };
 
 impl AppState {
@@ -71,14 +72,48 @@ impl AppState {
     }
 
     pub fn edit_case(&self, id: &str, input: CaseEditInput) -> ApiResult<Case> {
-        let edit = CaseEdit {
+        let mut edit = CaseEdit {
             title: input.title,
             court: input.court,
             status: input.status,
             notes: input.notes,
             ..Default::default()
         };
-        self.with_vault(|v| v.edit_case(id, &edit))
+        self.with_vault(|v| {
+            // The form sends the list as it should be: drop what went, add what is new.
+            if let Some(wanted) = input.numbers {
+                let wanted: Vec<CaseNumber> = wanted
+                    .into_iter()
+                    .filter(|n| !n.number.trim().is_empty())
+                    .map(Into::into)
+                    .collect();
+                let have = v.case_view(id)?.case.numbers;
+                edit.remove_numbers = have
+                    .iter()
+                    .filter(|h| !wanted.contains(h))
+                    .map(|h| h.number.clone())
+                    .collect();
+                edit.add_numbers = wanted.into_iter().filter(|w| !have.contains(w)).collect();
+            }
+            v.edit_case(id, &edit)
+        })
+    }
+
+    /// Deletes a case with its events and links; its evidence and people stay.
+    pub fn delete_case(&self, id: &str) -> ApiResult<Case> {
+        self.with_vault(|v| v.delete_case(id))
+    }
+
+    pub fn edit_event(&self, id: &str, input: EventEditInput) -> ApiResult<Event> {
+        let edit = EventEdit {
+            title: Some(input.title),
+            kind: Some(input.kind),
+            date: Some(parse_date("date", Some(&input.date))?),
+            end: Some(parse_date("end", Some(&input.end))?),
+            place: Some(input.place),
+            description: Some(input.description),
+        };
+        self.with_vault(|v| v.edit_event(id, &edit))
     }
 
     pub fn add_person(&self, input: NewPersonInput) -> ApiResult<PersonAdded> {
@@ -220,4 +255,18 @@ pub fn delete_event(state: State<'_, AppState>, id: String) -> ApiResult<Event> 
 #[tauri::command(async)]
 pub fn add_event(state: State<'_, AppState>, input: NewEventInput) -> ApiResult<String> {
     state.add_event(input)
+}
+
+#[tauri::command(async)]
+pub fn delete_case(state: State<'_, AppState>, id: String) -> ApiResult<Case> {
+    state.delete_case(&id)
+}
+
+#[tauri::command(async)]
+pub fn edit_event(
+    state: State<'_, AppState>,
+    id: String,
+    input: EventEditInput,
+) -> ApiResult<Event> {
+    state.edit_event(&id, input)
 }

@@ -183,7 +183,13 @@ export type NewCaseInput = { title: string, numbers: Array<CaseNumberInput>, cou
 
 export type CaseNumberInput = { number: string, authority: string, };
 
-export type CaseEditInput = { title: string | null, court: string | null, status: string | null, notes: string | null, };
+export type CaseEditInput = { title: string | null, court: string | null, status: string | null, notes: string | null, 
+/**
+ * The case's numbers as they should be (rows left empty are ignored); `None` keeps them.
+ */
+numbers: Array<CaseNumberInput> | null, };
+
+export type EventEditInput = { title: string, kind: EventKind | null, date: string, end: string, place: string, description: string, };
 
 export type NewPersonInput = { name: string, aliases: Array<string>, 
 /**

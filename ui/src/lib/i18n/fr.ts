@@ -326,6 +326,12 @@ export const fr: Strings = {
     migrate: "format mis à niveau",
     timestamp: "horodaté",
   },
+  caseEdit: "Corriger l'affaire",
+  caseNumbers: "Numéros de dossier",
+  addNumber: "Un autre numéro",
+  deleteCase: "Supprimer l'affaire…",
+  deleteCaseConfirm: "Supprimer cette affaire, ses événements et ses liens ? Ses preuves et ses personnes restent dans le coffre ; le journal de conservation garde l'affaire entière.",
+  caseDeleted: "L'affaire est supprimée ; le journal de conservation la garde.",
   removeFromCase: "Retirer de l'affaire",
   deleteEvent: "Supprimer…",
   deleteEventConfirm:

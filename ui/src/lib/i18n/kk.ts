@@ -324,6 +324,12 @@ export const kk: Strings = {
     migrate: "формат жаңартылды",
     timestamp: "уақыт белгісі",
   },
+  caseEdit: "Істі түзету",
+  caseNumbers: "Іс нөмірлері",
+  addNumber: "Тағы бір нөмір",
+  deleteCase: "Істі жою…",
+  deleteCaseConfirm: "Бұл істі, оның оқиғалары мен байланыстарын жою керек пе? Оның дәлелдері мен адамдары қоймада қалады; сақтау журналы істі толығымен сақтайды.",
+  caseDeleted: "Іс жойылды; сақтау журналы оны сақтайды.",
   removeFromCase: "Істен алып тастау",
   deleteEvent: "Жою…",
   deleteEventConfirm:

@@ -332,6 +332,12 @@ export const ru: Strings = {
     migrate: "формат обновлён",
     timestamp: "метка времени",
   },
+  caseEdit: "Исправить дело",
+  caseNumbers: "Номера дела",
+  addNumber: "Ещё номер",
+  deleteCase: "Удалить дело…",
+  deleteCaseConfirm: "Удалить это дело, его события и связи? Его доказательства и лица остаются в хранилище; журнал хранения сохраняет дело целиком.",
+  caseDeleted: "Дело удалено; журнал хранения его сохраняет.",
   removeFromCase: "Убрать из дела",
   deleteEvent: "Удалить…",
   deleteEventConfirm:
