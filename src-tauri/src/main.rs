@@ -68,6 +68,7 @@ fn main() {
             library::set_item_notes,
             library::set_item_date,
             library::delete_item,
+            library::purge_item,
             library::rename_item,
             library::custody_log,
             library::link,

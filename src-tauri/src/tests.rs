@@ -908,3 +908,34 @@ fn a_case_and_its_events_are_corrected_or_deleted_from_the_app() {
     assert!(state.cases().unwrap().is_empty());
     assert!(state.case_view(&case.id).is_err());
 }
+
+#[test]
+fn purging_from_the_app_asks_for_the_passphrase_and_removes_the_bytes() {
+    let scratch = Scratch::new("purge");
+    let state = unlocked(&scratch);
+    let report = import(&state, &[&scratch.file("scan.txt", b"a scan to purge")]);
+    let id = report.ids[0].clone();
+    let blobs = || {
+        std::fs::read_dir(scratch.0.join("vault/blobs"))
+            .unwrap()
+            .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .count()
+    };
+    let before = blobs();
+    assert!(before >= 1);
+    assert!(
+        state.purge_item(&id, &secret(PASS)).is_err(),
+        "only a deleted item can be purged"
+    );
+    state.delete_item(&id, "duplicate").unwrap();
+    let wrong = state
+        .purge_item(&id, &secret("not the passphrase at all"))
+        .unwrap_err();
+    assert_eq!(wrong.code, ErrorCode::WrongPassphrase);
+    assert_eq!(blobs(), before, "a wrong passphrase purges nothing");
+    let purged = state.purge_item(&id, &secret(PASS)).unwrap();
+    assert!(purged.purged_at.is_some());
+    assert_eq!(blobs(), before - 1, "the bytes are gone from the disk");
+    let kept = state.with_vault(|v| v.item(&id)).unwrap();
+    assert_eq!(kept.sha256, purged.sha256, "the name and hash stay");
+}

@@ -496,9 +496,13 @@ def run(app, files):
     app.type("#item-delete-reason", "duplicate scan")
     app.click("#item-delete-yes")
     app.wait(lambda: "duplicate scan" in app.text("#item-deleted"), 20)
+    # Purged for good, after the passphrase is given again.
+    app.type("#item-purge-passphrase", PASSPHRASE)
+    app.click("#item-purge-yes")
+    app.wait(lambda: "bytes are gone" in app.text("#item-purged"), 20)
     app.click("#nav-library")
     app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 3)
-    log("an item deleted from the app, with its reason")
+    log("an item deleted from the app, with its reason, then purged with the passphrase")
 
     log("the app in Russian, then Kazakh: the library, a case, the dossier builder")
     for code, word in (("ru", "Доказательства"), ("kk", "Дәлелдер"), ("en", "Evidence")):

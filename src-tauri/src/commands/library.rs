@@ -4,7 +4,7 @@ use std::path::Path;
 
 use dossier::register::Link;
 use dossier::search::{Hit, Query};
-use dossier::{Item, ItemEdit, LibraryRow, Rendition};
+use dossier::{Item, ItemEdit, LibraryRow, Rendition, SecretString};
 use serde::Deserialize;
 use tauri::{AppHandle, State};
 use ts_rs::TS;
@@ -113,6 +113,16 @@ impl AppState {
         self.with_vault(|v| v.delete(id, reason))
     }
 
+    /// Removes a deleted item's bytes for good, after the passphrase is given again: an
+    /// unlocked, unattended laptop must not let anyone destroy evidence. The catalog entry,
+    /// its hash and its custody stay.
+    pub fn purge_item(&self, id: &str, passphrase: &SecretString) -> ApiResult<Item> {
+        self.with_vault(|v| {
+            v.confirm_passphrase(passphrase)?;
+            v.purge(id)
+        })
+    }
+
     /// States the item's document date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `~` first when
     /// approximate); empty goes back to the date in the file's metadata, if any.
     pub fn set_item_date(&self, id: &str, date: String) -> ApiResult<Item> {
@@ -191,6 +201,11 @@ pub fn rename_item(
 #[tauri::command(async)]
 pub fn delete_item(state: State<'_, AppState>, id: String, reason: String) -> ApiResult<Item> {
     state.delete_item(&id, &reason)
+}
+
+#[tauri::command(async)]
+pub fn purge_item(state: State<'_, AppState>, id: String, passphrase: String) -> ApiResult<Item> {
+    state.purge_item(&id, &SecretString::from(passphrase))
 }
 
 #[tauri::command(async)]

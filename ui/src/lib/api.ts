@@ -59,6 +59,7 @@ export const api = {
   addCase: (input: B.NewCaseInput) => invoke<B.Case>("add_case", { input }),
   editCase: (id: string, input: B.CaseEditInput) => invoke<B.Case>("edit_case", { id, input }),
   deleteCase: (id: string) => invoke<B.Case>("delete_case", { id }),
+  purgeItem: (id: string, passphrase: string) => invoke<B.Item>("purge_item", { id, passphrase }),
   editEvent: (id: string, input: B.EventEditInput) => invoke<B.Event>("edit_event", { id, input }),
   addPerson: (input: B.NewPersonInput) => invoke<B.PersonAdded>("add_person", { input }),
   editPerson: (id: string, input: B.NewPersonInput) => invoke<B.Person>("edit_person", { id, input }),

@@ -332,6 +332,9 @@ export const fr: Strings = {
   deleteCase: "Supprimer l'affaire…",
   deleteCaseConfirm: "Supprimer cette affaire, ses événements et ses liens ? Ses preuves et ses personnes restent dans le coffre ; le journal de conservation garde l'affaire entière.",
   caseDeleted: "L'affaire est supprimée ; le journal de conservation la garde.",
+  purge: "Purger définitivement",
+  purgeConfirm: "La purge retire définitivement les octets de cet élément du coffre ; son nom, son SHA-256 et son journal de conservation restent. Les sauvegardes faites avant le contiennent encore. Tapez la phrase secrète pour confirmer.",
+  purged: "Purgé : les octets ont disparu ; le nom, le SHA-256 et le journal de conservation restent.",
   removeFromCase: "Retirer de l'affaire",
   deleteEvent: "Supprimer…",
   deleteEventConfirm:
