@@ -48,6 +48,7 @@ pub mod search;
 pub mod share;
 pub mod signer;
 mod storage;
+pub mod strength;
 pub mod submission;
 mod textindex;
 pub mod timestamp;

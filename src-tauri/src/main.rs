@@ -58,6 +58,7 @@ fn main() {
             session::set_time_stamping_authority,
             session::send_time_stamps,
             session::set_ui_language,
+            session::suggest_passphrase,
             session::change_passphrase,
             session::export_identity,
             session::export_signer,

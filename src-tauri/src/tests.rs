@@ -59,7 +59,7 @@ const PASS: &str = "correct horse battery staple";
 
 fn unlocked(scratch: &Scratch) -> AppState {
     let state = AppState::new(scratch.0.join("vault"));
-    state.create(&secret(PASS), MIN_WORK_FACTOR).unwrap();
+    state.create(&secret(PASS), MIN_WORK_FACTOR, false).unwrap();
     state
 }
 
@@ -100,7 +100,7 @@ fn create_lock_and_unlock_with_a_wrong_then_the_right_passphrase() {
     state.unlock(&secret(PASS)).unwrap();
     assert!(state.status().unlocked);
     let err = AppState::new(scratch.0.join("vault"))
-        .create(&secret(PASS), MIN_WORK_FACTOR)
+        .create(&secret(PASS), MIN_WORK_FACTOR, false)
         .unwrap_err();
     assert_eq!(
         err.code,
@@ -506,15 +506,19 @@ fn changing_the_passphrase_asks_for_the_current_one() {
     let scratch = Scratch::new("rekey");
     let state = unlocked(&scratch);
     let err = state
-        .change_passphrase(&secret("a guess at it"), &secret("a brand new passphrase"))
+        .change_passphrase(
+            &secret("a guess at it"),
+            &secret("a brand new passphrase"),
+            false,
+        )
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::WrongPassphrase);
     let err = state
-        .change_passphrase(&secret(PASS), &secret("short"))
+        .change_passphrase(&secret(PASS), &secret("short"), false)
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::WeakPassphrase);
     state
-        .change_passphrase(&secret(PASS), &secret("a brand new passphrase"))
+        .change_passphrase(&secret(PASS), &secret("a brand new passphrase"), false)
         .unwrap();
     state.lock_vault();
     assert!(
@@ -715,7 +719,7 @@ fn backups_and_bundles_go_through_the_adapters() {
     assert!(checked.is_clean(), "{checked:?}");
 
     let b = AppState::new(scratch.0.join("vault-b"));
-    b.create(&secret(PASS), MIN_WORK_FACTOR).unwrap();
+    b.create(&secret(PASS), MIN_WORK_FACTOR, false).unwrap();
     let key = b.sharing_key().unwrap();
     assert_eq!(key.fingerprint.len(), 39);
     let contact = a.add_contact("B", &key.key).unwrap();
@@ -938,4 +942,31 @@ fn purging_from_the_app_asks_for_the_passphrase_and_removes_the_bytes() {
     assert_eq!(blobs(), before - 1, "the bytes are gone from the disk");
     let kept = state.with_vault(|v| v.item(&id)).unwrap();
     assert_eq!(kept.sha256, purged.sha256, "the name and hash stay");
+}
+
+#[test]
+fn a_weak_passphrase_needs_an_explicit_override_which_is_logged() {
+    let scratch = Scratch::new("weak");
+    let state = AppState::new(scratch.0.join("vault"));
+    let err = state
+        .create(&secret("password"), MIN_WORK_FACTOR, false)
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::WeakPassphrase);
+    assert!(err.message.contains("six random words"), "{}", err.message);
+    assert!(!scratch.0.join("vault").exists(), "nothing was created");
+    state
+        .create(&secret("password1"), MIN_WORK_FACTOR, true)
+        .unwrap();
+    let log = state.custody_log().unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.detail.contains("weak_passphrase_accepted")),
+        "the override is on record"
+    );
+    let suggested = state.suggest_passphrase();
+    assert_eq!(suggested.split(' ').count(), 6, "{suggested}");
+    assert!(dossier::strength::score(&suggested) >= dossier::strength::STRONG_SCORE);
+    state
+        .change_passphrase(&secret("password1"), &secret(&suggested), false)
+        .unwrap();
 }

@@ -223,6 +223,15 @@ def run(app, files):
     log("create the vault")
     app.el("#passphrase")
     app.shot("01-create-vault")
+    # A weak passphrase needs an explicit "keep it anyway"; six suggested words do not.
+    app.type("#passphrase", "password")
+    app.el("#accept-weak")
+    app.click("#suggest-passphrase")
+    suggested = app.wait(lambda: app.text("#suggested"), 10)
+    words = app.el("#passphrase").get_property("value").split(" ")
+    assert len(words) == 6 and all(w in suggested for w in words), suggested
+    assert "strong" in app.text("#strength") and not app.d.find_elements(By.CSS_SELECTOR, "#accept-weak")
+    app.shot("01b-create-suggested")
     app.type("#passphrase", PASSPHRASE)
     app.type("#confirm", PASSPHRASE)
     assert "strong" in app.text("#strength"), app.text("#strength")

@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use dossier::{CreateOptions, DEFAULT_WORK_FACTOR, SecretString, Vault};
+use dossier::strength::{STRONG_SCORE, score};
+use dossier::{CreateOptions, DEFAULT_WORK_FACTOR, ExposeSecret, SecretString, Vault};
 use tauri::{AppHandle, State};
 
 use crate::dialogs;
@@ -13,6 +14,23 @@ use crate::wire::{Opened, Settings, VaultStatus};
 
 const AUTO_LOCK: &str = "auto_lock_minutes";
 const UI_LANGUAGE: &str = "ui_language";
+/// Logged when the user keeps a passphrase the meter calls weak: the override is on record.
+const WEAK_ACCEPTED: &str = "weak_passphrase_accepted";
+
+/// The app takes a passphrase the meter calls "good" or better; a weaker one only when the
+/// user says so (`accept_weak`), and then it is recorded. Returns whether it was weak.
+fn strong_enough(passphrase: &SecretString, accept_weak: bool) -> ApiResult<bool> {
+    if score(passphrase.expose_secret()) >= STRONG_SCORE {
+        return Ok(false);
+    }
+    if accept_weak {
+        return Ok(true);
+    }
+    Err(ApiError::new(
+        ErrorCode::WeakPassphrase,
+        "this passphrase is easy to guess: use six random words (or the suggested ones); to keep it anyway, say so, and it is recorded in the custody log",
+    ))
+}
 /// The languages the UI has catalogues for (ui/src/lib/i18n).
 const UI_LANGUAGES: [&str; 4] = ["en", "ru", "kk", "fr"];
 
@@ -25,8 +43,17 @@ impl AppState {
         }
     }
 
-    pub fn create(&self, passphrase: &SecretString, work_factor: u8) -> ApiResult<()> {
-        let vault = Vault::create(&self.path, passphrase, &CreateOptions { work_factor })?;
+    pub fn create(
+        &self,
+        passphrase: &SecretString,
+        work_factor: u8,
+        accept_weak: bool,
+    ) -> ApiResult<()> {
+        let weak = strong_enough(passphrase, accept_weak)?;
+        let mut vault = Vault::create(&self.path, passphrase, &CreateOptions { work_factor })?;
+        if weak {
+            vault.set_preference(WEAK_ACCEPTED, "at creation")?;
+        }
         self.auto_lock_minutes
             .store(DEFAULT_AUTO_LOCK_MINUTES, Ordering::Relaxed);
         self.set_vault(vault);
@@ -113,11 +140,26 @@ impl AppState {
 
     /// Changing the passphrase asks for the current one: an unlocked, unattended laptop must
     /// not let anyone take the vault over.
-    pub fn change_passphrase(&self, current: &SecretString, new: &SecretString) -> ApiResult<()> {
+    pub fn change_passphrase(
+        &self,
+        current: &SecretString,
+        new: &SecretString,
+        accept_weak: bool,
+    ) -> ApiResult<()> {
+        let weak = strong_enough(new, accept_weak)?;
         self.with_vault(|v| {
             v.confirm_passphrase(current)?;
-            v.change_passphrase(new, DEFAULT_WORK_FACTOR)
+            v.change_passphrase(new, DEFAULT_WORK_FACTOR)?;
+            if weak {
+                v.set_preference(WEAK_ACCEPTED, "at a change")?;
+            }
+            Ok(())
         })
+    }
+
+    /// Six random words for a new passphrase (Rust's random source, never the webview's).
+    pub fn suggest_passphrase(&self) -> String {
+        dossier::strength::suggest()
     }
 
     pub fn confirm_passphrase(&self, passphrase: &SecretString) -> ApiResult<()> {
@@ -142,8 +184,21 @@ pub fn vault_status(state: State<'_, AppState>) -> VaultStatus {
 }
 
 #[tauri::command(async)]
-pub fn create_vault(state: State<'_, AppState>, passphrase: String) -> ApiResult<()> {
-    state.create(&SecretString::from(passphrase), DEFAULT_WORK_FACTOR)
+pub fn create_vault(
+    state: State<'_, AppState>,
+    passphrase: String,
+    accept_weak: bool,
+) -> ApiResult<()> {
+    state.create(
+        &SecretString::from(passphrase),
+        DEFAULT_WORK_FACTOR,
+        accept_weak,
+    )
+}
+
+#[tauri::command(async)]
+pub fn suggest_passphrase(state: State<'_, AppState>) -> String {
+    state.suggest_passphrase()
 }
 
 #[tauri::command(async)]
@@ -216,8 +271,13 @@ pub fn change_passphrase(
     state: State<'_, AppState>,
     current: String,
     new: String,
+    accept_weak: bool,
 ) -> ApiResult<()> {
-    state.change_passphrase(&SecretString::from(current), &SecretString::from(new))
+    state.change_passphrase(
+        &SecretString::from(current),
+        &SecretString::from(new),
+        accept_weak,
+    )
 }
 
 /// Asks for the passphrase, then where to save the recovery identity. `None`: the user

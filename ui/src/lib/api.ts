@@ -24,7 +24,8 @@ function channel(onProgress: OnProgress): Channel<B.ProgressEvent> {
 
 export const api = {
   status: () => invoke<B.VaultStatus>("vault_status"),
-  create: (passphrase: string) => invoke<void>("create_vault", { passphrase }),
+  create: (passphrase: string, acceptWeak: boolean) => invoke<void>("create_vault", { passphrase, acceptWeak }),
+  suggestPassphrase: () => invoke<string>("suggest_passphrase"),
   unlock: (passphrase: string) => invoke<B.Opened>("unlock", { passphrase }),
   conflicts: () => invoke<B.Conflict[]>("conflicts"),
   resolveConflict: (number: number, keep: number) => invoke<void>("resolve_conflict", { number, keep }),
@@ -36,8 +37,8 @@ export const api = {
   setUiLanguage: (code: string) => invoke<void>("set_ui_language", { code }),
   setTimeStampingAuthority: (url: string, imports: boolean) => invoke<void>("set_time_stamping_authority", { url, imports }),
   sendTimeStamps: () => invoke<B.StampReport | null>("send_time_stamps"),
-  changePassphrase: (current: string, next: string) =>
-    invoke<void>("change_passphrase", { current, new: next }),
+  changePassphrase: (current: string, next: string, acceptWeak: boolean) =>
+    invoke<void>("change_passphrase", { current, new: next, acceptWeak }),
   exportIdentity: (passphrase: string) => invoke<string | null>("export_identity", { passphrase }),
   exportSigner: (signerName: string) => invoke<string | null>("export_signer", { signerName }),
 

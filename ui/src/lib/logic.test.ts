@@ -23,6 +23,11 @@ describe("strength", () => {
   it("gives nothing for short or repetitive passphrases", () => {
     expect(strength("abc").score).toBe(0);
     expect(strength("aaaaaaaaaaaaaaaa").score).toBe(1);
+    // The same vectors as src/strength.rs: the meter and the app's rule agree.
+    expect(strength("password").score).toBe(1);
+    expect(strength("correct horse battery staple").score).toBe(3);
+    expect(strength("benchmark passphrase").score).toBe(3);
+    expect(strength("мой пароль очень длинный и сложный").score).toBeGreaterThanOrEqual(3);
     expect(estimateBits("")).toBe(0);
   });
   it("counts repeated words once", () => {

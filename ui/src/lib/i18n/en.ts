@@ -18,7 +18,10 @@ export const en = {
   unlockTitle: "Unlock your vault",
   createTitle: "Create your vault",
   createHint:
-    "Choose a passphrase of six or more random words (at least 8 characters; the meter below shows how hard it is to guess). Nobody can recover it for you: after creating the vault, keep its recovery identity offline.",
+    "Choose a passphrase of six or more random words: the app takes one the meter rates good or strong (at least 8 characters), or suggests one. Nobody can recover it for you: after creating the vault, keep its recovery identity offline.",
+  suggestPassphrase: "Suggest six random words",
+  suggestedHint: "Write these words down on paper now, in this order:",
+  acceptWeak: "Keep this weaker passphrase anyway (recorded in the custody log)",
   vaultAt: "Vault folder",
   passphrase: "Passphrase",
   confirm: "Confirm passphrase",

@@ -21,7 +21,10 @@ export const fr: Strings = {
   unlockTitle: "Ouvrez votre coffre",
   createTitle: "Créez votre coffre",
   createHint:
-    "Choisissez une phrase secrète de six mots au hasard ou plus (au moins 8 caractères ; la jauge ci-dessous montre sa difficulté à deviner). Personne ne peut la retrouver pour vous : après la création du coffre, gardez sa clé de récupération hors de l'ordinateur.",
+    "Choisissez une phrase secrète de six mots au hasard ou plus : l'application accepte celle que la jauge juge bonne ou robuste (au moins 8 caractères), ou en propose une. Personne ne peut la retrouver pour vous : après la création du coffre, gardez sa clé de récupération hors de l'ordinateur.",
+  suggestPassphrase: "Proposer six mots au hasard",
+  suggestedHint: "Notez ces mots sur papier maintenant, dans cet ordre :",
+  acceptWeak: "Garder quand même cette phrase plus faible (inscrit au journal de conservation)",
   vaultAt: "Dossier du coffre",
   passphrase: "Phrase secrète",
   confirm: "Confirmez la phrase secrète",
