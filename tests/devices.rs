@@ -357,3 +357,46 @@ fn a_link_made_on_another_device_finds_the_evidence_by_name() {
     );
     f.cleanup();
 }
+
+#[test]
+fn an_extraction_still_on_its_way_from_another_device_is_not_called_failed() {
+    let f = Fixture::new("pending-elsewhere");
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    let item = laptop.import(&f, "decision.txt", "Постановление".as_bytes());
+    // The office receives the import's segment, but not yet the one with its extraction (a
+    // sync engine delivers files in any order), nor a snapshot that would hold it.
+    let office_folder = f.dir.join("office-vault");
+    copy_tree(&f.vault, &office_folder);
+    let _ = std::fs::remove_dir_all(office_folder.join("snapshots"));
+    let journal = office_folder.join("journal");
+    let device = std::fs::read_dir(&journal)
+        .unwrap()
+        .flatten()
+        .next()
+        .expect("the laptop's journal")
+        .path();
+    let newest = std::fs::read_dir(&device)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .max_by_key(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .unwrap();
+    std::fs::remove_file(&newest).unwrap();
+    let office = Device::new(&f, &office_folder, "office");
+    assert_eq!(office.ids(&f), vec![item.clone()]);
+    // Then the rest arrives: no device has a conflict over the extraction's result.
+    unite(&f.vault, &office_folder);
+    for d in [&laptop, &office] {
+        let c: Vec<serde_json::Value> =
+            serde_json::from_str(&d.ok(&f, &["conflicts", "--json"])).unwrap();
+        assert!(c.is_empty(), "{}: {c:?}", d.vault.display());
+        let shown = d.ok(&f, &["show", &item]);
+        assert!(!shown.contains("did not finish"), "{shown}");
+    }
+    f.cleanup();
+}

@@ -328,38 +328,44 @@ impl Vault {
         }
     }
 
-    /// Records, at open, that extractions a previous process started never finished (the
-    /// parser may have crashed it). Not retried automatically: `reindex` retries.
+    /// Records, at open, that extractions a previous process *of this device* started never
+    /// finished (the parser may have crashed it). Not retried automatically: `reindex`
+    /// retries. A pending extraction of an item another device imported is that device's,
+    /// and may simply not have synced yet: marking it failed here made a conflict on every
+    /// device when its result arrived (the Syncthing test caught it).
     pub(super) fn fail_unfinished_extractions(&mut self) {
-        let pending: i64 = self
+        let device = crate::custody::this_device(&self.catalog.db).unwrap_or_default();
+        let mine: Vec<String> = self
             .catalog
             .db
-            .prepare_cached("SELECT count(*) FROM extractions WHERE status = 'pending'")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .unwrap_or(0);
-        if pending == 0 {
+            .prepare(
+                "SELECT x.item_id FROM extractions x WHERE x.status = 'pending'
+                 AND EXISTS (SELECT 1 FROM custody c WHERE c.item = x.item_id
+                             AND c.action IN ('import', 'receive') AND c.device = ?1)",
+            )
+            .and_then(|mut s| {
+                s.query_map([&device], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap_or_default();
+        if mine.is_empty() {
             return;
         }
         // Their search entries were to come with their extraction.
-        let unfinished: Vec<Item> = self
-            .catalog
-            .db
-            .prepare("SELECT item_id FROM extractions WHERE status = 'pending'")
-            .and_then(|mut s| {
-                s.query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .unwrap_or_default()
+        let unfinished: Vec<Item> = mine
             .iter()
             .filter_map(|id| self.catalog.item(id).ok())
             .collect();
         self.ensure_searchable(&unfinished);
         let marked = self.commit(|cat, _| {
-            cat.db.prepare_cached(
-                "UPDATE extractions SET status = 'failed', error = 'extraction did not finish: the process stopped during it (a parser may have crashed on this file)' WHERE status = 'pending'")?.execute([],
-            )?;
+            let mut mark = cat.db.prepare_cached(
+                "UPDATE extractions SET status = 'failed', error = 'extraction did not finish: the process stopped during it (a parser may have crashed on this file)' WHERE status = 'pending' AND item_id = ?1")?;
+            for id in &mine {
+                mark.execute([id])?;
+            }
             Ok(())
         });
+        let pending = mine.len();
         match marked {
             Ok(_) => self.warnings.push(format!("metadata extraction of {pending} item(s) did not finish last time; they are stored, and `dossier reindex` retries")),
             Err(e) => self.warnings.push(format!("could not record unfinished extractions: {e}")),
