@@ -562,6 +562,21 @@ def run(app, files):
     app.click("#nav-library")
     app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 3)
     log("a case deleted from the app; its evidence stays")
+
+    # An import linked to a case made on the spot ("New case…": a first run has none).
+    note = WORK / "new-case-note.txt"
+    note.write_text("A note for a case that does not exist yet.\n")
+    app.click("#nav-import")
+    app.click("#import-files")
+    dialog("Import evidence", note)
+    app.wait(lambda: "1 stored" in app.text("#import-summary"), 60)
+    app.select("#link-case", "New case…")
+    app.type("#link-new-case", "Appeal to the Supreme Court")
+    app.click("#link-all")
+    app.wait(lambda: "Linked" in app.text("#link-message"), 20)
+    app.click("#nav-cases")
+    app.wait(lambda: "Appeal to the Supreme Court" in app.text(".cards"), 20)
+    log("an import linked to a new case made at the import")
     log("core dumps are off for the app and its web processes")
     pids = []
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):
