@@ -90,6 +90,7 @@ fn main() {
             register::delete_person,
             register::delete_event,
             work::import_files,
+            work::import_attachments,
             work::recognise_queued,
             work::import_folder,
             work::import_dropped,

@@ -970,3 +970,18 @@ fn a_weak_passphrase_needs_an_explicit_override_which_is_logged() {
         .change_passphrase(&secret("password1"), &secret(&suggested), false)
         .unwrap();
 }
+
+#[test]
+fn an_emails_attachments_are_imported_from_the_app() {
+    let scratch = Scratch::new("attachments");
+    let state = unlocked(&scratch);
+    let eml = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Decision\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the decision.\r\n--b\r\nContent-Type: text/plain; name=\"decision.txt\"\r\nContent-Disposition: attachment; filename=\"decision.txt\"\r\n\r\nThe court decided.\r\n--b--\r\n";
+    let report = import(&state, &[&scratch.file("mail.eml", eml)]);
+    let (reporter, _, _) = recorder();
+    let got = state.import_attachments(&report.ids[0], &reporter).unwrap();
+    assert_eq!(got.files.len(), 1, "{:?}", got.files);
+    assert_eq!(got.files[0].status, "new");
+    assert_eq!(got.files[0].name, "decision.txt");
+    let again = state.import_attachments(&report.ids[0], &reporter).unwrap();
+    assert_eq!(again.files[0].status, "duplicate", "never stored twice");
+}

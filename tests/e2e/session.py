@@ -577,6 +577,25 @@ def run(app, files):
     app.click("#nav-cases")
     app.wait(lambda: "Appeal to the Supreme Court" in app.text(".cards"), 20)
     log("an import linked to a new case made at the import")
+
+    # An e-mail's attachments imported as evidence of their own, from its page.
+    mail = WORK / "decision-mail.eml"
+    mail.write_bytes(
+        b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Decision\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+        b"See the decision.\r\n--b\r\nContent-Type: text/plain; name=\"decision.txt\"\r\n"
+        b"Content-Disposition: attachment; filename=\"decision.txt\"\r\n\r\nThe court decided.\r\n--b--\r\n")
+    app.click("#nav-import")
+    app.click("#import-files")
+    dialog("Import evidence", mail)
+    app.wait(lambda: "1 stored" in app.text("#import-summary"), 60)
+    app.click("#nav-library")
+    app.type("#search", "decision-mail")
+    app.wait(lambda: app.text("#shown-count").startswith("1 of"), 10)
+    app.d.find_elements(By.CSS_SELECTOR, ".item-row")[0].click()
+    app.click("#item-import-attachments")
+    app.wait(lambda: "1 stored" in app.text("#item-message"), 30)
+    log("an e-mail's attachments imported from the app")
     log("core dumps are off for the app and its web processes")
     pids = []
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):

@@ -145,6 +145,38 @@ impl AppState {
         Ok(report)
     }
 
+    /// Imports an e-mail item's attachments as items of their own, each related to the
+    /// e-mail (the same core call as `dossier import-attachments`).
+    pub fn import_attachments(&self, email: &str, progress: &Reporter) -> ApiResult<ImportReport> {
+        let imported = self.with_vault(|v| v.import_attachments(email, progress))?;
+        let mut report = ImportReport {
+            files: Vec::new(),
+            ids: Vec::new(),
+            cancelled: false,
+            time_stamps: None,
+        };
+        for i in imported {
+            let (status, message) = match &i {
+                Imported::New(_) => ("new", None),
+                Imported::Duplicate(item) => (
+                    "duplicate",
+                    Some(format!("already in the vault as “{}”", item.name)),
+                ),
+            };
+            report.ids.push(i.item().id.clone());
+            report.files.push(FileOutcome {
+                name: i.item().name.clone(),
+                status: status.into(),
+                id: Some(i.item().id.clone()),
+                message,
+            });
+        }
+        if report.files.iter().any(|f| f.status == "new") {
+            report.time_stamps = self.send_time_stamps()?;
+        }
+        Ok(report)
+    }
+
     /// Asks the authority for the tokens of the items that wait for one; the vault is taken
     /// only to plan and to record, never while the network answers. `None`: no authority.
     pub fn send_time_stamps(&self) -> ApiResult<Option<dossier::StampReport>> {
@@ -340,6 +372,17 @@ pub fn import_files(
     state
         .import_paths(&paths, &reporter(channel, &job))
         .map(Some)
+}
+
+/// Imports the attachments of the e-mail item `id` as items.
+#[tauri::command(async)]
+pub fn import_attachments(
+    state: State<'_, AppState>,
+    id: String,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<ImportReport> {
+    let job = state.begin_job()?;
+    state.import_attachments(&id, &reporter(channel, &job))
 }
 
 /// Chooses a folder with the dialog and imports everything in it.

@@ -70,6 +70,8 @@ export const api = {
   addEvent: (input: B.NewEventInput) => invoke<string>("add_event", { input }),
 
   importFiles: (p: OnProgress) => invoke<B.ImportReport | null>("import_files", { channel: channel(p) }),
+  importAttachments: (id: string, p: OnProgress) =>
+    invoke<B.ImportReport>("import_attachments", { id, channel: channel(p) }),
   importFolder: (p: OnProgress) => invoke<B.ImportReport | null>("import_folder", { channel: channel(p) }),
   importDropped: (p: OnProgress) => invoke<B.ImportReport>("import_dropped", { channel: channel(p) }),
   discardDropped: () => invoke<void>("discard_dropped"),

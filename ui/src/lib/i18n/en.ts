@@ -321,6 +321,7 @@ export const en = {
   purge: "Purge for good",
   purgeConfirm: "Purging removes this item's bytes from the vault for good; its name, SHA-256 and custody log stay. Backups made before still hold it. Type the passphrase to confirm.",
   purged: "Purged: the bytes are gone; the name, SHA-256 and custody log stay.",
+  importAttachments: "Import its attachments as evidence",
   removeFromCase: "Remove from the case",
   deleteEvent: "Delete…",
   deleteEventConfirm: "Delete this event? Its evidence and people stay in the vault; the custody log keeps what was deleted.",

@@ -338,6 +338,7 @@ export const fr: Strings = {
   purge: "Purger définitivement",
   purgeConfirm: "La purge retire définitivement les octets de cet élément du coffre ; son nom, son SHA-256 et son journal de conservation restent. Les sauvegardes faites avant le contiennent encore. Tapez la phrase secrète pour confirmer.",
   purged: "Purgé : les octets ont disparu ; le nom, le SHA-256 et le journal de conservation restent.",
+  importAttachments: "Importer ses pièces jointes comme preuves",
   removeFromCase: "Retirer de l'affaire",
   deleteEvent: "Supprimer…",
   deleteEventConfirm:
