@@ -15,17 +15,14 @@ pub fn estimate_bits(passphrase: &str) -> u32 {
     if p.is_empty() {
         return 0;
     }
-    let words: std::collections::HashSet<String> = p
+    let words: Vec<String> = p
         .split_whitespace()
         .filter(|w| w.chars().count() >= 3)
         .map(str::to_lowercase)
         .collect();
-    let counted_words = p
-        .split_whitespace()
-        .filter(|w| w.chars().count() >= 3)
-        .count();
-    let word_bits = if counted_words >= 3 {
-        words.len() as f64 * 11.0
+    // Three words or more count as words; each distinct one counts once.
+    let word_bits = if words.len() >= 3 {
+        words.iter().collect::<std::collections::HashSet<_>>().len() as f64 * 11.0
     } else {
         0.0
     };

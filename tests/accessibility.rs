@@ -14,7 +14,7 @@ use std::process::Command;
 use common::*;
 
 /// The uncompressed file, as text (content streams included).
-fn qdf(f: &Fixture, pdf: &std::path::Path) -> String {
+fn qdf(pdf: &std::path::Path) -> String {
     let out = pdf.with_extension("qdf.pdf");
     let o = Command::new("qpdf")
         .args(["--qdf", "--object-streams=disable"])
@@ -23,7 +23,6 @@ fn qdf(f: &Fixture, pdf: &std::path::Path) -> String {
         .output()
         .expect("qpdf");
     assert!(o.status.success() || o.status.code() == Some(3), "{o:?}");
-    let _ = f;
     String::from_utf8_lossy(&std::fs::read(out).unwrap()).into_owned()
 }
 
@@ -132,7 +131,7 @@ fn a_dossier_is_tagged_for_screen_readers_in_every_part() {
 
     for lang in ["en", "ru"] {
         let (pdf, _) = f.export(&case, "wgad", &format!("wgad-{lang}"), &["--lang", lang]);
-        let q = qdf(&f, &pdf);
+        let q = qdf(&pdf);
 
         // The catalog: tagged, its language, its title shown, opening on the bookmarks.
         for needed in [
@@ -220,7 +219,7 @@ fn a_dossier_is_tagged_for_screen_readers_in_every_part() {
 
     // In the English dossier, the Russian paragraph of the notes is marked as Russian.
     let (pdf, _) = f.export(&case, "wgad", "wgad-en", &["--lang", "en"]);
-    let q = qdf(&f, &pdf);
+    let q = qdf(&pdf);
     assert!(
         q.split("endobj").any(|e| e.contains("/Type /StructElem")
             && e.contains("/S /P\n")

@@ -405,11 +405,14 @@ impl Vault {
             ));
         }
         let fingerprint = summary.fingerprint.clone();
+        // The signature is time-stamped when the user named an authority (read once: the
+        // verification page says so, and the signing step asks it).
+        let authority = self.time_stamping_authority()?;
         let material = Material {
             fingerprint: fingerprint.clone(),
             signer_fingerprint: summary.signer_fingerprint,
             signed_as: summary.signed_as,
-            time_stamped: self.time_stamping_authority()?.is_some(),
+            time_stamped: authority.is_some(),
             ..material
         };
         let composed = compose::compose(&material);
@@ -535,10 +538,8 @@ impl Vault {
         // Named after `out`: the hidden partial name would only confuse.
         let file = durable::create_private(&partial)
             .map_err(Error::io("cannot write the dossier", out))?;
-        // The signature is time-stamped when the user named an authority; only the SHA-256
-        // of the signature value is sent. Failing to reach it leaves a signature without one
-        // (the report says so), rather than no dossier.
-        let authority = self.time_stamping_authority()?;
+        // Only the SHA-256 of the signature value is sent. Failing to reach the authority
+        // leaves a signature without a time-stamp (the report says so), rather than no dossier.
         let stamped: std::cell::RefCell<Option<Result<Stamp>>> = Default::default();
         let ask = |digest: &[u8; 32]| -> Option<Vec<u8>> {
             let url = authority.as_deref()?;
