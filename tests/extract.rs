@@ -421,6 +421,51 @@ fn photos_get_an_oriented_thumbnail_kept_only_encrypted() {
         );
     }
     f.ok(&["verify"]);
+    // A thumbnail or preview changed or removed on disk is reported, as derived data, not as
+    // changed evidence (#13: `verify` used to say nothing). One byte flipped in each blob in
+    // turn: the photo's own blob is CHANGED evidence, the other two are DERIVED.
+    let blobs: Vec<_> = f
+        .vault_files()
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(f.vault.join("blobs")))
+        .collect();
+    assert_eq!(blobs.len(), 3, "the photo, its thumbnail and its preview");
+    let mut derived = Vec::new();
+    for (path, bytes) in &blobs {
+        let mut changed = bytes.clone();
+        changed[bytes.len() / 2] ^= 1;
+        std::fs::write(path, changed).unwrap();
+        let out = f.run(&["verify"]);
+        assert_ne!(out.status.code(), Some(0), "{} changed", path.display());
+        let said = stdout(&out);
+        if said.contains("DERIVED") {
+            assert!(
+                said.contains("has changed") && said.contains("derived data, not evidence"),
+                "{said}"
+            );
+            assert!(
+                said.contains("1 OK, 0 CHANGED"),
+                "the photo itself is intact: {said}"
+            );
+            derived.push(path.clone());
+        } else {
+            assert!(said.lines().any(|l| l.starts_with("CHANGED")), "{said}");
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+    assert_eq!(derived.len(), 2, "a thumbnail and a preview");
+    std::fs::remove_file(&derived[0]).unwrap();
+    let out = f.run(&["verify"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("is gone"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 OK, 0 CHANGED, 0 MISSING"),
+        "{}",
+        stdout(&out)
+    );
+    let (path, bytes) = blobs.iter().find(|(p, _)| *p == derived[0]).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    f.ok(&["verify"]);
     // Purging the photo removes its thumbnail too.
     f.ok(&["delete", &id]);
     f.ok(&["purge", &id]);

@@ -502,3 +502,60 @@ fn items_are_found_by_their_cases_and_people() {
     assert!(!items("Kazakhstan").is_empty(), "the case still finds it");
     f.cleanup();
 }
+
+/// "Link selected to…" (#15, item 3): many items join a case in one change, the one journal
+/// segment it writes; if one of them does not exist, none is linked and no byte changes.
+#[test]
+fn many_items_link_in_one_change_or_none_do() {
+    let f = Fixture::new("linkmany");
+    let files: Vec<_> = (0..3)
+        .map(|k| f.file(&format!("scan-{k}.jpg"), &noise(1_000, k)))
+        .collect();
+    let ids = f.import(&files.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+    let case = f
+        .ok(&["case", "add", "--title", "Жұмабаева v. Kazakhstan"])
+        .trim()
+        .to_string();
+    let linked = |f: &Fixture| -> Vec<String> {
+        let mut ids: Vec<String> = json(f, &["case", "show", &case, "--json"])["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+
+    let before = f.vault_files();
+    let out = f.run(&[
+        "link", "--case", &case, "--item", &ids[0], "--item", "ffffffff", "--item", &ids[2],
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("no item with id"), "{}", stderr(&out));
+    assert_eq!(before, f.vault_files(), "a refused link changes no byte");
+    assert!(linked(&f).is_empty());
+
+    let segments = |f: &Fixture| {
+        f.vault_files()
+            .iter()
+            .filter(|(p, _)| p.components().any(|c| c.as_os_str() == "journal"))
+            .count()
+    };
+    let n = segments(&f);
+    f.ok(&[
+        "link", "--case", &case, "--item", &ids[0], "--item", &ids[1], "--item", &ids[2],
+    ]);
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(linked(&f), want);
+    assert_eq!(segments(&f), n + 1, "one change, one segment");
+    let log: Vec<Value> = serde_json::from_str(&f.ok(&["log", "--json"])).unwrap();
+    let links = log.iter().filter(|e| e["action"] == "link").count();
+    assert_eq!(links, 3, "each link has its custody entry");
+    // Linking again is not an error and records nothing.
+    f.ok(&["link", "--case", &case, "--item", &ids[1]]);
+    assert_eq!(segments(&f), n + 1);
+    f.ok(&["verify"]);
+    f.cleanup();
+}

@@ -985,3 +985,77 @@ fn an_emails_attachments_are_imported_from_the_app() {
     let again = state.import_attachments(&report.ids[0], &reporter).unwrap();
     assert_eq!(again.files[0].status, "duplicate", "never stored twice");
 }
+
+/// `dossier reindex` and `dossier repair` from the app (#15): reading every item again keeps
+/// the evidence; a damaged journal file opens the vault read-only until the user chooses to
+/// go on without it, and that file stays on disk.
+#[test]
+fn items_are_read_again_and_a_damaged_journal_file_is_set_aside_from_the_app() {
+    let scratch = Scratch::new("maintenance");
+    let state = unlocked(&scratch);
+    let a = scratch.file("a.txt", "Постановление о задержании".as_bytes());
+    import(&state, &[&a]);
+    let (reporter, events, _) = recorder();
+    assert_eq!(state.reindex(&reporter).unwrap(), 1);
+    assert!(
+        !events.lock().unwrap().is_empty(),
+        "reading again shows progress"
+    );
+    let (reporter, _, _) = recorder();
+    assert!(state.verify_vault(&reporter).unwrap().is_clean());
+
+    let journal = scratch.0.join("vault/journal");
+    let segments = || -> Vec<PathBuf> {
+        let mut all = Vec::new();
+        for dev in std::fs::read_dir(&journal).unwrap().flatten() {
+            all.extend(
+                std::fs::read_dir(dev.path())
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
+        }
+        all
+    };
+    let before = segments();
+    state
+        .add_case(NewCaseInput {
+            title: "Жұмабаева v. Kazakhstan".into(),
+            numbers: vec![],
+            court: String::new(),
+            status: String::new(),
+            notes: String::new(),
+        })
+        .unwrap();
+    let newest = segments()
+        .into_iter()
+        .find(|p| !before.contains(p))
+        .expect("a change writes a segment");
+    state.lock_vault();
+    let mut bytes = std::fs::read(&newest).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    std::fs::write(&newest, bytes).unwrap();
+
+    let opened = state.unlock(&secret(PASS)).unwrap();
+    assert!(opened.read_only.is_some(), "{opened:?}");
+    assert!(
+        state.cases().unwrap().is_empty(),
+        "the damaged change is not applied"
+    );
+    let refused = state.add_case(NewCaseInput {
+        title: "x".into(),
+        numbers: vec![],
+        court: String::new(),
+        status: String::new(),
+        notes: String::new(),
+    });
+    assert!(refused.is_err(), "read-only until the user decides");
+    let set_aside = state.accept_damaged().unwrap();
+    assert_eq!(set_aside, vec![newest.display().to_string()]);
+    assert!(newest.exists(), "the damaged file is kept");
+    import(&state, &[&scratch.file("b.txt", b"after the decision")]);
+    state.lock_vault();
+    let opened = state.unlock(&secret(PASS)).unwrap();
+    assert!(opened.read_only.is_none(), "the decision is remembered");
+    assert_eq!(state.library().unwrap().len(), 2);
+}

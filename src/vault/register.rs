@@ -363,21 +363,63 @@ impl Vault {
 
     /// Creates a link. Linking what is already linked is not an error and records nothing.
     pub fn link(&mut self, link: &Link) -> Result<()> {
-        self.change_link(link, true)
+        self.link_all(std::slice::from_ref(link)).map(|_| ())
+    }
+
+    /// Creates every link in one change (one segment): all are recorded or, if one names
+    /// something that does not exist, none. Returns how many were new.
+    pub fn link_all(&mut self, links: &[Link]) -> Result<usize> {
+        let planned = links
+            .iter()
+            .map(|l| self.plan_link(l))
+            .collect::<Result<Vec<_>>>()?;
+        let (new, _) = self.commit(|cat, now| {
+            let mut new = 0;
+            let mut touched = Vec::new();
+            for p in &planned {
+                if p.exists(&cat.db)? {
+                    continue;
+                }
+                cat.db.execute(&p.insert_sql(), p.values())?;
+                touched.extend(p.touched_items(&cat.db)?);
+                custody::append(&cat.db, now, Action::Link, p.item_id(), &p.detail())?;
+                new += 1;
+            }
+            touched.sort();
+            touched.dedup();
+            search::reindex_items(&cat.db, &touched)?;
+            Ok(new)
+        })?;
+        Ok(new)
     }
 
     /// Removes a link; the entities on both sides stay.
     pub fn unlink(&mut self, link: &Link) -> Result<()> {
-        self.change_link(link, false)
+        let p = self.plan_link(link)?;
+        if !p.exists(&self.catalog.db)? {
+            return Err(Error::Invalid(format!("there is no such {} link", p.kind)));
+        }
+        self.commit(|cat, now| {
+            // Read before the delete: a case-person link names the case's items.
+            let touched = p.touched_items(&cat.db)?;
+            cat.db.execute(
+                &format!("DELETE FROM {} WHERE {}", p.table, p.matching()),
+                p.values(),
+            )?;
+            search::reindex_items(&cat.db, &touched)?;
+            custody::append(&cat.db, now, Action::Unlink, p.item_id(), &p.detail())
+        })?;
+        Ok(())
     }
 
-    fn change_link(&mut self, link: &Link, add: bool) -> Result<()> {
+    /// Resolves a link's two ends to ids (an unknown end is an error naming it).
+    fn plan_link(&self, link: &Link) -> Result<PlannedLink> {
         let db = &self.catalog.db;
         let case = |c: &str| register::resolve(db, "cases", "case", c);
         let person = |p: &str| register::resolve(db, "people", "person", p);
         let event = |e: &str| register::resolve(db, "events", "event", e);
         let item = |i: &str| self.catalog.item(i).map(|i| i.id);
-        let (table, kind, cols): (&str, &str, Vec<(&str, String)>) = match link {
+        let (table, kind, cols) = match link {
             Link::CaseItem { case: c, item: i } => (
                 "case_items",
                 "case-item",
@@ -415,65 +457,80 @@ impl Vault {
                 ],
             ),
         };
-        let matching = cols
+        Ok(PlannedLink { table, kind, cols })
+    }
+}
+
+/// A link with both ends resolved: the row it is in its table.
+struct PlannedLink {
+    table: &'static str,
+    kind: &'static str,
+    cols: Vec<(&'static str, String)>,
+}
+
+impl PlannedLink {
+    fn value(&self, col: &str) -> Option<&str> {
+        self.cols
+            .iter()
+            .find(|(c, _)| *c == col)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn item_id(&self) -> Option<&str> {
+        self.value("item_id")
+    }
+
+    fn values(&self) -> impl rusqlite::Params + '_ {
+        rusqlite::params_from_iter(self.cols.iter().map(|(_, v)| v))
+    }
+
+    fn matching(&self) -> String {
+        self.cols
             .iter()
             .enumerate()
             .map(|(k, (c, _))| format!("{c} = ?{}", k + 1))
             .collect::<Vec<_>>()
-            .join(" AND ");
-        let values = || rusqlite::params_from_iter(cols.iter().map(|(_, v)| v));
-        let exists: bool = db.query_row(
-            &format!("SELECT EXISTS(SELECT 1 FROM {table} WHERE {matching})"),
-            values(),
-            |r| r.get(0),
-        )?;
-        if exists == add {
-            return if add {
-                Ok(())
-            } else {
-                Err(Error::Invalid(format!("there is no such {kind} link")))
-            };
-        }
-        let item_id = cols
-            .iter()
-            .find(|(c, _)| *c == "item_id")
-            .map(|(_, v)| v.clone());
+            .join(" AND ")
+    }
+
+    fn exists(&self, db: &rusqlite::Connection) -> Result<bool> {
+        let sql = format!(
+            "SELECT EXISTS(SELECT 1 FROM {} WHERE {})",
+            self.table,
+            self.matching()
+        );
+        Ok(db.query_row(&sql, self.values(), |r| r.get(0))?)
+    }
+
+    fn insert_sql(&self) -> String {
+        let names: Vec<&str> = self.cols.iter().map(|(c, _)| *c).collect();
+        let marks: Vec<String> = (1..=self.cols.len()).map(|k| format!("?{k}")).collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.table,
+            names.join(", "),
+            marks.join(", ")
+        )
+    }
+
+    /// The custody entry's detail: the kind of link and both ids.
+    fn detail(&self) -> serde_json::Value {
         let mut detail = serde_json::Map::new();
-        detail.insert("link".into(), kind.into());
-        for (c, v) in &cols {
+        detail.insert("link".into(), self.kind.into());
+        for (c, v) in &self.cols {
             detail.insert((*c).into(), v.clone().into());
         }
-        let sql = if add {
-            let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
-            let marks: Vec<String> = (1..=cols.len()).map(|k| format!("?{k}")).collect();
-            format!(
-                "INSERT INTO {table} ({}) VALUES ({})",
-                names.join(", "),
-                marks.join(", ")
-            )
-        } else {
-            format!("DELETE FROM {table} WHERE {matching}")
-        };
-        // The items whose search entry names what this link joins, before and after it.
-        let case_id = cols
-            .iter()
-            .find(|(c, _)| *c == "case_id")
-            .map(|(_, v)| v.clone());
-        let touched_items = |db: &rusqlite::Connection| -> Result<Vec<String>> {
-            let mut ids: Vec<String> = item_id.iter().cloned().collect();
-            if table == "case_people"
-                && let Some(c) = &case_id
-            {
-                ids.extend(search::items_naming(db, "case", c)?);
-            }
-            Ok(ids)
-        };
-        self.commit(|cat, now| {
-            cat.db.execute(&sql, values())?;
-            search::reindex_items(&cat.db, &touched_items(&cat.db)?)?;
-            let action = if add { Action::Link } else { Action::Unlink };
-            custody::append(&cat.db, now, action, item_id.as_deref(), &detail.into())
-        })?;
-        Ok(())
+        detail.into()
+    }
+
+    /// The items whose search entry names what this link joins.
+    fn touched_items(&self, db: &rusqlite::Connection) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = self.item_id().map(str::to_string).into_iter().collect();
+        if self.table == "case_people"
+            && let Some(c) = self.value("case_id")
+        {
+            ids.extend(search::items_naming(db, "case", c)?);
+        }
+        Ok(ids)
     }
 }

@@ -161,7 +161,11 @@ fn check_derived(
                     &crate::progress::Silent,
                 ) {
                     Ok(_) => None,
-                    Err(e) => Some(format!("does not decrypt: {e:?}")),
+                    Err(blob::ReadError::Changed(p)) => Some(format!("has changed ({p})")),
+                    Err(blob::ReadError::Unreadable(e) | blob::ReadError::Sink(e)) => {
+                        Some(format!("cannot be read ({e})"))
+                    }
+                    Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
                 },
             };
             if let Some(p) = problem {

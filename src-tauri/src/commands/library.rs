@@ -137,6 +137,11 @@ impl AppState {
         self.with_vault(|v| v.link(&link))
     }
 
+    /// Many links in one change (the library's "Link selected to…"): how many were new.
+    pub fn link_all(&self, links: Vec<Link>) -> ApiResult<usize> {
+        self.with_vault(|v| v.link_all(&links))
+    }
+
     pub fn unlink(&self, link: Link) -> ApiResult<()> {
         self.with_vault(|v| v.unlink(&link))
     }
@@ -216,6 +221,11 @@ pub fn set_item_date(state: State<'_, AppState>, id: String, date: String) -> Ap
 #[tauri::command(async)]
 pub fn link(state: State<'_, AppState>, link: Link) -> ApiResult<()> {
     state.link(link)
+}
+
+#[tauri::command(async)]
+pub fn link_all(state: State<'_, AppState>, links: Vec<Link>) -> ApiResult<usize> {
+    state.link_all(links)
 }
 
 #[tauri::command(async)]

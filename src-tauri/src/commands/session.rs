@@ -78,6 +78,12 @@ impl AppState {
         Ok(opened)
     }
 
+    /// The user chose to go on without the damaged journal files that made opening
+    /// read-only (they stay on disk): the same call as `dossier repair`. Names the files.
+    pub fn accept_damaged(&self) -> ApiResult<Vec<String>> {
+        self.with_vault(|v| v.accept_damaged_catalog())
+    }
+
     pub fn conflicts(&self) -> ApiResult<Vec<dossier::Conflict>> {
         self.with_vault(|v| v.conflicts())
     }
@@ -204,6 +210,11 @@ pub fn suggest_passphrase(state: State<'_, AppState>) -> String {
 #[tauri::command(async)]
 pub fn unlock(state: State<'_, AppState>, passphrase: String) -> ApiResult<Opened> {
     state.unlock(&SecretString::from(passphrase))
+}
+
+#[tauri::command(async)]
+pub fn accept_damaged(state: State<'_, AppState>) -> ApiResult<Vec<String>> {
+    state.accept_damaged()
 }
 
 #[tauri::command(async)]

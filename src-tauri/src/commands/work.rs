@@ -246,6 +246,12 @@ impl AppState {
     /// SHA-256.
     /// Decrypts and re-hashes every item, checks the custody chains and the journal: what
     /// `dossier verify` does.
+    /// Reads every item's metadata and text again (`dossier reindex`), for example after an
+    /// update taught the parsers more; the evidence is not touched. How many items were read.
+    pub fn reindex(&self, progress: &dyn Progress) -> ApiResult<usize> {
+        self.with_vault(|v| v.reindex(progress))
+    }
+
     pub fn verify_vault(&self, progress: &dyn Progress) -> ApiResult<Report> {
         self.with_vault(|v| v.verify(progress))
     }
@@ -445,6 +451,12 @@ pub fn verify_vault(
 ) -> ApiResult<Report> {
     let job = state.begin_job()?;
     state.verify_vault(&reporter(channel, &job))
+}
+
+#[tauri::command(async)]
+pub fn reindex(state: State<'_, AppState>, channel: Channel<ProgressEvent>) -> ApiResult<usize> {
+    let job = state.begin_job()?;
+    state.reindex(&reporter(channel, &job))
 }
 
 /// Chooses a file and says whether the vault holds it, or checks a signed dossier.

@@ -676,8 +676,14 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
         Command::Case(cmd) => register::case(vault, cmd)?,
         Command::Person(cmd) => register::person(vault, cmd)?,
         Command::Event(cmd) => register::event(vault, cmd)?,
-        Command::Link(args) => vault.link(&args.to_link()?)?,
-        Command::Unlink(args) => vault.unlink(&args.to_link()?)?,
+        Command::Link(args) => {
+            vault.link_all(&args.to_links()?)?;
+        }
+        Command::Unlink(args) => {
+            for link in args.to_links()? {
+                vault.unlink(&link)?;
+            }
+        }
         Command::Search(args) => {
             if !register::search(vault, args)? {
                 return Ok(ExitCode::from(1));

@@ -176,7 +176,8 @@ pub enum EventCommand {
     Delete { id: String },
 }
 
-/// The two ends of a link: exactly two of --case, --person, --event, --item.
+/// The two ends of a link: exactly two of --case, --person, --event, --item. --item may be
+/// given many times, to link many items to one case, person or event in one change.
 #[derive(Args)]
 pub struct LinkArgs {
     #[arg(long)]
@@ -186,47 +187,58 @@ pub struct LinkArgs {
     #[arg(long)]
     event: Option<String>,
     #[arg(long)]
-    item: Option<String>,
+    item: Vec<String>,
     /// The person's role in the case (detainee, lawyer, family, judge, prosecutor, witness …)
     #[arg(long)]
     role: Option<String>,
 }
 
 impl LinkArgs {
-    pub fn to_link(&self) -> anyhow::Result<Link> {
+    pub fn to_links(&self) -> anyhow::Result<Vec<Link>> {
         let role = || self.role.clone().unwrap_or_default();
         if self.role.is_some() && !(self.case.is_some() && self.person.is_some()) {
             bail!("--role goes with --case and --person");
         }
-        Ok(match (&self.case, &self.person, &self.event, &self.item) {
-            (Some(c), None, None, Some(i)) => Link::CaseItem {
-                case: c.clone(),
-                item: i.clone(),
-            },
-            (Some(c), Some(p), None, None) => Link::CasePerson {
+        let items = !self.item.is_empty();
+        let one = |item: &String| -> anyhow::Result<Link> {
+            let i = item.clone();
+            Ok(match (&self.case, &self.person, &self.event) {
+                (Some(c), None, None) => Link::CaseItem {
+                    case: c.clone(),
+                    item: i,
+                },
+                (None, Some(p), None) => Link::PersonItem {
+                    person: p.clone(),
+                    item: i,
+                },
+                (None, None, Some(e)) => Link::EventItem {
+                    event: e.clone(),
+                    item: i,
+                },
+                _ => bail!(USAGE),
+            })
+        };
+        if items {
+            return self.item.iter().map(one).collect();
+        }
+        Ok(vec![match (&self.case, &self.person, &self.event) {
+            (Some(c), Some(p), None) => Link::CasePerson {
                 case: c.clone(),
                 person: p.clone(),
                 role: role(),
             },
-            (None, Some(p), None, Some(i)) => Link::PersonItem {
-                person: p.clone(),
-                item: i.clone(),
-            },
-            (None, None, Some(e), Some(i)) => Link::EventItem {
-                event: e.clone(),
-                item: i.clone(),
-            },
-            (None, Some(p), Some(e), None) => Link::EventPerson {
+            (None, Some(p), Some(e)) => Link::EventPerson {
                 event: e.clone(),
                 person: p.clone(),
             },
-            _ => bail!(
-                "name exactly two ends: --case with --item or --person [--role R], \
-                 --person with --item, or --event with --item or --person"
-            ),
-        })
+            _ => bail!(USAGE),
+        }])
     }
 }
+
+const USAGE: &str = "name exactly two ends: --case with --item or --person [--role R], \
+                     --person with --item, or --event with --item or --person \
+                     (--item may be repeated)";
 
 #[derive(Args)]
 pub struct SearchArgs {

@@ -65,6 +65,14 @@ export const en = {
   noItems: "No evidence yet. Import files, or drop them on this window.",
   noMatch: "Nothing matches.",
   shown: (n: number, total: number) => `${n} of ${total} items`,
+  selectItem: (name: string) => `Select ${name}`,
+  selectAllShown: "Select every item shown",
+  selectedCount: (n: number) => `${n} selected`,
+  linkSelectedTo: "Link the selected items to",
+  chooseCaseOrPerson: "Choose a case or a person…",
+  linkSelected: "Link",
+  clearSelection: "Clear the selection",
+  linkedSelected: (n: number, target: string) => `${n} items linked to ${target}.`,
 
   importTitle: "Import evidence",
   importHint:
@@ -284,6 +292,10 @@ export const en = {
   backupResumed: "An interrupted backup was completed.",
   backupOk: (n: number) => `The backup is intact: ${n} items verified.`,
   checkVault: "Check the whole vault",
+  checkStatus: { OK: "OK", CHANGED: "CHANGED", MISSING: "MISSING", UNREADABLE: "UNREADABLE" } as Record<string, string>,
+  reindex: "Read every item again",
+  reindexHint: "Reads each item's metadata and text again, for example after an update of Dossier. The evidence itself is not changed.",
+  reindexDone: (n: number) => `${n} items read again.`,
   vaultOk: (items: number, entries: number) =>
     `The vault is intact: ${items} items decrypted and re-hashed, ${entries} custody entries checked.`,
   vaultBad: "The vault has problems:",
@@ -376,6 +388,10 @@ export const en = {
   openedTitle: "Opening the vault found this",
   readOnlyTitle: "The vault is open read-only",
   dismiss: "Dismiss",
+  repairAction: "Go on without the damaged files…",
+  repairConfirm: "The damaged files stay in the vault folder, untouched. What they held is not shown until a good copy comes back (from a backup or another device). After this the vault can be changed again. Go on?",
+  repairYes: "Go on",
+  repaired: (files: string) => `Going on without ${files} (kept on disk). The vault can be changed again.`,
   navConflicts: "Conflicts",
   conflictsTitle: "Changed on two devices",
   conflictsHint:

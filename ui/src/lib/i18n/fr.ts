@@ -68,6 +68,14 @@ export const fr: Strings = {
   noItems: "Aucune preuve pour l'instant. Importez des fichiers, ou déposez-les sur cette fenêtre.",
   noMatch: "Aucun résultat.",
   shown: (n: number, total: number) => `${n} sur ${total}`,
+  selectItem: (name: string) => `Sélectionner ${name}`,
+  selectAllShown: "Sélectionner toutes les pièces affichées",
+  selectedCount: (n: number) => `${n} sélectionnée(s)`,
+  linkSelectedTo: "Lier la sélection à",
+  chooseCaseOrPerson: "Choisir une affaire ou une personne…",
+  linkSelected: "Lier",
+  clearSelection: "Annuler la sélection",
+  linkedSelected: (n: number, target: string) => `${n} pièce(s) liée(s) à ${target}.`,
 
   importTitle: "Importer des preuves",
   importHint:
@@ -300,6 +308,10 @@ export const fr: Strings = {
   backupResumed: "Une sauvegarde interrompue a été achevée.",
   backupOk: (n: number) => `La sauvegarde est intacte : ${n} élément${s(n)} vérifié${s(n)}.`,
   checkVault: "Vérifier tout le coffre",
+  checkStatus: { OK: "INTACT", CHANGED: "MODIFIÉ", MISSING: "MANQUANT", UNREADABLE: "ILLISIBLE" },
+  reindex: "Relire toutes les pièces",
+  reindexHint: "Relit les métadonnées et le texte de chaque pièce, par exemple après une mise à jour de Dossier. Les preuves elles-mêmes ne changent pas.",
+  reindexDone: (n: number) => `${n} pièce(s) relue(s).`,
   vaultOk: (items: number, entries: number) =>
     `Le coffre est intact : ${items} élément${s(items)} déchiffré${s(items)} et recalculé${s(items)}, ${entries} entrée${s(entries)} du journal vérifiée${s(entries)}.`,
   vaultBad: "Le coffre a des problèmes :",
@@ -395,6 +407,10 @@ export const fr: Strings = {
   openedTitle: "L'ouverture du coffre a trouvé ceci",
   readOnlyTitle: "Le coffre est ouvert en lecture seule",
   dismiss: "Masquer",
+  repairAction: "Continuer sans les fichiers endommagés…",
+  repairConfirm: "Les fichiers endommagés restent intacts dans le dossier du coffre. Leur contenu n'est pas affiché tant qu'une bonne copie ne revient pas (d'une sauvegarde ou d'un autre appareil). Ensuite, le coffre peut de nouveau être modifié. Continuer ?",
+  repairYes: "Continuer",
+  repaired: (files: string) => `Le travail continue sans ${files} (conservés sur le disque). Le coffre peut de nouveau être modifié.`,
   navConflicts: "Conflits",
   conflictsTitle: "Modifié sur deux appareils",
   conflictsHint:

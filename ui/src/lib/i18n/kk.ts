@@ -66,6 +66,14 @@ export const kk: Strings = {
   noItems: "Әзірге дәлел жоқ. Файлдарды импорттаңыз немесе осы терезеге сүйреп әкеліңіз.",
   noMatch: "Ештеңе табылмады.",
   shown: (n: number, total: number) => `${total} ішінен ${n}`,
+  selectItem: (name: string) => `${name} таңдау`,
+  selectAllShown: "Көрсетілгеннің бәрін таңдау",
+  selectedCount: (n: number) => `Таңдалды: ${n}`,
+  linkSelectedTo: "Таңдалғанды байланыстыру:",
+  chooseCaseOrPerson: "Істі немесе адамды таңдаңыз…",
+  linkSelected: "Байланыстыру",
+  clearSelection: "Таңдауды алып тастау",
+  linkedSelected: (n: number, target: string) => `«${target}» байланыстырылды: ${n}.`,
 
   importTitle: "Дәлелдерді импорттау",
   importHint:
@@ -298,6 +306,10 @@ export const kk: Strings = {
   backupResumed: "Үзілген көшіру аяқталды.",
   backupOk: (n: number) => `Көшірме бүтін: тексерілген дәлелдер: ${n}.`,
   checkVault: "Бүкіл қойманы тексеру",
+  checkStatus: { OK: "БҮТІН", CHANGED: "ӨЗГЕРГЕН", MISSING: "ЖОҚ", UNREADABLE: "ОҚЫЛМАЙДЫ" },
+  reindex: "Барлық материалды қайта оқу",
+  reindexHint: "Әр материалдың метадеректері мен мәтінін қайта оқиды, мысалы Dossier жаңартылғаннан кейін. Дәлелдердің өзі өзгермейді.",
+  reindexDone: (n: number) => `Қайта оқылды: ${n}.`,
   vaultOk: (items: number, entries: number) =>
     `Қойма бүтін: шифры ашылып, қайта есептелген дәлелдер: ${items}, тексерілген журнал жазбалары: ${entries}.`,
   vaultBad: "Қоймада ақаулар бар:",
@@ -393,6 +405,10 @@ export const kk: Strings = {
   openedTitle: "Қойманы ашқанда мыналар анықталды",
   readOnlyTitle: "Қойма тек оқу үшін ашық",
   dismiss: "Жасыру",
+  repairAction: "Зақымдалған файлдарсыз жалғастыру…",
+  repairConfirm: "Зақымдалған файлдар қойма қалтасында өзгеріссіз қалады. Олардағы мәлімет дұрыс көшірмесі (сақтық көшірмеден немесе басқа құрылғыдан) қайтқанша көрсетілмейді. Осыдан кейін қойманы қайта өзгертуге болады. Жалғастырасыз ба?",
+  repairYes: "Жалғастыру",
+  repaired: (files: string) => `Жұмыс ${files} файлдарынсыз жалғасады (файлдар сақталды). Қойманы қайта өзгертуге болады.`,
   navConflicts: "Қайшылықтар",
   conflictsTitle: "Екі құрылғыда өзгертілген",
   conflictsHint:

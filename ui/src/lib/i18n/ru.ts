@@ -74,6 +74,14 @@ export const ru: Strings = {
   noItems: "Доказательств пока нет. Импортируйте файлы или перетащите их в это окно.",
   noMatch: "Ничего не найдено.",
   shown: (n: number, total: number) => `${n} из ${total}`,
+  selectItem: (name: string) => `Выбрать ${name}`,
+  selectAllShown: "Выбрать все показанные",
+  selectedCount: (n: number) => `Выбрано: ${n}`,
+  linkSelectedTo: "Связать выбранное с",
+  chooseCaseOrPerson: "Выберите дело или человека…",
+  linkSelected: "Связать",
+  clearSelection: "Снять выбор",
+  linkedSelected: (n: number, target: string) => `Связано с «${target}»: ${n}.`,
 
   importTitle: "Импорт доказательств",
   importHint:
@@ -306,6 +314,10 @@ export const ru: Strings = {
   backupResumed: "Прерванное копирование завершено.",
   backupOk: (n: number) => `Копия цела: проверено доказательств: ${n}.`,
   checkVault: "Проверить всё хранилище",
+  checkStatus: { OK: "ЦЕЛ", CHANGED: "ИЗМЕНЁН", MISSING: "ОТСУТСТВУЕТ", UNREADABLE: "НЕ ЧИТАЕТСЯ" },
+  reindex: "Прочитать все материалы заново",
+  reindexHint: "Заново читает метаданные и текст каждого материала, например после обновления Dossier. Сами доказательства не меняются.",
+  reindexDone: (n: number) => `Прочитано заново: ${n}.`,
   vaultOk: (items: number, entries: number) =>
     `Хранилище цело: расшифровано и пересчитано доказательств: ${items}, проверено записей журнала: ${entries}.`,
   vaultBad: "В хранилище есть проблемы:",
@@ -401,6 +413,10 @@ export const ru: Strings = {
   openedTitle: "При открытии хранилища обнаружено",
   readOnlyTitle: "Хранилище открыто только для чтения",
   dismiss: "Скрыть",
+  repairAction: "Продолжить без повреждённых файлов…",
+  repairConfirm: "Повреждённые файлы останутся в папке хранилища нетронутыми. Их содержимое не будет показано, пока не вернётся исправная копия (из резервной копии или с другого устройства). После этого хранилище снова можно изменять. Продолжить?",
+  repairYes: "Продолжить",
+  repaired: (files: string) => `Работа продолжается без ${files} (файлы сохранены). Хранилище снова можно изменять.`,
   navConflicts: "Конфликты",
   conflictsTitle: "Изменено на двух устройствах",
   conflictsHint:
