@@ -6,3 +6,36 @@ pub fn disable_core_dumps() -> nix::Result<()> {
     nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0)?;
     nix::sys::prctl::set_dumpable(false)
 }
+
+/// Environment that stops GPU drivers from caching compiled shaders under `~/.cache`
+/// (Mesa: `mesa_shader_cache`; NVIDIA: `~/.nv/GLCache`). Shaders are not evidence, but the
+/// cache's dates and sizes say when and how much the app drew.
+pub const NO_SHADER_CACHE: [(&str, &str); 3] = [
+    ("MESA_SHADER_CACHE_DISABLE", "true"),
+    ("MESA_GLSL_CACHE_DISABLE", "true"),
+    ("__GL_SHADER_DISK_CACHE", "0"),
+];
+
+/// Drivers read their environment when GTK starts, before any Rust code could change it
+/// (and changing a running process's environment is unsound with threads). So when a variable
+/// of [`NO_SHADER_CACHE`] is missing, the program starts itself again, in place (same process
+/// id, same arguments), with them set. Returns only if that could not be done, with why;
+/// the caller goes on as it is.
+#[cfg(unix)]
+pub fn restart_without_shader_caches() -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    if NO_SHADER_CACHE
+        .iter()
+        .all(|(k, v)| std::env::var_os(k).is_some_and(|set| set == *v))
+    {
+        return std::io::Error::other("already without shader caches");
+    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return e,
+    };
+    std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .envs(NO_SHADER_CACHE)
+        .exec()
+}
