@@ -135,6 +135,38 @@ impl Error {
         }
     }
 
+    /// The message's kind and its values, for a front end that says it in its own language
+    /// (the app's catalogues). `None`: only the core's own words (`to_string()`) say it well.
+    pub fn message_args(&self) -> Option<(&'static str, Vec<String>)> {
+        let p = |path: &Path| path.display().to_string();
+        Some(match self {
+            Error::WrongPassphrase { .. } => ("wrong_passphrase", vec![]),
+            Error::WrongKey { .. } => ("wrong_key", vec![]),
+            Error::NotAVault { path } => ("not_a_vault", vec![p(path)]),
+            Error::VaultExists { path } => ("vault_exists", vec![p(path)]),
+            Error::UnsupportedFormat { path, found } => {
+                ("unsupported_format", vec![p(path), found.clone()])
+            }
+            Error::InUse { path } => ("in_use", vec![p(path)]),
+            Error::Source { path, cause } => ("source", vec![p(path), cause.to_string()]),
+            Error::NotAFile { path, .. } => ("not_a_file", vec![p(path)]),
+            Error::SourceChanged { path, .. } => ("source_changed", vec![p(path)]),
+            Error::OutputExists { path } => ("output_exists", vec![p(path)]),
+            Error::NoSuchItem { id } => ("no_such_item", vec![id.clone()]),
+            Error::AmbiguousId { prefix, .. } => ("ambiguous_id", vec![prefix.clone()]),
+            Error::NoSuchEntity { kind, id } => {
+                ("no_such_entity", vec![kind.to_string(), id.clone()])
+            }
+            Error::Purged { id, name } => ("purged", vec![id.clone(), name.clone()]),
+            Error::NotDeleted { id, name } => ("not_deleted", vec![id.clone(), name.clone()]),
+            Error::Integrity { id, name, problem } => {
+                ("integrity", vec![id.clone(), name.clone(), problem.clone()])
+            }
+            Error::Cancelled => ("cancelled", vec![]),
+            _ => return None,
+        })
+    }
+
     pub(crate) fn io(
         what: &'static str,
         path: impl AsRef<Path>,

@@ -31,7 +31,12 @@ pub enum ErrorCode {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ApiError {
     pub code: ErrorCode,
+    /// In the core's words (English).
     pub message: String,
+    /// The message's kind, when the UI's catalogues can say it in the user's language
+    /// (`errors.<key>` called with `args`); else the UI shows `message`.
+    pub key: Option<String>,
+    pub args: Vec<String>,
 }
 
 impl ApiError {
@@ -39,6 +44,8 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            key: None,
+            args: Vec::new(),
         }
     }
 
@@ -60,7 +67,15 @@ impl From<dossier::Error> for ApiError {
             "read_only" => ErrorCode::ReadOnly,
             _ => ErrorCode::Other,
         };
-        ApiError::new(code, e.to_string())
+        let (key, args) = match e.message_args() {
+            Some((key, args)) => (Some(key.to_string()), args),
+            None => (None, Vec::new()),
+        };
+        ApiError {
+            key,
+            args,
+            ..ApiError::new(code, e.to_string())
+        }
     }
 }
 

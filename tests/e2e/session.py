@@ -236,6 +236,8 @@ def run(app, files):
     app.type("#confirm", PASSPHRASE)
     assert "strong" in app.text("#strength"), app.text("#strength")
     app.click("#unlock-submit")
+    app.el("#recovery-paper")
+    app.shot("01c-created-recovery")
     app.click("#created-done")
 
     log("a case and a person")
@@ -459,6 +461,19 @@ def run(app, files):
     key_file.unlink()
     log("the backup opens with the recovery key and verifies")
 
+    # Removing a way in asks first, with its own passphrase field; a wrong one removes nothing.
+    app.click('.remove-key[data-label="paper copy"]')
+    assert "no longer open this vault" in app.text("#key-slots")
+    app.type("#remove-passphrase", "not the passphrase")
+    app.click("#remove-key-yes")
+    app.wait(lambda: app.d.find_elements(By.CSS_SELECTOR, "#key-slots .error"), 20)
+    assert "paper copy" in app.text("#key-slots")
+    app.type("#remove-passphrase", PASSPHRASE)
+    app.click("#remove-key-yes")
+    app.wait(lambda: "Key slot removed" in app.text("#key-message"), 20)
+    assert "paper copy" not in app.text("#key-slots ul")
+    log("a recovery key removed after a confirmation with the passphrase")
+
     log("lock, a wrong passphrase, then the right one")
     app.click("#lock")
     app.el("#passphrase")
@@ -661,7 +676,7 @@ def run(app, files):
     app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) >= 5, 30)
     assert newest.exists(), "the damaged file is kept"
     log("a damaged journal file set aside from the app")
-    log("core dumps are off for the app and its web processes")
+    log("core dumps and shader caches are off for the app and its web processes")
     pids = []
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):
         found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
@@ -670,10 +685,13 @@ def run(app, files):
     for pid in pids:
         try:
             limits = Path(f"/proc/{pid}/limits").read_text()
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         except OSError:
             continue  # gone meanwhile
         core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
         assert core.split()[4] == "0", f"process {pid} may dump core: {core}"
+        # GPU drivers cache no shaders under ~/.cache: the app restarted itself with this set.
+        assert b"MESA_SHADER_CACHE_DISABLE=true" in environ, f"process {pid} may cache shaders"
     log("session done")
 
 

@@ -43,6 +43,10 @@ fn register_links_search_and_the_library_agree() {
     let err = bad.unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(err.message.starts_with("date:"), "{}", err.message);
+    assert_eq!(
+        err.key, None,
+        "only the core's words say what is wrong with a date"
+    );
     state
         .add_event(NewEventInput {
             case_id: Some(case.id.clone()),
@@ -302,4 +306,24 @@ fn a_case_and_its_events_are_corrected_or_deleted_from_the_app() {
     state.delete_case(&case.id).unwrap();
     assert!(state.cases().unwrap().is_empty());
     assert!(state.case_view(&case.id).is_err());
+}
+
+/// A core error reaches the UI with its kind and values, so the UI's catalogue can say it in
+/// the user's language (#15: core messages were English only).
+#[test]
+fn errors_carry_their_kind_and_values_for_the_ui_to_translate() {
+    let scratch = Scratch::new("errorkinds");
+    let state = unlocked(&scratch);
+    let err = state.delete_person("ffffffff").unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert_eq!(
+        err.key.as_deref(),
+        Some("no_such_entity"),
+        "{}",
+        err.message
+    );
+    assert_eq!(err.args, ["person", "ffffffff"]);
+    let err = state.item_detail("0123456789abcdef").unwrap_err();
+    assert_eq!(err.key.as_deref(), Some("no_such_item"), "{}", err.message);
+    assert_eq!(err.args, ["0123456789abcdef"]);
 }

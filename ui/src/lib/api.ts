@@ -4,6 +4,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type * as B from "./bindings";
+import { t } from "./strings.svelte";
 
 export type * from "./bindings";
 
@@ -11,9 +12,14 @@ export function isApiError(e: unknown): e is B.ApiError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
-/** A message for people from anything thrown across the boundary. */
+/** A message for people from anything thrown across the boundary: in the UI's language when
+ * the core named its kind (`key`, with its values in `args`), else the core's own words. */
 export function errorText(e: unknown): string {
-  return isApiError(e) ? e.message : String(e);
+  if (!isApiError(e)) return String(e);
+  const say = e.key ? t.errors[e.key] : undefined;
+  if (!say) return e.message;
+  const args = e.key === "no_such_entity" ? [t.entityKinds[e.args[0] ?? ""] ?? e.args[0] ?? "", ...e.args.slice(1)] : e.args;
+  return say(...args);
 }
 
 export type OnProgress = (event: B.ProgressEvent) => void;

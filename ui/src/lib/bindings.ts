@@ -3,7 +3,16 @@
 
 export type ErrorCode = "wrong_passphrase" | "weak_passphrase" | "locked" | "in_use" | "cancelled" | "output_exists" | "invalid_input" | "integrity" | "read_only" | "other";
 
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { code: ErrorCode, 
+/**
+ * In the core's words (English).
+ */
+message: string, 
+/**
+ * The message's kind, when the UI's catalogues can say it in the user's language
+ * (`errors.<key>` called with `args`); else the UI shows `message`.
+ */
+key: string | null, args: Array<string>, };
 
 export type VaultStatus = { 
 /**

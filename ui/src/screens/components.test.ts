@@ -1,0 +1,142 @@
+// @vitest-environment jsdom
+// Components with the API module replaced: what the user does on screen becomes the right
+// call across the boundary, and what comes back is shown.
+import { flushSync, mount, tick, unmount } from "svelte";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { KeySlot, LibraryRow, Link, Lists } from "../lib/bindings";
+
+const api = vi.hoisted(() => ({
+  keySlots: vi.fn(),
+  removeKeySlot: vi.fn(),
+  addRecoveryKey: vi.fn(),
+  exportIdentity: vi.fn(),
+  linkAll: vi.fn(),
+  search: vi.fn(),
+}));
+vi.mock("../lib/api", () => ({
+  api,
+  errorText: (e: unknown) => (typeof e === "object" && e && "message" in e ? String(e.message) : String(e)),
+  renditionUrl: () => "",
+}));
+
+import KeySlots from "./KeySlots.svelte";
+import Library from "./Library.svelte";
+
+let target: HTMLElement;
+let app: ReturnType<typeof mount> | null = null;
+beforeEach(() => {
+  target = document.body.appendChild(document.createElement("div"));
+  for (const f of Object.values(api)) f.mockReset();
+});
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  target.remove();
+});
+
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await tick();
+  await new Promise((r) => setTimeout(r, 0));
+  flushSync();
+};
+const q = <T extends Element>(css: string) => {
+  const el = target.querySelector<T>(css);
+  if (!el) throw new Error(`no ${css} in ${target.innerHTML.slice(0, 400)}`);
+  return el;
+};
+function typeInto(css: string, value: string) {
+  const el = q<HTMLInputElement>(css);
+  el.value = value;
+  el.dispatchEvent(new Event("input", { bubbles: true }));
+  flushSync();
+}
+
+describe("KeySlots", () => {
+  const slots: KeySlot[] = [
+    { id: "passphrase", kind: "passphrase", label: "passphrase", created_at: "2031-03-01T00:00:00Z", present: true } as KeySlot,
+    { id: "ab".repeat(16), kind: "recovery", label: "paper copy", created_at: "2031-03-02T00:00:00Z", present: true } as KeySlot,
+  ];
+
+  it("asks before removing a way in, with its own passphrase, and keeps the slot on a refusal", async () => {
+    api.keySlots.mockResolvedValue(slots);
+    api.removeKeySlot.mockRejectedValueOnce({ code: "wrong_passphrase", message: "Wrong passphrase" });
+    app = mount(KeySlots, { target });
+    await settle();
+    expect(target.textContent).toContain("recovery key"); // the kind in words, not "recovery"
+    q<HTMLButtonElement>('.remove-key[data-label="paper copy"]').click();
+    flushSync();
+    expect(target.textContent).toContain("no longer open this vault");
+    expect(api.removeKeySlot).not.toHaveBeenCalled();
+
+    typeInto("#remove-passphrase", "not it");
+    q<HTMLButtonElement>("#remove-key-yes").click();
+    await settle();
+    expect(api.removeKeySlot).toHaveBeenCalledWith("not it", "ab".repeat(16));
+    expect(q("#key-slots .error").textContent).toContain("Wrong passphrase");
+    expect(q<HTMLInputElement>("#remove-passphrase").value).toBe("");
+
+    api.removeKeySlot.mockResolvedValueOnce(slots[1]);
+    api.keySlots.mockResolvedValue([slots[0]]);
+    typeInto("#remove-passphrase", "right one");
+    q<HTMLButtonElement>("#remove-key-yes").click();
+    await settle();
+    expect(api.removeKeySlot).toHaveBeenLastCalledWith("right one", "ab".repeat(16));
+    expect(q("#key-message").textContent).toContain("Key slot removed");
+    expect(q("#key-slots ul").textContent).not.toContain("paper copy");
+  });
+
+  it("offers a recovery key on paper or the key as a file, one at a time", async () => {
+    api.keySlots.mockResolvedValue(slots.slice(0, 1));
+    api.exportIdentity.mockResolvedValue("/media/stick/vault-key.txt");
+    app = mount(KeySlots, { target });
+    await settle();
+    expect(target.querySelector("#recovery-add")).not.toBeNull();
+    const file = q<HTMLInputElement>("#recovery-file");
+    file.checked = true;
+    file.dispatchEvent(new Event("change", { bubbles: true }));
+    flushSync();
+    expect(target.querySelector("#recovery-add")).toBeNull();
+    typeInto("#recovery-passphrase", "pass words");
+    q<HTMLButtonElement>("#recovery-file-save").click();
+    await settle();
+    expect(api.exportIdentity).toHaveBeenCalledWith("pass words");
+    expect(api.addRecoveryKey).not.toHaveBeenCalled();
+    expect(q("#recovery-message").textContent).toContain("/media/stick/vault-key.txt");
+    expect(q<HTMLInputElement>("#recovery-passphrase").value).toBe("");
+  });
+});
+
+describe("Library", () => {
+  const row = (id: string, name: string): LibraryRow =>
+    ({ id, name, size: 1, media_type: "text/plain", sha256: "ab".repeat(32), imported_at: "2031-03-01T00:00:00Z",
+       source: null, notes: "", deleted_at: null, deleted_reason: null, purged_at: null, thumbnail: false,
+       day: "2031-03-01", cases: [], people: [] }) as LibraryRow;
+  const lists: Lists = { cases: [{ id: "c1", label: "Жұмабаева v. Kazakhstan" }], people: [{ id: "p1", label: "Ерлан Сұлтанұлы" }] };
+
+  it("links every ticked item to the chosen person in one call", async () => {
+    api.linkAll.mockResolvedValue(2);
+    const changed = vi.fn();
+    // jsdom has no layout: the list keeps its default height of 600 px, enough for the rows.
+    globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
+    app = mount(Library, { target, props: { rows: [row("i1", "a.txt"), row("i2", "b.txt"), row("i3", "c.txt")], lists, open: () => {}, changed } });
+    await settle();
+    expect(target.querySelector("#selected-count")).toBeNull();
+    for (const id of ["i1", "i3"]) q<HTMLInputElement>(`input.pick[data-id="${id}"]`).click();
+    flushSync();
+    expect(q("#selected-count").textContent).toContain("2 selected");
+    const select = q<HTMLSelectElement>("#link-target");
+    select.value = "person:p1";
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    flushSync();
+    q<HTMLButtonElement>("#link-selected").click();
+    await settle();
+    const links: Link[] = [
+      { kind: "person_item", person: "p1", item: "i1" },
+      { kind: "person_item", person: "p1", item: "i3" },
+    ];
+    expect(api.linkAll).toHaveBeenCalledWith(links);
+    expect(changed).toHaveBeenCalled();
+    expect(q("#link-note").textContent).toContain("2 items linked to Ерлан Сұлтанұлы");
+    expect(target.querySelector("#selected-count")).toBeNull();
+  });
+});
