@@ -17,25 +17,23 @@ pub const NO_SHADER_CACHE: [(&str, &str); 3] = [
 ];
 
 /// Drivers read their environment when GTK starts, before any Rust code could change it
-/// (and changing a running process's environment is unsound with threads). So when a variable
-/// of [`NO_SHADER_CACHE`] is missing, the program starts itself again, in place (same process
-/// id, same arguments), with them set. Returns only if that could not be done, with why;
-/// the caller goes on as it is.
+/// (and changing a running process's environment is unsound with threads). So unless every
+/// variable of [`NO_SHADER_CACHE`] already has its value, the program starts itself again, in
+/// place (same process id, same arguments), with them set; the new image finds them set and
+/// goes on, so this happens once. `Ok` means they are set; an error says why the restart
+/// could not be done, and the caller goes on as it is.
 #[cfg(unix)]
-pub fn restart_without_shader_caches() -> std::io::Error {
+pub fn restart_without_shader_caches() -> std::io::Result<()> {
     use std::os::unix::process::CommandExt;
     if NO_SHADER_CACHE
         .iter()
         .all(|(k, v)| std::env::var_os(k).is_some_and(|set| set == *v))
     {
-        return std::io::Error::other("already without shader caches");
+        return Ok(());
     }
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => return e,
-    };
-    std::process::Command::new(exe)
+    let exe = std::env::current_exe()?;
+    Err(std::process::Command::new(exe)
         .args(std::env::args_os().skip(1))
         .envs(NO_SHADER_CACHE)
-        .exec()
+        .exec())
 }

@@ -270,6 +270,39 @@ fn the_format_1_vector_is_migrated_in_place() {
     f.cleanup();
 }
 
+/// An older format-1 copy put back where this device saw the vault in format 2 opens
+/// read-only, and `repair` refuses to go on with it: nothing in it is damaged, and migrating
+/// it would bury everything the newer copy holds (the app offers no button for it either).
+#[test]
+fn an_older_format_1_copy_put_back_is_never_repaired_into_the_vault() {
+    let f = Fixture::empty("migrate-rollback");
+    let vector = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/format1-vault");
+    copy_tree(&vector, &f.vault);
+    std::fs::write(&f.pass, "format one test vector passphrase\n").unwrap();
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    laptop.ok(&f, &["list"]); // migrated to format 2, seen by this device
+    std::fs::remove_dir_all(&f.vault).unwrap();
+    copy_tree(&vector, &f.vault);
+    let o = laptop.run(&f, &["list"]);
+    assert!(stderr(&o).contains("older format-1 copy"), "{}", stderr(&o));
+    let before = std::fs::read_to_string(f.vault.join("DOSSIER")).unwrap();
+    let o = laptop.run(&f, &["repair", "--accept-damaged-catalog"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("nothing in this vault is damaged"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.vault.join("DOSSIER")).unwrap(),
+        before,
+        "not migrated"
+    );
+    let v = laptop.run(&f, &["verify"]);
+    assert_ne!(v.status.code(), Some(0), "still flagged: {}", stdout(&v));
+    f.cleanup();
+}
+
 /// A migration cut off at any write (ENOSPC on each fsync, rename and link it makes) leaves a
 /// vault that opens, as format 1 or 2; the next open completes it.
 #[test]

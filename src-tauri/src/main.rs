@@ -33,8 +33,7 @@ fn main() {
     dossier::worker::serve_if_requested();
     // Before GTK and the web view start: they and their processes inherit the environment.
     #[cfg(unix)]
-    if std::env::var_os(dossier::hardening::NO_SHADER_CACHE[0].0).is_none() {
-        let e = dossier::hardening::restart_without_shader_caches();
+    if let Err(e) = dossier::hardening::restart_without_shader_caches() {
         eprintln!("warning: GPU drivers may cache shaders under ~/.cache: {e}");
     }
     if let Err(e) = dossier::hardening::disable_core_dumps() {

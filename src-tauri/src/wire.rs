@@ -26,6 +26,10 @@ pub struct Opened {
     pub warnings: Vec<String>,
     /// Why the vault is open read-only, if it is (a damaged journal file awaits a decision).
     pub read_only: Option<String>,
+    /// The damaged files the user may go on without (`accept_damaged`); empty when the vault
+    /// is read-only for another reason (an older copy put back), where going on would bury
+    /// newer work.
+    pub damaged: Vec<String>,
     /// How many values were changed on two devices at once and await a choice.
     pub conflicts: u32,
 }

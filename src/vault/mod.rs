@@ -417,10 +417,47 @@ impl Vault {
         self.read_only.as_deref()
     }
 
+    /// The catalog and journal files that could not be read at open (kept on disk): what
+    /// [`Vault::accept_damaged_catalog`] would go on without.
+    pub fn damaged_files(&self) -> Vec<String> {
+        match self.catalog.log() {
+            Some(log) => log
+                .problems
+                .iter()
+                .filter_map(|p| match p {
+                    crate::catalog::log::Problem::Damaged { path, .. } => {
+                        Some(path.display().to_string())
+                    }
+                    _ => None,
+                })
+                .collect(),
+            None => self
+                .catalog
+                .damaged_files()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        }
+    }
+
     /// The user's decision after a damaged catalog or journal file: continue without it. The
     /// damaged files stay on disk (reported by `verify`); the decision is logged. A format-1
     /// vault is then moved to format 2.
+    ///
+    /// Refused when the vault is read-only for another reason: an older format-1 copy put
+    /// back where this device saw format 2 has nothing damaged, and migrating it would bury
+    /// what it lacks.
     pub fn accept_damaged_catalog(&mut self) -> Result<Vec<String>> {
+        if self.read_only.is_none() {
+            return Ok(Vec::new());
+        }
+        if self.damaged_files().is_empty() {
+            return Err(Error::Invalid(
+                "nothing in this vault is damaged: it is read-only because it is an older copy \
+                 put back; bring back the newer copy (a backup, the other computer) instead"
+                    .into(),
+            ));
+        }
         let Some(notice) = self.read_only.take() else {
             return Ok(Vec::new());
         };

@@ -315,8 +315,10 @@ def run(app, files):
     assert not app.d.find_elements(By.CSS_SELECTOR, "#selected-count"), "the selection is cleared"
     # Her name as written, in Latin letters, and typed with у for ұ on a Russian keyboard.
     for query in ["Сұлтанұлы", "Sultanuly", "Султанулы"]:
+        # From an empty search (no "why" on any row), so each query's own answer is awaited.
+        app.type("#search", " ")
+        app.wait(lambda: not app.d.find_elements(By.CSS_SELECTOR, ".item-row .why"), 10)
         app.type("#search", query)
-        # While the field is cleared every item shows: wait for the answer (each hit's "why").
         app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row .why")) == 3, 10)
         assert app.text("#shown-count").startswith("3 of 3"), app.text("#shown-count")
         log(f"'{query}' finds the 3 items linked to the person")
@@ -467,11 +469,12 @@ def run(app, files):
     app.type("#remove-passphrase", "not the passphrase")
     app.click("#remove-key-yes")
     app.wait(lambda: app.d.find_elements(By.CSS_SELECTOR, "#key-slots .error"), 20)
-    assert "paper copy" in app.text("#key-slots")
+    slots = lambda: [e.text for e in app.d.find_elements(By.CSS_SELECTOR, "#key-slots li.slot strong")]
+    assert "paper copy" in slots(), slots()
     app.type("#remove-passphrase", PASSPHRASE)
     app.click("#remove-key-yes")
     app.wait(lambda: "Key slot removed" in app.text("#key-message"), 20)
-    assert "paper copy" not in app.text("#key-slots ul")
+    assert "paper copy" not in slots(), slots()
     log("a recovery key removed after a confirmation with the passphrase")
 
     log("lock, a wrong passphrase, then the right one")
@@ -660,8 +663,10 @@ def run(app, files):
     # A damaged journal file: read-only until the user goes on without it (it stays on disk).
     app.click("#lock")
     app.el("#passphrase")
-    # The newest segment is the highest number (times on disk say nothing: they are not kept).
-    segments = sorted((Path(os.environ["DOSSIER_VAULT"]) / "journal").rglob("*.age"), key=lambda p: p.name)
+    # The newest segment is this (only) device's highest number (times on disk say nothing).
+    devices = [d for d in (Path(os.environ["DOSSIER_VAULT"]) / "journal").iterdir() if d.is_dir()]
+    assert len(devices) == 1, devices
+    segments = sorted(devices[0].glob("*.age"), key=lambda p: p.name)
     newest = segments[-1]
     data = bytearray(newest.read_bytes())
     data[-1] ^= 1
@@ -677,7 +682,8 @@ def run(app, files):
     assert newest.exists(), "the damaged file is kept"
     log("a damaged journal file set aside from the app")
     log("core dumps and shader caches are off for the app and its web processes")
-    pids = []
+    assert "MESA_SHADER_CACHE_DISABLE" not in os.environ, "the harness must not set it itself"
+    pids, checked = [], 0
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):
         found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
         assert found or pattern != "WebKitWebProcess", f"no process matches {pattern}"
@@ -688,10 +694,15 @@ def run(app, files):
             environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         except OSError:
             continue  # gone meanwhile
+        if f"HOME={os.environ['HOME_UNDER_TEST']}".encode() not in environ:
+            continue  # another program's WebKit process, not this session's
+        checked += 1
         core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
         assert core.split()[4] == "0", f"process {pid} may dump core: {core}"
         # GPU drivers cache no shaders under ~/.cache: the app restarted itself with this set.
-        assert b"MESA_SHADER_CACHE_DISABLE=true" in environ, f"process {pid} may cache shaders"
+        for var in (b"MESA_SHADER_CACHE_DISABLE=true", b"MESA_GLSL_CACHE_DISABLE=true", b"__GL_SHADER_DISK_CACHE=0"):
+            assert var in environ, f"process {pid} may cache shaders: no {var!r}"
+    assert checked >= 2, f"only {checked} of the session's processes were checked"
     log("session done")
 
 

@@ -72,6 +72,7 @@ impl AppState {
         let opened = Opened {
             warnings: vault.take_warnings(),
             read_only: vault.read_only().map(String::from),
+            damaged: vault.damaged_files(),
             conflicts: vault.conflicts()?.len() as u32,
         };
         self.set_vault(vault);

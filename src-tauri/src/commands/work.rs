@@ -241,21 +241,21 @@ impl AppState {
         Ok(report)
     }
 
-    /// A file the user wants to check: a signed dossier gets the signature and annex report
-    /// (pinned to this vault's own signer when it has one); anything else is looked up by
-    /// SHA-256.
-    /// Decrypts and re-hashes every item, checks the custody chains and the journal: what
-    /// `dossier verify` does.
     /// Reads every item's metadata and text again (`dossier reindex`), for example after an
     /// update taught the parsers more; the evidence is not touched. How many items were read.
     pub fn reindex(&self, progress: &dyn Progress) -> ApiResult<usize> {
         self.with_vault(|v| v.reindex(progress))
     }
 
+    /// Decrypts and re-hashes every item, checks the custody chains and the journal: what
+    /// `dossier verify` does.
     pub fn verify_vault(&self, progress: &dyn Progress) -> ApiResult<Report> {
         self.with_vault(|v| v.verify(progress))
     }
 
+    /// A file the user wants to check: a signed dossier gets the signature and annex report
+    /// (pinned to this vault's own signer when it has one); anything else is looked up by
+    /// SHA-256.
     pub fn verify_path(&self, path: &Path, progress: &dyn Progress) -> ApiResult<VerifyOutcome> {
         let name = file_name(path);
         let mut head = [0u8; 5];

@@ -250,6 +250,11 @@ fn items_are_read_again_and_a_damaged_journal_file_is_set_aside_from_the_app() {
 
     let opened = state.unlock(&secret(PASS)).unwrap();
     assert!(opened.read_only.is_some(), "{opened:?}");
+    assert_eq!(
+        opened.damaged,
+        [newest.display().to_string()],
+        "what going on would leave out"
+    );
     assert!(
         state.cases().unwrap().is_empty(),
         "the damaged change is not applied"
@@ -261,7 +266,11 @@ fn items_are_read_again_and_a_damaged_journal_file_is_set_aside_from_the_app() {
         status: String::new(),
         notes: String::new(),
     });
-    assert!(refused.is_err(), "read-only until the user decides");
+    assert_eq!(
+        refused.unwrap_err().code,
+        ErrorCode::ReadOnly,
+        "until the user decides"
+    );
     let set_aside = state.accept_damaged().unwrap();
     assert_eq!(set_aside, vec![newest.display().to_string()]);
     assert!(newest.exists(), "the damaged file is kept");

@@ -680,9 +680,10 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             vault.link_all(&args.to_links()?)?;
         }
         Command::Unlink(args) => {
-            for link in args.to_links()? {
-                vault.unlink(&link)?;
-            }
+            let [link] = args.to_links()?.try_into().map_err(|_| {
+                anyhow::anyhow!("unlink takes one --item at a time, so none is left half done")
+            })?;
+            vault.unlink(&link)?;
         }
         Command::Search(args) => {
             if !register::search(vault, args)? {

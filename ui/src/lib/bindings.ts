@@ -26,6 +26,12 @@ export type Opened = { warnings: Array<string>,
  */
 read_only: string | null, 
 /**
+ * The damaged files the user may go on without (`accept_damaged`); empty when the vault
+ * is read-only for another reason (an older copy put back), where going on would bury
+ * newer work.
+ */
+damaged: Array<string>, 
+/**
  * How many values were changed on two devices at once and await a choice.
  */
 conflicts: number, };

@@ -27,7 +27,7 @@ describe("errorText", () => {
     try {
       setUiLanguage("ru");
       expect(errorText(e("output_exists", ["/home/a/Досье.pdf"]))).toBe("/home/a/Досье.pdf уже существует: Dossier не перезаписывает файлы.");
-      expect(errorText(e("no_such_entity", ["person", "ab12"]))).toBe("Человек ab12 не найден(о).");
+      expect(errorText(e("no_such_entity", ["person", "ab12"]))).toBe("Не найдено: человек ab12.");
       setUiLanguage("kk");
       expect(errorText(e("wrong_passphrase", []))).toContain("Құпия сөйлем қате");
       // A kind the catalogues do not know, or none: the core's message as it is.

@@ -62,7 +62,11 @@ describe("KeySlots", () => {
     api.removeKeySlot.mockRejectedValueOnce({ code: "wrong_passphrase", message: "Wrong passphrase" });
     app = mount(KeySlots, { target });
     await settle();
-    expect(target.textContent).toContain("recovery key"); // the kind in words, not "recovery"
+    // The slot's kind in words ("recovery key"), not the wire's "recovery".
+    expect([...target.querySelectorAll("li.slot .muted")].map((e) => e.textContent)).toEqual([
+      "passphrase · 2031-03-01",
+      "recovery key · 2031-03-02",
+    ]);
     q<HTMLButtonElement>('.remove-key[data-label="paper copy"]').click();
     flushSync();
     expect(target.textContent).toContain("no longer open this vault");

@@ -71,7 +71,7 @@ export const en = {
   chooseCaseOrPerson: "Choose a case or a person…",
   linkSelected: "Link",
   clearSelection: "Clear the selection",
-  linkedSelected: (n: number, target: string) => `${n} items linked to ${target}.`,
+  linkedSelected: (n: number, target: string) => `${n} item${n === 1 ? "" : "s"} linked to ${target}.`,
 
   importTitle: "Import evidence",
   importHint:
@@ -303,7 +303,7 @@ export const en = {
   checkStatus: { OK: "OK", CHANGED: "CHANGED", MISSING: "MISSING", UNREADABLE: "UNREADABLE" } as Record<string, string>,
   reindex: "Read every item again",
   reindexHint: "Reads each item's metadata and text again, for example after an update of Dossier. The evidence itself is not changed.",
-  reindexDone: (n: number) => `${n} items read again.`,
+  reindexDone: (n: number) => `${n} item${n === 1 ? "" : "s"} read again.`,
   vaultOk: (items: number, entries: number) =>
     `The vault is intact: ${items} items decrypted and re-hashed, ${entries} custody entries checked.`,
   vaultBad: "The vault has problems:",
@@ -415,7 +415,7 @@ export const en = {
     integrity: (id: string, name: string, problem: string) => `${name} (${id}) failed its integrity check: ${problem}`,
     cancelled: () => "Cancelled.",
   } as Record<string, ((...args: string[]) => string) | undefined>,
-  entityKinds: { case: "case", person: "person", event: "event" } as Record<string, string | undefined>,
+  entityKinds: { case: "case", person: "person", event: "event", "key slot": "key slot", contact: "contact" } as Record<string, string | undefined>,
   repairAction: "Go on without the damaged files…",
   repairConfirm: "The damaged files stay in the vault folder, untouched. What they held is not shown until a good copy comes back (from a backup or another device). After this the vault can be changed again. Go on?",
   repairYes: "Go on",
