@@ -224,16 +224,25 @@ fn sync_engine_debris_is_reported_kept_and_never_read() {
     f.cleanup();
 }
 
+fn format_1_vector() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/format1-vault")
+}
+
+/// A copy of the committed format-1 vault, and the device ("laptop") that opens it.
+fn format_1_vault(name: &str) -> (Fixture, Device) {
+    let f = Fixture::empty(name);
+    copy_tree(&format_1_vector(), &f.vault);
+    std::fs::write(&f.pass, "format one test vector passphrase\n").unwrap();
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    (f, laptop)
+}
+
 /// The committed format-1 vault (`tests/vectors/format1-vault`, made by the version before
 /// format 2) is migrated in place: same items, register and custody log; the format-1
 /// catalog is kept.
 #[test]
 fn the_format_1_vector_is_migrated_in_place() {
-    let f = Fixture::empty("migrate-vector");
-    let vector = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/format1-vault");
-    copy_tree(&vector, &f.vault);
-    std::fs::write(&f.pass, "format one test vector passphrase\n").unwrap();
-    let laptop = Device::new(&f, &f.vault, "laptop");
+    let (f, laptop) = format_1_vault("migrate-vector");
     let o = laptop.run(&f, &["list", "--all"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("moved to format 2"), "{}", stderr(&o));
@@ -275,14 +284,10 @@ fn the_format_1_vector_is_migrated_in_place() {
 /// it would bury everything the newer copy holds (the app offers no button for it either).
 #[test]
 fn an_older_format_1_copy_put_back_is_never_repaired_into_the_vault() {
-    let f = Fixture::empty("migrate-rollback");
-    let vector = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/format1-vault");
-    copy_tree(&vector, &f.vault);
-    std::fs::write(&f.pass, "format one test vector passphrase\n").unwrap();
-    let laptop = Device::new(&f, &f.vault, "laptop");
+    let (f, laptop) = format_1_vault("migrate-rollback");
     laptop.ok(&f, &["list"]); // migrated to format 2, seen by this device
     std::fs::remove_dir_all(&f.vault).unwrap();
-    copy_tree(&vector, &f.vault);
+    copy_tree(&format_1_vector(), &f.vault);
     let o = laptop.run(&f, &["list"]);
     assert!(stderr(&o).contains("older format-1 copy"), "{}", stderr(&o));
     let before = std::fs::read_to_string(f.vault.join("DOSSIER")).unwrap();
@@ -310,7 +315,7 @@ fn a_migration_cut_short_leaves_a_vault_that_opens() {
     if !have_tool("strace", "-V") {
         return;
     }
-    let vector = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/format1-vault");
+    let vector = format_1_vector();
     let mut failed = 0;
     for syscall in ["fsync", "rename", "linkat"] {
         for k in 1..=6 {
