@@ -120,6 +120,9 @@ impl Vault {
             for item in items.iter().take(200) {
                 db.execute("INSERT INTO case_items (case_id, item_id) VALUES (?1, ?2)", rusqlite::params![big, item])?;
             }
+            // Each item's search entry names its cases and their people (issue #15), as the
+            // links made through the register would.
+            crate::search::reindex_items(db, items)?;
             Ok(())
         })?;
         let per_item = text_bytes / items.len().max(1);
