@@ -306,14 +306,16 @@ const SEARCH_SQL: &str = concat!(
     "WITH ",
     item_dates_cte!(),
     ",
-hits (kind, id, snippet, rank) AS (
-    SELECT k.kind, k.id, snippet(search, 0, '[', ']', '…', 12), bm25(search, 1.0, 0.5)
+hits (kind, id, entry, rank) AS (
+    -- Ranked without snippets: a snippet is made afterwards for the rows kept (long entries,
+    -- an item's linked names, make snippets the costly part of a search).
+    SELECT k.kind, k.id, search.rowid, bm25(search, 1.0, 0.5)
     FROM search JOIN search_keys k ON k.rowid = search.rowid
     WHERE search MATCH ?1
     UNION ALL
-    SELECT 'item', id, snippet, rank FROM temp.text_hits
+    SELECT 'item', id, NULL, rank FROM temp.text_hits
 )
-SELECT kind, id, snippet, min(rank) AS best FROM hits AS k
+SELECT kind, id, entry, min(rank) AS best FROM hits AS k
 WHERE (?2 IS NULL OR k.kind = ?2)
   AND (?3 IS NULL
        OR (k.kind = 'case' AND k.id = ?3)
@@ -407,14 +409,23 @@ pub(crate) fn search(db: &Connection, texts: &Connection, q: &Query) -> Result<V
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<_, Option<i64>>(2)?,
                 r.get::<_, f64>(3)?,
             ))
         },
     )?;
+    let ranked = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut entry_snippet = db.prepare_cached(
+        "SELECT snippet(search, 0, '[', ']', '…', 12) FROM search WHERE search MATCH ?1 AND rowid = ?2",
+    )?;
+    let mut text_snippet = db.prepare_cached("SELECT snippet FROM temp.text_hits WHERE id = ?1")?;
     let mut hits = Vec::new();
-    for row in rows {
-        let (kind, id, snippet, rank) = row?;
+    for (kind, id, entry, rank) in ranked {
+        // The snippet of the best-ranked match: the entry's, or the item's text's.
+        let snippet: String = match entry {
+            Some(rowid) => entry_snippet.query_row(params![expression, rowid], |r| r.get(0))?,
+            None => text_snippet.query_row([&id], |r| r.get(0))?,
+        };
         let label = label(db, &kind, &id)?;
         // Matched only in another spelling (folded, transliterated): FTS5 highlights nothing
         // in the text as written, so the line that matched says why instead.
