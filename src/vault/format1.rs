@@ -108,13 +108,11 @@ pub(super) fn record_migration(
 impl Vault {
     /// Accepting damaged format-1 generations: the decision is written into the loaded
     /// catalog, which is then migrated (its custody entry records the decision).
-    pub(super) fn accept_damaged_format_1(&mut self, notice: String) -> Result<Vec<String>> {
-        let damaged: Vec<String> = self
-            .catalog
-            .damaged_files()
-            .into_iter()
-            .map(String::from)
-            .collect();
+    pub(super) fn accept_damaged_format_1(
+        &mut self,
+        notice: String,
+        damaged: Vec<String>,
+    ) -> Result<Vec<String>> {
         let (generation, highest) = (self.catalog.generation(), self.catalog.highest_seen());
         let (mac, vault_bytes) = self.key.journal_key();
         let device = journal::device_id(&mut self.device_state);

@@ -238,18 +238,24 @@ pub(crate) fn describe_problems(catalog: &Catalog) -> Vec<String> {
     out
 }
 
-/// Whether any problem means the vault must not be written until the user decides: a damaged
-/// segment may hold changes that later ones build on.
-pub(super) fn damage_notice(catalog: &Catalog) -> Option<String> {
-    let log = catalog.log.as_ref()?;
-    let damaged: Vec<String> = log
-        .problems
+/// The journal files that could not be read when the log was loaded (they stay on disk).
+pub(super) fn damaged_segments(catalog: &Catalog) -> Vec<String> {
+    let Some(log) = catalog.log.as_ref() else {
+        return Vec::new();
+    };
+    log.problems
         .iter()
         .filter_map(|p| match p {
             Problem::Damaged { path, .. } => Some(path.display().to_string()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Whether any problem means the vault must not be written until the user decides: a damaged
+/// segment may hold changes that later ones build on.
+pub(super) fn damage_notice(catalog: &Catalog) -> Option<String> {
+    let damaged = damaged_segments(catalog);
     let accepted = catalog
         .info("accepted_damaged_segments")
         .ok()

@@ -421,16 +421,7 @@ impl Vault {
     /// [`Vault::accept_damaged_catalog`] would go on without.
     pub fn damaged_files(&self) -> Vec<String> {
         match self.catalog.log() {
-            Some(log) => log
-                .problems
-                .iter()
-                .filter_map(|p| match p {
-                    crate::catalog::log::Problem::Damaged { path, .. } => {
-                        Some(path.display().to_string())
-                    }
-                    _ => None,
-                })
-                .collect(),
+            Some(_) => journal::damaged_segments(&self.catalog),
             None => self
                 .catalog
                 .damaged_files()
@@ -448,34 +439,21 @@ impl Vault {
     /// back where this device saw format 2 has nothing damaged, and migrating it would bury
     /// what it lacks.
     pub fn accept_damaged_catalog(&mut self) -> Result<Vec<String>> {
-        if self.read_only.is_none() {
+        let Some(notice) = self.read_only.clone() else {
             return Ok(Vec::new());
-        }
-        if self.damaged_files().is_empty() {
+        };
+        let damaged = self.damaged_files();
+        if damaged.is_empty() {
             return Err(Error::Invalid(
                 "nothing in this vault is damaged: it is read-only because it is an older copy \
                  put back; bring back the newer copy (a backup, the other computer) instead"
                     .into(),
             ));
         }
-        let Some(notice) = self.read_only.take() else {
-            return Ok(Vec::new());
-        };
+        self.read_only = None;
         if self.catalog.log().is_none() {
-            return self.accept_damaged_format_1(notice);
+            return self.accept_damaged_format_1(notice, damaged);
         }
-        let damaged: Vec<String> = self
-            .catalog
-            .log()
-            .into_iter()
-            .flat_map(|l| l.problems.iter())
-            .filter_map(|p| match p {
-                crate::catalog::log::Problem::Damaged { path, .. } => {
-                    Some(path.display().to_string())
-                }
-                _ => None,
-            })
-            .collect();
         let result = self.commit(|cat, now| {
             cat.db.execute(
                 "INSERT OR REPLACE INTO vault_info (key, value) VALUES ('accepted_damaged_segments', ?1)",
