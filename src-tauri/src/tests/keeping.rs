@@ -8,15 +8,7 @@ fn a_dossier_exported_from_the_app_verifies_as_our_own_and_files_are_found() {
     let state = unlocked(&scratch);
     let letter = scratch.file("letter.txt", b"Decision of the court, 12 March 2031");
     let id = import(&state, &[&letter]).ids[0].clone();
-    let case = state
-        .add_case(NewCaseInput {
-            title: "A v. B".into(),
-            numbers: vec![],
-            court: String::new(),
-            status: String::new(),
-            notes: String::new(),
-        })
-        .unwrap();
+    let case = state.add_case(titled_case("A v. B")).unwrap();
     let out = scratch.0.join("dossier.pdf");
     let input = ExportInput {
         case: case.id.clone(),
@@ -162,15 +154,7 @@ fn backups_and_bundles_go_through_the_adapters() {
     let scratch = Scratch::new("keeping");
     let a = unlocked(&scratch);
     let report = import(&a, &[&scratch.file("letter.txt", b"a letter")]);
-    let case = a
-        .add_case(NewCaseInput {
-            title: "Case".into(),
-            numbers: vec![],
-            court: String::new(),
-            status: String::new(),
-            notes: String::new(),
-        })
-        .unwrap();
+    let case = a.add_case(titled_case("Case")).unwrap();
     a.link(Link::CaseItem {
         case: case.id.clone(),
         item: report.ids[0].clone(),

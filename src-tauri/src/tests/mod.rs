@@ -81,6 +81,17 @@ fn recorder() -> (Reporter, Arc<Mutex<Vec<ProgressEvent>>>, Arc<CancelFlag>) {
     (reporter, events, cancel)
 }
 
+/// A new case with only its title (the other fields left empty).
+fn titled_case(title: &str) -> NewCaseInput {
+    NewCaseInput {
+        title: title.into(),
+        numbers: vec![],
+        court: String::new(),
+        status: String::new(),
+        notes: String::new(),
+    }
+}
+
 fn import(state: &AppState, paths: &[&Path]) -> crate::wire::ImportReport {
     let (reporter, _, _) = recorder();
     let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();

@@ -12,13 +12,7 @@ fn register_links_search_and_the_library_agree() {
     );
     let id = import(&state, &[&letter]).ids[0].clone();
     let case = state
-        .add_case(NewCaseInput {
-            title: "Жұмабаев v. Kazakhstan".into(),
-            numbers: vec![],
-            court: String::new(),
-            status: String::new(),
-            notes: String::new(),
-        })
+        .add_case(titled_case("Жұмабаев v. Kazakhstan"))
         .unwrap();
     let person = state
         .add_person(NewPersonInput {

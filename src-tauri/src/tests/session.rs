@@ -231,13 +231,7 @@ fn items_are_read_again_and_a_damaged_journal_file_is_set_aside_from_the_app() {
     };
     let before = segments();
     state
-        .add_case(NewCaseInput {
-            title: "Жұмабаева v. Kazakhstan".into(),
-            numbers: vec![],
-            court: String::new(),
-            status: String::new(),
-            notes: String::new(),
-        })
+        .add_case(titled_case("Жұмабаева v. Kazakhstan"))
         .unwrap();
     let newest = segments()
         .into_iter()
@@ -259,13 +253,7 @@ fn items_are_read_again_and_a_damaged_journal_file_is_set_aside_from_the_app() {
         state.cases().unwrap().is_empty(),
         "the damaged change is not applied"
     );
-    let refused = state.add_case(NewCaseInput {
-        title: "x".into(),
-        numbers: vec![],
-        court: String::new(),
-        status: String::new(),
-        notes: String::new(),
-    });
+    let refused = state.add_case(titled_case("x"));
     assert_eq!(
         refused.unwrap_err().code,
         ErrorCode::ReadOnly,
