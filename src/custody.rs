@@ -145,8 +145,9 @@ pub fn append(
 ) -> Result<Entry> {
     let device = this_device(db)?;
     let last: Option<(i64, String)> = db
+        // CAST: see `Catalog::items_by_sha256` (a new compilation per entry otherwise).
         .prepare_cached(
-            "SELECT seq, hash FROM custody WHERE device = ?1 ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash FROM custody WHERE device = CAST(?1 AS TEXT) ORDER BY seq DESC LIMIT 1",
         )?
         .query_row([&device], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;

@@ -145,6 +145,12 @@ struct Body {
     ops: Vec<Op>,
 }
 
+/// [`Body`] as written, without giving up the ops (they are booked after).
+#[derive(serde::Serialize)]
+struct BodyRef<'a> {
+    ops: &'a [Op],
+}
+
 /// Sets up a connection for a format-2 state: capture triggers and this device's id for the
 /// custody chain (both temporary: never in a snapshot).
 fn prepare(db: &Connection, tables: &Tables, device: DeviceId) -> Result<()> {
@@ -280,7 +286,7 @@ impl Catalog {
             .as_mut()
             .ok_or_else(|| Error::Corrupt("not a format-2 catalog".into()))?;
         let (seq, prev, hlc, deps) = log.next(wall_ms);
-        let body = serde_json::to_vec(&Body { ops }).expect("ops serialise");
+        let body = serde_json::to_vec(&BodyRef { ops: &ops }).expect("ops serialise");
         let seg = Segment {
             vault: log.vault,
             device: log.device,
@@ -291,8 +297,7 @@ impl Catalog {
             body,
         };
         let (plain, id) = seg.encode(&log.mac);
-        let body: Body = serde_json::from_slice(&seg.body).expect("just serialised");
-        merge::record_local(&self.db, &log.tables, &body.ops, &stamp_of(&seg, id))?;
+        merge::record_local(&self.db, &log.tables, &ops, &stamp_of(&seg, id))?;
         let journal = Journal::new(&layout.root);
         journal
             .write_encoded(&layout.tmp(), log.device, seq, &plain, recipient)
