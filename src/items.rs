@@ -122,8 +122,10 @@ impl Catalog {
     }
 
     pub fn items_by_sha256(&self, sha256: &str) -> Result<Vec<Item>> {
+        // CAST: with `= ?1` and an ORDER BY, SQLite (built with STAT4) compiles the statement
+        // again at every new value; an import asks once per file.
         let mut stmt = self.db.prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS} FROM items WHERE sha256 = ?1 ORDER BY imported_at, id"
+            "SELECT {ITEM_COLUMNS} FROM items WHERE sha256 = CAST(?1 AS TEXT) ORDER BY imported_at, id"
         ))?;
         let rows = stmt.query_map([sha256], item_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -144,7 +146,34 @@ impl Catalog {
             .unwrap_or((None, None))
     }
 
-    /// Every blob name the catalog refers to, with whether the item was purged.
+    /// Where a packed item's bytes are: (pack, offset) in every pack that holds them, live
+    /// ones first (two, after purges on two devices at once), then retired ones (whose file
+    /// stays until the pack replacing it is here). Empty: the blob is a file of its own.
+    pub fn pack_places(&self, blob: &str) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.db.prepare_cached(
+            "SELECT p.pack, p.offset FROM packed p JOIN packs k ON k.id = p.pack
+             WHERE p.blob = ?1 ORDER BY k.retired, p.pack",
+        )?;
+        let rows = stmt.query_map([blob], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The items a pack holds, with the offset of each one's bytes.
+    pub fn pack_members(&self, pack: &str) -> Result<Vec<(Item, u64)>> {
+        let mut stmt = self.db.prepare_cached(
+            "SELECT p.offset, i.id FROM packed p JOIN items i ON i.blob = p.blob
+             WHERE p.pack = ?1 ORDER BY p.offset",
+        )?;
+        let rows: Vec<(u64, String)> = stmt
+            .query_map([pack], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(offset, id)| Ok((self.item(&id)?, offset)))
+            .collect()
+    }
+
+    /// Every blob name the catalog refers to (items' own files, renditions, packs), with
+    /// whether its file should be gone (the item purged, the pack retired).
     pub fn blobs(&self) -> Result<Vec<(String, bool)>> {
         let mut stmt = self.db.prepare(
             "SELECT blob, purged_at IS NOT NULL FROM items
@@ -153,7 +182,9 @@ impl Catalog {
              JOIN items i ON i.id = e.item_id WHERE e.thumbnail IS NOT NULL
              UNION ALL
              SELECT e.preview, i.purged_at IS NOT NULL FROM extractions e
-             JOIN items i ON i.id = e.item_id WHERE e.preview IS NOT NULL",
+             JOIN items i ON i.id = e.item_id WHERE e.preview IS NOT NULL
+             UNION ALL
+             SELECT id, retired != 0 FROM packs",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -11,6 +11,10 @@ Format 2 vaults are read from their journal: every device's segments, each authe
 (HMAC-SHA-256 with the key HKDF derives from the identity), replayed in clock order. Format 1
 vaults from their newest catalog generation.
 
+Small items may share a pack: one age file holding a POSIX tar whose first member names the
+pack and whose other members are items' bytes, named by their blob ids (`age -d … | tar x`
+opens one by hand).
+
 OUTDIR must be new or empty. Active items are written to OUTDIR/files/ under their original
 names, deleted (not purged) items to OUTDIR/deleted/. Every file is checked against the SHA-256
 in the catalog before it is kept, and OUTDIR/SHA256SUMS lists them in `sha256sum -c` format.
@@ -23,8 +27,10 @@ import json
 import os
 import sqlite3
 import struct
+import io
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 BLOB_MAGIC = b"DSBLOB\x00\x01"
@@ -85,6 +91,59 @@ def load_catalog(vault: Path, identity: Path) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
     db.deserialize(body)
     return db
+
+
+def read_pack(identity: Path, vault: Path, pack: str) -> tuple[bytes, dict]:
+    """A pack decrypted whole and checked: its label, a tar, zeros after it. Returns the
+    plaintext and its members by name: (offset of the data, size)."""
+    path = vault / "blobs" / pack[:2] / f"{pack[2:]}.age"
+    plain = age_decrypt_all(identity, path)
+    members, end = {}, 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(plain), mode="r:") as tar:
+            for i, m in enumerate(tar):
+                data = plain[m.offset_data:m.offset_data + m.size]
+                if i == 0 and (m.name != "dossier-pack" or data != f"Dossier evidence pack {pack}\n".encode()):
+                    raise RecoveryError(f"{path}: holds a different pack (files swapped?)")
+                if i > 0:
+                    members[m.name] = (m.offset_data, m.size)
+                end = m.offset_data + -(-m.size // 512) * 512
+    except tarfile.TarError as e:
+        raise RecoveryError(f"{path}: not a Dossier pack ({e})")
+    end += 1024
+    if not end or len(plain) != padded_len(end) or plain[end:].count(0) != len(plain) - end:
+        raise RecoveryError(f"{path}: unexpected bytes after the members")
+    return plain, members
+
+
+def restore_packed(identity: Path, vault: Path, places: list, blob: str, size: int,
+                   sha256: str, dest: Path, cache: dict) -> None:
+    """Writes a packed item's bytes to dest from the first of its packs where they check out."""
+    problems = []
+    for pack, offset in places:
+        if pack not in cache:
+            try:
+                cache.clear()  # one pack in memory at a time: items come pack by pack
+                cache[pack] = read_pack(identity, vault, pack)
+            except RecoveryError as e:
+                cache[pack] = e
+        found = cache[pack]
+        if isinstance(found, RecoveryError):
+            problems.append(str(found))
+            continue
+        plain, members = found
+        if members.get(blob) != (offset, size):
+            problems.append(f"pack {pack} does not hold it where the journal says")
+            continue
+        data = plain[offset:offset + size]
+        if hashlib.sha256(data).hexdigest() != sha256:
+            problems.append(f"pack {pack}: SHA-256 differs from the catalog's {sha256}")
+            continue
+        partial = dest.with_name(f".partial-{dest.name}")
+        partial.write_bytes(data)
+        os.replace(partial, dest)
+        return
+    raise RecoveryError("; ".join(problems))
 
 
 MAX_NAME_BYTES = 200  # leaves room for " (id)" and the partial-file prefix within 255
@@ -225,8 +284,14 @@ def load_journal(vault: Path, identity: Path) -> sqlite3.Connection:
         raise RecoveryError(f"no journal segment in {vault / 'journal'} could be read with {identity}")
     segments.sort(key=lambda s: (s["hlc"], s["device"], s["seq"]))
     items: dict[str, dict] = {}
+    retired: set[str] = set()
+    packed: list[tuple] = []
     for seg in segments:
         for op in seg["ops"]:
+            if op["t"] == "packs" and op.get("v", {}).get("retired"):
+                retired.add(op["pk"]["id"])
+            if op["t"] == "packed" and op["k"] == "insert":
+                packed.append((op["pk"]["blob"], op["pk"]["pack"], op["v"]["offset"]))
             if op["t"] != "items":
                 continue
             row = items.setdefault(op["pk"]["id"], {"id": op["pk"]["id"]})
@@ -239,6 +304,9 @@ def load_journal(vault: Path, identity: Path) -> sqlite3.Connection:
         db.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    tuple(r.get(c) for c in ("id", "name", "size", "sha256", "blob", "imported_at",
                                             "deleted_at", "purged_at")))
+    db.execute("CREATE TABLE packed (blob, pack, offset, retired)")
+    db.executemany("INSERT INTO packed VALUES (?, ?, ?, ?)",
+                   [(*p, p[1] in retired) for p in packed])
     return db
 
 
@@ -263,6 +331,11 @@ def main(argv: list[str]) -> int:
     rows = db.execute(
         "SELECT id, name, size, sha256, blob, deleted_at IS NOT NULL FROM items "
         "WHERE purged_at IS NULL ORDER BY imported_at, id").fetchall()
+    has_packs = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'packed'").fetchone()[0]
+    if has_packs:  # pack by pack, so each is decrypted once
+        first = dict(db.execute("SELECT blob, min(pack) FROM packed GROUP BY blob").fetchall())
+        rows.sort(key=lambda r: first.get(r[4], ""))
+    packs: dict = {}
     sums, failures = [], 0
     for item_id, name, size, sha256, blob, deleted in rows:
         folder = outdir / ("deleted" if deleted else "files")
@@ -274,8 +347,17 @@ def main(argv: list[str]) -> int:
                 stem, ext = dest.name, ""
             dest = folder / (f"{stem} ({item_id})" + (f".{ext}" if ext else ""))
         blob_path = vault / "blobs" / blob[:2] / f"{blob[2:]}.age"
+        # Live packs first; a retired one stays until the pack replacing it is here.
+        places = db.execute("SELECT pack, offset FROM packed WHERE blob = ? ORDER BY retired, pack",
+                            (blob,)).fetchall() if has_packs else []
+        here = [(pk, off) for pk, off in places if (vault / "blobs" / pk[:2] / f"{pk[2:]}.age").exists()]
         try:
-            restore_blob(identity, blob_path, blob, size, sha256, dest)
+            if places and not here:
+                raise RecoveryError(f"its pack {places[0][0]} is not in {vault / 'blobs'}")
+            if places:
+                restore_packed(identity, vault, here, blob, size, sha256, dest, packs)
+            else:
+                restore_blob(identity, blob_path, blob, size, sha256, dest)
         except (RecoveryError, OSError) as e:
             failures += 1
             print(f"FAILED  {item_id}  {name}: {e}", file=sys.stderr)

@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 /// devices, and the merge's bookkeeping.
 /// 6: document dates stated by the user (`item_dates`), the kinds of events (`event_kinds`)
 /// and a case's submission fields (`submission_fields`).
-pub const SCHEMA_VERSION: i64 = 6;
+/// 7: packs, many small items' bytes in one file (`packs`, `packed`: `crate::storage::pack`).
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Every table whose rows the journal carries between devices (vault format 2). The others
 /// are derived (`search_keys`, `search`: rebuilt from these) or the merge's own bookkeeping.
@@ -41,6 +42,8 @@ pub const LOGGED_TABLES: &[&str] = &[
     "case_people",
     "key_slots",
     "contacts",
+    "packs",
+    "packed",
 ];
 
 /// The devices that wrote to the vault (schema 5): a name to show for a device id.
@@ -68,6 +71,25 @@ CREATE TABLE contacts (
     recipient TEXT NOT NULL UNIQUE, -- age1…
     created_at TEXT NOT NULL
 );
+";
+
+/// Packs (schema 7): files under `blobs/` that hold many small items' bytes as tar members.
+/// Rows are only ever inserted, and a pack only ever retired, so two devices never disagree:
+/// a purge writes a new pack without the purged member, inserts the others' new places and
+/// retires the old pack, whose file then goes. An item with no `packed` row in a live pack
+/// has a blob file of its own.
+const PACKS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS packs (
+    id      TEXT PRIMARY KEY,            -- 32 hex, the file blobs/<2>/<30>.age
+    retired INTEGER NOT NULL DEFAULT 0   -- 1: rewritten without a purged member; its file goes
+);
+CREATE TABLE IF NOT EXISTS packed (
+    blob    TEXT NOT NULL,               -- the item's blob name (it has no file of its own)
+    pack    TEXT NOT NULL REFERENCES packs(id),
+    offset  INTEGER NOT NULL,            -- where the item's bytes start in the pack's plaintext
+    PRIMARY KEY (blob, pack)
+);
+CREATE INDEX IF NOT EXISTS packed_by_pack ON packed (pack);
 ";
 
 /// Extracted metadata (schema 3). Extracted *text* lives in the text index ([`crate::catalog::snapshot::TEXTS`]).
@@ -236,6 +258,7 @@ pub(crate) fn create_empty(db: &Connection) -> Result<()> {
     db.execute_batch(EXTRACTION_SCHEMA)?;
     db.execute_batch(KEYRING_SCHEMA)?;
     db.execute_batch(DEVICES_SCHEMA)?;
+    db.execute_batch(PACKS_SCHEMA)?;
     db.execute_batch(super::merge::BOOKKEEPING)?;
     Ok(())
 }
@@ -271,6 +294,7 @@ pub(crate) fn upgrade_state(db: &Connection) -> Result<i64> {
     db.execute_batch(ITEM_DATES_SCHEMA)?;
     db.execute_batch(EVENT_KINDS_SCHEMA)?;
     db.execute_batch(SUBMISSION_FIELDS_SCHEMA)?;
+    db.execute_batch(PACKS_SCHEMA)?;
     Ok(version)
 }
 
@@ -363,22 +387,29 @@ pub(crate) fn check_catalog(db: &Connection) -> Result<Upgrade, LoadError> {
     let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
     let mut upgraded = Upgrade::default();
     match version.as_str() {
-        "6" => {}
-        "5" => migrate_5_to_6(db).map_err(upgrade)?,
+        "7" => {}
+        "6" => migrate_6_to_7(db).map_err(upgrade)?,
+        "5" => {
+            migrate_5_to_6(db).map_err(upgrade)?;
+            migrate_6_to_7(db).map_err(upgrade)?;
+        }
         "4" => {
             migrate_4_to_5(db).map_err(upgrade)?;
             migrate_5_to_6(db).map_err(upgrade)?;
+            migrate_6_to_7(db).map_err(upgrade)?;
         }
         "3" => {
             migrate_3_to_4(db).map_err(upgrade)?;
             migrate_4_to_5(db).map_err(upgrade)?;
             migrate_5_to_6(db).map_err(upgrade)?;
+            migrate_6_to_7(db).map_err(upgrade)?;
         }
         "2" => {
             migrate_2_to_3(db).map_err(upgrade)?;
             migrate_3_to_4(db).map_err(upgrade)?;
             migrate_4_to_5(db).map_err(upgrade)?;
             migrate_5_to_6(db).map_err(upgrade)?;
+            migrate_6_to_7(db).map_err(upgrade)?;
         }
         "1" => {
             migrate_1_to_2(db).map_err(upgrade)?;
@@ -386,6 +417,7 @@ pub(crate) fn check_catalog(db: &Connection) -> Result<Upgrade, LoadError> {
             migrate_3_to_4(db).map_err(upgrade)?;
             migrate_4_to_5(db).map_err(upgrade)?;
             migrate_5_to_6(db).map_err(upgrade)?;
+            migrate_6_to_7(db).map_err(upgrade)?;
             // Only now is the schema complete enough to index items (index_item reads
             // extractions, which schema 3 adds): the loader above rebuilds the index.
             upgraded.search_index_stale = true;
@@ -397,7 +429,8 @@ pub(crate) fn check_catalog(db: &Connection) -> Result<Upgrade, LoadError> {
         .query_row(
             "SELECT count(*) FROM (SELECT blob AS b FROM items UNION ALL
                SELECT thumbnail FROM extractions WHERE thumbnail IS NOT NULL UNION ALL
-               SELECT preview FROM extractions WHERE preview IS NOT NULL)
+               SELECT preview FROM extractions WHERE preview IS NOT NULL UNION ALL
+               SELECT id FROM packs)
              WHERE length(b) != 32 OR b GLOB '*[^0-9a-f]*'",
             [],
             |r| r.get(0),
@@ -479,6 +512,18 @@ fn migrate_5_to_6(db: &Connection) -> Result<()> {
     db.execute_batch(ITEM_DATES_SCHEMA)?;
     db.execute_batch(EVENT_KINDS_SCHEMA)?;
     db.execute_batch(SUBMISSION_FIELDS_SCHEMA)?;
+    db.execute(
+        "UPDATE vault_info SET value = '6' WHERE key = 'schema_version'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Adds packs.
+fn migrate_6_to_7(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    db.execute_batch(PACKS_SCHEMA)?;
     bump_state(db)?;
     tx.commit()?;
     Ok(())

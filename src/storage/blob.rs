@@ -105,13 +105,7 @@ fn write_small(
     mut out: File,
     progress: &dyn Progress,
 ) -> Result<(Written, File), WriteError> {
-    // One byte more than announced, so a source that grew is noticed.
-    let mut data = vec![0u8; len as usize + 1];
-    let n = fill(source, &mut data).map_err(WriteError::Source)?;
-    if n as u64 != len {
-        return Err(WriteError::SourceChanged { actual: n as u64 });
-    }
-    data.truncate(n);
+    let data = read_exactly(source, len)?;
     if progress.is_cancelled() {
         return Err(WriteError::Cancelled);
     }
@@ -130,12 +124,33 @@ fn write_small(
     w.finish().map_err(WriteError::Vault)?;
     out.write_all(&sealed).map_err(WriteError::Vault)?;
     progress.position(len);
-    let written = Written {
+    Ok((held(data), out))
+}
+
+/// Reads a source of at most [`SMALL`] bytes whole and hashes it, without writing a blob:
+/// for evidence that goes into a pack ([`crate::storage::pack`]).
+pub fn read_whole(source: &mut (dyn Read + Send), len: u64) -> Result<Written, WriteError> {
+    debug_assert!(len <= SMALL);
+    Ok(held(read_exactly(source, len)?))
+}
+
+fn read_exactly(source: &mut (dyn Read + Send), len: u64) -> Result<Vec<u8>, WriteError> {
+    // One byte more than announced, so a source that grew is noticed.
+    let mut data = vec![0u8; len as usize + 1];
+    let n = fill(source, &mut data).map_err(WriteError::Source)?;
+    if n as u64 != len {
+        return Err(WriteError::SourceChanged { actual: n as u64 });
+    }
+    data.truncate(n);
+    Ok(data)
+}
+
+fn held(data: Vec<u8>) -> Written {
+    Written {
         sha256: Sha256::digest(&data).into(),
         head: data[..data.len().min(8192)].to_vec(),
         data: Some(data),
-    };
-    Ok((written, out))
+    }
 }
 
 /// The blob's plaintext header.
@@ -412,14 +427,14 @@ pub fn read(
     })
 }
 
-fn decrypt_error(e: age::DecryptError) -> ReadError {
+pub(crate) fn decrypt_error(e: age::DecryptError) -> ReadError {
     match e {
         age::DecryptError::Io(e) => stream_error(e),
         other => ReadError::Changed(format!("does not decrypt with the vault key ({other})")),
     }
 }
 
-fn stream_error(e: io::Error) -> ReadError {
+pub(crate) fn stream_error(e: io::Error) -> ReadError {
     match e.kind() {
         // age reports failed authentication as InvalidData; a cut-off file as UnexpectedEof.
         io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {

@@ -13,6 +13,7 @@ pub(crate) mod durable;
 pub(crate) mod journal;
 pub(crate) mod layout;
 pub(crate) mod names;
+pub(crate) mod pack;
 pub mod padding;
 #[allow(dead_code)] // format 2: used by the vault from the next step of #13
 pub(crate) mod sealed;

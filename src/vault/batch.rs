@@ -23,9 +23,12 @@ use crate::progress::Progress;
 use crate::storage::blob::Written;
 use crate::storage::durable;
 use crate::storage::layout::Layout;
+use crate::storage::names::random_hex;
+use crate::storage::pack;
 
 use super::blobs::BlobWriter;
 use super::import::{ImportOptions, Imported, open_source, record_new_items};
+use super::packs::{PackWritten, record_packs, remove_packs};
 use super::{Vault, absolute};
 
 /// A batch ends at this many files or bytes: a crash costs at most one batch's work, and
@@ -94,7 +97,8 @@ struct Unrecorded<'b> {
     name: String,
     len: u64,
     blob: String,
-    tmp: PathBuf,
+    /// Its blob in `tmp/`; `None` for a file small enough to go into the batch's pack.
+    tmp: Option<PathBuf>,
     written: Written,
     /// Its bytes, when small enough to have been read whole: extraction parses them
     /// without decrypting the blob again.
@@ -105,7 +109,7 @@ struct Unrecorded<'b> {
 struct Staged<'b> {
     path: PathBuf,
     item: Item,
-    tmp: PathBuf,
+    tmp: Option<PathBuf>,
     data: Option<Held<'b>>,
 }
 
@@ -144,7 +148,7 @@ impl Vault {
                     if let Err(std::sync::mpsc::SendError((_, Ok(w)))) =
                         tx.send((path.clone(), written))
                     {
-                        let _ = fs::remove_file(&w.tmp);
+                        remove_tmp(&w.tmp);
                     }
                 }
                 drop(tx);
@@ -154,7 +158,7 @@ impl Vault {
             budget.stop();
             for (_, w) in rx {
                 if let Ok(w) = w {
-                    let _ = fs::remove_file(&w.tmp);
+                    remove_tmp(&w.tmp);
                 }
             }
             recorded
@@ -193,7 +197,7 @@ impl Vault {
                     },
                 };
                 if progress.is_cancelled() {
-                    let _ = fs::remove_file(&w.tmp);
+                    remove_tmp(&w.tmp);
                     self.discard(&staged);
                     return Err(Error::Cancelled);
                 }
@@ -268,7 +272,7 @@ impl Vault {
         };
         let id = match existing {
             Some(found) => {
-                let _ = fs::remove_file(&w.tmp);
+                remove_tmp(&w.tmp);
                 return found.map(Err);
             }
             None => self.new_item_id(),
@@ -276,7 +280,7 @@ impl Vault {
         let id = match id {
             Ok(id) => id,
             Err(e) => {
-                let _ = fs::remove_file(&w.tmp);
+                remove_tmp(&w.tmp);
                 return Err(e);
             }
         };
@@ -321,20 +325,42 @@ impl Vault {
         held: &mut HashMap<String, Held<'b>>,
     ) -> Result<Vec<Item>> {
         let tmp_dir = self.layout.tmp();
-        sync_filesystem(&tmp_dir)?;
+        let packs = self.write_packs(staged)?;
+        let synced = if packs.is_empty() {
+            Ok(())
+        } else {
+            // The tables a pack needs, named in a segment of their own first.
+            self.upgrade_schema()
+        }
+        .and_then(|()| sync_filesystem(&tmp_dir));
+        if let Err(e) = synced {
+            remove_packs(&packs);
+            return Err(e);
+        }
         let mut items: Vec<Item> = staged.iter().map(|s| s.item.clone()).collect();
         let committed = self.commit(|cat, now| {
             for item in items.iter_mut() {
                 item.imported_at = now.to_string();
             }
-            record_new_items(cat, items.iter(), options, now)
+            record_new_items(cat, items.iter(), options, now)?;
+            record_packs(&cat.db, &packs)
         });
-        let ((), segment) = committed?;
+        let ((), segment) = match committed {
+            Ok(c) => c,
+            Err(e) => {
+                remove_packs(&packs);
+                return Err(e);
+            }
+        };
+        let blob_files = staged
+            .iter()
+            .filter_map(|s| Some((s.tmp.as_ref()?, s.item.blob.as_str())))
+            .chain(packs.iter().map(|p| (&p.tmp, p.id.as_str())));
         let placed = (|| -> std::io::Result<()> {
-            for s in staged.iter() {
-                let dest = self.layout.blob(&s.item.blob);
+            for (tmp, blob) in blob_files.clone() {
+                let dest = self.layout.blob(blob);
                 durable::ensure_dir_private(dest.parent().expect("blob paths have a parent"))?;
-                fs::hard_link(&s.tmp, &dest)?;
+                fs::hard_link(tmp, &dest)?;
             }
             Ok(())
         })()
@@ -347,14 +373,15 @@ impl Vault {
                 .as_deref()
                 .is_some_and(|p| crate::storage::journal::withdraw(p).is_ok());
             if withdrawn {
-                for s in staged.iter() {
-                    let _ = fs::remove_file(self.layout.blob(&s.item.blob));
+                for (_, blob) in blob_files {
+                    let _ = fs::remove_file(self.layout.blob(blob));
                 }
             }
             return Err(self.reload_after(e));
         }
+        remove_packs(&packs); // placed: these are the names in tmp/
         for s in staged.iter_mut() {
-            let _ = fs::remove_file(&s.tmp); // a leftover is swept at the next open
+            remove_tmp(&s.tmp); // a leftover is swept at the next open
             if let Some(data) = s.data.take() {
                 held.insert(s.item.id.clone(), data);
             }
@@ -365,8 +392,70 @@ impl Vault {
     /// Removes a batch's files from `tmp/` (never recorded).
     fn discard(&self, staged: &[Staged]) {
         for s in staged {
-            let _ = fs::remove_file(&s.tmp);
+            remove_tmp(&s.tmp);
         }
+    }
+
+    /// Writes the batch's small files (read whole, no blob yet) into packs in `tmp/`, up to
+    /// [`pack::PACK_MAX`] each. A lone small file gets a blob of its own instead: a pack of
+    /// one would hide nothing and change how it is recovered.
+    fn write_packs(&self, staged: &mut [Staged]) -> Result<Vec<PackWritten>> {
+        let small: Vec<usize> = (0..staged.len())
+            .filter(|&i| staged[i].tmp.is_none())
+            .collect();
+        let writer = BlobWriter {
+            recipient: self.recipient.clone(),
+        };
+        if let [i] = small[..] {
+            let s = &mut staged[i];
+            let data = s.data.as_ref().map_or(&[][..], |h| &h.data[..]);
+            let tmp = self.layout.tmp_blob(&s.item.blob);
+            let blob = super::blobs::blob_id(&s.item.blob);
+            writer.write(
+                &mut { data },
+                &s.path,
+                s.item.size,
+                &blob,
+                &tmp,
+                &crate::progress::Silent,
+            )?;
+            s.tmp = Some(tmp);
+            return Ok(Vec::new());
+        }
+        let mut packs = Vec::new();
+        let mut builder: Option<pack::Builder> = None;
+        for i in small {
+            let s = &staged[i];
+            let data = s.data.as_ref().map_or(&[][..], |h| &h.data[..]);
+            let b = builder.get_or_insert_with(|| pack::Builder::new(&random_hex(16)));
+            b.add(&s.item.blob, data);
+            if b.len() >= pack::PACK_MAX {
+                let full = builder.take().expect("just used");
+                match self.seal_pack(full) {
+                    Ok(p) => packs.push(p),
+                    Err(e) => {
+                        remove_packs(&packs);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        if let Some(b) = builder.filter(|b| !b.is_empty()) {
+            match self.seal_pack(b) {
+                Ok(p) => packs.push(p),
+                Err(e) => {
+                    remove_packs(&packs);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(packs)
+    }
+}
+
+fn remove_tmp(tmp: &Option<PathBuf>) {
+    if let Some(t) = tmp {
+        let _ = fs::remove_file(t);
     }
 }
 
@@ -396,9 +485,13 @@ fn write_one<'b>(
     let mut blob_id = [0u8; 16];
     getrandom::fill(&mut blob_id).expect("the operating system's random source failed");
     let blob = hex::encode(blob_id);
-    let tmp = layout.tmp_blob(&blob);
+    // A small file is only read here: its bytes go into the batch's pack.
+    let tmp = (len > pack::MEMBER_MAX).then(|| layout.tmp_blob(&blob));
     progress.start(&name, len);
-    let written = writer.write(&mut src, path, len, &blob_id, &tmp, progress);
+    let written = match &tmp {
+        Some(tmp) => writer.write(&mut src, path, len, &blob_id, tmp, progress),
+        None => writer.read_for_pack(&mut src, path, len),
+    };
     progress.finish();
     match written {
         Ok(mut written) => {
@@ -422,7 +515,7 @@ fn write_one<'b>(
         }
         Err(e) => {
             budget.release(counted);
-            let _ = fs::remove_file(&tmp);
+            remove_tmp(&tmp);
             Err(e)
         }
     }

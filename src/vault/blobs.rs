@@ -3,13 +3,16 @@
 
 use std::fs::{self, File};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::items::Item;
 use crate::progress::Progress;
 use crate::storage::blob;
 use crate::storage::durable;
+use crate::storage::pack;
 
 use super::Vault;
 
@@ -36,6 +39,14 @@ impl Vault {
             name: item.name.clone(),
             problem,
         };
+        if let Some((path, offset)) = self.packed_place(&item.blob)? {
+            let bytes = self
+                .read_packed(&path, offset, item.size, &item.sha256)
+                .map_err(integrity)?;
+            sink.write_all(&bytes).map_err(sink_error)?;
+            progress.position(item.size);
+            return Ok(());
+        }
         let path = self.layout.blob(&item.blob);
         let file = durable::open_read_noatime(&path).map_err(|e| {
             integrity(format!(
@@ -58,6 +69,46 @@ impl Vault {
             Err(blob::ReadError::Unreadable(e)) => Err(integrity(format!("unreadable: {e}"))),
             Err(blob::ReadError::Sink(e)) => Err(sink_error(e)),
             Err(blob::ReadError::Cancelled) => Err(Error::Cancelled),
+        }
+    }
+
+    /// The pack file holding a packed item's bytes and their offset; `None` when the blob is
+    /// a file of its own. The first pack whose file is here, live ones first (see
+    /// [`crate::catalog::Catalog::pack_places`]); if none is, the first live one.
+    pub(crate) fn packed_place(&self, blob: &str) -> Result<Option<(PathBuf, u64)>> {
+        let places = self.catalog.pack_places(blob)?;
+        let mut found = None;
+        for (pack, offset) in places {
+            let path = self.layout.blob(&pack);
+            if path.exists() {
+                return Ok(Some((path, offset)));
+            }
+            found.get_or_insert((path, offset));
+        }
+        Ok(found)
+    }
+
+    /// One packed item's bytes, checked against its length and SHA-256; `Err` is the problem.
+    pub(crate) fn read_packed(
+        &self,
+        path: &Path,
+        offset: u64,
+        len: u64,
+        sha256: &str,
+    ) -> std::result::Result<Vec<u8>, String> {
+        let file = durable::open_read_noatime(path)
+            .map_err(|e| format!("its pack {} cannot be opened: {e}", path.display()))?;
+        match pack::read_member(file, &self.key.identity, offset, len) {
+            Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == sha256 => Ok(bytes),
+            Ok(_) => Err(format!(
+                "its SHA-256 in the pack {} no longer matches the catalog",
+                path.display()
+            )),
+            Err(blob::ReadError::Changed(p)) => Err(format!("its pack {}: {p}", path.display())),
+            Err(blob::ReadError::Unreadable(e) | blob::ReadError::Sink(e)) => {
+                Err(format!("its pack {} is unreadable: {e}", path.display()))
+            }
+            Err(blob::ReadError::Cancelled) => Err("cancelled".into()),
         }
     }
 
@@ -120,6 +171,15 @@ impl Vault {
                 item.name
             )));
         }
+        if let Some((path, offset)) = self.packed_place(&item.blob)? {
+            return self
+                .read_packed(&path, offset, item.size, &item.sha256)
+                .map_err(|problem| Error::Integrity {
+                    id: item.id.clone(),
+                    name: item.name.clone(),
+                    problem,
+                });
+        }
         self.read_blob(
             &self.layout.blob(&item.blob),
             &item.blob,
@@ -180,22 +240,38 @@ impl BlobWriter {
         let out =
             durable::create_private(tmp).map_err(Error::io("cannot write to the vault", tmp))?;
         let (written, file) = blob::write(src, len, blob_id, &self.recipient, out, progress)
-            .map_err(|e| match e {
-                blob::WriteError::Source(cause) => Error::Source {
-                    path: path.into(),
-                    cause,
-                },
-                blob::WriteError::SourceChanged { actual } => Error::SourceChanged {
-                    path: path.into(),
-                    expected: len,
-                    actual,
-                },
-                blob::WriteError::Vault(e) => Error::io("cannot write to the vault", tmp)(e),
-                blob::WriteError::Cancelled => Error::Cancelled,
-            })?;
+            .map_err(|e| write_error(e, path, len, tmp))?;
         durable::normalise_file_times(&file)
             .map_err(Error::io("cannot write to the vault", tmp))?;
         Ok(written)
+    }
+
+    /// Reads a small file whole and hashes it, writing nothing: its bytes go into a pack
+    /// when its batch is recorded.
+    pub(super) fn read_for_pack(
+        &self,
+        src: &mut (dyn std::io::Read + Send),
+        path: &Path,
+        len: u64,
+    ) -> Result<blob::Written> {
+        blob::read_whole(src, len).map_err(|e| write_error(e, path, len, path))
+    }
+}
+
+/// A blob write's failure, naming the source or the vault file (`tmp`).
+fn write_error(e: blob::WriteError, path: &Path, len: u64, tmp: &Path) -> Error {
+    match e {
+        blob::WriteError::Source(cause) => Error::Source {
+            path: path.into(),
+            cause,
+        },
+        blob::WriteError::SourceChanged { actual } => Error::SourceChanged {
+            path: path.into(),
+            expected: len,
+            actual,
+        },
+        blob::WriteError::Vault(e) => Error::io("cannot write to the vault", tmp)(e),
+        blob::WriteError::Cancelled => Error::Cancelled,
     }
 }
 
@@ -208,7 +284,8 @@ pub(super) fn blob_id(blob: &str) -> [u8; 16] {
 impl Vault {
     /// Completes or undoes work a crash interrupted: a blob in this device's `tmp/` that a
     /// published journal segment names is moved into place (the import had been recorded); anything else in
-    /// `tmp/` was never acknowledged and is removed; a purged item's leftover bytes are removed.
+    /// `tmp/` was never acknowledged and is removed; a purged item's leftover bytes and a
+    /// retired pack are removed.
     /// Failures here are warnings, not errors: a vault on read-only media must still open.
     pub(super) fn finish_interrupted_work(&mut self) {
         if let Err(e) = self.sweep() {
@@ -248,7 +325,7 @@ impl Vault {
         }
         for (blob, purged) in &referenced {
             let path = self.layout.blob(blob);
-            if *purged && path.exists() {
+            if *purged && path.exists() && self.replaced_everywhere(blob)? {
                 fs::remove_file(&path).map_err(Error::io("cannot finish a purge", &path))?;
                 self.warnings
                     .push(format!("finished an interrupted purge (blob {blob})"));

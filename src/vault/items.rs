@@ -291,7 +291,13 @@ impl Vault {
                 name: item.name,
             });
         }
-        self.commit(|cat, now| {
+        // A packed item's pack is written again without it, in tmp/, before the change.
+        let repack = self.repack_without(&item)?;
+        let committed = self.commit(|cat, now| {
+            if let Some(r) = &repack {
+                super::packs::record_packs(&cat.db, &r.new)?;
+                super::packs::retire_pack(&cat.db, &r.old)?;
+            }
             cat.db.execute(
                 "UPDATE items SET purged_at = ?2 WHERE id = ?1",
                 rusqlite::params![item.id, now],
@@ -311,7 +317,13 @@ impl Vault {
                 Some(&item.id),
                 &json!({ "sha256": item.sha256 }),
             )
-        })?;
+        });
+        if let Err(e) = committed {
+            if let Some(new) = repack.as_ref().and_then(|r| r.new.as_ref()) {
+                let _ = fs::remove_file(&new.tmp);
+            }
+            return Err(e);
+        }
         let texts = &self.texts()?.db;
         crate::textindex::remove(texts, &item.id)?;
         texts.execute("INSERT INTO texts (texts) VALUES ('optimize')", [])?;
@@ -320,6 +332,14 @@ impl Vault {
         for b in [renditions.0, renditions.1].into_iter().flatten() {
             // A leftover is removed at the next open (the item is purged in the catalog).
             let _ = fs::remove_file(self.layout.blob(&b));
+        }
+        if let Some(repack) = repack {
+            if let Err(e) = self.finish_repack(repack) {
+                self.warnings.push(format!(
+                    "the purged bytes will be removed at the next open: {e}"
+                ));
+            }
+            return self.catalog.item(&item.id);
         }
         let path = self.layout.blob(&item.blob);
         let removed = fs::remove_file(&path)

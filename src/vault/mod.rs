@@ -36,6 +36,7 @@ mod format1;
 mod import;
 mod items;
 mod journal;
+mod packs;
 mod passphrase;
 mod register;
 mod search;

@@ -195,7 +195,7 @@ fn a_vault_a_newer_dossier_wrote_to_is_refused_not_written() {
     );
 }
 
-/// A vault an older Dossier (schema 5) wrote moves on to schema 6 only when a document date is
+/// A vault an older Dossier (schema 5) wrote moves on to the current schema only when a document date is
 /// first stated, and in a segment before the one that states it: an older Dossier applies the
 /// first and then refuses the vault as newer, instead of calling the second damaged.
 #[test]
@@ -218,9 +218,12 @@ fn a_stated_date_moves_an_older_vault_on_in_a_segment_of_its_own() {
     v.edit(&item.id, &edit("2025-03-14")).unwrap();
     let seq_of =
         |v: &Vault, sql: &str| -> i64 { v.catalog.db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let current = crate::catalog::schema::SCHEMA_VERSION;
     let bumped = seq_of(
         &v,
-        "SELECT max(seq) FROM _versions WHERE tbl = 'vault_info' AND value = '\"6\"'",
+        &format!(
+            "SELECT max(seq) FROM _versions WHERE tbl = 'vault_info' AND value = '\"{current}\"'"
+        ),
     );
     let stated = seq_of(&v, "SELECT seq FROM _rows WHERE tbl = 'item_dates'");
     assert_eq!(bumped + 1, stated, "the bump is the segment right before");
@@ -228,14 +231,16 @@ fn a_stated_date_moves_an_older_vault_on_in_a_segment_of_its_own() {
     v.edit(&item.id, &edit("2025-03")).unwrap();
     let bumps = seq_of(
         &v,
-        "SELECT count(*) FROM _versions WHERE tbl = 'vault_info' AND value = '\"6\"'",
+        &format!(
+            "SELECT count(*) FROM _versions WHERE tbl = 'vault_info' AND value = '\"{current}\"'"
+        ),
     );
     assert_eq!(bumps, 1);
     drop(v);
     let v = Vault::open(&dir.join("vault"), &SecretString::from(PASS.to_string())).unwrap();
     assert_eq!(
         v.catalog.info("schema_version").unwrap().as_deref(),
-        Some("6")
+        Some(current.to_string().as_str())
     );
     let d = v.document_date(&item.id).unwrap().unwrap();
     assert_eq!(

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
 use crate::custody::{self, Action};
@@ -14,6 +15,7 @@ use crate::progress::Progress;
 use crate::storage::blob;
 use crate::storage::durable;
 use crate::storage::layout::Layout;
+use crate::storage::pack;
 use crate::verify::{self, ItemCheck, Report, Status};
 
 use super::Vault;
@@ -77,13 +79,22 @@ pub(crate) fn verify_tree(
 ) -> Result<Report> {
     let mut items = Vec::new();
     let mut expected_blobs = HashSet::new();
+    let mut last_pack = None;
     for item in catalog.items(true)? {
         if item.purged_at.is_some() {
             continue;
         }
         expected_blobs.insert(item.blob.clone());
         progress.start(&item.name, item.size);
-        let (status, problem) = check_blob(layout, identity, &item, progress)?;
+        if progress.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let places = catalog.pack_places(&item.blob)?;
+        let (status, problem) = if places.is_empty() {
+            check_blob(layout, identity, &item, progress)?
+        } else {
+            check_packed(layout, identity, &item, &places, &mut last_pack)
+        };
         progress.finish();
         items.push(ItemCheck {
             id: item.id.clone(),
@@ -98,6 +109,11 @@ pub(crate) fn verify_tree(
         if !purged {
             expected_blobs.insert(blob);
         }
+    }
+    // A retired pack is known too: its file stays until the pack replacing it is here.
+    let mut stmt = catalog.db.prepare("SELECT id FROM packs")?;
+    for pack in stmt.query_map([], |r| r.get::<_, String>(0))? {
+        expected_blobs.insert(pack?);
     }
     let text_files: Vec<&str> = text_files.iter().map(String::as_str).collect();
     let derived_problems = check_derived(layout, catalog, identity)?;
@@ -227,6 +243,87 @@ fn check_blob(
             Err(blob::ReadError::Cancelled) => return Err(Error::Cancelled),
         },
     )
+}
+
+/// A pack read whole for `verify`, kept while the next items are its members too.
+type OpenPack = (String, std::result::Result<pack::Opened, (Status, String)>);
+
+/// Checks a packed item in the first of its packs where its bytes are intact.
+fn check_packed(
+    layout: &Layout,
+    identity: &age::x25519::Identity,
+    item: &Item,
+    places: &[(String, u64)],
+    last: &mut Option<OpenPack>,
+) -> (Status, Option<String>) {
+    let mut first_problem = None;
+    for (pack_id, offset) in places {
+        let path = layout.blob(pack_id);
+        if last.as_ref().is_none_or(|(id, _)| id != pack_id) {
+            *last = Some((pack_id.clone(), open_pack(layout, identity, pack_id, &path)));
+        }
+        let problem = match &last.as_ref().expect("just set").1 {
+            Ok(opened) => match opened.member(&item.blob, *offset, item.size) {
+                Some(bytes) if hex::encode(Sha256::digest(bytes)) == item.sha256 => {
+                    return (Status::Ok, None);
+                }
+                Some(bytes) => (
+                    Status::Changed,
+                    format!(
+                        "in the pack {}, SHA-256 is now {}, catalog says {}",
+                        rel(layout, &path),
+                        hex::encode(Sha256::digest(bytes)),
+                        item.sha256
+                    ),
+                ),
+                None => (
+                    Status::Changed,
+                    format!(
+                        "the pack {} no longer holds it where the catalog says",
+                        rel(layout, &path)
+                    ),
+                ),
+            },
+            Err(p) => p.clone(),
+        };
+        first_problem.get_or_insert(problem);
+    }
+    let (status, problem) = first_problem.expect("a packed item has a place");
+    (status, Some(problem))
+}
+
+fn open_pack(
+    layout: &Layout,
+    identity: &age::x25519::Identity,
+    pack_id: &str,
+    path: &Path,
+) -> std::result::Result<pack::Opened, (Status, String)> {
+    let file = match durable::open_read_noatime(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err((
+                Status::Missing,
+                format!("its pack {} is gone", rel(layout, path)),
+            ));
+        }
+        Err(e) => {
+            return Err((
+                Status::Unreadable,
+                format!("its pack {}: {e}", rel(layout, path)),
+            ));
+        }
+    };
+    pack::read_whole(file, identity, pack_id).map_err(|e| match e {
+        blob::ReadError::Changed(p) => (
+            Status::Changed,
+            format!("its pack {}: {p}", rel(layout, path)),
+        ),
+        blob::ReadError::Unreadable(e) | blob::ReadError::Sink(e) => (
+            Status::Unreadable,
+            format!("its pack {}: {e}", rel(layout, path)),
+        ),
+        blob::ReadError::Cancelled => (Status::Unreadable, "cancelled".into()),
+    })
 }
 
 fn rel(layout: &Layout, p: &Path) -> String {
