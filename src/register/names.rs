@@ -138,7 +138,14 @@ fn collapse_doubles(w: &str) -> String {
 fn fold_word(word: &str) -> String {
     let mut w = collapse_doubles(word);
     for (from, to) in RULES {
-        w = w.replace(from, to);
+        // Words are ASCII here: a byte scan, and a new string only where a rule applies
+        // (indexing every imported item folds its whole search entry).
+        if w.as_bytes()
+            .windows(from.len())
+            .any(|part| part == from.as_bytes())
+        {
+            w = w.replace(from, to);
+        }
     }
     collapse_doubles(&w)
 }

@@ -295,13 +295,18 @@ impl Vault {
         for b in &derived_all {
             self.place_blob(&self.layout.tmp_blob(b), b)?;
         }
+        // One transaction: FTS5 writes its pending index out at every commit, so without it
+        // each item's text cost a flush of its own.
+        let texts = &self.texts()?.db;
+        let tx = texts.unchecked_transaction()?;
         for (item, extraction, _, _) in &found {
             if let Some(text) = &extraction.text {
-                crate::textindex::put(&self.texts()?.db, &item.id, text)?;
+                crate::textindex::put(texts, &item.id, text)?;
             } else {
-                crate::textindex::remove(&self.texts()?.db, &item.id)?;
+                crate::textindex::remove(texts, &item.id)?;
             }
         }
+        tx.commit()?;
         self.texts_dirty = true;
         Ok(problems)
     }
