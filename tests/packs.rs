@@ -55,8 +55,26 @@ fn the_pack(f: &Fixture) -> PathBuf {
 fn small_files_of_one_import_share_a_pack_that_age_and_tar_open() {
     let f = Fixture::new("packs-shared");
     let files = small_and_large(&f);
+    let segments = || {
+        std::fs::read_dir(f.vault.join("journal"))
+            .unwrap()
+            .flatten()
+            .map(|d| std::fs::read_dir(d.path()).unwrap().count())
+            .sum::<usize>()
+    };
+    let before = segments();
     let ids = import_all(&f, &files);
     assert_eq!(ids.len(), 6);
+    assert_eq!(
+        segments(),
+        before + 1,
+        "one journal entry holds the batch, its pack and what the parser found"
+    );
+    let shown = f.ok(&["show", &ids[0]]);
+    assert!(
+        shown.contains("encoding:  UTF-8"),
+        "what the parser found is recorded: {shown}"
+    );
     assert_eq!(
         blob_files(&f.vault).len(),
         2,

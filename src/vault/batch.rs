@@ -1,7 +1,9 @@
 //! Importing many files at once: in batches, each made durable as a whole. A batch's blobs
 //! are written to `tmp/`, made durable together (one `syncfs`), named by one journal segment,
-//! placed, made durable again, and only then acknowledged; their extraction is then recorded
-//! in one more segment. Per file that is a few writes instead of seven fsyncs (a folder of
+//! placed, made durable again, and only then acknowledged. The files read whole (up to 1 MiB)
+//! are parsed before, so that segment also records what the parser found (the parser is a
+//! process of its own: a hostile file cannot take the import down); larger ones are parsed
+//! after, in one more segment. Per file that is a few writes instead of seven fsyncs (a folder of
 //! small files: a phone dump, a scanned archive). A crash mid-batch leaves what a crash
 //! mid-import leaves: the batch is either recorded (and its blobs are completed at the next
 //! open) or not (and its files in `tmp/` are swept).
@@ -27,6 +29,7 @@ use crate::storage::names::random_hex;
 use crate::storage::pack;
 
 use super::blobs::BlobWriter;
+use super::extraction::{Parsed, record_parsed};
 use super::import::{ImportOptions, Imported, open_source, record_new_items};
 use super::packs::{PackWritten, record_packs, remove_packs};
 use super::{Vault, absolute};
@@ -223,10 +226,36 @@ impl Vault {
                 }
                 continue;
             }
+            // The files read whole are parsed now, so that one segment records them and what
+            // the parser found. The parser runs in a process of its own: a hostile file can
+            // kill the worker, not this import.
+            // (A copy of each file's bytes for the parser: the pack is written from them after.)
+            let bytes: HashMap<&str, &[u8]> = staged
+                .iter()
+                .filter(|s| s.item.size <= crate::extract::MAX_EXTRACT_BYTES)
+                .filter_map(|s| Some((s.item.id.as_str(), &s.data.as_ref()?.data[..])))
+                .collect();
+            let parseable: Vec<Item> = staged
+                .iter()
+                .filter(|s| bytes.contains_key(s.item.id.as_str()))
+                .map(|s| s.item.clone())
+                .collect();
+            let parsed = self.parse_items(&parseable, &mut |i| {
+                bytes.get(i.id.as_str()).map(|b| b.to_vec())
+            });
+            drop(bytes);
+            let parsed = match parsed {
+                Ok(parsed) => parsed,
+                Err(e) => {
+                    self.discard(&staged);
+                    return Err(e);
+                }
+            };
             let mut held: HashMap<String, Held<'b>> = HashMap::new();
-            let items = match self.record_batch(&mut staged, options, &mut held) {
+            let items = match self.record_batch(&mut staged, options, &parsed, &mut held) {
                 Ok(items) => items,
                 Err(e) => {
+                    self.discard_parsed(&parsed);
                     self.discard(&staged);
                     return Err(e);
                 }
@@ -234,12 +263,29 @@ impl Vault {
             for (s, item) in staged.iter().zip(&items) {
                 done(&s.path, Ok(Imported::New(item.clone())));
             }
+            let parsed_ids: HashSet<String> = parsed.found.iter().map(|p| p.id.clone()).collect();
+            match self.finish_parsed(parsed) {
+                Ok(problems) => {
+                    for (id, e) in problems {
+                        self.warnings
+                            .push(format!("{id}: metadata extraction did not complete: {e}"));
+                    }
+                }
+                Err(e) => self.warnings.push(format!(
+                    "metadata extraction of a batch did not complete: {e}"
+                )),
+            }
             // The evidence is stored: extraction only adds to it, and its failure is a warning.
             let extractable: Vec<Item> = items
                 .into_iter()
                 .filter(|i| i.size <= crate::extract::MAX_EXTRACT_BYTES)
                 .collect();
-            match self.extract_items(&extractable, &mut |i| held.remove(&i.id).map(Held::take)) {
+            let unparsed: Vec<Item> = extractable
+                .iter()
+                .filter(|i| !parsed_ids.contains(&i.id))
+                .cloned()
+                .collect();
+            match self.extract_items(&unparsed, &mut |i| held.remove(&i.id).map(Held::take)) {
                 Ok(problems) => {
                     for (id, e) in problems {
                         self.warnings
@@ -322,6 +368,7 @@ impl Vault {
         &mut self,
         staged: &mut [Staged<'b>],
         options: &ImportOptions,
+        parsed: &Parsed,
         held: &mut HashMap<String, Held<'b>>,
     ) -> Result<Vec<Item>> {
         let tmp_dir = self.layout.tmp();
@@ -343,7 +390,8 @@ impl Vault {
                 item.imported_at = now.to_string();
             }
             record_new_items(cat, items.iter(), options, now)?;
-            record_packs(&cat.db, &packs)
+            record_packs(&cat.db, &packs)?;
+            record_parsed(&cat.db, parsed, now)
         });
         let ((), segment) = match committed {
             Ok(c) => c,

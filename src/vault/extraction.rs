@@ -192,20 +192,32 @@ impl Vault {
         items: &[Item],
         held: &mut dyn FnMut(&Item) -> Option<Vec<u8>>,
     ) -> Result<Vec<(String, Error)>> {
+        let parsed = self.parse_items(items, held)?;
+        if parsed.found.is_empty() {
+            return Ok(parsed.problems);
+        }
+        if let Err(e) = self.commit(|cat, now| record_parsed(&cat.db, &parsed, now)) {
+            self.discard_parsed(&parsed);
+            return Err(e);
+        }
+        self.finish_parsed(parsed)
+    }
+
+    /// Parses items (in the worker) and writes their renditions to `tmp/`: nothing is
+    /// recorded yet. The caller records them in a change ([`record_parsed`]) and then calls
+    /// [`Vault::finish_parsed`], or [`Vault::discard_parsed`] if the change failed.
+    pub(super) fn parse_items(
+        &mut self,
+        items: &[Item],
+        held: &mut dyn FnMut(&Item) -> Option<Vec<u8>>,
+    ) -> Result<Parsed> {
         self.texts()?;
-        let mut problems = Vec::new();
-        let mut found: Vec<(
-            &Item,
-            crate::extract::Extraction,
-            Option<String>,
-            Option<String>,
-        )> = Vec::new();
-        let mut derived_all: Vec<String> = Vec::new();
+        let mut parsed = Parsed::default();
         for item in items {
             let bytes = match held(item).map_or_else(|| self.read_item(item), Ok) {
                 Ok(b) => b,
                 Err(e) => {
-                    problems.push((item.id.clone(), e));
+                    parsed.problems.push((item.id.clone(), e));
                     continue;
                 }
             };
@@ -242,9 +254,10 @@ impl Vault {
                 );
                 if let Err(e) = written {
                     let _ = fs::remove_file(&derived_tmp);
-                    for b in derived_all.iter().chain(derived.iter().map(|(_, b)| b)) {
+                    for (_, b) in &derived {
                         let _ = fs::remove_file(self.layout.tmp_blob(b));
                     }
+                    self.discard_parsed(&parsed);
                     return Err(e);
                 }
                 derived.push((kind, name_on_disk));
@@ -256,59 +269,45 @@ impl Vault {
                     .map(|(_, b)| b.clone())
             };
             let (thumbnail, preview) = (named("thumbnail"), named("preview"));
-            derived_all.extend(derived.into_iter().map(|(_, b)| b));
-            found.push((item, extraction, thumbnail, preview));
+            parsed.derived.extend(derived.into_iter().map(|(_, b)| b));
+            parsed.found.push(ParsedItem {
+                id: item.id.clone(),
+                extraction,
+                thumbnail,
+                preview,
+            });
         }
-        if found.is_empty() {
-            return Ok(problems);
+        Ok(parsed)
+    }
+
+    /// Removes the renditions of a parse whose change was not recorded.
+    pub(super) fn discard_parsed(&self, parsed: &Parsed) {
+        for b in &parsed.derived {
+            let _ = fs::remove_file(self.layout.tmp_blob(b));
         }
-        let committed = self.commit(|cat, now| {
-            for (item, extraction, thumbnail, preview) in &found {
-                record_extraction(
-                    &cat.db,
-                    &item.id,
-                    extraction,
-                    thumbnail.as_deref(),
-                    preview.as_deref(),
-                    now,
-                )?;
-                cat.db
-                    .prepare_cached(
-                        "UPDATE items SET media_type = ?2 WHERE id = ?1 AND media_type IS NOT ?2",
-                    )?
-                    .execute(rusqlite::params![item.id, extraction.media_type])?;
-            }
-            // The search entry holds the media type and the metadata; written last, together
-            // (see `record_new_items`).
-            for (item, ..) in &found {
-                crate::search::index_item(&cat.db, &item.id)?;
-            }
-            Ok(())
-        });
-        if let Err(e) = committed {
-            for b in &derived_all {
-                let _ = fs::remove_file(self.layout.tmp_blob(b));
-            }
-            return Err(e);
-        }
+    }
+
+    /// After the change that recorded a parse: its renditions placed, its texts indexed.
+    /// Returns the items that could not be read.
+    pub(super) fn finish_parsed(&mut self, parsed: Parsed) -> Result<Vec<(String, Error)>> {
         // Named by a published segment: if placing fails, the next open completes it.
-        for b in &derived_all {
+        for b in &parsed.derived {
             self.place_blob(&self.layout.tmp_blob(b), b)?;
         }
         // One transaction: FTS5 writes its pending index out at every commit, so without it
         // each item's text cost a flush of its own.
         let texts = &self.texts()?.db;
         let tx = texts.unchecked_transaction()?;
-        for (item, extraction, _, _) in &found {
-            if let Some(text) = &extraction.text {
-                crate::textindex::put(texts, &item.id, text)?;
+        for p in &parsed.found {
+            if let Some(text) = &p.extraction.text {
+                crate::textindex::put(texts, &p.id, text)?;
             } else {
-                crate::textindex::remove(texts, &item.id)?;
+                crate::textindex::remove(texts, &p.id)?;
             }
         }
         tx.commit()?;
         self.texts_dirty = true;
-        Ok(problems)
+        Ok(parsed.problems)
     }
 
     /// Gives every one of `items` that has no search entry yet its entry, from what the
@@ -376,6 +375,47 @@ impl Vault {
             Err(e) => self.warnings.push(format!("could not record unfinished extractions: {e}")),
         }
     }
+}
+
+/// What parsing found for items, their renditions written to `tmp/`, not yet recorded.
+#[derive(Default)]
+pub(super) struct Parsed {
+    pub(super) found: Vec<ParsedItem>,
+    /// Blob names of the renditions in `tmp/`.
+    derived: Vec<String>,
+    /// Items whose bytes could not be read (left pending).
+    problems: Vec<(String, Error)>,
+}
+
+pub(super) struct ParsedItem {
+    pub(super) id: String,
+    extraction: crate::extract::Extraction,
+    thumbnail: Option<String>,
+    preview: Option<String>,
+}
+
+/// Records a parse in the current change: each item's extraction, its media type as the
+/// parser found it, and then its search entry (which holds both).
+pub(super) fn record_parsed(db: &rusqlite::Connection, parsed: &Parsed, now: &str) -> Result<()> {
+    for p in &parsed.found {
+        record_extraction(
+            db,
+            &p.id,
+            &p.extraction,
+            p.thumbnail.as_deref(),
+            p.preview.as_deref(),
+            now,
+        )?;
+        db.prepare_cached(
+            "UPDATE items SET media_type = ?2 WHERE id = ?1 AND media_type IS NOT ?2",
+        )?
+        .execute(rusqlite::params![p.id, p.extraction.media_type])?;
+    }
+    // Written last, together (see `record_new_items`).
+    for p in &parsed.found {
+        crate::search::index_item(db, &p.id)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn record_extraction(
