@@ -20,12 +20,12 @@
 pub mod protocol;
 mod sandbox;
 mod serve;
+mod watchdog;
 
 use std::io::{BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -114,6 +114,7 @@ struct Running {
     /// of its own).
     stderr: Arc<Mutex<Vec<u8>>>,
     stderr_reader: std::thread::JoinHandle<()>,
+    watchdog: watchdog::Watchdog,
 }
 
 impl Running {
@@ -364,12 +365,14 @@ impl Parser {
                     t.drain(..excess);
                 }
             });
+            let group = nix::unistd::Pid::from_raw(-(child.id() as i32));
             self.running = Some(Running {
                 child,
                 stdin,
                 stdout,
                 stderr,
                 stderr_reader,
+                watchdog: watchdog::Watchdog::start(group),
             });
         }
         Ok(self.running.as_mut().expect("just started"))
@@ -384,37 +387,26 @@ impl Parser {
         deadline: Duration,
     ) -> Result<(Response, Vec<Vec<u8>>), String> {
         let memory = self.memory;
+        // A worker killed after its last answer (its deadline ran out just then) is replaced.
+        if let Some(r) = self.running.as_mut()
+            && !matches!(r.child.try_wait(), Ok(None))
+        {
+            self.running.take().expect("checked").end();
+        }
         let running = self.spawn()?;
-        let group = nix::unistd::Pid::from_raw(-(running.child.id() as i32));
-        let timed_out = Arc::new(AtomicBool::new(false));
-        let (done, wait) = std::sync::mpsc::channel::<()>();
-        let flag = Arc::clone(&timed_out);
-        let watchdog = std::thread::spawn(move || {
-            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(deadline) {
-                flag.store(true, Ordering::SeqCst);
-                let _ = nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGKILL);
-            }
-        });
+        running.watchdog.arm(deadline);
         let sent = protocol::write(&mut running.stdin, req, &[input]);
         let answer = match sent {
             Ok(()) => protocol::read::<Response>(&mut running.stdout, MAX_ANSWER)
                 .map_err(|e| format!("{e:?}")),
             Err(e) => Err(e.to_string()),
         };
-        let _ = done.send(());
-        let _ = watchdog.join();
+        let timed_out = running.watchdog.disarm();
         match answer {
             Ok(a) => Ok(a),
             Err(detail) => {
                 let (status, stderr) = self.running.take().expect("running").end();
-                Err(why(
-                    status,
-                    &stderr,
-                    timed_out.load(Ordering::SeqCst),
-                    deadline,
-                    memory,
-                    &detail,
-                ))
+                Err(why(status, &stderr, timed_out, deadline, memory, &detail))
             }
         }
     }
