@@ -334,7 +334,10 @@ WHERE (?2 IS NULL OR k.kind = ?2)
              SELECT item_id FROM person_items WHERE person_id = ?4
              UNION SELECT ei.item_id FROM event_items ei JOIN event_people ep ON ep.event_id = ei.event_id
                    WHERE ep.person_id = ?4)))
-  AND (?5 IS NULL OR (k.kind = 'item' AND k.id IN (SELECT id FROM items WHERE media_type LIKE ?5 || '%')))
+  AND (?5 IS NULL OR (k.kind = 'item' AND k.id IN (
+             -- not LIKE: a LIKE pattern from a parameter makes SQLite compile the statement
+             -- again at every search
+             SELECT id FROM items WHERE substr(media_type, 1, length(?5)) = ?5)))
   AND (?6 IS NULL
        OR (k.kind = 'item' AND k.id IN (SELECT id FROM item_dates WHERE day >= ?6))
        OR (k.kind = 'event' AND k.id IN (SELECT id FROM events WHERE coalesce(end_key,
@@ -383,14 +386,14 @@ pub(crate) fn search(db: &Connection, texts: &Connection, q: &Query) -> Result<V
     // Text hits join the catalog's hits through an in-memory temporary table, so that the
     // same filters apply to both (temp_store = MEMORY: it never reaches the disk).
     db.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS text_hits (id TEXT, snippet TEXT, rank REAL);
+        "CREATE TEMP TABLE IF NOT EXISTS text_hits (id TEXT, rank REAL);
          DELETE FROM temp.text_hits;",
     )?;
     {
-        let mut insert = db
-            .prepare_cached("INSERT INTO temp.text_hits (id, snippet, rank) VALUES (?1, ?2, ?3)")?;
-        for (id, snippet, rank) in crate::textindex::search(texts, &text_expression, text_limit)? {
-            insert.execute(params![id, snippet, rank])?;
+        let mut insert =
+            db.prepare_cached("INSERT INTO temp.text_hits (id, rank) VALUES (?1, ?2)")?;
+        for (id, rank) in crate::textindex::search(texts, &text_expression, text_limit)? {
+            insert.execute(params![id, rank])?;
         }
     }
     let mut stmt = db.prepare_cached(SEARCH_SQL)?;
@@ -418,13 +421,12 @@ pub(crate) fn search(db: &Connection, texts: &Connection, q: &Query) -> Result<V
     let mut entry_snippet = db.prepare_cached(
         "SELECT snippet(search, 0, '[', ']', '…', 12) FROM search WHERE search MATCH ?1 AND rowid = ?2",
     )?;
-    let mut text_snippet = db.prepare_cached("SELECT snippet FROM temp.text_hits WHERE id = ?1")?;
     let mut hits = Vec::new();
     for (kind, id, entry, rank) in ranked {
         // The snippet of the best-ranked match: the entry's, or the item's text's.
         let snippet: String = match entry {
             Some(rowid) => entry_snippet.query_row(params![expression, rowid], |r| r.get(0))?,
-            None => text_snippet.query_row([&id], |r| r.get(0))?,
+            None => crate::textindex::snippet(texts, &text_expression, &id)?.unwrap_or_default(),
         };
         let label = label(db, &kind, &id)?;
         // Matched only in another spelling (folded, transliterated): FTS5 highlights nothing
@@ -479,7 +481,7 @@ fn label(db: &Connection, kind: &str, id: &str) -> Result<String> {
         "person" => "SELECT name FROM people WHERE id = ?1",
         _ => "SELECT coalesce(date || ' ', '') || title FROM events WHERE id = ?1",
     };
-    Ok(db.query_row(sql, [id], |r| r.get(0))?)
+    Ok(db.prepare_cached(sql)?.query_row([id], |r| r.get(0))?)
 }
 
 #[cfg(test)]

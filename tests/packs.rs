@@ -91,6 +91,16 @@ fn small_files_of_one_import_share_a_pack_that_age_and_tar_open() {
         "{report}"
     );
 
+    // Their text is searchable, the match marked in the item's text; the type filter holds.
+    let found = f.ok(&["search", "допроса"]);
+    assert!(found.contains("[допроса]"), "{found}");
+    let hits = |out: &str| out.lines().filter(|l| l.starts_with("item")).count();
+    assert_eq!(hits(&found), 5, "{found}");
+    let typed = f.run(&["search", "допроса", "--type", "image/"]);
+    assert!(stdout(&typed).trim().is_empty(), "{}", stdout(&typed));
+    let typed = f.ok(&["search", "допроса", "--type", "text/"]);
+    assert_eq!(hits(&typed), 5, "{typed}");
+
     // Without Dossier: `age -d | tar x` gives every note, named by its blob id.
     if have_tool("age", "--version") && have_tool("tar", "--version") {
         let identity = f.dir.join("identity.txt");
