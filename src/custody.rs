@@ -120,14 +120,9 @@ pub fn entry_hash(
 }
 
 /// The device this connection appends for: set by the catalog when it opens a journal
-/// (`temp._device`); a catalog without one (format 1) appends to the chain of device "".
+/// (`temp._device`, made empty for every connection); a catalog without one (format 1)
+/// appends to the chain of device "".
 pub(crate) fn this_device(db: &Connection) -> Result<String> {
-    let set: bool = db
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE name = '_device')")?
-        .query_row([], |r| r.get(0))?;
-    if !set {
-        return Ok(String::new());
-    }
     Ok(db
         .prepare_cached("SELECT id FROM temp._device")?
         .query_row([], |r| r.get(0))

@@ -49,6 +49,9 @@ fn configure(db: &Connection) -> Result<()> {
     db.execute_batch(
         "PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
     )?;
+    // The device this connection appends custody entries for (`crate::custody::this_device`):
+    // set when a journal is opened; empty for a format-1 catalog.
+    db.execute_batch("CREATE TEMP TABLE IF NOT EXISTS _device (id TEXT NOT NULL);")?;
     Ok(())
 }
 

@@ -385,11 +385,14 @@ impl Vault {
             return Err(e);
         }
         let mut items: Vec<Item> = staged.iter().map(|s| s.item.clone()).collect();
+        let parsed_ids: HashSet<&str> = parsed.found.iter().map(|p| p.id.as_str()).collect();
         let committed = self.commit(|cat, now| {
             for item in items.iter_mut() {
                 item.imported_at = now.to_string();
             }
-            record_new_items(cat, items.iter(), options, now)?;
+            record_new_items(cat, items.iter(), options, now, &|id| {
+                parsed_ids.contains(id)
+            })?;
             record_packs(&cat.db, &packs)?;
             record_parsed(&cat.db, parsed, now)
         });

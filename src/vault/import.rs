@@ -222,7 +222,7 @@ impl Vault {
         };
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
-            record_new_items(cat, [&item], options, now)?;
+            record_new_items(cat, [&item], options, now, &|_| false)?;
             if let Some((parent, relation)) = parent {
                 cat.db.prepare_cached(
                     "INSERT INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)")?.execute(rusqlite::params![parent, item.id, relation],
@@ -272,16 +272,17 @@ impl Vault {
 }
 
 /// Records new items in a change: their rows, their extractions marked pending (or skipped
-/// when too large to parse), their `import` custody entries and their search entries.
-/// `imported_at` is set.
+/// when too large to parse; or neither when `parsed` says the same change records them),
+/// their `import` custody entries and their search entries. `imported_at` is set.
 pub(super) fn record_new_items<'a>(
     cat: &crate::catalog::Catalog,
     items: impl IntoIterator<Item = &'a Item> + Clone,
     options: &ImportOptions,
     now: &str,
+    parsed: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
     for item in items.clone() {
-        record_new_item(cat, item, options, now)?;
+        record_new_item(cat, item, options, now, parsed(&item.id))?;
     }
     // An item that will be parsed gets its search entry with what the parser finds (one
     // full-text write instead of a write and a rewrite; see `Vault::ensure_searchable` for
@@ -300,6 +301,7 @@ fn record_new_item(
     item: &Item,
     options: &ImportOptions,
     now: &str,
+    parsed: bool,
 ) -> Result<()> {
     cat.insert_item(item)?;
     if item.size > crate::extract::MAX_EXTRACT_BYTES {
@@ -312,7 +314,7 @@ fn record_new_item(
             ..Default::default()
         };
         record_extraction(&cat.db, &item.id, &skipped, None, None, now)?;
-    } else {
+    } else if !parsed {
         record_pending(&cat.db, &item.id, now)?;
     }
     custody::append(
