@@ -386,43 +386,32 @@ pub(crate) fn check_catalog(db: &Connection) -> Result<Upgrade, LoadError> {
     let version = schema_version(db)?;
     let upgrade = |e: Error| LoadError::Damaged(format!("upgrading the catalog failed: {e}"));
     let mut upgraded = Upgrade::default();
-    match version.as_str() {
-        "7" => {}
-        "6" => migrate_6_to_7(db).map_err(upgrade)?,
-        "5" => {
-            migrate_5_to_6(db).map_err(upgrade)?;
-            migrate_6_to_7(db).map_err(upgrade)?;
-        }
-        "4" => {
-            migrate_4_to_5(db).map_err(upgrade)?;
-            migrate_5_to_6(db).map_err(upgrade)?;
-            migrate_6_to_7(db).map_err(upgrade)?;
-        }
-        "3" => {
-            migrate_3_to_4(db).map_err(upgrade)?;
-            migrate_4_to_5(db).map_err(upgrade)?;
-            migrate_5_to_6(db).map_err(upgrade)?;
-            migrate_6_to_7(db).map_err(upgrade)?;
-        }
-        "2" => {
-            migrate_2_to_3(db).map_err(upgrade)?;
-            migrate_3_to_4(db).map_err(upgrade)?;
-            migrate_4_to_5(db).map_err(upgrade)?;
-            migrate_5_to_6(db).map_err(upgrade)?;
-            migrate_6_to_7(db).map_err(upgrade)?;
-        }
-        "1" => {
-            migrate_1_to_2(db).map_err(upgrade)?;
-            migrate_2_to_3(db).map_err(upgrade)?;
-            migrate_3_to_4(db).map_err(upgrade)?;
-            migrate_4_to_5(db).map_err(upgrade)?;
-            migrate_5_to_6(db).map_err(upgrade)?;
-            migrate_6_to_7(db).map_err(upgrade)?;
-            // Only now is the schema complete enough to index items (index_item reads
-            // extractions, which schema 3 adds): the loader above rebuilds the index.
-            upgraded.search_index_stale = true;
-        }
+    // Each step brings schema n to n + 1; a catalog of schema n takes every step from n on.
+    const STEPS: [fn(&Connection) -> Result<()>; 6] = [
+        migrate_1_to_2,
+        migrate_2_to_3,
+        migrate_3_to_4,
+        migrate_4_to_5,
+        migrate_5_to_6,
+        migrate_6_to_7,
+    ];
+    let from = match version.as_str() {
+        "1" => 1,
+        "2" => 2,
+        "3" => 3,
+        "4" => 4,
+        "5" => 5,
+        "6" => 6,
+        "7" => 7,
         _ => return Err(LoadError::Unsupported(format!("catalog schema {version}"))),
+    };
+    for step in &STEPS[from - 1..] {
+        step(db).map_err(upgrade)?;
+    }
+    if from == 1 {
+        // Only now is the schema complete enough to index items (index_item reads
+        // extractions, which schema 3 adds): the loader above rebuilds the index.
+        upgraded.search_index_stale = true;
     }
     // After any upgrade, so the tables exist. Blob names become paths: anything but 32 hex digits is refused, never followed.
     let bad_blobs: i64 = db
