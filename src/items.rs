@@ -160,16 +160,14 @@ impl Catalog {
 
     /// The items a pack holds, with the offset of each one's bytes.
     pub fn pack_members(&self, pack: &str) -> Result<Vec<(Item, u64)>> {
-        let mut stmt = self.db.prepare_cached(
-            "SELECT p.offset, i.id FROM packed p JOIN items i ON i.blob = p.blob
-             WHERE p.pack = ?1 ORDER BY p.offset",
-        )?;
-        let rows: Vec<(u64, String)> = stmt
-            .query_map([pack], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        rows.into_iter()
-            .map(|(offset, id)| Ok((self.item(&id)?, offset)))
-            .collect()
+        let mut stmt = self.db.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS}, (SELECT p.offset FROM packed p WHERE p.blob = items.blob AND p.pack = ?1)
+             FROM items WHERE blob IN (SELECT blob FROM packed WHERE pack = ?1) ORDER BY 13"
+        ))?;
+        let rows = stmt.query_map([pack], |r| {
+            Ok((item_from_row(r)?, r.get::<_, i64>(12)? as u64))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Every blob name the catalog refers to (items' own files, renditions, packs), with

@@ -39,10 +39,7 @@ impl Vault {
             name: item.name.clone(),
             problem,
         };
-        if let Some((path, offset)) = self.packed_place(&item.blob)? {
-            let bytes = self
-                .read_packed(&path, offset, item.size, &item.sha256)
-                .map_err(integrity)?;
+        if let Some(bytes) = self.packed_item(item)? {
             sink.write_all(&bytes).map_err(sink_error)?;
             progress.position(item.size);
             return Ok(());
@@ -72,43 +69,49 @@ impl Vault {
         }
     }
 
-    /// The pack file holding a packed item's bytes and their offset; `None` when the blob is
-    /// a file of its own. The first pack whose file is here, live ones first (see
-    /// [`crate::catalog::Catalog::pack_places`]); if none is, the first live one.
-    pub(crate) fn packed_place(&self, blob: &str) -> Result<Option<(PathBuf, u64)>> {
+    /// The pack holding a packed item's bytes: (pack id, its file, the offset of the bytes);
+    /// `None` when the blob is a file of its own. The first pack whose file is here, live
+    /// ones first (see [`crate::catalog::Catalog::pack_places`]); if none is, the first live
+    /// one.
+    pub(super) fn packed_place(&self, blob: &str) -> Result<Option<(String, PathBuf, u64)>> {
         let places = self.catalog.pack_places(blob)?;
         let mut found = None;
         for (pack, offset) in places {
             let path = self.layout.blob(&pack);
             if path.exists() {
-                return Ok(Some((path, offset)));
+                return Ok(Some((pack, path, offset)));
             }
-            found.get_or_insert((path, offset));
+            found.get_or_insert((pack, path, offset));
         }
         Ok(found)
     }
 
-    /// One packed item's bytes, checked against its length and SHA-256; `Err` is the problem.
-    pub(crate) fn read_packed(
-        &self,
-        path: &Path,
-        offset: u64,
-        len: u64,
-        sha256: &str,
-    ) -> std::result::Result<Vec<u8>, String> {
-        let file = durable::open_read_noatime(path)
-            .map_err(|e| format!("its pack {} cannot be opened: {e}", path.display()))?;
-        match pack::read_member(file, &self.key.identity, offset, len) {
-            Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == sha256 => Ok(bytes),
-            Ok(_) => Err(format!(
+    /// A packed item's bytes, checked against its length and SHA-256; `None` when the item
+    /// has a blob of its own.
+    fn packed_item(&self, item: &Item) -> Result<Option<Vec<u8>>> {
+        let Some((_, path, offset)) = self.packed_place(&item.blob)? else {
+            return Ok(None);
+        };
+        let integrity = |problem: String| Error::Integrity {
+            id: item.id.clone(),
+            name: item.name.clone(),
+            problem,
+        };
+        let file = durable::open_read_noatime(&path)
+            .map_err(|e| integrity(format!("its pack {} cannot be opened: {e}", path.display())))?;
+        match pack::read_member(file, &self.key.identity, offset, item.size) {
+            Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == item.sha256 => Ok(Some(bytes)),
+            Ok(_) => Err(integrity(format!(
                 "its SHA-256 in the pack {} no longer matches the catalog",
                 path.display()
-            )),
-            Err(blob::ReadError::Changed(p)) => Err(format!("its pack {}: {p}", path.display())),
-            Err(blob::ReadError::Unreadable(e) | blob::ReadError::Sink(e)) => {
-                Err(format!("its pack {} is unreadable: {e}", path.display()))
+            ))),
+            Err(blob::ReadError::Changed(p)) => {
+                Err(integrity(format!("its pack {}: {p}", path.display())))
             }
-            Err(blob::ReadError::Cancelled) => Err("cancelled".into()),
+            Err(blob::ReadError::Unreadable(e) | blob::ReadError::Sink(e)) => Err(integrity(
+                format!("its pack {} is unreadable: {e}", path.display()),
+            )),
+            Err(blob::ReadError::Cancelled) => Err(Error::Cancelled),
         }
     }
 
@@ -171,14 +174,8 @@ impl Vault {
                 item.name
             )));
         }
-        if let Some((path, offset)) = self.packed_place(&item.blob)? {
-            return self
-                .read_packed(&path, offset, item.size, &item.sha256)
-                .map_err(|problem| Error::Integrity {
-                    id: item.id.clone(),
-                    name: item.name.clone(),
-                    problem,
-                });
+        if let Some(bytes) = self.packed_item(item)? {
+            return Ok(bytes);
         }
         self.read_blob(
             &self.layout.blob(&item.blob),

@@ -53,16 +53,9 @@ impl Vault {
     /// durable. `None` when the item has a blob of its own. Refused when the pack cannot be
     /// read whole, since the other items' bytes must move intact.
     pub(super) fn repack_without(&self, item: &Item) -> Result<Option<Repack>> {
-        let Some((path, _)) = self.packed_place(&item.blob)? else {
+        let Some((old, path, _)) = self.packed_place(&item.blob)? else {
             return Ok(None);
         };
-        let old = path
-            .parent()
-            .and_then(|fan| fan.file_name())
-            .map(|fan| fan.to_string_lossy().into_owned())
-            .zip(path.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .map(|(fan, rest)| format!("{fan}{rest}"))
-            .expect("pack paths are blobs/<2 hex>/<30 hex>.age");
         let refuse = |problem: String| Error::Integrity {
             id: item.id.clone(),
             name: item.name.clone(),
