@@ -75,17 +75,11 @@ impl Budget {
     }
 }
 
-/// A small file's bytes, counted in the [`Budget`] until they are taken or dropped.
+/// A small file's bytes, counted in the [`Budget`] until they are dropped.
 struct Held<'b> {
     data: Vec<u8>,
     counted: u64,
     budget: &'b Budget,
-}
-
-impl Held<'_> {
-    fn take(mut self) -> Vec<u8> {
-        std::mem::take(&mut self.data)
-    }
 }
 
 impl Drop for Held<'_> {
@@ -114,6 +108,13 @@ struct Staged<'b> {
     item: Item,
     tmp: Option<PathBuf>,
     data: Option<Held<'b>>,
+}
+
+impl Staged<'_> {
+    /// Its bytes, if it was read whole (at most [`crate::storage::blob::SMALL`]).
+    fn bytes(&self) -> Option<&[u8]> {
+        self.data.as_ref().map(|h| &h.data[..])
+    }
 }
 
 impl Vault {
@@ -230,10 +231,10 @@ impl Vault {
             // the parser found. The parser runs in a process of its own: a hostile file can
             // kill the worker, not this import.
             // (A copy of each file's bytes for the parser: the pack is written from them after.)
+            // Every file read whole is small enough to parse; the others are parsed after.
             let bytes: HashMap<&str, &[u8]> = staged
                 .iter()
-                .filter(|s| s.item.size <= crate::extract::MAX_EXTRACT_BYTES)
-                .filter_map(|s| Some((s.item.id.as_str(), &s.data.as_ref()?.data[..])))
+                .filter_map(|s| Some((s.item.id.as_str(), s.bytes()?)))
                 .collect();
             let parseable: Vec<Item> = staged
                 .iter()
@@ -251,8 +252,8 @@ impl Vault {
                     return Err(e);
                 }
             };
-            let mut held: HashMap<String, Held<'b>> = HashMap::new();
-            let items = match self.record_batch(&mut staged, options, &parsed, &mut held) {
+            let parsed_ids: HashSet<String> = parsed.found.iter().map(|p| p.id.clone()).collect();
+            let items = match self.record_batch(&mut staged, options, &parsed, &parsed_ids) {
                 Ok(items) => items,
                 Err(e) => {
                     self.discard_parsed(&parsed);
@@ -263,18 +264,8 @@ impl Vault {
             for (s, item) in staged.iter().zip(&items) {
                 done(&s.path, Ok(Imported::New(item.clone())));
             }
-            let parsed_ids: HashSet<String> = parsed.found.iter().map(|p| p.id.clone()).collect();
-            match self.finish_parsed(parsed) {
-                Ok(problems) => {
-                    for (id, e) in problems {
-                        self.warnings
-                            .push(format!("{id}: metadata extraction did not complete: {e}"));
-                    }
-                }
-                Err(e) => self.warnings.push(format!(
-                    "metadata extraction of a batch did not complete: {e}"
-                )),
-            }
+            let finished = self.finish_parsed(parsed);
+            self.warn_unfinished_extractions(finished);
             // The evidence is stored: extraction only adds to it, and its failure is a warning.
             let extractable: Vec<Item> = items
                 .into_iter()
@@ -285,18 +276,24 @@ impl Vault {
                 .filter(|i| !parsed_ids.contains(&i.id))
                 .cloned()
                 .collect();
-            match self.extract_items(&unparsed, &mut |i| held.remove(&i.id).map(Held::take)) {
-                Ok(problems) => {
-                    for (id, e) in problems {
-                        self.warnings
-                            .push(format!("{id}: metadata extraction did not complete: {e}"));
-                    }
-                }
-                Err(e) => self.warnings.push(format!(
-                    "metadata extraction of a batch did not complete: {e}"
-                )),
-            }
+            let extracted = self.extract_items(&unparsed, &mut |_| None);
+            self.warn_unfinished_extractions(extracted);
             self.ensure_searchable(&extractable);
+        }
+    }
+
+    /// The evidence is stored: extraction only adds to it, so its failure is a warning.
+    fn warn_unfinished_extractions(&mut self, extracted: Result<Vec<(String, Error)>>) {
+        match extracted {
+            Ok(problems) => {
+                for (id, e) in problems {
+                    self.warnings
+                        .push(format!("{id}: metadata extraction did not complete: {e}"));
+                }
+            }
+            Err(e) => self.warnings.push(format!(
+                "metadata extraction of a batch did not complete: {e}"
+            )),
         }
     }
 
@@ -361,15 +358,15 @@ impl Vault {
         }))
     }
 
-    /// Makes the batch's blobs durable, records the items in one segment, places the blobs
-    /// and makes that durable: after this the batch is acknowledged.
-    /// The bytes the staged files held in memory move to `held`, by item id.
-    fn record_batch<'b>(
+    /// Makes the batch's blobs durable, records the items (and what the parser found, for
+    /// `parsed_ids`) in one segment, places the blobs and makes that durable: after this the
+    /// batch is acknowledged. The bytes the staged files held in memory are let go.
+    fn record_batch(
         &mut self,
-        staged: &mut [Staged<'b>],
+        staged: &mut [Staged],
         options: &ImportOptions,
         parsed: &Parsed,
-        held: &mut HashMap<String, Held<'b>>,
+        parsed_ids: &HashSet<String>,
     ) -> Result<Vec<Item>> {
         let tmp_dir = self.layout.tmp();
         let packs = self.write_packs(staged)?;
@@ -385,7 +382,6 @@ impl Vault {
             return Err(e);
         }
         let mut items: Vec<Item> = staged.iter().map(|s| s.item.clone()).collect();
-        let parsed_ids: HashSet<&str> = parsed.found.iter().map(|p| p.id.as_str()).collect();
         let committed = self.commit(|cat, now| {
             for item in items.iter_mut() {
                 item.imported_at = now.to_string();
@@ -433,9 +429,7 @@ impl Vault {
         remove_packs(&packs); // placed: these are the names in tmp/
         for s in staged.iter_mut() {
             remove_tmp(&s.tmp); // a leftover is swept at the next open
-            if let Some(data) = s.data.take() {
-                held.insert(s.item.id.clone(), data);
-            }
+            s.data = None; // parsed and packed: its room in the budget goes back to the writer
         }
         Ok(items)
     }
@@ -459,7 +453,7 @@ impl Vault {
         };
         if let [i] = small[..] {
             let s = &mut staged[i];
-            let data = s.data.as_ref().map_or(&[][..], |h| &h.data[..]);
+            let data = s.bytes().unwrap_or_default();
             let tmp = self.layout.tmp_blob(&s.item.blob);
             let blob = super::blobs::blob_id(&s.item.blob);
             writer.write(
@@ -474,31 +468,24 @@ impl Vault {
             return Ok(Vec::new());
         }
         let mut packs = Vec::new();
-        let mut builder: Option<pack::Builder> = None;
-        for i in small {
-            let s = &staged[i];
-            let data = s.data.as_ref().map_or(&[][..], |h| &h.data[..]);
-            let b = builder.get_or_insert_with(|| pack::Builder::new(&random_hex(16)));
-            b.add(&s.item.blob, data);
-            if b.len() >= pack::PACK_MAX {
-                let full = builder.take().expect("just used");
-                match self.seal_pack(full) {
-                    Ok(p) => packs.push(p),
-                    Err(e) => {
-                        remove_packs(&packs);
-                        return Err(e);
-                    }
+        let sealed = (|| -> Result<()> {
+            let mut builder: Option<pack::Builder> = None;
+            for i in small {
+                let s = &staged[i];
+                let b = builder.get_or_insert_with(|| pack::Builder::new(&random_hex(16)));
+                b.add(&s.item.blob, s.bytes().unwrap_or_default());
+                if b.len() >= pack::PACK_MAX {
+                    packs.push(self.seal_pack(builder.take().expect("just used"))?);
                 }
             }
-        }
-        if let Some(b) = builder.filter(|b| !b.is_empty()) {
-            match self.seal_pack(b) {
-                Ok(p) => packs.push(p),
-                Err(e) => {
-                    remove_packs(&packs);
-                    return Err(e);
-                }
+            if let Some(b) = builder.filter(|b| !b.is_empty()) {
+                packs.push(self.seal_pack(b)?);
             }
+            Ok(())
+        })();
+        if let Err(e) = sealed {
+            remove_packs(&packs);
+            return Err(e);
         }
         Ok(packs)
     }
