@@ -22,6 +22,18 @@ fn blob_files(vault: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// An item's bytes as `dossier extract` writes them, from the fixture's vault or `device`'s.
+fn extracted(f: &Fixture, device: Option<&Device>, id: &str) -> Vec<u8> {
+    let out = f.dir.join(format!("extracted-{id}"));
+    let _ = std::fs::remove_file(&out);
+    let args = ["extract", id, "--out", out.to_str().unwrap()];
+    match device {
+        Some(d) => d.ok(f, &args),
+        None => f.ok(&args),
+    };
+    std::fs::read(&out).unwrap()
+}
+
 /// Five small notes (Cyrillic names and text) and one file too large to pack.
 fn small_and_large(f: &Fixture) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = (0..5)
@@ -81,9 +93,7 @@ fn small_files_of_one_import_share_a_pack_that_age_and_tar_open() {
         "five notes in one pack, the scan on its own"
     );
     for (id, (_, bytes)) in ids.iter().zip(&files) {
-        let out = f.dir.join(format!("out-{id}"));
-        f.ok(&["extract", id, "--out", out.to_str().unwrap()]);
-        assert_eq!(&std::fs::read(&out).unwrap(), bytes, "item {id} reads back");
+        assert_eq!(&extracted(&f, None, id), bytes, "item {id} reads back");
     }
     let report = f.ok(&["verify"]);
     assert!(
@@ -197,13 +207,7 @@ fn purging_a_packed_item_rewrites_its_pack_without_it() {
     );
     assert_eq!(blob_files(&f.vault).len(), 2, "a new pack and the scan");
     for (id, (_, bytes)) in ids.iter().zip(&files).skip(1) {
-        let out = f.dir.join(format!("out-{id}"));
-        f.ok(&["extract", id, "--out", out.to_str().unwrap()]);
-        assert_eq!(
-            &std::fs::read(&out).unwrap(),
-            bytes,
-            "item {id} moved intact"
-        );
+        assert_eq!(&extracted(&f, None, id), bytes, "item {id} moved intact");
     }
     f.ok(&["verify"]);
     // The purged bytes are in no file: decrypt every blob with the stock tool and look.
@@ -265,9 +269,7 @@ fn a_device_keeps_the_old_pack_until_the_new_one_arrives() {
     let report = b.ok(&f, &["verify"]);
     assert!(report.contains("5 items: 5 OK"), "{report}");
     for (id, (_, bytes)) in ids.iter().zip(&files).skip(2).take(3) {
-        let out = f.dir.join(format!("b-{id}"));
-        b.ok(&f, &["extract", id, "--out", out.to_str().unwrap()]);
-        assert_eq!(&std::fs::read(&out).unwrap(), bytes);
+        assert_eq!(&extracted(&f, Some(&b), id), bytes);
     }
     assert_eq!(
         blob_files(&b_vault),
@@ -322,8 +324,6 @@ fn a_pack_left_in_tmp_by_a_crash_is_put_in_place_at_the_next_open() {
         stderr(&out)
     );
     assert!(pack.exists() && !tmp.exists());
-    let out = f.dir.join("out");
-    f.ok(&["extract", &ids[3], "--out", out.to_str().unwrap()]);
-    assert_eq!(std::fs::read(&out).unwrap(), files[3].1);
+    assert_eq!(extracted(&f, None, &ids[3]), files[3].1);
     f.cleanup();
 }
