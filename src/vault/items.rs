@@ -333,23 +333,13 @@ impl Vault {
             // A leftover is removed at the next open (the item is purged in the catalog).
             let _ = fs::remove_file(self.layout.blob(&b));
         }
-        if let Some(repack) = repack {
-            if let Err(e) = self.finish_repack(repack) {
-                self.warnings.push(format!(
-                    "the purged bytes will be removed at the next open: {e}"
-                ));
-            }
-            return self.catalog.item(&item.id);
-        }
-        let path = self.layout.blob(&item.blob);
-        let removed = fs::remove_file(&path)
-            .and_then(|()| durable::sync_dir(path.parent().expect("fan dir")));
-        if let Err(e) = removed
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            self.warnings.push(format!(
-                "the purged bytes will be removed at the next open: {e}"
-            ));
+        let removed = match repack {
+            Some(repack) => self.finish_repack(repack),
+            None => self.remove_purged_file(&item.blob),
+        };
+        if let Err(e) = removed {
+            self.warnings
+                .push(format!("{e}; the next open removes them"));
         }
         self.catalog.item(&item.id)
     }

@@ -94,14 +94,19 @@ impl Vault {
         if let Some(new) = &repack.new {
             self.place_blob(&new.tmp, &new.id)?;
         }
-        let old = self.layout.blob(&repack.old);
-        fs::remove_file(&old)
-            .and_then(|()| durable::sync_dir(old.parent().expect("fan dir")))
+        self.remove_purged_file(&repack.old)
+    }
+
+    /// Removes a blob or pack file that holds purged bytes, durably; one already gone is fine.
+    pub(super) fn remove_purged_file(&self, blob: &str) -> Result<()> {
+        let path = self.layout.blob(blob);
+        fs::remove_file(&path)
+            .and_then(|()| durable::sync_dir(path.parent().expect("fan dir")))
             .or_else(|e| match e.kind() {
                 std::io::ErrorKind::NotFound => Ok(()),
                 _ => Err(e),
             })
-            .map_err(Error::io("cannot remove the purged bytes", &old))
+            .map_err(Error::io("cannot remove the purged bytes", &path))
     }
 
     /// Whether a blob file the catalog calls gone may be removed: a purged item's own file
