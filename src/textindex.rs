@@ -49,11 +49,11 @@ pub(crate) fn indexed(db: &Connection) -> Result<HashSet<String>> {
     Ok(ids)
 }
 
-/// (item id, snippet, BM25 rank) of the best matches for an FTS5 expression.
+/// (item id, BM25 rank) of the best `limit` matches for an FTS5 expression (-1: all), best
+/// first.
 pub(crate) fn search(db: &Connection, expression: &str, limit: i64) -> Result<Vec<(String, f64)>> {
-    // Ranked without snippets (FTS5's own `rank` order): a snippet tokenises the item's whole
-    // text, and selecting one here made it for every match, kept or not. The caller asks for
-    // the snippets of the hits it keeps ([`snippet`]).
+    // Ranked in FTS5's own `rank` order, without snippets: the caller makes the passages of
+    // the hits it keeps (`search::snippet`).
     let mut stmt = db.prepare_cached(
         "SELECT k.item_id, texts.rank
          FROM texts JOIN text_keys k ON k.rowid = texts.rowid
@@ -61,15 +61,4 @@ pub(crate) fn search(db: &Connection, expression: &str, limit: i64) -> Result<Ve
     )?;
     let rows = stmt.query_map(params![expression, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The passage of an item's text that matches `expression`, matches in [brackets].
-pub(crate) fn snippet(db: &Connection, expression: &str, item_id: &str) -> Result<Option<String>> {
-    Ok(db
-        .prepare_cached(
-            "SELECT snippet(texts, 0, '[', ']', '…', 12) FROM texts
-             WHERE texts MATCH ?1 AND rowid = (SELECT rowid FROM text_keys WHERE item_id = ?2)",
-        )?
-        .query_row(params![expression, item_id], |r| r.get(0))
-        .optional()?)
 }

@@ -71,6 +71,7 @@ fn main() {
             library::library,
             library::prepare_search,
             library::search,
+            library::why,
             library::item_detail,
             library::set_item_notes,
             library::set_item_date,

@@ -275,8 +275,10 @@ def run(app, files):
     app.type("#search", "задержании")
     app.wait(lambda: app.text("#shown-count").startswith("1 of 3"), 10)
     log(f"search answered in {time.time() - t0:.2f} s (typing included)")
-    # The letter's row says why it matched (the snippet of its text).
-    assert app.d.find_elements(By.CSS_SELECTOR, ".item-row .why"), "no 'why' on the hit"
+    # The letter's row says why it matched: the passage of its text, asked for once the row
+    # is in view.
+    why = app.wait(lambda: app.text(".item-row .why"), 10)
+    assert "задержании" in why, why
 
     rows = app.d.find_elements(By.CSS_SELECTOR, ".item-row")
     first = rows[0].get_property("textContent")

@@ -28,6 +28,9 @@ pub struct SearchInput {
     pub from: Option<String>,
     pub to: Option<String>,
     pub limit: u32,
+    /// Only kind, id and rank: the list asks [`why`] for the rows it shows.
+    #[serde(default)]
+    pub ids_only: bool,
 }
 
 impl AppState {
@@ -45,8 +48,13 @@ impl AppState {
             from: parse_date("from", input.from.as_deref())?,
             to: parse_date("to", input.to.as_deref())?,
             limit: input.limit as usize,
+            ids_only: input.ids_only,
         };
         self.with_vault(|v| v.search(&query))
+    }
+
+    pub fn why(&self, text: &str, items: &[String]) -> ApiResult<Vec<String>> {
+        self.with_vault(|v| v.why(text, items))
     }
 
     pub fn item_detail(&self, id: &str) -> ApiResult<ItemDetail> {
@@ -176,6 +184,12 @@ pub fn prepare_search(state: State<'_, AppState>) -> ApiResult<()> {
 #[tauri::command(async)]
 pub fn search(state: State<'_, AppState>, input: SearchInput) -> ApiResult<Vec<Hit>> {
     state.search(input)
+}
+
+/// Why each of `items` matches the search `text`: for the rows on screen.
+#[tauri::command(async)]
+pub fn why(state: State<'_, AppState>, text: String, items: Vec<String>) -> ApiResult<Vec<String>> {
+    state.why(&text, &items)
 }
 
 #[tauri::command(async)]

@@ -561,6 +561,7 @@ pub fn search(vault: &mut Vault, args: SearchArgs) -> anyhow::Result<bool> {
         from: date(&args.from).context("--from")?,
         to: date(&args.to).context("--to")?,
         limit: args.limit,
+        ids_only: false,
     };
     let hits = vault.search(&q)?;
     if args.json {

@@ -52,6 +52,7 @@ export const api = {
   library: () => invoke<B.LibraryRow[]>("library"),
   prepareSearch: () => invoke<void>("prepare_search"),
   search: (input: B.SearchInput) => invoke<B.Hit[]>("search", { input }),
+  why: (text: string, items: string[]) => invoke<string[]>("why", { text, items }),
   item: (id: string) => invoke<B.ItemDetail>("item_detail", { id }),
   setItemNotes: (id: string, notes: string) => invoke<B.Item>("set_item_notes", { id, notes }),
   setItemDate: (id: string, date: string) => invoke<B.Item>("set_item_date", { id, date }),

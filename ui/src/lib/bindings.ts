@@ -255,7 +255,11 @@ media_type: string | null,
 /**
  * Dates as the register writes them (`2031`, `2031-03-12`).
  */
-from: string | null, to: string | null, limit: number, };
+from: string | null, to: string | null, limit: number, 
+/**
+ * Only kind, id and rank: the list asks [`why`] for the rows it shows.
+ */
+ids_only: boolean, };
 
 export type ItemDetail = { item: Item, extraction: ExtractionRecord | null, links: ItemLinks, custody: Array<Entry>, 
 /**

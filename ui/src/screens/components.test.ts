@@ -12,6 +12,7 @@ const api = vi.hoisted(() => ({
   exportIdentity: vi.fn(),
   linkAll: vi.fn(),
   search: vi.fn(),
+  why: vi.fn(),
 }));
 vi.mock("../lib/api", () => ({
   api,
@@ -142,5 +143,30 @@ describe("Library", () => {
     expect(changed).toHaveBeenCalled();
     expect(q("#link-note").textContent).toContain("2 items linked to Ерлан Сұлтанұлы");
     expect(target.querySelector("#selected-count")).toBeNull();
+  });
+
+  it("searches for ids only and asks why for the rows in view, once each", async () => {
+    globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
+    // More rows than the view holds: only the first screenful is asked about.
+    const rows = Array.from({ length: 200 }, (_, i) => row(`i${i}`, `note-${i}.txt`));
+    api.search.mockResolvedValue(rows.slice(0, 150).map((r, i) => ({ kind: "item", id: r.id, label: "", snippet: "", rank: -i })));
+    api.why.mockImplementation(async (_q: string, ids: string[]) => ids.map((id) => (id === "i0" ? "Person: [Жұмабаева] Әлия" : "")));
+    app = mount(Library, { target, props: { rows, lists, open: () => {}, changed: () => {} } });
+    await settle();
+    typeInto("#search", "Жумабаева");
+    await new Promise((r) => setTimeout(r, 80));
+    await settle();
+    await settle();
+    expect(api.search).toHaveBeenCalledTimes(1);
+    expect(api.search.mock.calls[0]?.[0]).toMatchObject({ text: "Жумабаева", kind: "item", ids_only: true });
+    expect(q("#shown-count").textContent).toContain("150");
+    expect(api.why).toHaveBeenCalledTimes(1);
+    const [text, asked] = api.why.mock.calls[0] ?? [];
+    expect(text).toBe("Жумабаева");
+    expect(asked[0]).toBe("i0");
+    expect(asked.length).toBeLessThan(40);
+    // The passage shows without brackets; a row with no passage shows its cases instead.
+    expect(q('.item-row[data-id="i0"] .why').textContent).toBe("Person: Жұмабаева Әлия");
+    expect(target.querySelector('.item-row[data-id="i1"] .why')).toBeNull();
   });
 });
