@@ -396,6 +396,61 @@ fn a_link_made_on_another_device_finds_the_evidence_by_name() {
     f.cleanup();
 }
 
+/// A letter imported in the office is found by its words on the laptop after the sync,
+/// without `reindex`: the laptop copies its text from the office's text index (which syncs
+/// with the vault) once, and says nothing is missing.
+#[test]
+fn text_imported_on_another_device_is_searchable_without_reindex() {
+    let f = Fixture::new("two-devices-texts");
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    laptop.import(&f, "own.txt", "Протокол допроса, ноутбук".as_bytes());
+    let office_folder = f.dir.join("office-vault");
+    copy_tree(&f.vault, &office_folder);
+    let office = Device::new(&f, &office_folder, "office");
+    let letter = office.import(&f, "letter.txt", "Письмо из офиса о задержании".as_bytes());
+    let text_folders = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir.join("texts"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let laptops = text_folders(&f.vault);
+    unite(&f.vault, &office_folder);
+    let out = laptop.run(&f, &["search", "задержании", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["id"], letter.as_str(), "{hits}");
+    assert!(
+        hits[0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("[задержании]"),
+        "{hits}"
+    );
+    assert!(
+        !stderr(&out).contains("not in the search index"),
+        "{}",
+        stderr(&out)
+    );
+    // Copied into the laptop's own text index: found again with the office's files gone.
+    for folder in text_folders(&f.vault) {
+        if !laptops.contains(&folder) {
+            std::fs::remove_dir_all(folder).unwrap();
+        }
+    }
+    assert_eq!(text_folders(&f.vault), laptops);
+    let out = laptop.run(&f, &["search", "задержании", "--json"]);
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["id"], letter.as_str(), "{hits}");
+    assert!(
+        !stderr(&out).contains("not in the search index"),
+        "{}",
+        stderr(&out)
+    );
+    f.cleanup();
+}
+
 #[test]
 fn an_extraction_still_on_its_way_from_another_device_is_not_called_failed() {
     let f = Fixture::new("pending-elsewhere");

@@ -2,6 +2,7 @@
 //! `reindex`, and the text index: loaded on first use, checked against the catalog, saved by
 //! [`Vault::flush`].
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::PathBuf;
 
@@ -66,10 +67,18 @@ impl Vault {
                     "{never} item(s) were imported by an older version and never had their metadata and text extracted; run `dossier reindex`"
                 ));
             }
-            let missing = missing_text(&self.catalog, &texts)?;
-            if missing > 0 {
+            let mut missing = missing_text(&self.catalog, &texts)?;
+            // Items another device imported: their text is in that device's text index (its
+            // files sync with the vault), OCR included. Copied, not extracted again.
+            if !missing.is_empty() {
+                let (copied, warnings) = copy_texts(&self.layout, &self.key, &texts, &mut missing);
+                self.warnings.extend(warnings);
+                self.texts_dirty |= copied > 0;
+            }
+            if !missing.is_empty() {
                 self.warnings.push(format!(
-                    "the extracted text of {missing} item(s) is not in the search index; run `dossier reindex`"
+                    "the extracted text of {} item(s) is not in the search index; run `dossier reindex`",
+                    missing.len()
                 ));
             }
             self.texts = Some(texts);
@@ -479,8 +488,8 @@ fn open_texts(
     )
 }
 
-/// How many items have extracted text that the text index lacks.
-fn missing_text(catalog: &Catalog, texts: &Catalog) -> Result<usize> {
+/// The items with extracted text that the text index lacks.
+fn missing_text(catalog: &Catalog, texts: &Catalog) -> Result<HashSet<String>> {
     let indexed = crate::textindex::indexed(&texts.db)?;
     let mut stmt = catalog.db.prepare(
         "SELECT e.item_id FROM extractions e JOIN items i ON i.id = e.item_id
@@ -489,5 +498,77 @@ fn missing_text(catalog: &Catalog, texts: &Catalog) -> Result<usize> {
     let with_text: Vec<String> = stmt
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(with_text.iter().filter(|id| !indexed.contains(*id)).count())
+    Ok(with_text
+        .into_iter()
+        .filter(|id| !indexed.contains(id))
+        .collect())
+}
+
+/// Copies into `texts` the texts of `missing` items that other devices' text indexes hold,
+/// removing each copied one from `missing`. Returns how many were copied, and a warning per
+/// text index that could not be read (the items stay missing: `reindex` extracts them).
+fn copy_texts(
+    layout: &Layout,
+    key: &VaultKey,
+    texts: &Catalog,
+    missing: &mut HashSet<String>,
+) -> (usize, Vec<String>) {
+    let mut warnings = Vec::new();
+    let Some(own) = layout.device.as_deref() else {
+        return (0, warnings);
+    };
+    let others: Vec<String> = fs::read_dir(layout.root.join("texts"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .filter(|d| d != own && d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect();
+    let mut copied = 0;
+    for device in others {
+        if missing.is_empty() {
+            break;
+        }
+        let theirs = Layout {
+            root: layout.root.clone(),
+            device: Some(device.clone()),
+        };
+        let other =
+            match Catalog::load_family(&theirs, &key.identity, &crate::catalog::snapshot::TEXTS) {
+                Ok((other, _)) => other,
+                Err(e) => {
+                    warnings.push(format!(
+                        "the text index of device {} could not be read: {e}",
+                        &device[..8]
+                    ));
+                    continue;
+                }
+            };
+        // One transaction: FTS5 writes its pending index out at every commit.
+        let copy = || -> Result<Vec<String>> {
+            let tx = texts.db.unchecked_transaction()?;
+            let mut found = Vec::new();
+            for id in missing.iter() {
+                if let Some(text) = crate::textindex::get(&other.db, id)? {
+                    crate::textindex::put(&texts.db, id, &text)?;
+                    found.push(id.clone());
+                }
+            }
+            tx.commit()?;
+            Ok(found)
+        };
+        match copy() {
+            Ok(found) => {
+                copied += found.len();
+                for id in &found {
+                    missing.remove(id);
+                }
+            }
+            Err(e) => warnings.push(format!(
+                "the texts of device {}'s items could not be copied: {e}",
+                &device[..8]
+            )),
+        }
+    }
+    (copied, warnings)
 }
