@@ -2,10 +2,9 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use dossier::Vault;
 
-use crate::CliProgress;
+use crate::progress::CliProgress;
 
 /// Values changed on two devices at once, numbered for `resolve`, each with every competing
 /// value, the device that wrote it and when.

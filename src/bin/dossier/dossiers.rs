@@ -9,7 +9,7 @@ use dossier::Vault;
 use dossier::signer::SignerName;
 use dossier::submission::{ExportOptions, FieldOrigin, Lang, Template};
 
-use crate::CliProgress;
+use crate::progress::CliProgress;
 
 #[derive(Args)]
 pub struct ExportArgs {

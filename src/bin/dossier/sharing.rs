@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use dossier::Vault;
 
-use crate::CliProgress;
+use crate::progress::CliProgress;
 
 #[derive(Subcommand)]
 pub enum ContactCommand {
