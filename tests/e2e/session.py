@@ -276,8 +276,8 @@ def run(app, files):
     app.wait(lambda: app.text("#shown-count").startswith("1 of 3"), 10)
     log(f"search answered in {time.time() - t0:.2f} s (typing included)")
     # The letter's row says why it matched: the passage of its text, asked for once the row
-    # is in view.
-    why = app.wait(lambda: app.text(".item-row .why"), 10)
+    # is in view. (textContent: WebKitWebDriver gives no text for a span inside a button.)
+    why = app.wait(lambda: app.el(".item-row .why").get_property("textContent"), 10)
     assert "задержании" in why, why
 
     rows = app.d.find_elements(By.CSS_SELECTOR, ".item-row")
