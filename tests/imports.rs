@@ -38,7 +38,10 @@ fn many_files_in_one_command_keep_order_duplicates_and_errors() {
 }
 
 /// An e-mail with more attachments than the parser worker's messages have parts (8) still
-/// gives every attachment (they travel as one part).
+/// gives every attachment (they travel as one part), in the message's order. They are one
+/// batch import: one journal segment and one pack for all of them, not two segments and a
+/// file each. Each is related to the e-mail; an attachment already in the vault (here one
+/// imported before, and one attached twice) is not stored again but is related too.
 #[test]
 fn an_email_with_many_attachments_gives_them_all() {
     let f = Fixture::new("cli-attachments");
@@ -46,23 +49,64 @@ fn an_email_with_many_attachments_gives_them_all() {
         "From: client@example.org\r\nTo: lawyer@example.org\r\nSubject: pages\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n",
     );
-    for i in 0..25 {
+    let attach = |eml: &mut String, name: &str, body: &str| {
         eml.push_str(&format!(
-            "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename=\"page-{i:02}.txt\"\r\n\r\nPage {i} of the case file.\r\n"
+            "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n{body}\r\n"
         ));
+    };
+    for i in 0..25 {
+        attach(
+            &mut eml,
+            &format!("page-{i:02}.txt"),
+            &format!("Page {i} of the case file."),
+        );
     }
+    attach(&mut eml, "earlier.txt", "Imported on its own before.");
+    attach(&mut eml, "page-03-again.txt", "Page 3 of the case file.");
     eml.push_str("--b--\r\n");
+    let earlier = f
+        .import(&[&f.file("earlier.txt", b"Imported on its own before.")])
+        .remove(0);
     let id = f.import(&[&f.file("pages.eml", eml.as_bytes())]).remove(0);
+    let count = |dir: &str| walk(&f.vault.join(dir)).len();
+    let (segments, blobs) = (count("journal"), count("blobs"));
     let out = f.ok(&["import-attachments", &id]);
     let ids: Vec<&str> = out.lines().collect();
-    assert_eq!(ids.len(), 25, "{out}");
-    let names: Vec<String> = f
-        .list_json()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect();
-    assert!(names.contains(&"page-24.txt".to_string()), "{names:?}");
+    assert_eq!(ids.len(), 27, "{out}");
+    assert_eq!(ids[25], earlier, "the earlier import, not a new copy");
+    assert_eq!(ids[26], ids[3], "the page attached twice is stored once");
+    assert!(
+        count("journal") - segments <= 2,
+        "{} new journal segments",
+        count("journal") - segments
+    );
+    assert_eq!(count("blobs") - blobs, 1, "one pack for the 25 pages");
+    let show = |id: &str| -> serde_json::Value {
+        serde_json::from_str(&f.ok(&["show", id, "--json"])).unwrap()
+    };
+    for (i, page) in ids.iter().take(25).enumerate() {
+        let item = show(page);
+        assert_eq!(item["name"], format!("page-{i:02}.txt"));
+        assert_eq!(item["links"]["attached_to"][0]["id"], id.as_str(), "{item}");
+    }
+    assert_eq!(show(&earlier)["links"]["attached_to"][0]["id"], id.as_str());
+    let attached = show(&id)["links"]["attachments"].as_array().unwrap().len();
+    assert_eq!(attached, 26, "25 pages and the earlier import");
+    f.ok(&["verify"]);
     f.cleanup();
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
 }
 
 /// A folder, as the app imports one: `import --recursive` walks it in name order, stores every

@@ -117,6 +117,27 @@ impl Staged<'_> {
     }
 }
 
+/// What a batch import reads: a file, or bytes already in memory (an e-mail's attachment,
+/// which never touches the disk unencrypted).
+pub(super) enum Source {
+    File(PathBuf),
+    Bytes {
+        name: String,
+        /// How messages and progress name it ("letter.eml › scan.pdf").
+        label: PathBuf,
+        data: Vec<u8>,
+    },
+}
+
+impl Source {
+    fn label(&self) -> &Path {
+        match self {
+            Source::File(p) => p,
+            Source::Bytes { label, .. } => label,
+        }
+    }
+}
+
 impl Vault {
     /// Imports `paths` in batches; `done` hears of each file (its item, or why it failed) as
     /// soon as its batch is durable. A file that fails is reported and the rest go on;
@@ -125,6 +146,20 @@ impl Vault {
         &mut self,
         paths: &[PathBuf],
         options: &ImportOptions,
+        progress: &dyn Progress,
+        done: &mut dyn FnMut(&Path, Result<Imported>),
+    ) -> Result<()> {
+        let sources = paths.iter().cloned().map(Source::File).collect();
+        self.import_sources(sources, options, None, progress, done)
+    }
+
+    /// [`Vault::import_many`] of files or bytes; each new item is related to `parent` (an
+    /// e-mail's id and the relation, `attachment`) in the segment that records it.
+    pub(super) fn import_sources(
+        &mut self,
+        sources: Vec<Source>,
+        options: &ImportOptions,
+        parent: Option<(&str, &str)>,
         progress: &dyn Progress,
         done: &mut dyn FnMut(&Path, Result<Imported>),
     ) -> Result<()> {
@@ -144,20 +179,19 @@ impl Vault {
         let (tx, rx) = sync_channel::<(PathBuf, Result<Unrecorded>)>(BATCH_FILES);
         std::thread::scope(|s| {
             s.spawn(|| {
-                for path in paths {
+                for source in sources {
                     if budget.stop.load(Ordering::Relaxed) || progress.is_cancelled() {
                         break;
                     }
-                    let written = write_one(&writer, &layout, &budget, path, progress);
-                    if let Err(std::sync::mpsc::SendError((_, Ok(w)))) =
-                        tx.send((path.clone(), written))
-                    {
+                    let label = source.label().to_path_buf();
+                    let written = write_one(&writer, &layout, &budget, source, progress);
+                    if let Err(std::sync::mpsc::SendError((_, Ok(w)))) = tx.send((label, written)) {
                         remove_tmp(&w.tmp);
                     }
                 }
                 drop(tx);
             });
-            let recorded = self.record_written(&rx, options, progress, done);
+            let recorded = self.record_written(&rx, options, parent, progress, done);
             // Whatever the writer had ahead was never recorded.
             budget.stop();
             for (_, w) in rx {
@@ -174,6 +208,7 @@ impl Vault {
         &mut self,
         rx: &Receiver<(PathBuf, Result<Unrecorded<'b>>)>,
         options: &ImportOptions,
+        parent: Option<(&str, &str)>,
         progress: &dyn Progress,
         done: &mut dyn FnMut(&Path, Result<Imported>),
     ) -> Result<()> {
@@ -253,7 +288,8 @@ impl Vault {
                 }
             };
             let parsed_ids: HashSet<String> = parsed.found.iter().map(|p| p.id.clone()).collect();
-            let items = match self.record_batch(&mut staged, options, &parsed, &parsed_ids) {
+            let items = match self.record_batch(&mut staged, options, parent, &parsed, &parsed_ids)
+            {
                 Ok(items) => items,
                 Err(e) => {
                     self.discard_parsed(&parsed);
@@ -365,6 +401,7 @@ impl Vault {
         &mut self,
         staged: &mut [Staged],
         options: &ImportOptions,
+        parent: Option<(&str, &str)>,
         parsed: &Parsed,
         parsed_ids: &HashSet<String>,
     ) -> Result<Vec<Item>> {
@@ -390,6 +427,11 @@ impl Vault {
                 parsed_ids.contains(id)
             })?;
             record_packs(&cat.db, &packs)?;
+            if let Some((parent, relation)) = parent {
+                for item in &items {
+                    super::import::relate_new(&cat.db, parent, &item.id, relation)?;
+                }
+            }
             record_parsed(&cat.db, parsed, now)
         });
         let ((), segment) = match committed {
@@ -502,10 +544,25 @@ fn write_one<'b>(
     writer: &BlobWriter,
     layout: &Layout,
     budget: &'b Budget,
-    path: &Path,
+    source: Source,
     progress: &dyn Progress,
 ) -> Result<Unrecorded<'b>> {
-    let (mut src, len) = open_source(path)?;
+    let (path, name, mut src, len): (PathBuf, String, Box<dyn std::io::Read + Send>, u64) =
+        match source {
+            Source::File(path) => {
+                let (src, len) = open_source(&path)?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.display().to_string());
+                (path, name, Box::new(src), len)
+            }
+            Source::Bytes { name, label, data } => {
+                let len = data.len() as u64;
+                (label, name, Box::new(std::io::Cursor::new(data)), len)
+            }
+        };
+    let path = path.as_path();
     // A small file is kept in memory until it is parsed: room for it first.
     let counted = if len <= crate::storage::blob::SMALL {
         len
@@ -516,10 +573,6 @@ fn write_one<'b>(
         budget.release(counted);
         return Err(Error::Cancelled);
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
     let mut blob_id = [0u8; 16];
     getrandom::fill(&mut blob_id).expect("the operating system's random source failed");
     let blob = hex::encode(blob_id);

@@ -1,6 +1,7 @@
 //! Importing evidence: from a file, a reader (a received bundle) or an e-mail's attachments,
 //! all through one path that streams into a blob, commits the item and then places the blob.
 
+use std::collections::{HashMap, VecDeque};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use crate::items::Item;
 use crate::progress::Progress;
 use crate::storage::names::random_hex;
 
+use super::batch::Source;
 use super::extraction::{record_extraction, record_pending};
 use super::{Vault, absolute};
 
@@ -66,7 +68,7 @@ impl Vault {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         let source = options.source.clone().unwrap_or_else(|| absolute(path));
-        self.import_stream(&name, len, &mut src, path, source, options, None, progress)
+        self.import_stream(&name, len, &mut src, path, source, options, progress)
     }
 
     /// Imports `len` bytes from a reader (a received bundle's entry) as an item named `name`.
@@ -79,16 +81,7 @@ impl Vault {
         progress: &dyn Progress,
     ) -> Result<Imported> {
         let source = options.source.clone().unwrap_or_else(|| name.to_string());
-        self.import_stream(
-            name,
-            len,
-            src,
-            Path::new(name),
-            source,
-            options,
-            None,
-            progress,
-        )
+        self.import_stream(name, len, src, Path::new(name), source, options, progress)
     }
 
     /// Imports the attachments of an e-mail item as items of their own, each related to the
@@ -100,46 +93,77 @@ impl Vault {
     ) -> Result<Vec<Imported>> {
         let email = self.catalog.item(email)?;
         let bytes = self.read_item(&email)?;
-        let mut out = Vec::new();
         let attachments = self.parser.attachments(&bytes).map_err(|e| {
             Error::Invalid(format!(
                 "{}: the attachments could not be read: {e}",
                 email.name
             ))
         })?;
-        for (name, content) in attachments {
-            let label = PathBuf::from(format!("{} › {name}", email.name));
-            let source = format!("attachment of item {} ({})", email.id, email.name);
-            let options = ImportOptions {
-                source: Some(source.clone()),
-                ..Default::default()
-            };
-            let imported = self.import_stream(
-                &name,
-                content.len() as u64,
-                &mut content.as_slice(),
-                &label,
-                source,
-                &options,
-                Some((&email.id, "attachment")),
-                progress,
-            )?;
-            if let Imported::Duplicate(existing) = &imported {
-                // Already in the vault on its own: still record where else it came from.
-                self.relate(&email.id, &existing.id, "attachment")?;
-            }
-            out.push(imported);
+        // One batch import: the attachments' small files share packs, and a batch's items,
+        // their relation to the e-mail and what the parser found are one journal segment
+        // (not two segments and one file per attachment).
+        let source = format!("attachment of item {} ({})", email.id, email.name);
+        let options = ImportOptions {
+            source: Some(source),
+            ..Default::default()
+        };
+        let total = attachments.len();
+        let mut at: HashMap<PathBuf, VecDeque<usize>> = HashMap::new();
+        let sources: Vec<Source> = attachments
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, data))| {
+                let label = PathBuf::from(format!("{} › {name}", email.name));
+                at.entry(label.clone()).or_default().push_back(i);
+                Source::Bytes { name, label, data }
+            })
+            .collect();
+        let mut out: Vec<Option<Imported>> = vec![None; total];
+        let mut failed: Vec<Error> = Vec::new();
+        self.import_sources(
+            sources,
+            &options,
+            Some((&email.id, "attachment")),
+            progress,
+            &mut |label, result| {
+                let i = at.get_mut(label).and_then(|q| q.pop_front());
+                match (i, result) {
+                    (Some(i), Ok(imported)) => out[i] = Some(imported),
+                    (_, Err(e)) => failed.push(e),
+                    (None, Ok(_)) => {}
+                }
+            },
+        )?;
+        // Already in the vault on their own: still record where else they came from.
+        let duplicates: Vec<String> = out
+            .iter()
+            .flatten()
+            .filter_map(|i| match i {
+                Imported::Duplicate(existing) => Some(existing.id.clone()),
+                Imported::New(_) => None,
+            })
+            .collect();
+        self.relate_all(&email.id, &duplicates, "attachment")?;
+        if let Some(first) = failed.into_iter().next() {
+            return Err(first);
         }
-        Ok(out)
+        Ok(out.into_iter().flatten().collect())
     }
 
-    fn relate(&mut self, parent: &str, child: &str, relation: &str) -> Result<()> {
+    /// Relates each of `children` to `parent`, in one change; a relation that is new gets a
+    /// custody entry.
+    fn relate_all(&mut self, parent: &str, children: &[String], relation: &str) -> Result<()> {
+        if children.is_empty() {
+            return Ok(());
+        }
         self.commit(|cat, now| {
-            let added = cat.db.prepare_cached(
-                "INSERT OR IGNORE INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)")?.execute(rusqlite::params![parent, child, relation],
-            )?;
-            if added > 0 {
-                custody::append(&cat.db, now, Action::Link, Some(child), &json!({ "link": relation, "parent_id": parent }))?;
+            for child in children {
+                let added = cat.db.prepare_cached(
+                    "INSERT OR IGNORE INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)")?.execute(rusqlite::params![parent, child, relation],
+                )?;
+                if added > 0 {
+                    custody::append(&cat.db, now, Action::Link, Some(child), &json!({ "link": relation, "parent_id": parent }))?;
+                }
             }
             Ok(())
         })?;
@@ -157,7 +181,6 @@ impl Vault {
         path: &Path,
         source: String,
         options: &ImportOptions,
-        parent: Option<(&str, &str)>,
         progress: &dyn Progress,
     ) -> Result<Imported> {
         if let Some(notice) = &self.read_only {
@@ -222,13 +245,7 @@ impl Vault {
         };
         let committed = self.commit(|cat, now| {
             item.imported_at = now.to_string();
-            record_new_items(cat, [&item], options, now, &|_| false)?;
-            if let Some((parent, relation)) = parent {
-                cat.db.prepare_cached(
-                    "INSERT INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)")?.execute(rusqlite::params![parent, item.id, relation],
-                )?;
-            }
-            Ok(())
+            record_new_items(cat, [&item], options, now, &|_| false)
         });
         let ((), generation_file) = match committed {
             Ok(c) => c,
@@ -269,6 +286,21 @@ impl Vault {
             }
         }
     }
+}
+
+/// Relates a new item to the item it came from (an e-mail's attachment), in the change that
+/// records it: its `import` custody entry names its source.
+pub(super) fn relate_new(
+    db: &rusqlite::Connection,
+    parent: &str,
+    child: &str,
+    relation: &str,
+) -> Result<()> {
+    db.prepare_cached(
+        "INSERT INTO item_relations (parent_id, child_id, relation) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(rusqlite::params![parent, child, relation])?;
+    Ok(())
 }
 
 /// Records new items in a change: their rows, their extractions marked pending (or skipped
