@@ -137,32 +137,34 @@ impl Error {
 
     /// The message's kind and its values, for a front end that says it in its own language
     /// (the app's catalogues). `None`: only the core's own words (`to_string()`) say it well.
-    pub fn message_args(&self) -> Option<(&'static str, Vec<String>)> {
+    pub fn message_args(&self) -> Option<(MessageKey, Vec<String>)> {
+        use MessageKey as K;
         let p = |path: &Path| path.display().to_string();
         Some(match self {
-            Error::WrongPassphrase { .. } => ("wrong_passphrase", vec![]),
-            Error::WrongKey { .. } => ("wrong_key", vec![]),
-            Error::NotAVault { path } => ("not_a_vault", vec![p(path)]),
-            Error::VaultExists { path } => ("vault_exists", vec![p(path)]),
+            Error::WrongPassphrase { .. } => (K::WrongPassphrase, vec![]),
+            Error::WrongKey { .. } => (K::WrongKey, vec![]),
+            Error::NotAVault { path } => (K::NotAVault, vec![p(path)]),
+            Error::VaultExists { path } => (K::VaultExists, vec![p(path)]),
             Error::UnsupportedFormat { path, found } => {
-                ("unsupported_format", vec![p(path), found.clone()])
+                (K::UnsupportedFormat, vec![p(path), found.clone()])
             }
-            Error::InUse { path } => ("in_use", vec![p(path)]),
-            Error::Source { path, cause } => ("source", vec![p(path), cause.to_string()]),
-            Error::NotAFile { path, .. } => ("not_a_file", vec![p(path)]),
-            Error::SourceChanged { path, .. } => ("source_changed", vec![p(path)]),
-            Error::OutputExists { path } => ("output_exists", vec![p(path)]),
-            Error::NoSuchItem { id } => ("no_such_item", vec![id.clone()]),
-            Error::AmbiguousId { prefix, .. } => ("ambiguous_id", vec![prefix.clone()]),
+            Error::InUse { path } => (K::InUse, vec![p(path)]),
+            Error::Source { path, cause } => (K::Source, vec![p(path), cause.to_string()]),
+            Error::NotAFile { path, .. } => (K::NotAFile, vec![p(path)]),
+            Error::SourceChanged { path, .. } => (K::SourceChanged, vec![p(path)]),
+            Error::OutputExists { path } => (K::OutputExists, vec![p(path)]),
+            Error::NoSuchItem { id } => (K::NoSuchItem, vec![id.clone()]),
+            Error::AmbiguousId { prefix, .. } => (K::AmbiguousId, vec![prefix.clone()]),
             Error::NoSuchEntity { kind, id } => {
-                ("no_such_entity", vec![kind.to_string(), id.clone()])
+                (K::NoSuchEntity, vec![kind.to_string(), id.clone()])
             }
-            Error::Purged { id, name } => ("purged", vec![id.clone(), name.clone()]),
-            Error::NotDeleted { id, name } => ("not_deleted", vec![id.clone(), name.clone()]),
-            Error::Integrity { id, name, problem } => {
-                ("integrity", vec![id.clone(), name.clone(), problem.clone()])
-            }
-            Error::Cancelled => ("cancelled", vec![]),
+            Error::Purged { id, name } => (K::Purged, vec![id.clone(), name.clone()]),
+            Error::NotDeleted { id, name } => (K::NotDeleted, vec![id.clone(), name.clone()]),
+            Error::Integrity { id, name, problem } => (
+                K::Integrity,
+                vec![id.clone(), name.clone(), problem.clone()],
+            ),
+            Error::Cancelled => (K::Cancelled, vec![]),
             _ => return None,
         })
     }
@@ -177,3 +179,28 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The kinds of message a front end says in its own language ([`Error::message_args`]): the
+/// app's catalogues are typed by this list, so one that lacks a kind does not build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKey {
+    WrongPassphrase,
+    WrongKey,
+    NotAVault,
+    VaultExists,
+    UnsupportedFormat,
+    InUse,
+    Source,
+    NotAFile,
+    SourceChanged,
+    OutputExists,
+    NoSuchItem,
+    AmbiguousId,
+    NoSuchEntity,
+    Purged,
+    NotDeleted,
+    Integrity,
+    Cancelled,
+}

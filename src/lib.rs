@@ -60,7 +60,7 @@ pub use age::secrecy::{ExposeSecret, SecretString};
 /// How a plugin identity (a YubiKey) talks to the user: front ends implement it.
 pub use age::{Callbacks as PluginUi, NoCallbacks};
 pub use custody::Entry as CustodyEntry;
-pub use error::{Error, Result};
+pub use error::{Error, MessageKey, Result};
 pub use items::Item;
 pub use keyring::{KeySlot, RecoveryKey};
 pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase};

@@ -21,7 +21,7 @@ use dossier::submission::{
 use dossier::timestamp::Stamp;
 use dossier::verify::{ItemCheck, Report, Status};
 use dossier::{
-    Conflict, ConflictValue, CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow,
+    Conflict, ConflictValue, CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow, MessageKey,
     OcrSettings, RecognisedText, StampReport,
 };
 use ts_rs::{Config, TS};
@@ -48,6 +48,7 @@ fn render() -> String {
     }
     declare!(
         ErrorCode,
+        MessageKey,
         ApiError,
         VaultStatus,
         Opened,

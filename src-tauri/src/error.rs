@@ -1,6 +1,7 @@
 //! What the UI receives on failure: a closed code it switches on, and a message for people.
 //! A code exists only because the UI acts on it differently; everything else is `other`.
 
+use dossier::MessageKey;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -35,7 +36,7 @@ pub struct ApiError {
     pub message: String,
     /// The message's kind, when the UI's catalogues can say it in the user's language
     /// (`errors.<key>` called with `args`); else the UI shows `message`.
-    pub key: Option<String>,
+    pub key: Option<MessageKey>,
     pub args: Vec<String>,
 }
 
@@ -68,7 +69,7 @@ impl From<dossier::Error> for ApiError {
             _ => ErrorCode::Other,
         };
         let (key, args) = match e.message_args() {
-            Some((key, args)) => (Some(key.to_string()), args),
+            Some((key, args)) => (Some(key), args),
             None => (None, Vec::new()),
         };
         ApiError {

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dossier::register::Link;
-use dossier::{CancelFlag, MIN_WORK_FACTOR, SecretString};
+use dossier::{CancelFlag, MIN_WORK_FACTOR, MessageKey, SecretString};
 use tauri::http::{Request, StatusCode};
 
 use crate::error::ErrorCode;

@@ -310,14 +310,11 @@ fn errors_carry_their_kind_and_values_for_the_ui_to_translate() {
     let state = unlocked(&scratch);
     let err = state.delete_person("ffffffff").unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
-    assert_eq!(
-        err.key.as_deref(),
-        Some("no_such_entity"),
-        "{}",
-        err.message
-    );
+    assert_eq!(err.key, Some(MessageKey::NoSuchEntity), "{}", err.message);
+    // As the UI receives it: the key as the catalogues name it.
+    assert_eq!(serde_json::to_value(&err).unwrap()["key"], "no_such_entity");
     assert_eq!(err.args, ["person", "ffffffff"]);
     let err = state.item_detail("0123456789abcdef").unwrap_err();
-    assert_eq!(err.key.as_deref(), Some("no_such_item"), "{}", err.message);
+    assert_eq!(err.key, Some(MessageKey::NoSuchItem), "{}", err.message);
     assert_eq!(err.args, ["0123456789abcdef"]);
 }

@@ -18,7 +18,7 @@ fn create_lock_and_unlock_with_a_wrong_then_the_right_passphrase() {
     let err = state.unlock(&secret("not the passphrase")).unwrap_err();
     assert_eq!(err.code, ErrorCode::WrongPassphrase, "{}", err.message);
     // The UI says it in its own language: the kind of message, with no values to fill in.
-    assert_eq!(err.key.as_deref(), Some("wrong_passphrase"));
+    assert_eq!(err.key, Some(MessageKey::WrongPassphrase));
     assert!(err.args.is_empty());
     assert!(!state.status().unlocked);
     state.unlock(&secret(PASS)).unwrap();

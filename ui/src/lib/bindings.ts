@@ -3,6 +3,8 @@
 
 export type ErrorCode = "wrong_passphrase" | "weak_passphrase" | "locked" | "in_use" | "cancelled" | "output_exists" | "invalid_input" | "integrity" | "read_only" | "other";
 
+export type MessageKey = "wrong_passphrase" | "wrong_key" | "not_a_vault" | "vault_exists" | "unsupported_format" | "in_use" | "source" | "not_a_file" | "source_changed" | "output_exists" | "no_such_item" | "ambiguous_id" | "no_such_entity" | "purged" | "not_deleted" | "integrity" | "cancelled";
+
 export type ApiError = { code: ErrorCode, 
 /**
  * In the core's words (English).
@@ -12,7 +14,7 @@ message: string,
  * The message's kind, when the UI's catalogues can say it in the user's language
  * (`errors.<key>` called with `args`); else the UI shows `message`.
  */
-key: string | null, args: Array<string>, };
+key: MessageKey | null, args: Array<string>, };
 
 export type VaultStatus = { 
 /**

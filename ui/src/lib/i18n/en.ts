@@ -1,6 +1,6 @@
 // Every string the UI shows, in English: the reference catalogue. The others (ru.ts, kk.ts,
 // fr.ts) have the same keys, which TypeScript and strings.test.ts check.
-import type { EventKind } from "../bindings";
+import type { EventKind, MessageKey } from "../bindings";
 export const en = {
   appName: "Dossier",
   working: "Working…",
@@ -414,7 +414,7 @@ export const en = {
     not_deleted: (id: string, name: string) => `${name} (${id}) must be deleted before it can be purged.`,
     integrity: (id: string, name: string, problem: string) => `${name} (${id}) failed its integrity check: ${problem}`,
     cancelled: () => "Cancelled.",
-  } as Record<string, ((...args: string[]) => string) | undefined>,
+  } satisfies Record<MessageKey, (...args: string[]) => string> as Record<MessageKey, (...args: string[]) => string>,
   entityKinds: { case: "case", person: "person", event: "event", "key slot": "key slot", contact: "contact" } as Record<string, string | undefined>,
   repairAction: "Go on without the damaged files…",
   repairConfirm: "The damaged files stay in the vault folder, untouched. What they held is not shown until a good copy comes back (from a backup or another device). After this the vault can be changed again. Go on?",
