@@ -71,9 +71,9 @@ impl Vault {
             // Items another device imported: their text is in that device's text index (its
             // files sync with the vault), OCR included. Copied, not extracted again.
             if !missing.is_empty() {
-                let (copied, warnings) = copy_texts(&self.layout, &self.key, &texts, &mut missing);
+                let (changed, warnings) = copy_texts(&self.layout, &self.key, &texts, &mut missing);
                 self.warnings.extend(warnings);
-                self.texts_dirty |= copied > 0;
+                self.texts_dirty |= changed;
             }
             if !missing.is_empty() {
                 self.warnings.push(format!(
@@ -505,17 +505,22 @@ fn missing_text(catalog: &Catalog, texts: &Catalog) -> Result<HashSet<String>> {
 }
 
 /// Copies into `texts` the texts of `missing` items that other devices' text indexes hold,
-/// removing each copied one from `missing`. Returns how many were copied, and a warning per
+/// removing each copied one from `missing`. Returns whether `texts` changed, and a warning per
 /// text index that could not be read (the items stay missing: `reindex` extracts them).
+///
+/// A device's text index is read again only when its files changed since the last copy
+/// (their names, recorded in `texts`): an item it cannot provide would otherwise cost a
+/// decryption of the whole other index at every first search.
 fn copy_texts(
     layout: &Layout,
     key: &VaultKey,
     texts: &Catalog,
     missing: &mut HashSet<String>,
-) -> (usize, Vec<String>) {
+) -> (bool, Vec<String>) {
     let mut warnings = Vec::new();
+    let mut changed = false;
     let Some(own) = layout.device.as_deref() else {
-        return (0, warnings);
+        return (changed, warnings);
     };
     let others: Vec<String> = fs::read_dir(layout.root.join("texts"))
         .into_iter()
@@ -524,7 +529,6 @@ fn copy_texts(
         .filter_map(|e| e.file_name().to_str().map(String::from))
         .filter(|d| d != own && d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit()))
         .collect();
-    let mut copied = 0;
     for device in others {
         if missing.is_empty() {
             break;
@@ -533,6 +537,18 @@ fn copy_texts(
             root: layout.root.clone(),
             device: Some(device.clone()),
         };
+        let mut files: Vec<String> = fs::read_dir(theirs.texts())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let seen = files.join(",");
+        let record = format!("copied_texts_of:{device}");
+        if texts.info(&record).ok().flatten().as_deref() == Some(seen.as_str()) {
+            continue;
+        }
         let other =
             match Catalog::load_family(&theirs, &key.identity, &crate::catalog::snapshot::TEXTS) {
                 Ok((other, _)) => other,
@@ -554,12 +570,16 @@ fn copy_texts(
                     found.push(id.clone());
                 }
             }
+            texts.db.execute(
+                "INSERT OR REPLACE INTO vault_info (key, value) VALUES (?1, ?2)",
+                [&record, &seen],
+            )?;
             tx.commit()?;
             Ok(found)
         };
         match copy() {
             Ok(found) => {
-                copied += found.len();
+                changed = true;
                 for id in &found {
                     missing.remove(id);
                 }
@@ -570,5 +590,5 @@ fn copy_texts(
             )),
         }
     }
-    (copied, warnings)
+    (changed, warnings)
 }
