@@ -38,6 +38,7 @@ mod items;
 mod keyring;
 mod keys;
 mod library;
+mod notice;
 pub mod pdf;
 mod pkix;
 mod previews;
@@ -65,8 +66,10 @@ pub use items::Item;
 pub use keyring::{KeySlot, RecoveryKey};
 pub use keys::{DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase};
 pub use library::{LibraryRow, files_to_import};
+pub use notice::{Notice, NoticeKey};
 pub use progress::{CancelFlag, Progress, Silent};
 pub use recognition::{OcrJob, OcrSettings, RecognisedText};
+pub use storage::debris::DebrisKind;
 pub use storage::layout::{FORMAT_VERSION, check_header as check_vault_header};
 pub use storage::padding;
 pub use vault::{

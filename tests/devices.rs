@@ -174,6 +174,66 @@ fn a_vault_that_went_back_says_so_and_a_backup_makes_it_whole() {
     f.cleanup();
 }
 
+/// A journal entry missing between two others is a notice with its kind and values, so the
+/// app says it in the user's language: which entries, of which device, and that a later
+/// entry of the same device names them.
+#[test]
+fn a_missing_entry_is_a_notice_with_its_values() {
+    let f = Fixture::new("notice-missing");
+    let laptop = Device::new(&f, &f.vault, "laptop");
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        laptop.import(&f, name, name.as_bytes());
+    }
+    let device = std::fs::read_dir(f.vault.join("journal"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(&device)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    segments.sort();
+    let gone = &segments[segments.len() - 2];
+    let seq = u64::from_str_radix(
+        gone.file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .trim_end_matches(".age"),
+        16,
+    )
+    .unwrap();
+    std::fs::remove_file(gone).unwrap();
+    let vault = dossier::Vault::open(
+        &f.vault,
+        &dossier::SecretString::from(PASSPHRASE.to_string()),
+    )
+    .unwrap();
+    let notices = vault.notices();
+    let missing = notices
+        .iter()
+        .find(|n| n.key == dossier::NoticeKey::MissingEntries)
+        .unwrap_or_else(|| panic!("{notices:?}"));
+    assert_eq!(missing.args[0], seq.to_string(), "{missing:?}");
+    assert_eq!(missing.args[1], seq.to_string(), "{missing:?}");
+    assert_eq!(
+        missing.args[4], "",
+        "a later entry of the same device names it"
+    );
+    assert!(
+        missing.text.contains("missing from this vault"),
+        "{missing:?}"
+    );
+    assert!(
+        vault.warnings().contains(&missing.text),
+        "the CLI's words are among the warnings"
+    );
+    drop(vault);
+    f.cleanup();
+}
+
 #[test]
 fn an_older_copy_of_the_folder_put_back_is_noticed() {
     let f = Fixture::new("older-copy");

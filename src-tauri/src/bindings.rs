@@ -21,8 +21,8 @@ use dossier::submission::{
 use dossier::timestamp::Stamp;
 use dossier::verify::{ItemCheck, Report, Status};
 use dossier::{
-    Conflict, ConflictValue, CustodyEntry, ExtractionRecord, Item, KeySlot, LibraryRow, MessageKey,
-    OcrSettings, RecognisedText, StampReport,
+    Conflict, ConflictValue, CustodyEntry, DebrisKind, ExtractionRecord, Item, KeySlot, LibraryRow,
+    MessageKey, Notice, NoticeKey, OcrSettings, RecognisedText, StampReport,
 };
 use ts_rs::{Config, TS};
 
@@ -49,6 +49,9 @@ fn render() -> String {
     declare!(
         ErrorCode,
         MessageKey,
+        NoticeKey,
+        DebrisKind,
+        Notice,
         ApiError,
         VaultStatus,
         Opened,

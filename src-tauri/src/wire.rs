@@ -23,6 +23,10 @@ pub struct VaultStatus {
 /// sync-engine debris, interrupted work finished, values changed on two devices.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Opened {
+    /// What the journal and the folder hold that the user must know of, for the UI to say in
+    /// its language (missing entries, damaged journal files, sync-engine leftovers).
+    pub notices: Vec<dossier::Notice>,
+    /// The other warnings, in the core's words (the notices are not repeated here).
     pub warnings: Vec<String>,
     /// Why the vault is open read-only, if it is (a damaged journal file awaits a decision).
     pub read_only: Option<String>,

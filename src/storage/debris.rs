@@ -10,45 +10,84 @@ use std::path::PathBuf;
 pub struct Debris {
     pub path: PathBuf,
     /// What most likely made it, for the report.
-    pub what: &'static str,
+    pub kind: DebrisKind,
 }
 
-/// Names what most likely made a file called `name`.
-pub fn what_made(name: &str) -> &'static str {
-    recognise(name).unwrap_or("a file Dossier did not write")
+/// What most likely made a file Dossier did not write. A front end says it in its own
+/// language; [`DebrisKind::describe`] says it in English (the CLI, `verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum DebrisKind {
+    SyncthingConflict,
+    SyncthingDownload,
+    SyncthingFolder,
+    SyncServiceConflict,
+    NumberedCopy,
+    Temporary,
+    DesktopFile,
+    SyncClientState,
+    /// Nothing known makes files of that name: a stray or planted file.
+    Stray,
+}
+
+impl DebrisKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            DebrisKind::SyncthingConflict => {
+                "a Syncthing conflict copy (two devices wrote a file of this name)"
+            }
+            DebrisKind::SyncthingDownload => "a file Syncthing is still downloading",
+            DebrisKind::SyncthingFolder => "Syncthing's own folder marker or settings",
+            DebrisKind::SyncServiceConflict => {
+                "a conflict copy made by a sync service (Dropbox, Nextcloud, OneDrive)"
+            }
+            DebrisKind::NumberedCopy => {
+                "a numbered copy, as a sync client or file manager makes for a name that exists"
+            }
+            DebrisKind::Temporary => "a temporary or partly transferred file",
+            DebrisKind::DesktopFile => "a file the operating system's desktop writes",
+            DebrisKind::SyncClientState => "a sync client's own state file",
+            DebrisKind::Stray => "a file Dossier did not write",
+        }
+    }
 }
 
 /// What made a file called `name`, if it is a name sync engines or desktops are known to
 /// make; None for anything else (a stray or planted file).
 pub fn recognise(name: &str) -> Option<&'static str> {
+    kind_of(name).map(DebrisKind::describe)
+}
+
+fn kind_of(name: &str) -> Option<DebrisKind> {
     let lower = name.to_lowercase();
     Some(if lower.contains(".sync-conflict-") {
-        "a Syncthing conflict copy (two devices wrote a file of this name)"
+        DebrisKind::SyncthingConflict
     } else if lower.starts_with(".syncthing.") && lower.ends_with(".tmp") {
-        "a file Syncthing is still downloading"
+        DebrisKind::SyncthingDownload
     } else if matches!(lower.as_str(), ".stfolder" | ".stignore" | ".stversions") {
-        "Syncthing's own folder marker or settings"
+        DebrisKind::SyncthingFolder
     } else if lower.contains("conflicted copy") || lower.contains("(conflict") {
-        "a conflict copy made by a sync service (Dropbox, Nextcloud, OneDrive)"
+        DebrisKind::SyncServiceConflict
     } else if is_numbered_copy(&lower) {
-        "a numbered copy, as a sync client or file manager makes for a name that exists"
+        DebrisKind::NumberedCopy
     } else if lower.starts_with('~')
         || lower.starts_with(".~")
         || lower.ends_with(".part")
         || lower.ends_with(".partial")
     {
-        "a temporary or partly transferred file"
+        DebrisKind::Temporary
     } else if matches!(
         lower.as_str(),
         "desktop.ini" | ".ds_store" | "thumbs.db" | ".directory"
     ) || lower.starts_with("._")
     {
-        "a file the operating system's desktop writes"
+        DebrisKind::DesktopFile
     } else if lower.starts_with(".nextcloud")
         || lower.starts_with(".owncloud")
         || lower.starts_with(".sync_")
     {
-        "a sync client's own state file"
+        DebrisKind::SyncClientState
     } else {
         return None;
     })
@@ -72,10 +111,10 @@ pub fn recognised_in(dir: &std::path::Path, depth: u8) -> Vec<Debris> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(what) = recognise(&name) {
+        if let Some(kind) = kind_of(&name) {
             out.push(Debris {
                 path: e.path(),
-                what,
+                kind,
             });
         } else if depth > 0 && e.file_type().is_ok_and(|t| t.is_dir()) {
             out.extend(recognised_in(&e.path(), depth - 1));
@@ -87,13 +126,17 @@ pub fn recognised_in(dir: &std::path::Path, depth: u8) -> Vec<Debris> {
 pub fn classify(path: PathBuf, name: &str) -> Debris {
     Debris {
         path,
-        what: what_made(name),
+        kind: kind_of(name).unwrap_or(DebrisKind::Stray),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn what_made(name: &str) -> &'static str {
+        classify(PathBuf::from(name), name).kind.describe()
+    }
 
     #[test]
     fn the_names_sync_engines_make_are_recognised() {

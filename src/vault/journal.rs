@@ -8,6 +8,7 @@ use crate::catalog::Catalog;
 use crate::catalog::log::{Problem, Touched, device_name};
 use crate::error::{Error, Result};
 use crate::keys::VaultKey;
+use crate::notice::{Notice, NoticeKey};
 use crate::storage::device::{self, DeviceState, Seen};
 use crate::storage::durable;
 use crate::storage::segment::{self, DeviceId, MacKey};
@@ -186,52 +187,94 @@ pub(super) fn save_state(
 
 /// The warnings opening gives: the journal's problems and the sync-engine debris in it.
 pub(super) fn describe(catalog: &Catalog) -> Vec<String> {
-    let mut out = describe_problems(catalog);
-    if let Some(log) = catalog.log.as_ref() {
-        for d in &log.debris {
-            out.push(format!(
-                "{} is {} (kept, never read)",
-                d.path.display(),
-                d.what
-            ));
-        }
-    }
-    out
+    notices(catalog).into_iter().map(|n| n.text).collect()
 }
 
 /// The journal's problems in words a user can act on.
 pub(crate) fn describe_problems(catalog: &Catalog) -> Vec<String> {
+    notices(catalog)
+        .into_iter()
+        .filter(|n| n.key != NoticeKey::SyncDebris)
+        .map(|n| n.text)
+        .collect()
+}
+
+/// The journal's problems and the sync-engine debris in the vault folder, each with its kind
+/// and values (for a front end's own language) and in the core's words.
+pub(crate) fn notices(catalog: &Catalog) -> Vec<Notice> {
     let Some(log) = catalog.log.as_ref() else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for p in &log.problems {
         out.push(match p {
-            Problem::Damaged { path, why } => format!(
-                "journal file {} is damaged and was not applied: {why}",
-                path.display()
-            ),
+            Problem::Damaged { path, why } => Notice {
+                key: NoticeKey::DamagedJournalFile,
+                args: vec![path.display().to_string(), why.clone()],
+                text: format!(
+                    "journal file {} is damaged and was not applied: {why}",
+                    path.display()
+                ),
+            },
             Problem::Missing { device, from, to, made, known_by } => {
                 let entries = if from == to {
                     format!("entry {from}")
                 } else {
                     format!("entries {from}–{to}")
                 };
-                let when = made
+                let day = made
                     .and_then(|ms| time::OffsetDateTime::from_unix_timestamp(ms / 1000).ok())
-                    .map(|t| format!(", made on {}", t.date()))
+                    .map(|t| t.date().to_string())
                     .unwrap_or_default();
-                format!(
-                    "{entries} of device {}{when}, are missing from this vault (known to {known_by}): \
-                     the vault went back, or a sync has not finished; waiting for those files. \
-                     `dossier pull --from BACKUP` brings them back from a backup that has them",
-                    device_name(&catalog.db, *device)
-                )
+                let when = if day.is_empty() {
+                    String::new()
+                } else {
+                    format!(", made on {day}")
+                };
+                let name = device_name(&catalog.db, *device);
+                // The device that saw them (a short id), or empty: a later entry of the same
+                // device names them.
+                let seen_by = known_by
+                    .strip_prefix("device ")
+                    .map(|id| id.chars().take(8).collect())
+                    .unwrap_or_default();
+                Notice {
+                    key: NoticeKey::MissingEntries,
+                    args: vec![from.to_string(), to.to_string(), name.clone(), day, seen_by],
+                    text: format!(
+                        "{entries} of device {name}{when}, are missing from this vault (known to {known_by}): \
+                         the vault went back, or a sync has not finished; waiting for those files. \
+                         `dossier pull --from BACKUP` brings them back from a backup that has them"
+                    ),
+                }
             }
-            Problem::Fork { device, seq } => format!(
-                "device {} wrote two different entries numbered {seq}: two computers share one \
-                 device record; both are kept and only the first is used",
-                device_name(&catalog.db, *device)
+            Problem::Fork { device, seq } => {
+                let name = device_name(&catalog.db, *device);
+                Notice {
+                    key: NoticeKey::DeviceForked,
+                    args: vec![name.clone(), seq.to_string()],
+                    text: format!(
+                        "device {name} wrote two different entries numbered {seq}: two computers \
+                         share one device record; both are kept and only the first is used"
+                    ),
+                }
+            }
+        });
+    }
+    for d in &log.debris {
+        out.push(Notice {
+            key: NoticeKey::SyncDebris,
+            args: vec![
+                d.path.display().to_string(),
+                serde_json::to_value(d.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+            ],
+            text: format!(
+                "{} is {} (kept, never read)",
+                d.path.display(),
+                d.kind.describe()
             ),
         });
     }

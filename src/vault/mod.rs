@@ -527,6 +527,13 @@ impl Vault {
         &self.warnings
     }
 
+    /// What the journal and the vault folder hold that the user must know of (entries missing,
+    /// damaged journal files, sync-engine leftovers), each with its kind and values so a front
+    /// end can say it in its own language. Each is also among the warnings, in English.
+    pub fn notices(&self) -> Vec<crate::Notice> {
+        journal::notices(&self.catalog)
+    }
+
     fn now(&self) -> OffsetDateTime {
         (self.clock)()
     }

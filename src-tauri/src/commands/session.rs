@@ -69,8 +69,15 @@ impl AppState {
             .and_then(|m| m.parse().ok())
             .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES);
         self.auto_lock_minutes.store(minutes, Ordering::Relaxed);
+        let notices = vault.notices();
+        let warnings = vault
+            .take_warnings()
+            .into_iter()
+            .filter(|w| !notices.iter().any(|n| n.text == *w))
+            .collect();
         let opened = Opened {
-            warnings: vault.take_warnings(),
+            notices,
+            warnings,
             read_only: vault.read_only().map(String::from),
             damaged: vault.damaged_files(),
             conflicts: vault.conflicts()?.len() as u32,

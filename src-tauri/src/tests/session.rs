@@ -159,9 +159,18 @@ fn unlock_shows_what_opening_found() {
     // A sync engine's own marker in the vault folder: reported at unlock, never read.
     std::fs::create_dir_all(scratch.0.join("vault/.stfolder")).unwrap();
     let opened = state.unlock(&secret(PASS)).unwrap();
+    // As a notice the UI says in its language: its kind and values, and the core's words.
+    let notice = opened
+        .notices
+        .iter()
+        .find(|n| n.key == dossier::NoticeKey::SyncDebris)
+        .unwrap_or_else(|| panic!("{:?} / {:?}", opened.notices, opened.warnings));
+    assert!(notice.args[0].ends_with(".stfolder"), "{notice:?}");
+    assert_eq!(notice.args[1], "syncthing_folder");
+    assert!(notice.text.contains("Syncthing"), "{notice:?}");
     assert!(
-        opened.warnings.iter().any(|w| w.contains("Syncthing")),
-        "the app gets every warning opening produced: {:?}",
+        !opened.warnings.contains(&notice.text),
+        "said once, not also among the warnings: {:?}",
         opened.warnings
     );
     assert!(opened.read_only.is_none());

@@ -4,6 +4,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type * as B from "./bindings";
+import { shortDate } from "./format";
 import { t } from "./strings.svelte";
 
 export type * from "./bindings";
@@ -19,6 +20,17 @@ export function errorText(e: unknown): string {
   const say = e.key ? t.errors[e.key] : undefined;
   if (!say) return e.message;
   const args = e.key === "no_such_entity" ? [t.entityKinds[e.args[0] ?? ""] ?? e.args[0] ?? "", ...e.args.slice(1)] : e.args;
+  return say(...args);
+}
+
+/** What opening found, in the UI's language: a notice's kind and values, dates as the
+ * language writes them, and what made a stray file. */
+export function noticeText(n: B.Notice): string {
+  const say = t.notices[n.key];
+  if (!say) return n.text;
+  const args = [...n.args];
+  if (n.key === "missing_entries" && args[3]) args[3] = shortDate(args[3]);
+  if (n.key === "sync_debris") args[1] = t.debris[args[1] as B.DebrisKind] ?? args[1] ?? "";
   return say(...args);
 }
 

@@ -5,6 +5,20 @@ export type ErrorCode = "wrong_passphrase" | "weak_passphrase" | "locked" | "in_
 
 export type MessageKey = "wrong_passphrase" | "wrong_key" | "not_a_vault" | "vault_exists" | "unsupported_format" | "in_use" | "source" | "not_a_file" | "source_changed" | "output_exists" | "no_such_item" | "ambiguous_id" | "no_such_entity" | "purged" | "not_deleted" | "integrity" | "cancelled";
 
+export type NoticeKey = "missing_entries" | "damaged_journal_file" | "device_forked" | "sync_debris";
+
+export type DebrisKind = "syncthing_conflict" | "syncthing_download" | "syncthing_folder" | "sync_service_conflict" | "numbered_copy" | "temporary" | "desktop_file" | "sync_client_state" | "stray";
+
+export type Notice = { key: NoticeKey, 
+/**
+ * The values the sentence needs, in the order each kind documents.
+ */
+args: Array<string>, 
+/**
+ * In the core's words (English), as the CLI prints it.
+ */
+text: string, };
+
 export type ApiError = { code: ErrorCode, 
 /**
  * In the core's words (English).
@@ -22,7 +36,16 @@ export type VaultStatus = {
  */
 path: string, exists: boolean, unlocked: boolean, };
 
-export type Opened = { warnings: Array<string>, 
+export type Opened = { 
+/**
+ * What the journal and the folder hold that the user must know of, for the UI to say in
+ * its language (missing entries, damaged journal files, sync-engine leftovers).
+ */
+notices: Array<Notice>, 
+/**
+ * The other warnings, in the core's words (the notices are not repeated here).
+ */
+warnings: Array<string>, 
 /**
  * Why the vault is open read-only, if it is (a damaged journal file awaits a decision).
  */

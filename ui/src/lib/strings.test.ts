@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 
 import { registerDate, shortDate } from "./format";
+import { noticeText, type Notice } from "./api";
 import { catalogues, setUiLanguage, systemLanguage, t, type UiLang } from "./strings.svelte";
 
 /** Texts that are the same in English and the other language (names, codes, cognates). */
@@ -105,5 +106,31 @@ describe("components", () => {
       }
     }
     expect(found).toEqual([]);
+  });
+});
+
+describe("notices from opening", () => {
+  afterEach(() => setUiLanguage("en"));
+  const missing: Notice = {
+    key: "missing_entries",
+    args: ["15", "17", "Laptop (ab12cd34)", "2031-05-03", ""],
+    text: "entries 15–17 of device Laptop (ab12cd34), made on 2031-05-03, are missing from this vault",
+  };
+  const debris: Notice = { key: "sync_debris", args: ["/v/.stfolder", "syncthing_folder"], text: "/v/.stfolder is …" };
+
+  it("are said in the language on screen, with dates as it writes them", () => {
+    setUiLanguage("ru");
+    const said = noticeText(missing);
+    expect(said).toContain("Записи 15–17 устройства Laptop (ab12cd34)");
+    expect(said).toContain("03.05.2031");
+    expect(said).toContain("более поздняя запись того же устройства");
+    setUiLanguage("kk");
+    expect(noticeText(debris)).toBe("/v/.stfolder — Syncthing қалтасының қызметтік белгісі немесе баптаулары: сақталды, оқылмайды.");
+    setUiLanguage("en");
+    expect(noticeText(debris)).toContain("Syncthing's own folder marker");
+  });
+
+  it("fall back to the core's words for a kind the catalogue does not know", () => {
+    expect(noticeText({ key: "unknown" as Notice["key"], args: [], text: "in English" })).toBe("in English");
   });
 });

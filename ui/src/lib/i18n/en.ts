@@ -1,6 +1,6 @@
 // Every string the UI shows, in English: the reference catalogue. The others (ru.ts, kk.ts,
 // fr.ts) have the same keys, which TypeScript and strings.test.ts check.
-import type { EventKind, MessageKey } from "../bindings";
+import type { DebrisKind, EventKind, MessageKey, NoticeKey } from "../bindings";
 export const en = {
   appName: "Dossier",
   working: "Working…",
@@ -415,6 +415,25 @@ export const en = {
     integrity: (id: string, name: string, problem: string) => `${name} (${id}) failed its integrity check: ${problem}`,
     cancelled: () => "Cancelled.",
   } satisfies Record<MessageKey, (...args: string[]) => string> as Record<MessageKey, (...args: string[]) => string>,
+  notices: {
+    missing_entries: (from: string, to: string, device: string, day: string, knownBy: string) =>
+      `${from === to ? `Entry ${from}` : `Entries ${from}–${to}`} of device ${device}${day ? `, made on ${day},` : ""} ${from === to ? "is" : "are"} missing from this vault (${knownBy ? `device ${knownBy} has seen ${from === to ? "it" : "them"}` : "a later entry of the same device names them"}): the vault went back, or a sync has not finished. Dossier waits for those files. A backup that has them brings them back: in a terminal, dossier pull --from BACKUP.`,
+    damaged_journal_file: (path: string, why: string) => `The journal file ${path} is damaged and was not applied (${why}).`,
+    device_forked: (device: string, entry: string) =>
+      `Device ${device} wrote two different entries numbered ${entry}: two computers share one device record. Both are kept; only the first is used.`,
+    sync_debris: (path: string, what: string) => `${path} is ${what}: kept, never read.`,
+  } satisfies Record<NoticeKey, (...args: string[]) => string> as Record<NoticeKey, (...args: string[]) => string>,
+  debris: {
+    syncthing_conflict: "a Syncthing conflict copy (two devices wrote a file of this name)",
+    syncthing_download: "a file Syncthing is still downloading",
+    syncthing_folder: "Syncthing's own folder marker or settings",
+    sync_service_conflict: "a conflict copy made by a sync service (Dropbox, Nextcloud, OneDrive)",
+    numbered_copy: "a numbered copy, as a sync client or file manager makes for a name that exists",
+    temporary: "a temporary or partly transferred file",
+    desktop_file: "a file the operating system's desktop writes",
+    sync_client_state: "a sync client's own state file",
+    stray: "a file Dossier did not write",
+  } satisfies Record<DebrisKind, string> as Record<DebrisKind, string>,
   entityKinds: { case: "case", person: "person", event: "event", "key slot": "key slot", contact: "contact" } as Record<string, string | undefined>,
   repairAction: "Go on without the damaged files…",
   repairConfirm: "The damaged files stay in the vault folder, untouched. What they held is not shown until a good copy comes back (from a backup or another device). After this the vault can be changed again. Go on?",

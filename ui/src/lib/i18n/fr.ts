@@ -432,6 +432,25 @@ export const fr: Strings = {
     integrity: (id: string, name: string, problem: string) => `${name} (${id}) a échoué au contrôle d'intégrité : ${problem}`,
     cancelled: () => "Annulé.",
   },
+  notices: {
+    missing_entries: (from: string, to: string, device: string, day: string, knownBy: string) =>
+      `${from === to ? `L'entrée ${from}` : `Les entrées ${from}–${to}`} de l'appareil ${device}${day ? ` (du ${day})` : ""} ${from === to ? "manque" : "manquent"} dans ce coffre (${knownBy ? `l'appareil ${knownBy} les a vues` : "une entrée plus récente du même appareil les cite"}) : le coffre a été ramené en arrière, ou une synchronisation n'est pas terminée. Dossier attend ces fichiers. Une sauvegarde qui les contient les ramène : dans un terminal, dossier pull --from SAUVEGARDE.`,
+    damaged_journal_file: (path: string, why: string) => `Le fichier de journal ${path} est endommagé et n'a pas été appliqué (${why}).`,
+    device_forked: (device: string, entry: string) =>
+      `L'appareil ${device} a écrit deux entrées différentes numérotées ${entry} : deux ordinateurs partagent un même enregistrement d'appareil. Les deux sont gardées ; seule la première est utilisée.`,
+    sync_debris: (path: string, what: string) => `${path} est ${what} : gardé, jamais lu.`,
+  },
+  debris: {
+    syncthing_conflict: "une copie de conflit de Syncthing (deux appareils ont écrit un fichier de ce nom)",
+    syncthing_download: "un fichier que Syncthing télécharge encore",
+    syncthing_folder: "le marqueur ou les réglages de dossier de Syncthing",
+    sync_service_conflict: "une copie de conflit d'un service de synchronisation (Dropbox, Nextcloud, OneDrive)",
+    numbered_copy: "une copie numérotée, comme en fait un client de synchronisation ou un gestionnaire de fichiers pour un nom déjà pris",
+    temporary: "un fichier temporaire ou transféré en partie",
+    desktop_file: "un fichier écrit par le bureau du système",
+    sync_client_state: "un fichier d'état d'un client de synchronisation",
+    stray: "un fichier que Dossier n'a pas écrit",
+  },
   entityKinds: { case: "Affaire", person: "Personne", event: "Événement", "key slot": "Emplacement de clé", contact: "Contact" },
   repairAction: "Continuer sans les fichiers endommagés…",
   repairConfirm: "Les fichiers endommagés restent intacts dans le dossier du coffre. Leur contenu n'est pas affiché tant qu'une bonne copie ne revient pas (d'une sauvegarde ou d'un autre appareil). Ensuite, le coffre peut de nouveau être modifié. Continuer ?",

@@ -430,6 +430,25 @@ export const kk: Strings = {
     integrity: (id: string, name: string, problem: string) => `${name} (${id}) тұтастық тексеруінен өтпеді: ${problem}`,
     cancelled: () => "Тоқтатылды.",
   },
+  notices: {
+    missing_entries: (from: string, to: string, device: string, day: string, knownBy: string) =>
+      `${device} құрылғысының ${from === to ? `${from} жазбасы` : `${from}–${to} жазбалары`}${day ? ` (${day})` : ""} бұл қоймада жоқ (${knownBy ? `оларды ${knownBy} құрылғысы көрген` : "оларға сол құрылғының кейінгі жазбасы сілтейді"}): қойма бұрынғы күйіне қайтарылған немесе синхрондау әлі аяқталмаған. Dossier бұл файлдарды күтеді. Оларды қамтитын сақтық көшірме қайтарады: терминалда dossier pull --from КӨШІРМЕ.`,
+    damaged_journal_file: (path: string, why: string) => `${path} журнал файлы зақымдалған және қолданылмады (${why}).`,
+    device_forked: (device: string, entry: string) =>
+      `${device} құрылғысы ${entry} нөмірімен екі түрлі жазба жазды: екі компьютер бір құрылғы жазбасын бөліседі. Екеуі де сақталды; тек біріншісі қолданылады.`,
+    sync_debris: (path: string, what: string) => `${path} — ${what}: сақталды, оқылмайды.`,
+  },
+  debris: {
+    syncthing_conflict: "Syncthing қақтығыс көшірмесі (екі құрылғы осы атаумен файл жазды)",
+    syncthing_download: "Syncthing әлі жүктеп жатқан файл",
+    syncthing_folder: "Syncthing қалтасының қызметтік белгісі немесе баптаулары",
+    sync_service_conflict: "синхрондау қызметі жасаған қақтығыс көшірмесі (Dropbox, Nextcloud, OneDrive)",
+    numbered_copy: "нөмірленген көшірме: бос емес атау үшін синхрондау клиенті немесе файл менеджері жасайды",
+    temporary: "уақытша немесе толық берілмеген файл",
+    desktop_file: "операциялық жүйенің жұмыс үстелі жазатын файл",
+    sync_client_state: "синхрондау клиентінің қызметтік файлы",
+    stray: "Dossier жазбаған файл",
+  },
   entityKinds: { case: "Іс", person: "Адам", event: "Оқиға", "key slot": "Кілт ұясы", contact: "Контакт" },
   repairAction: "Зақымдалған файлдарсыз жалғастыру…",
   repairConfirm: "Зақымдалған файлдар қойма қалтасында өзгеріссіз қалады. Олардағы мәлімет дұрыс көшірмесі (сақтық көшірмеден немесе басқа құрылғыдан) қайтқанша көрсетілмейді. Осыдан кейін қойманы қайта өзгертуге болады. Жалғастырасыз ба?",
