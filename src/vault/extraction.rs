@@ -508,9 +508,11 @@ fn missing_text(catalog: &Catalog, texts: &Catalog) -> Result<HashSet<String>> {
 /// removing each copied one from `missing`. Returns whether `texts` changed, and a warning per
 /// text index that could not be read (the items stay missing: `reindex` extracts them).
 ///
-/// A device's text index is read again only when its files changed since the last copy
-/// (their names, recorded in `texts`): an item it cannot provide would otherwise cost a
-/// decryption of the whole other index at every first search.
+/// A device's text index is read again only when its files changed, or an item is missing
+/// that it was not asked for last time (recorded in `texts`: its file names and what it
+/// lacked): an item it cannot provide would otherwise cost a decryption of the whole other
+/// index at every first search, and an item's record can arrive after the text index that
+/// holds its text.
 fn copy_texts(
     layout: &Layout,
     key: &VaultKey,
@@ -544,10 +546,17 @@ fn copy_texts(
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         files.sort();
-        let seen = files.join(",");
+        let files = files.join(",");
         let record = format!("copied_texts_of:{device}");
-        if texts.info(&record).ok().flatten().as_deref() == Some(seen.as_str()) {
-            continue;
+        // What this index was last asked for and lacked, with its file names then.
+        let lacked = texts.info(&record).ok().flatten().unwrap_or_default();
+        if let Some((then, ids)) = lacked.split_once('\n')
+            && then == files
+        {
+            let ids: HashSet<&str> = ids.split(',').collect();
+            if missing.iter().all(|id| ids.contains(id.as_str())) {
+                continue;
+            }
         }
         let other =
             match Catalog::load_family(&theirs, &key.identity, &crate::catalog::snapshot::TEXTS) {
@@ -570,9 +579,16 @@ fn copy_texts(
                     found.push(id.clone());
                 }
             }
+            let got: HashSet<&String> = found.iter().collect();
+            let mut lacking: Vec<&str> = missing
+                .iter()
+                .filter(|id| !got.contains(id))
+                .map(String::as_str)
+                .collect();
+            lacking.sort();
             texts.db.execute(
                 "INSERT OR REPLACE INTO vault_info (key, value) VALUES (?1, ?2)",
-                [&record, &seen],
+                [&record, &format!("{files}\n{}", lacking.join(","))],
             )?;
             tx.commit()?;
             Ok(found)

@@ -145,6 +145,38 @@ describe("Library", () => {
     expect(target.querySelector("#selected-count")).toBeNull();
   });
 
+  it("never shows why an older query matched", async () => {
+    globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
+    const rows = Array.from({ length: 200 }, (_, i) => row(`i${i}`, `note-${i}.txt`));
+    const hit = (id: string) => ({ kind: "item", id, label: "", snippet: "", rank: 0 });
+    // Each call answers when the test says so.
+    const pending: { q: string; resolve: (v: unknown) => void }[] = [];
+    api.search.mockImplementation((input: { text: string }) => new Promise((resolve) => pending.push({ q: input.text, resolve })));
+    api.why.mockImplementation((q: string, ids: string[]) => new Promise((resolve) => pending.push({ q: "why:" + q, resolve: () => resolve(ids.map((id) => `${q} passage of ${id}`)) })));
+    app = mount(Library, { target, props: { rows, lists, open: () => {}, changed: () => {} } });
+    await settle();
+    typeInto("#search", "суд");
+    await new Promise((r) => setTimeout(r, 80));
+    pending.find((p) => p.q === "суд")!.resolve(rows.slice(0, 150).map((r) => hit(r.id)));
+    await settle();
+    pending.find((p) => p.q === "why:суд")!.resolve(null);
+    await settle();
+    // A keystroke, then the list scrolls while the new search runs: rows come into view and
+    // are asked about under the old query.
+    typeInto("#search", "судь");
+    const scroll = q<HTMLDivElement>(".scroll");
+    scroll.scrollTop = 44 * 40;
+    scroll.dispatchEvent(new Event("scroll"));
+    await settle();
+    const stale = pending.filter((p) => p.q === "why:суд").at(-1)!;
+    await new Promise((r) => setTimeout(r, 80));
+    pending.find((p) => p.q === "судь")!.resolve(rows.slice(0, 150).map((r) => hit(r.id)));
+    await settle();
+    stale.resolve(null); // the old query's answer arrives last
+    await settle();
+    for (const el of target.querySelectorAll(".why")) expect(el.textContent).not.toContain("суд passage");
+  });
+
   it("searches for ids only and asks why for the rows in view, once each", async () => {
     globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} };
     // More rows than the view holds: only the first screenful is asked about.
