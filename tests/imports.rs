@@ -62,6 +62,11 @@ fn an_email_with_many_attachments_gives_them_all() {
         );
     }
     attach(&mut eml, "earlier.txt", "Imported on its own before.");
+    // Two attachments of one name: a new one, then one already in the vault.
+    attach(&mut eml, "same.txt", "Fresh words.");
+    attach(&mut eml, "same.txt", "Imported on its own before.");
+    // Last: the same bytes twice in one batch wait for the next batch (where they are a
+    // duplicate), so the batch ends there.
     attach(&mut eml, "page-03-again.txt", "Page 3 of the case file.");
     eml.push_str("--b--\r\n");
     let earlier = f
@@ -72,18 +77,28 @@ fn an_email_with_many_attachments_gives_them_all() {
     let (segments, blobs) = (count("journal"), count("blobs"));
     let out = f.ok(&["import-attachments", &id]);
     let ids: Vec<&str> = out.lines().collect();
-    assert_eq!(ids.len(), 27, "{out}");
+    assert_eq!(ids.len(), 29, "{out}");
     assert_eq!(ids[25], earlier, "the earlier import, not a new copy");
-    assert_eq!(ids[26], ids[3], "the page attached twice is stored once");
+    assert_ne!(ids[26], earlier);
+    assert_eq!(
+        ids[27], earlier,
+        "in the message's order, whatever the names"
+    );
+    assert_eq!(ids[28], ids[3], "the page attached twice is stored once");
     assert!(
         count("journal") - segments <= 2,
         "{} new journal segments",
         count("journal") - segments
     );
-    assert_eq!(count("blobs") - blobs, 1, "one pack for the 25 pages");
+    assert_eq!(
+        count("blobs") - blobs,
+        1,
+        "one pack for the 26 new attachments"
+    );
     let show = |id: &str| -> serde_json::Value {
         serde_json::from_str(&f.ok(&["show", id, "--json"])).unwrap()
     };
+    assert_eq!(show(ids[26])["name"], "same.txt");
     for (i, page) in ids.iter().take(25).enumerate() {
         let item = show(page);
         assert_eq!(item["name"], format!("page-{i:02}.txt"));
@@ -91,7 +106,10 @@ fn an_email_with_many_attachments_gives_them_all() {
     }
     assert_eq!(show(&earlier)["links"]["attached_to"][0]["id"], id.as_str());
     let attached = show(&id)["links"]["attachments"].as_array().unwrap().len();
-    assert_eq!(attached, 26, "25 pages and the earlier import");
+    assert_eq!(
+        attached, 27,
+        "25 pages, the earlier import and the new same.txt"
+    );
     f.ok(&["verify"]);
     f.cleanup();
 }

@@ -227,17 +227,18 @@ fn best_window(
     best
 }
 
-/// The opening words of `text`: what a hit shows when nothing in it can be highlighted.
+/// The opening words of `text` (of its first line that has any): what a hit shows when
+/// nothing in it can be highlighted.
 pub(crate) fn opening(text: &str) -> String {
     let tokens = tokens(text);
+    let Some(line) = tokens.first().map(|t| t.line) else {
+        return String::new();
+    };
     let end = tokens
         .iter()
-        .position(|t| t.line != 0)
+        .position(|t| t.line != line)
         .unwrap_or(tokens.len())
         .min(WINDOW);
-    if end == 0 {
-        return String::new();
-    }
     render(text, &tokens, &[], 0, end)
 }
 
@@ -363,6 +364,7 @@ mod tests {
     #[test]
     fn nothing_to_highlight_shows_the_opening() {
         assert_eq!(opening("Письмо матери\nвторая строка"), "Письмо матери");
+        assert_eq!(opening("\n — \nДоговор аренды"), "Договор аренды");
         assert_eq!(opening(""), "");
     }
 }

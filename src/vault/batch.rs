@@ -232,7 +232,14 @@ impl Vault {
                             done(&path, Err(e));
                             continue;
                         }
-                        Err(_) => break, // every file was written
+                        // The writer is done: every file was written, or it stopped
+                        // because the import was cancelled (then this batch is not
+                        // recorded, and the files it never read are not silently left out).
+                        Err(_) if progress.is_cancelled() => {
+                            self.discard(&staged);
+                            return Err(Error::Cancelled);
+                        }
+                        Err(_) => break,
                     },
                 };
                 if progress.is_cancelled() {

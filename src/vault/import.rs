@@ -1,7 +1,7 @@
 //! Importing evidence: from a file, a reader (a received bundle) or an e-mail's attachments,
 //! all through one path that streams into a blob, commits the item and then places the blob.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
@@ -85,12 +85,13 @@ impl Vault {
     }
 
     /// Imports the attachments of an e-mail item as items of their own, each related to the
-    /// e-mail (`attachment`). Returns them in the order they appear in the message.
+    /// e-mail (`attachment`). Returns each attachment's name and outcome, in the order they
+    /// appear in the message: one that cannot be stored is reported and the rest go on.
     pub fn import_attachments(
         &mut self,
         email: &str,
         progress: &dyn Progress,
-    ) -> Result<Vec<Imported>> {
+    ) -> Result<Vec<(String, Result<Imported>)>> {
         let email = self.catalog.item(email)?;
         let bytes = self.read_item(&email)?;
         let attachments = self.parser.attachments(&bytes).map_err(|e| {
@@ -107,30 +108,33 @@ impl Vault {
             source: Some(source),
             ..Default::default()
         };
-        let total = attachments.len();
-        let mut at: HashMap<PathBuf, VecDeque<usize>> = HashMap::new();
-        let sources: Vec<Source> = attachments
-            .into_iter()
-            .enumerate()
-            .map(|(i, (name, data))| {
-                let label = PathBuf::from(format!("{} › {name}", email.name));
-                at.entry(label.clone()).or_default().push_back(i);
-                Source::Bytes { name, label, data }
-            })
-            .collect();
-        let mut out: Vec<Option<Imported>> = vec![None; total];
-        let mut failed: Vec<Error> = Vec::new();
+        // Each attachment's outcome is found by its label, so labels are made unique (two
+        // attachments may share a name, and outcomes arrive out of order: a duplicate as soon
+        // as it is seen, a new item when its batch is durable).
+        let mut at: HashMap<PathBuf, usize> = HashMap::new();
+        let mut names = Vec::with_capacity(attachments.len());
+        let mut sources = Vec::with_capacity(attachments.len());
+        for (i, (name, data)) in attachments.into_iter().enumerate() {
+            let mut label = PathBuf::from(format!("{} › {name}", email.name));
+            for n in 2.. {
+                if !at.contains_key(&label) {
+                    break;
+                }
+                label = PathBuf::from(format!("{} › {name} ({n})", email.name));
+            }
+            at.insert(label.clone(), i);
+            names.push(name.clone());
+            sources.push(Source::Bytes { name, label, data });
+        }
+        let mut out: Vec<Option<Result<Imported>>> = names.iter().map(|_| None).collect();
         self.import_sources(
             sources,
             &options,
             Some((&email.id, "attachment")),
             progress,
             &mut |label, result| {
-                let i = at.get_mut(label).and_then(|q| q.pop_front());
-                match (i, result) {
-                    (Some(i), Ok(imported)) => out[i] = Some(imported),
-                    (_, Err(e)) => failed.push(e),
-                    (None, Ok(_)) => {}
+                if let Some(&i) = at.get(label) {
+                    out[i] = Some(result);
                 }
             },
         )?;
@@ -138,16 +142,21 @@ impl Vault {
         let duplicates: Vec<String> = out
             .iter()
             .flatten()
-            .filter_map(|i| match i {
-                Imported::Duplicate(existing) => Some(existing.id.clone()),
-                Imported::New(_) => None,
+            .filter_map(|r| match r {
+                Ok(Imported::Duplicate(existing)) => Some(existing.id.clone()),
+                _ => None,
             })
             .collect();
         self.relate_all(&email.id, &duplicates, "attachment")?;
-        if let Some(first) = failed.into_iter().next() {
-            return Err(first);
-        }
-        Ok(out.into_iter().flatten().collect())
+        Ok(names
+            .into_iter()
+            .zip(out)
+            .map(|(name, r)| {
+                // Every source is reported unless the import stopped, which returned above.
+                let r = r.unwrap_or_else(|| Err(Error::Invalid("it was not imported".into())));
+                (name, r)
+            })
+            .collect())
     }
 
     /// Relates each of `children` to `parent`, in one change; a relation that is new gets a

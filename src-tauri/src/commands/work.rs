@@ -155,7 +155,19 @@ impl AppState {
             cancelled: false,
             time_stamps: None,
         };
-        for i in imported {
+        for (name, outcome) in imported {
+            let i = match outcome {
+                Ok(i) => i,
+                Err(e) => {
+                    report.files.push(FileOutcome {
+                        name,
+                        status: "failed".into(),
+                        id: None,
+                        message: Some(e.to_string()),
+                    });
+                    continue;
+                }
+            };
             let (status, message) = match &i {
                 Imported::New(_) => ("new", None),
                 Imported::Duplicate(item) => (
@@ -165,7 +177,7 @@ impl AppState {
             };
             report.ids.push(i.item().id.clone());
             report.files.push(FileOutcome {
-                name: i.item().name.clone(),
+                name,
                 status: status.into(),
                 id: Some(i.item().id.clone()),
                 message,

@@ -397,13 +397,33 @@ fn command(vault: &mut Vault, command: Command) -> anyhow::Result<ExitCode> {
             );
         }
         Command::ImportAttachments { email } => {
-            for imported in vault.import_attachments(&email, &CliProgress::new())? {
-                if let Imported::Duplicate(item) = &imported {
-                    note!("{} is already in the vault as {}", item.name, item.id);
+            let outcomes = vault.import_attachments(&email, &CliProgress::new())?;
+            let total = outcomes.len();
+            let mut failed = 0;
+            for (name, outcome) in outcomes {
+                match outcome {
+                    Ok(imported) => {
+                        if let Imported::Duplicate(item) = &imported {
+                            note!(
+                                "{name} is already in the vault as {} ({})",
+                                item.id,
+                                item.name
+                            );
+                        }
+                        say!("{}", imported.item().id);
+                    }
+                    Err(e) => {
+                        note!("error: attachment {name}: {e}");
+                        failed += 1;
+                    }
                 }
-                say!("{}", imported.item().id);
             }
             dossiers::send_time_stamps(vault)?;
+            if failed > 0 {
+                anyhow::bail!(
+                    "{failed} of {total} attachments were not stored; everything else is stored"
+                );
+            }
         }
         Command::Thumbnail { id, out, preview } => {
             let which = if preview {
