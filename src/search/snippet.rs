@@ -67,17 +67,42 @@ impl Matcher {
             seen[m.needle] = true;
         }
         if seen.iter().any(|s| !s) {
-            for (i, t) in tokens.iter().enumerate() {
-                let word = &text[t.start..t.end];
-                let folded = self
-                    .folded
-                    .entry(word.to_string())
-                    .or_insert_with(|| names::fold(word));
-                for (k, n) in needles.iter().enumerate() {
-                    if !seen[k] && !n.folded.is_empty() && folded.starts_with(n.folded.as_str()) {
+            // Each word's folded key, once per search (see `folded`).
+            let keys: Vec<&str> = tokens
+                .iter()
+                .map(|t| {
+                    let word = &text[t.start..t.end];
+                    if !self.folded.contains_key(word) {
+                        self.folded.insert(word.to_string(), names::fold(word));
+                    }
+                    word
+                })
+                .collect();
+            let keys: Vec<&String> = keys.iter().map(|w| &self.folded[*w]).collect();
+            for (k, n) in needles.iter().enumerate() {
+                if seen[k] || n.folded.is_empty() {
+                    continue;
+                }
+                // A needle whose folded key is several words ("Zhumabayeva-Aliya") matches
+                // as a phrase: each word whole, the last by prefix, on one line.
+                let parts: Vec<&str> = n.folded.split(' ').collect();
+                let m = parts.len();
+                for i in 0..tokens.len().saturating_sub(m - 1) {
+                    if tokens[i + m - 1].line != tokens[i].line {
+                        continue;
+                    }
+                    let hit = parts.iter().enumerate().all(|(j, part)| {
+                        let key = keys[i + j].as_str();
+                        if j + 1 == m {
+                            key.starts_with(part)
+                        } else {
+                            key == *part
+                        }
+                    });
+                    if hit {
                         matches.push(Match {
                             first: i,
-                            last: i,
+                            last: i + m - 1,
                             needle: k,
                         });
                     }
@@ -324,6 +349,11 @@ mod tests {
             "Person: [Жұмабаева] Әлия"
         );
         assert!(show(entry, "Ерімбетов").is_none());
+        // A word that folds to two matches them as a phrase.
+        assert_eq!(
+            show(entry, "Zhumabayeva-Aliya").unwrap(),
+            "Person: [Жұмабаева Әлия]"
+        );
     }
 
     #[test]
