@@ -2,7 +2,7 @@
 //! fails when the committed file differs from what the types say now; to refresh it:
 //! `DOSSIER_BLESS=1 cargo test -p dossier-app bindings`.
 
-use dossier::backup::BackupReport;
+use dossier::backup::{BackupReport, PullReport};
 use dossier::contacts::Contact;
 use dossier::custody::ChainBreak;
 use dossier::dating::{DateOrigin, DocumentDate};
@@ -52,6 +52,8 @@ fn render() -> String {
         NoticeKey,
         DebrisKind,
         Notice,
+        PullReport,
+        Pulled,
         ApiError,
         VaultStatus,
         Opened,

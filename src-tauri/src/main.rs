@@ -116,6 +116,7 @@ fn main() {
             keys::add_recovery_key,
             keys::remove_key_slot,
             keys::backup,
+            keys::pull,
             keys::verify_backup,
             sharing::contacts,
             sharing::add_contact,

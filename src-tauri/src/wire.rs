@@ -19,6 +19,14 @@ pub struct VaultStatus {
     pub unlocked: bool,
 }
 
+/// What pulling from a backup brought, and what is still to tell the user afterwards.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Pulled {
+    pub report: dossier::backup::PullReport,
+    /// The notices as they stand now (missing entries the backup held are gone from them).
+    pub notices: Vec<dossier::Notice>,
+}
+
 /// What opening the vault found and the user must see: damage, missing journal entries,
 /// sync-engine debris, interrupted work finished, values changed on two devices.
 #[derive(Debug, Clone, Serialize, TS)]

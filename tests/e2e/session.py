@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -502,6 +503,7 @@ def run(app, files):
     app.wait(lambda: "nothing was changed on two devices" in app.text("#conflicts-none"))
     log("opening's warnings are shown; the conflicts page answers")
 
+
     # A person corrected from the app.
     app.click("#nav-people")
     app.wait(lambda: app.d.find_element(By.XPATH, f"//button[contains(., 'canary-person-{RUN}')]")).click()
@@ -683,6 +685,34 @@ def run(app, files):
     app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) >= 5, 30)
     assert newest.exists(), "the damaged file is kept"
     log("a damaged journal file set aside from the app")
+
+    # Last, as it leaves this device writing under a new id: an entry the backup holds goes
+    # from the vault folder (an older copy put back). The notice says so at unlock, and the
+    # app brings it back from the backup.
+    app.click("#lock")
+    app.el("#passphrase")
+    vault = Path(os.environ["DOSSIER_VAULT"])
+    # This device's first id: the one the backup holds (setting the damaged file aside above
+    # moved it on to a new one).
+    first = next(d for d in (vault / "journal").iterdir() if (stick / "journal" / d.name).is_dir())
+    kept = sorted(first.glob("*.age"), key=lambda p: p.name)
+    assert (stick / "journal" / first.name / kept[2].name).exists(), "the backup holds it"
+    kept[2].unlink()
+    shutil.rmtree(vault / "snapshots", ignore_errors=True)
+    app.type("#passphrase", PASSPHRASE)
+    app.click("#unlock-submit")
+    app.wait(lambda: "missing from this vault" in app.text("#opened"), 30)
+    missing = lambda: len(app.d.find_elements(By.CSS_SELECTOR, "#opened li.opened-notice[data-key=missing_entries]"))
+    before = missing()
+    app.click("#pull-backup")
+    dialog("Choose the backup that has the missing entries", stick)
+    app.wait(lambda: "Brought back from the backup" in app.text("#pulled"), 60)
+    # The entry the backup held is back; one the backup never had (the damaged one set
+    # aside above) may still be named.
+    assert missing() < before, (before, missing())
+    app.shot("13c-pulled-from-backup")
+    app.click("#opened-dismiss")
+    log("a missing journal entry brought back from the backup in the app")
     log("core dumps and shader caches are off for the app and its web processes")
     assert "MESA_SHADER_CACHE_DISABLE" not in os.environ, "the harness must not set it itself"
     pids, checked = [], 0

@@ -12,7 +12,7 @@ use crate::commands::reporter;
 use crate::dialogs;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::wire::{ProgressEvent, RecoveryKeyShown};
+use crate::wire::{ProgressEvent, Pulled, RecoveryKeyShown};
 
 impl AppState {
     pub fn key_slots(&self) -> ApiResult<Vec<KeySlot>> {
@@ -62,6 +62,18 @@ impl AppState {
     pub fn verify_backup(&self, dir: &Path, progress: &dyn Progress) -> ApiResult<Report> {
         self.with_vault(|v| v.verify_backup(dir, progress))
     }
+
+    /// Copies back from a backup (or another copy of the vault) the journal entries and
+    /// evidence files the vault lacks, as `dossier pull` does; the notices as they stand after.
+    pub fn pull_from(&self, dir: &Path, progress: &dyn Progress) -> ApiResult<Pulled> {
+        self.with_vault(|v| {
+            let report = v.pull(dir, progress)?;
+            Ok(Pulled {
+                report,
+                notices: v.notices(),
+            })
+        })
+    }
 }
 
 #[tauri::command(async)]
@@ -106,6 +118,21 @@ pub fn backup(
     };
     let job = state.begin_job()?;
     state.backup_to(&dir, &reporter(channel, &job)).map(Some)
+}
+
+/// Asks for the backup that holds what the vault lacks, and pulls it in.
+#[tauri::command(async)]
+pub fn pull(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    channel: Channel<ProgressEvent>,
+) -> ApiResult<Option<Pulled>> {
+    let Some(dir) = dialogs::pick_folder(&app, "Choose the backup that has the missing entries")
+    else {
+        return Ok(None);
+    };
+    let job = state.begin_job()?;
+    state.pull_from(&dir, &reporter(channel, &job)).map(Some)
 }
 
 #[tauri::command(async)]

@@ -194,3 +194,53 @@ fn backups_and_bundles_go_through_the_adapters() {
     a.remove_contact(&contact.id).unwrap();
     assert!(a.contacts().unwrap().is_empty());
 }
+
+/// Entries removed from the vault folder (an older copy put back) are a notice at unlock, and
+/// the app brings them back from a backup that has them, as `dossier pull` does.
+#[test]
+fn missing_entries_come_back_from_a_backup_in_the_app() {
+    let scratch = Scratch::new("pull");
+    let state = unlocked(&scratch);
+    for (name, text) in [("a.txt", "first"), ("b.txt", "second"), ("c.txt", "third")] {
+        import(&state, &[&scratch.file(name, text.as_bytes())]);
+    }
+    let (reporter, _, _) = recorder();
+    let stick = scratch.0.join("stick");
+    state.backup_to(&stick, &reporter).unwrap();
+    state.lock_vault();
+    // One entry between others goes, and the snapshots that could stand in for it.
+    let vault = scratch.0.join("vault");
+    let device = std::fs::read_dir(vault.join("journal"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(&device)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    segments.sort();
+    std::fs::remove_file(&segments[segments.len() - 2]).unwrap();
+    let _ = std::fs::remove_dir_all(vault.join("snapshots")); // none may exist yet
+    let opened = state.unlock(&secret(PASS)).unwrap();
+    assert!(
+        opened
+            .notices
+            .iter()
+            .any(|n| n.key == dossier::NoticeKey::MissingEntries),
+        "{:?}",
+        opened.notices
+    );
+    let pulled = state.pull_from(&stick, &reporter).unwrap();
+    assert_eq!(pulled.report.segments, 1, "{:?}", pulled.report);
+    assert!(
+        !pulled
+            .notices
+            .iter()
+            .any(|n| n.key == dossier::NoticeKey::MissingEntries),
+        "whole again: {:?}",
+        pulled.notices
+    );
+    assert_eq!(state.library().unwrap().len(), 3);
+}

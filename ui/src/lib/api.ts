@@ -117,6 +117,7 @@ export const api = {
     invoke<B.RecoveryKeyShown>("add_recovery_key", { passphrase, label, sheet }),
   removeKeySlot: (passphrase: string, id: string) => invoke<B.KeySlot>("remove_key_slot", { passphrase, id }),
   backup: (p: OnProgress) => invoke<B.BackupReport | null>("backup", { channel: channel(p) }),
+  pull: (p: OnProgress) => invoke<B.Pulled | null>("pull", { channel: channel(p) }),
   verifyBackup: (p: OnProgress) => invoke<B.Report | null>("verify_backup", { channel: channel(p) }),
   contacts: () => invoke<B.Contact[]>("contacts"),
   addContact: (name: string, key: string) => invoke<B.Contact>("add_contact", { name, key }),

@@ -19,6 +19,22 @@ args: Array<string>,
  */
 text: string, };
 
+export type PullReport = { from: string, 
+/**
+ * Journal entries, snapshots and evidence files copied in.
+ */
+segments: number, snapshots: number, blobs: number, bytes: number, 
+/**
+ * Journal entries the vault now holds.
+ */
+entries: number, warnings: Array<string>, };
+
+export type Pulled = { report: PullReport, 
+/**
+ * The notices as they stand now (missing entries the backup held are gone from them).
+ */
+notices: Array<Notice>, };
+
 export type ApiError = { code: ErrorCode, 
 /**
  * In the core's words (English).
