@@ -395,6 +395,8 @@ export const en = {
 
   openedTitle: "Opening the vault found this",
   readOnlyTitle: "The vault is open read-only",
+  readOnlyDamaged: (files: string) =>
+    `journal file(s) ${files} could not be read, so the vault is open read-only to keep whatever they hold. Copy the whole vault folder somewhere safe first; then you may go on without them (below).`,
   dismiss: "Dismiss",
   errors: {
     wrong_passphrase: () => "Wrong passphrase: it does not open this vault.",

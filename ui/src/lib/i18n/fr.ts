@@ -412,6 +412,8 @@ export const fr: Strings = {
 
   openedTitle: "L'ouverture du coffre a trouvé ceci",
   readOnlyTitle: "Le coffre est ouvert en lecture seule",
+  readOnlyDamaged: (files: string) =>
+    `le(s) fichier(s) de journal ${files} n'ont pas pu être lus : le coffre est ouvert en lecture seule pour garder tout ce qu'ils contiennent. Copiez d'abord tout le dossier du coffre en lieu sûr ; vous pourrez ensuite continuer sans eux (ci-dessous).`,
   dismiss: "Masquer",
   errors: {
     wrong_passphrase: () => "Phrase secrète erronée : elle n'ouvre pas ce coffre.",
