@@ -21,7 +21,9 @@ pub struct Notice {
 pub enum NoticeKey {
     /// Entries another device (or this one) wrote are not in this folder: the vault went back,
     /// or a sync has not finished. Args: first entry, last entry, device, the day the last
-    /// was made (may be empty), who knows of them.
+    /// was made (may be empty), how they are known (`later_entry`: a later entry of the same
+    /// device; `this_device`: this device saw them; `device`: the device in the next arg
+    /// had seen them), that device (or empty).
     MissingEntries,
     /// A journal file could not be read and was not applied. Args: its path, why.
     DamagedJournalFile,

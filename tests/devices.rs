@@ -219,9 +219,10 @@ fn a_missing_entry_is_a_notice_with_its_values() {
     assert_eq!(missing.args[0], seq.to_string(), "{missing:?}");
     assert_eq!(missing.args[1], seq.to_string(), "{missing:?}");
     assert_eq!(
-        missing.args[4], "",
+        missing.args[4], "later_entry",
         "a later entry of the same device names it"
     );
+    assert_eq!(missing.args[5], "", "no other device");
     assert!(
         missing.text.contains("missing from this vault"),
         "{missing:?}"

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::catalog::Catalog;
-use crate::catalog::log::{Problem, Touched, device_name};
+use crate::catalog::log::{KnownBy, Problem, Touched, device_name};
 use crate::error::{Error, Result};
 use crate::keys::VaultKey;
 use crate::notice::{Notice, NoticeKey};
@@ -125,7 +125,7 @@ pub(super) fn compare_with_state(catalog: &mut Catalog, state: &mut DeviceState)
                 from: have + 1,
                 to: seen.seq,
                 made: Some(segment::hlc_millis(seen.hlc)),
-                known_by: "this device, which saw them before".into(),
+                known_by: KnownBy::ThisDevice,
             });
         }
     }
@@ -232,15 +232,21 @@ pub(crate) fn notices(catalog: &Catalog) -> Vec<Notice> {
                     format!(", made on {day}")
                 };
                 let name = device_name(&catalog.db, *device);
-                // The device that saw them (a short id), or empty: a later entry of the same
-                // device names them.
-                let seen_by = known_by
-                    .strip_prefix("device ")
-                    .map(|id| id.chars().take(8).collect())
-                    .unwrap_or_default();
+                let (known, by) = match known_by {
+                    KnownBy::LaterEntry => ("later_entry", String::new()),
+                    KnownBy::ThisDevice => ("this_device", String::new()),
+                    KnownBy::Device(d) => ("device", device_name(&catalog.db, *d)),
+                };
                 Notice {
                     key: NoticeKey::MissingEntries,
-                    args: vec![from.to_string(), to.to_string(), name.clone(), day, seen_by],
+                    args: vec![
+                        from.to_string(),
+                        to.to_string(),
+                        name.clone(),
+                        day,
+                        known.into(),
+                        by,
+                    ],
                     text: format!(
                         "{entries} of device {name}{when}, are missing from this vault (known to {known_by}): \
                          the vault went back, or a sync has not finished; waiting for those files. \

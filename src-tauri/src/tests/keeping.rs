@@ -232,6 +232,15 @@ fn missing_entries_come_back_from_a_backup_in_the_app() {
         "{:?}",
         opened.notices
     );
+    // This device's own record saw those entries: said as such, not as "a later entry".
+    assert!(
+        opened
+            .notices
+            .iter()
+            .any(|n| n.key == dossier::NoticeKey::MissingEntries && n.args[4] == "this_device"),
+        "{:?}",
+        opened.notices
+    );
     let pulled = state.pull_from(&stick, &reporter).unwrap();
     assert_eq!(pulled.report.segments, 1, "{:?}", pulled.report);
     assert!(

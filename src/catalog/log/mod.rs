@@ -41,11 +41,32 @@ pub enum Problem {
         to: u64,
         /// When the newest of them was made (Unix ms), if known.
         made: Option<i64>,
-        /// Who knows of them: "a later entry", "device X", "this device".
-        known_by: String,
+        /// Who knows of them.
+        known_by: KnownBy,
     },
     /// Two different segments under one device and number (a device id used by two writers).
     Fork { device: DeviceId, seq: u64 },
+}
+
+/// How a vault knows that journal entries it lacks exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnownBy {
+    /// A later entry of the same device is there.
+    LaterEntry,
+    /// This device saw them before (its record outside the vault).
+    ThisDevice,
+    /// An entry of this other device had seen them.
+    Device(DeviceId),
+}
+
+impl std::fmt::Display for KnownBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KnownBy::LaterEntry => f.write_str("a later entry of the same device"),
+            KnownBy::ThisDevice => f.write_str("this device, which saw them before"),
+            KnownBy::Device(d) => write!(f, "device {d}"),
+        }
+    }
 }
 
 /// The journal side of a format-2 catalog.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use rusqlite::{Connection, params};
 
-use super::{Body, Head, Log, Problem, Touched, prepare, stamp_of};
+use super::{Body, Head, KnownBy, Log, Problem, Touched, prepare, stamp_of};
 use crate::catalog::cache::{self, Coverage};
 use crate::catalog::capture::Tables;
 use crate::catalog::{Catalog, merge, schema};
@@ -138,7 +138,7 @@ impl Catalog {
                         from: expect,
                         to: seq - 1,
                         made: None,
-                        known_by: "a later entry of the same device".into(),
+                        known_by: KnownBy::LaterEntry,
                     });
                     break;
                 }
@@ -285,7 +285,7 @@ impl Catalog {
                         from: have + 1,
                         to: d.seq,
                         made: None,
-                        known_by: format!("device {device}"),
+                        known_by: KnownBy::Device(*device),
                     });
                 }
             }

@@ -113,7 +113,7 @@ describe("notices from opening", () => {
   afterEach(() => setUiLanguage("en"));
   const missing: Notice = {
     key: "missing_entries",
-    args: ["15", "17", "Laptop (ab12cd34)", "2031-05-03", ""],
+    args: ["15", "17", "Laptop (ab12cd34)", "2031-05-03", "later_entry", ""],
     text: "entries 15–17 of device Laptop (ab12cd34), made on 2031-05-03, are missing from this vault",
   };
   const debris: Notice = { key: "sync_debris", args: ["/v/.stfolder", "syncthing_folder"], text: "/v/.stfolder is …" };
@@ -124,6 +124,10 @@ describe("notices from opening", () => {
     expect(said).toContain("Записи 15–17 устройства Laptop (ab12cd34)");
     expect(said).toContain("03.05.2031");
     expect(said).toContain("более поздняя запись того же устройства");
+    // Known to this device's own record, or to another device: each said as what it is.
+    expect(noticeText({ ...missing, args: ["15", "17", "Laptop (ab12cd34)", "", "this_device", ""] })).toContain("их раньше видело это устройство");
+    setUiLanguage("en");
+    expect(noticeText({ ...missing, args: ["15", "17", "Laptop (ab12cd34)", "", "device", "Office (cd34ef56)"] })).toContain("device Office (cd34ef56) has seen them");
     setUiLanguage("kk");
     expect(noticeText(debris)).toBe("/v/.stfolder — Syncthing қалтасының қызметтік белгісі немесе баптаулары: сақталды, оқылмайды.");
     setUiLanguage("en");

@@ -420,8 +420,8 @@ export const en = {
   pullAction: "Bring them back from a backup…",
   pulled: (entries: number, files: number) => `Brought back from the backup: ${entries} journal entries and ${files} evidence files.`,
   notices: {
-    missing_entries: (from: string, to: string, device: string, day: string, knownBy: string) =>
-      `${from === to ? `Entry ${from}` : `Entries ${from}–${to}`} of device ${device}${day ? `, made on ${day},` : ""} ${from === to ? "is" : "are"} missing from this vault (${knownBy ? `device ${knownBy} has seen ${from === to ? "it" : "them"}` : "a later entry of the same device names them"}): the vault went back, or a sync has not finished. Dossier waits for those files. A backup that has them brings them back (below).`,
+    missing_entries: (from: string, to: string, device: string, day: string, known: string, by: string) =>
+      `${from === to ? `Entry ${from}` : `Entries ${from}–${to}`} of device ${device}${day ? `, made on ${day},` : ""} ${from === to ? "is" : "are"} missing from this vault (${known === "device" ? `device ${by} has seen ${from === to ? "it" : "them"}` : known === "this_device" ? `this device saw ${from === to ? "it" : "them"} before` : `a later entry of the same device names ${from === to ? "it" : "them"}`}): the vault went back, or a sync has not finished. Dossier waits for those files. A backup that has them brings them back (below).`,
     damaged_journal_file: (path: string, why: string) => `The journal file ${path} is damaged and was not applied (${why}).`,
     device_forked: (device: string, entry: string) =>
       `Device ${device} wrote two different entries numbered ${entry}: two computers share one device record. Both are kept; only the first is used.`,

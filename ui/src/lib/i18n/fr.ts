@@ -437,8 +437,8 @@ export const fr: Strings = {
   pullAction: "Les ramener d'une sauvegarde…",
   pulled: (entries: number, files: number) => `Ramené de la sauvegarde : ${entries} entrées du journal et ${files} fichiers de preuves.`,
   notices: {
-    missing_entries: (from: string, to: string, device: string, day: string, knownBy: string) =>
-      `${from === to ? `L'entrée ${from}` : `Les entrées ${from}–${to}`} de l'appareil ${device}${day ? ` (du ${day})` : ""} ${from === to ? "manque" : "manquent"} dans ce coffre (${knownBy ? `l'appareil ${knownBy} les a vues` : "une entrée plus récente du même appareil les cite"}) : le coffre a été ramené en arrière, ou une synchronisation n'est pas terminée. Dossier attend ces fichiers. Une sauvegarde qui les contient les ramène (ci-dessous).`,
+    missing_entries: (from: string, to: string, device: string, day: string, known: string, by: string) =>
+      `${from === to ? `L'entrée ${from}` : `Les entrées ${from}–${to}`} de l'appareil ${device}${day ? ` (du ${day})` : ""} ${from === to ? "manque" : "manquent"} dans ce coffre (${known === "device" ? `l'appareil ${by} les a vues` : known === "this_device" ? "cet appareil les a déjà vues" : "une entrée plus récente du même appareil les cite"}) : le coffre a été ramené en arrière, ou une synchronisation n'est pas terminée. Dossier attend ces fichiers. Une sauvegarde qui les contient les ramène (ci-dessous).`,
     damaged_journal_file: (path: string, why: string) => `Le fichier de journal ${path} est endommagé et n'a pas été appliqué (${why}).`,
     device_forked: (device: string, entry: string) =>
       `L'appareil ${device} a écrit deux entrées différentes numérotées ${entry} : deux ordinateurs partagent un même enregistrement d'appareil. Les deux sont gardées ; seule la première est utilisée.`,

@@ -435,8 +435,8 @@ export const kk: Strings = {
   pullAction: "Оларды сақтық көшірмеден қайтару…",
   pulled: (entries: number, files: number) => `Сақтық көшірмеден қайтарылды: журнал жазбалары — ${entries}, дәлел файлдары — ${files}.`,
   notices: {
-    missing_entries: (from: string, to: string, device: string, day: string, knownBy: string) =>
-      `${device} құрылғысының ${from === to ? `${from} жазбасы` : `${from}–${to} жазбалары`}${day ? ` (${day})` : ""} бұл қоймада жоқ (${knownBy ? `оларды ${knownBy} құрылғысы көрген` : "оларға сол құрылғының кейінгі жазбасы сілтейді"}): қойма бұрынғы күйіне қайтарылған немесе синхрондау әлі аяқталмаған. Dossier бұл файлдарды күтеді. Оларды қамтитын сақтық көшірме қайтарады (төменде).`,
+    missing_entries: (from: string, to: string, device: string, day: string, known: string, by: string) =>
+      `${device} құрылғысының ${from === to ? `${from} жазбасы` : `${from}–${to} жазбалары`}${day ? ` (${day})` : ""} бұл қоймада жоқ (${known === "device" ? `оларды ${by} құрылғысы көрген` : known === "this_device" ? "оларды бұл құрылғы бұрын көрген" : "оларға сол құрылғының кейінгі жазбасы сілтейді"}): қойма бұрынғы күйіне қайтарылған немесе синхрондау әлі аяқталмаған. Dossier бұл файлдарды күтеді. Оларды қамтитын сақтық көшірме қайтарады (төменде).`,
     damaged_journal_file: (path: string, why: string) => `${path} журнал файлы зақымдалған және қолданылмады (${why}).`,
     device_forked: (device: string, entry: string) =>
       `${device} құрылғысы ${entry} нөмірімен екі түрлі жазба жазды: екі компьютер бір құрылғы жазбасын бөліседі. Екеуі де сақталды; тек біріншісі қолданылады.`,
