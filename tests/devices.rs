@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::devices::{Device, copy_tree, unite};
+use common::devices::{Device, copy_tree, only_device_segments, unite};
 use common::*;
 
 #[test]
@@ -110,18 +110,7 @@ fn a_vault_that_went_back_says_so_and_a_backup_makes_it_whole() {
 
     // Someone with access to the folder removes the newest journal entries and the newest
     // blob (an older copy of the folder put back does the same).
-    let journal = f.vault.join("journal");
-    let devices: Vec<PathBuf> = std::fs::read_dir(&journal)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(devices.len(), 1, "one device wrote: {devices:?}");
-    let device = devices[0].clone();
-    let mut segments: Vec<PathBuf> = std::fs::read_dir(&device)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    segments.sort();
+    let (_, segments) = only_device_segments(&f.vault);
     let n = segments.len();
     for s in &segments[n - 4..] {
         std::fs::remove_file(s).unwrap();
@@ -184,17 +173,7 @@ fn a_missing_entry_is_a_notice_with_its_values() {
     for name in ["a.txt", "b.txt", "c.txt"] {
         laptop.import(&f, name, name.as_bytes());
     }
-    let device = std::fs::read_dir(f.vault.join("journal"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let mut segments: Vec<PathBuf> = std::fs::read_dir(&device)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    segments.sort();
+    let (_, segments) = only_device_segments(&f.vault);
     let gone = &segments[segments.len() - 2];
     let seq = u64::from_str_radix(
         gone.file_stem()
@@ -264,12 +243,7 @@ fn sync_engine_debris_is_reported_kept_and_never_read() {
     let f = Fixture::new("debris");
     let laptop = Device::new(&f, &f.vault, "laptop");
     laptop.import(&f, "a.txt", b"first");
-    let device = std::fs::read_dir(f.vault.join("journal"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let (device, _) = only_device_segments(&f.vault);
     let seg = device.join("0000000000000001.age");
     let conflict = device.join("0000000000000001.sync-conflict-20260503-101500-ABCDEF7.age");
     std::fs::write(&conflict, b"age-encryption.org/v1\nnot really").unwrap();

@@ -101,3 +101,18 @@ pub fn copy_tree(from: &Path, to: &Path) {
         .unwrap();
     assert!(s.success());
 }
+
+/// The journal folder of the one device that wrote to `vault`, and its segments in order.
+pub fn only_device_segments(vault: &Path) -> (PathBuf, Vec<PathBuf>) {
+    let devices: Vec<PathBuf> = std::fs::read_dir(vault.join("journal"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(devices.len(), 1, "one device wrote: {devices:?}");
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(&devices[0])
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    segments.sort();
+    (devices[0].clone(), segments)
+}
