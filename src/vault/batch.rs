@@ -30,7 +30,7 @@ use crate::storage::pack;
 
 use super::blobs::BlobWriter;
 use super::extraction::{Parsed, record_parsed};
-use super::import::{ImportOptions, Imported, open_source, record_new_items};
+use super::import::{ImportOptions, Imported, item_name, open_source, record_new_items};
 use super::packs::{PackWritten, record_packs, remove_packs};
 use super::{Vault, absolute};
 
@@ -558,10 +558,7 @@ fn write_one<'b>(
         match source {
             Source::File(path) => {
                 let (src, len) = open_source(&path)?;
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| path.display().to_string());
+                let name = item_name(&path);
                 (path, name, Box::new(src), len)
             }
             Source::Bytes { name, label, data } => {

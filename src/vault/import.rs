@@ -63,10 +63,7 @@ impl Vault {
             return Err(Error::ReadOnly(notice.clone()));
         }
         let (mut src, len) = open_source(path)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
+        let name = item_name(path);
         let source = options.source.clone().unwrap_or_else(|| absolute(path));
         self.import_stream(&name, len, &mut src, path, source, options, progress)
     }
@@ -366,6 +363,13 @@ fn record_new_item(
         &import_detail(item, options.custody_extra.as_ref()),
     )?;
     Ok(())
+}
+
+/// The name an item imported from `path` gets: its file name.
+pub(super) fn item_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Opens a file to read as evidence: errors name the path, and only regular files qualify.
