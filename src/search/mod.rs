@@ -330,14 +330,14 @@ pub(crate) fn why(
     let mut matcher = snippet::Matcher::new(query);
     let mut out = Vec::with_capacity(items.len());
     for id in items {
-        let entry: Option<i64> = rusqlite::OptionalExtension::optional(
-            db.prepare_cached("SELECT rowid FROM search_keys WHERE kind = 'item' AND id = ?1")?
-                .query_row([id], |r| r.get(0)),
-        )?;
-        let entry = match entry {
-            Some(rowid) => entry_text(db, rowid)?.unwrap_or_default(),
-            None => String::new(),
-        };
+        let entry: String = rusqlite::OptionalExtension::optional(
+            db.prepare_cached(
+                "SELECT s.text FROM search s JOIN search_keys k ON k.rowid = s.rowid
+                 WHERE k.kind = 'item' AND k.id = ?1",
+            )?
+            .query_row([id], |r| r.get(0)),
+        )?
+        .unwrap_or_default();
         let mut best = matcher.passage(&entry);
         if best.as_ref().is_none_or(|p| p.words < matcher.words())
             && let Some(text) = crate::textindex::get(texts, id)?
