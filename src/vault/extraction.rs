@@ -16,6 +16,7 @@ use crate::keys::VaultKey;
 use crate::progress::Progress;
 use crate::storage::durable;
 use crate::storage::layout::Layout;
+use crate::storage::names::is_hex_name;
 
 use super::Vault;
 
@@ -529,7 +530,7 @@ fn copy_texts(
         .flatten()
         .flatten()
         .filter_map(|e| e.file_name().to_str().map(String::from))
-        .filter(|d| d != own && d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|d| d != own && is_hex_name(d, 32))
         .collect();
     for device in others {
         if missing.is_empty() {
