@@ -10,10 +10,16 @@ pub fn disable_core_dumps() -> nix::Result<()> {
 /// Environment that stops GPU drivers from caching compiled shaders under `~/.cache`
 /// (Mesa: `mesa_shader_cache`; NVIDIA: `~/.nv/GLCache`). Shaders are not evidence, but the
 /// cache's dates and sizes say when and how much the app drew.
-pub const NO_SHADER_CACHE: [(&str, &str); 3] = [
+///
+/// WebKit also draws without GPU compositing. Its GL path compiled every shader afresh at
+/// each start (no cache allowed), with Mesa's LLVM where there is no GPU: 0.8 s of CPU before
+/// the first paint, most of a cold start. A window of forms and lists needs no GPU, and
+/// with no GL in the web process there are no shaders to cache.
+pub const NO_SHADER_CACHE: [(&str, &str); 4] = [
     ("MESA_SHADER_CACHE_DISABLE", "true"),
     ("MESA_GLSL_CACHE_DISABLE", "true"),
     ("__GL_SHADER_DISK_CACHE", "0"),
+    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
 ];
 
 /// Drivers read their environment when GTK starts, before any Rust code could change it

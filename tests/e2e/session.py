@@ -714,7 +714,8 @@ def run(app, files):
     app.click("#opened-dismiss")
     log("a missing journal entry brought back from the backup in the app")
     log("core dumps and shader caches are off for the app and its web processes")
-    assert "MESA_SHADER_CACHE_DISABLE" not in os.environ, "the harness must not set it itself"
+    for var in ("MESA_SHADER_CACHE_DISABLE", "WEBKIT_DISABLE_COMPOSITING_MODE"):
+        assert var not in os.environ, f"the harness must not set {var} itself"
     pids, checked = [], 0
     for pattern in (os.environ["DOSSIER_APP"], "WebKitWebProcess", "WebKitNetworkProcess"):
         found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
@@ -732,7 +733,9 @@ def run(app, files):
         core = next(line for line in limits.splitlines() if line.startswith("Max core file size"))
         assert core.split()[4] == "0", f"process {pid} may dump core: {core}"
         # GPU drivers cache no shaders under ~/.cache: the app restarted itself with this set.
-        for var in (b"MESA_SHADER_CACHE_DISABLE=true", b"MESA_GLSL_CACHE_DISABLE=true", b"__GL_SHADER_DISK_CACHE=0"):
+        # WebKit draws without GL (no shaders to compile at start, none to cache).
+        for var in (b"MESA_SHADER_CACHE_DISABLE=true", b"MESA_GLSL_CACHE_DISABLE=true", b"__GL_SHADER_DISK_CACHE=0",
+                    b"WEBKIT_DISABLE_COMPOSITING_MODE=1"):
             assert var in environ, f"process {pid} may cache shaders: no {var!r}"
     assert checked >= 2, f"only {checked} of the session's processes were checked"
     log("session done")
