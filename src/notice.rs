@@ -33,4 +33,38 @@ pub enum NoticeKey {
     /// A file a sync engine or desktop left in the vault folder: kept, never read. Args: its
     /// path, what made it (a [`crate::DebrisKind`], as named in JSON).
     SyncDebris,
+    /// This device's record of the vault (what it has seen: how a rollback is noticed) has
+    /// no folder: HOME is not set. No args.
+    DeviceRecordNowhere,
+    /// This device's record could not be read; it starts afresh. Args: why.
+    DeviceRecordUnreadable,
+    /// This device's record could not be saved. Args: its folder, why.
+    DeviceRecordUnsaved,
+    /// A snapshot (a cache that makes the next opening faster) could not be written. Args: why.
+    SnapshotUnsaved,
+    /// A crash had interrupted an import after it was recorded: its file was put in place.
+    /// Args: the blob's name.
+    InterruptedImportCompleted,
+    /// A crash had interrupted a purge: the purged bytes were removed now. Args: the blob.
+    InterruptedPurgeFinished,
+    /// Leftovers of interrupted work could not be tidied up. Args: why.
+    InterruptedWorkUntidy,
+    /// Reading some items (metadata, text) stopped with the process last time; they are
+    /// stored, and reading every item again retries. Args: how many.
+    ExtractionUnfinished,
+    /// The vault was moved from format 1 to format 2 at this opening. Args: the format-1
+    /// catalog's generation, kept unread.
+    MovedToFormat2,
+    /// The search texts were not carried over to format 2. Args: why.
+    TextIndexNotCarried,
+}
+
+impl Notice {
+    pub(crate) fn new(key: NoticeKey, args: &[&dyn std::fmt::Display], text: String) -> Notice {
+        Notice {
+            key,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            text,
+        }
+    }
 }

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::items::Item;
+use crate::notice::{Notice, NoticeKey};
 use crate::progress::Progress;
 use crate::storage::blob;
 use crate::storage::durable;
@@ -286,8 +287,11 @@ impl Vault {
     /// Failures here are warnings, not errors: a vault on read-only media must still open.
     pub(super) fn finish_interrupted_work(&mut self) {
         if let Err(e) = self.sweep() {
-            self.warnings
-                .push(format!("could not tidy up interrupted work: {e}"));
+            self.raise(Notice::new(
+                NoticeKey::InterruptedWorkUntidy,
+                &[&e],
+                format!("could not tidy up interrupted work: {e}"),
+            ));
         }
     }
 
@@ -309,8 +313,11 @@ impl Vault {
                 .to_string();
             if referenced.get(&stem) == Some(&false) && !self.layout.blob(&stem).exists() {
                 self.place_blob(&path, &stem)?;
-                self.warnings
-                    .push(format!("completed an interrupted import (blob {stem})"));
+                self.raise(Notice::new(
+                    NoticeKey::InterruptedImportCompleted,
+                    &[&stem],
+                    format!("completed an interrupted import (blob {stem})"),
+                ));
             } else {
                 fs::remove_file(&path)
                     .map_err(Error::io("cannot remove a leftover file", &path))?;
@@ -324,8 +331,11 @@ impl Vault {
             let path = self.layout.blob(blob);
             if *purged && path.exists() && self.replaced_everywhere(blob)? {
                 fs::remove_file(&path).map_err(Error::io("cannot finish a purge", &path))?;
-                self.warnings
-                    .push(format!("finished an interrupted purge (blob {blob})"));
+                self.raise(Notice::new(
+                    NoticeKey::InterruptedPurgeFinished,
+                    &[blob],
+                    format!("finished an interrupted purge (blob {blob})"),
+                ));
             }
         }
         Ok(())

@@ -13,6 +13,7 @@ use crate::custody::{self, Action};
 use crate::error::{Error, Result};
 use crate::items::Item;
 use crate::keys::VaultKey;
+use crate::notice::{Notice, NoticeKey};
 use crate::progress::Progress;
 use crate::storage::durable;
 use crate::storage::layout::Layout;
@@ -381,7 +382,11 @@ impl Vault {
         });
         let pending = mine.len();
         match marked {
-            Ok(_) => self.warnings.push(format!("metadata extraction of {pending} item(s) did not finish last time; they are stored, and `dossier reindex` retries")),
+            Ok(_) => self.raise(Notice::new(
+                NoticeKey::ExtractionUnfinished,
+                &[&pending],
+                format!("metadata extraction of {pending} item(s) did not finish last time; they are stored, and `dossier reindex` retries"),
+            )),
             Err(e) => self.warnings.push(format!("could not record unfinished extractions: {e}")),
         }
     }

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::catalog::Catalog;
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
+use crate::notice::{Notice, NoticeKey};
 use crate::storage::durable;
 use crate::storage::layout::{self, Layout};
 use crate::storage::names::random_hex;
@@ -192,10 +193,8 @@ impl Vault {
                 .device_state
                 .save(dir, &self.layout.root, &mac, &self.recipient)
         {
-            self.warnings.push(format!(
-                "this device's record of the vault could not be saved in {} ({e})",
-                dir.display()
-            ));
+            let notice = journal::record_unsaved(dir, &e);
+            self.raise(notice);
         }
         durable::ensure_dir_private(&self.layout.tmp_root())
             .and_then(|_| durable::ensure_dir_private(&self.layout.tmp()))
@@ -226,10 +225,14 @@ impl Vault {
         self._lock = super::lock(&self.layout)?;
         self.catalog = old;
         self.save_device_state();
-        self.warnings.push(format!(
-            "this vault was moved to format 2 (a journal per device, safe in a sync folder); \
-             the format-1 catalog (generation {generation}) is kept, unread, in catalog/ until \
-             you remove it, once every device runs this version"
+        self.raise(Notice::new(
+            NoticeKey::MovedToFormat2,
+            &[&generation],
+            format!(
+                "this vault was moved to format 2 (a journal per device, safe in a sync folder); \
+                 the format-1 catalog (generation {generation}) is kept, unread, in catalog/ until \
+                 you remove it, once every device runs this version"
+            ),
         ));
         Ok(())
     }
@@ -277,8 +280,10 @@ impl Vault {
                     }
                 }
             }
-            Err(e) => self.warnings.push(format!(
-                "the text index was not carried over ({e}); run `dossier reindex`"
+            Err(e) => self.raise(Notice::new(
+                NoticeKey::TextIndexNotCarried,
+                &[&e],
+                format!("the text index was not carried over ({e}); run `dossier reindex`"),
             )),
         }
     }

@@ -34,26 +34,53 @@ pub(super) fn load_state(
     root: &Path,
     key: &VaultKey,
     mac: &MacKey,
-    warnings: &mut Vec<String>,
+    notices: &mut Vec<Notice>,
 ) -> (DeviceState, Option<std::path::PathBuf>) {
     let Some(dir) = device::state_dir() else {
-        warnings.push(
+        notices.push(Notice::new(
+            NoticeKey::DeviceRecordNowhere,
+            &[],
             "no folder for this device's record (HOME is not set): a rollback of this vault \
              by someone with access to its folder would not be noticed here"
                 .into(),
-        );
+        ));
         return (DeviceState::default(), None);
     };
     match DeviceState::load(&dir, root, mac, &key.identity) {
         Ok(state) => (state, Some(dir)),
         Err(device::LoadError::Missing) => (DeviceState::default(), Some(dir)),
         Err(device::LoadError::Unreadable(e)) => {
-            warnings.push(format!(
-                "this device's record of the vault could not be read ({e}); it starts afresh"
+            notices.push(Notice::new(
+                NoticeKey::DeviceRecordUnreadable,
+                &[&e],
+                format!(
+                    "this device's record of the vault could not be read ({e}); it starts afresh"
+                ),
             ));
             (DeviceState::default(), Some(dir))
         }
     }
+}
+
+/// The notice for a device record that could not be saved in `dir`.
+pub(super) fn record_unsaved(dir: &Path, e: &dyn std::fmt::Display) -> Notice {
+    Notice::new(
+        NoticeKey::DeviceRecordUnsaved,
+        &[&dir.display(), e],
+        format!(
+            "this device's record of the vault could not be saved in {} ({e})",
+            dir.display()
+        ),
+    )
+}
+
+/// The notice for a snapshot that could not be written.
+pub(super) fn snapshot_unsaved(e: &dyn std::fmt::Display) -> Notice {
+    Notice::new(
+        NoticeKey::SnapshotUnsaved,
+        &[e],
+        format!("a snapshot to open faster next time could not be written: {e}"),
+    )
 }
 
 /// This device, as a vault opens or is created: the journal key, its record, its id, and the
@@ -65,13 +92,13 @@ pub(super) struct ThisDevice {
     pub state_dir: Option<std::path::PathBuf>,
     pub id: DeviceId,
     pub layout: crate::storage::layout::Layout,
-    pub warnings: Vec<String>,
+    pub notices: Vec<Notice>,
 }
 
 pub(super) fn this_device(layout: crate::storage::layout::Layout, key: &VaultKey) -> ThisDevice {
     let (mac, vault_bytes) = key.journal_key();
-    let mut warnings = Vec::new();
-    let (mut state, state_dir) = load_state(&layout.root, key, &mac, &mut warnings);
+    let mut notices = Vec::new();
+    let (mut state, state_dir) = load_state(&layout.root, key, &mac, &mut notices);
     let id = device_id(&mut state);
     let mut layout = layout;
     layout.device = Some(id.to_string());
@@ -82,7 +109,7 @@ pub(super) fn this_device(layout: crate::storage::layout::Layout, key: &VaultKey
         state_dir,
         id,
         layout,
-        warnings,
+        notices,
     }
 }
 
@@ -155,7 +182,7 @@ pub(super) fn save_state(
     root: &Path,
     dir: Option<&Path>,
     recipient: &age::x25519::Recipient,
-    warnings: &mut Vec<String>,
+    notices: &mut Vec<Notice>,
 ) {
     let Some(log) = catalog.log.as_ref() else {
         return;
@@ -178,10 +205,7 @@ pub(super) fn save_state(
     if let Some(dir) = dir
         && let Err(e) = state.save(dir, root, log.mac(), recipient)
     {
-        warnings.push(format!(
-            "this device's record of the vault could not be saved in {} ({e})",
-            dir.display()
-        ));
+        notices.push(record_unsaved(dir, &e));
     }
 }
 
@@ -419,9 +443,7 @@ impl super::Vault {
         }
         match self.catalog.save_snapshot(&self.layout, &self.recipient) {
             Ok(written) => self.compact(&written),
-            Err(e) => self.warnings.push(format!(
-                "a snapshot to open faster next time could not be written: {e}"
-            )),
+            Err(e) => self.raise(snapshot_unsaved(&e)),
         }
     }
 
@@ -488,9 +510,7 @@ impl super::Vault {
         {
             match self.catalog.save_snapshot(&self.layout, &self.recipient) {
                 Ok(written) => self.compact(&written),
-                Err(e) => self.warnings.push(format!(
-                    "a snapshot to open faster next time could not be written: {e}"
-                )),
+                Err(e) => self.raise(snapshot_unsaved(&e)),
             }
         }
         Ok(())

@@ -81,6 +81,9 @@ pub struct Vault {
     pub(crate) catalog: Catalog,
     clock: Clock,
     pub(crate) warnings: Vec<String>,
+    /// Those of the warnings that a front end says in its own language (also in `warnings`,
+    /// in English); taken with them.
+    raised: Vec<crate::Notice>,
     /// Set when a catalog file is damaged and the user has not yet decided what to do:
     /// nothing is written, so nothing the damaged file may hold is overwritten or pruned.
     read_only: Option<String>,
@@ -289,6 +292,7 @@ impl Vault {
             catalog,
             clock,
             warnings: Vec::new(),
+            raised: Vec::new(),
             read_only: None,
             texts: Some(Catalog::create_texts()?),
             texts_dirty: false,
@@ -299,7 +303,9 @@ impl Vault {
         })
         .map(|mut v| {
             v.save_device_state();
-            v.warnings.extend(this.warnings);
+            for n in this.notices {
+                v.raise(n);
+            }
             if options.work_factor < keys::DEFAULT_WORK_FACTOR {
                 v.warnings.push(format!(
                     "the passphrase is protected by scrypt work factor {} instead of {}: each \
@@ -364,7 +370,8 @@ impl Vault {
             key,
             recipient,
             clock: system_clock(),
-            warnings: this.warnings,
+            warnings: Vec::new(),
+            raised: Vec::new(),
             read_only: None,
             texts: None,
             texts_dirty: false,
@@ -373,6 +380,9 @@ impl Vault {
             state_dir: this.state_dir,
             state_dirty: false,
         };
+        for n in this.notices {
+            vault.raise(n);
+        }
         if version == 1 {
             vault.migrate_from_format_1(mac, vault_bytes, device)?;
         } else {
@@ -477,9 +487,17 @@ impl Vault {
     }
 
     /// Warnings gathered since the last call (opening, purges whose bytes must wait, exports
-    /// that could not be logged).
+    /// that could not be logged). The notices among them are taken too.
     pub fn take_warnings(&mut self) -> Vec<String> {
+        self.raised.clear();
         std::mem::take(&mut self.warnings)
+    }
+
+    /// A warning a front end can say in its own language: kept as a notice, and in English
+    /// among the warnings (the CLI prints those).
+    pub(crate) fn raise(&mut self, notice: crate::Notice) {
+        self.warnings.push(notice.text.clone());
+        self.raised.push(notice);
     }
 
     /// Records that a file was written from the vault (a dossier, a copy).
@@ -528,10 +546,13 @@ impl Vault {
     }
 
     /// What the journal and the vault folder hold that the user must know of (entries missing,
-    /// damaged journal files, sync-engine leftovers), each with its kind and values so a front
-    /// end can say it in its own language. Each is also among the warnings, in English.
+    /// damaged journal files, sync-engine leftovers), then what opening did or could not do
+    /// (work a crash interrupted, this device's record), each with its kind and values so a
+    /// front end can say it in its own language. Each is also among the warnings, in English.
     pub fn notices(&self) -> Vec<crate::Notice> {
-        journal::notices(&self.catalog)
+        let mut all = journal::notices(&self.catalog);
+        all.extend(self.raised.iter().cloned());
+        all
     }
 
     fn now(&self) -> OffsetDateTime {
@@ -580,16 +601,18 @@ impl Vault {
     /// Saves this device's record of what it has seen (at open, flush and drop).
     pub(super) fn save_device_state(&mut self) {
         self.state_dirty = false;
-        let mut warnings = Vec::new();
+        let mut notices = Vec::new();
         journal::save_state(
             &self.catalog,
             &mut self.device_state,
             &self.layout.root,
             self.state_dir.as_deref(),
             &self.recipient,
-            &mut warnings,
+            &mut notices,
         );
-        self.warnings.extend(warnings);
+        for n in notices {
+            self.raise(n);
+        }
     }
 
     /// Logs an export whose file is already written. If the log cannot be written the file is

@@ -172,6 +172,13 @@ fn an_extraction_a_crash_interrupted_is_recorded_as_failed_at_open() {
         "{:?}",
         v.warnings()
     );
+    let notices = v.notices();
+    let said = notices
+        .iter()
+        .find(|n| n.key == crate::NoticeKey::ExtractionUnfinished)
+        .expect("a notice for the app");
+    assert_eq!(said.args, vec!["1".to_string()]);
+    assert!(v.warnings().contains(&said.text), "the CLI prints the same");
     assert!(v.item(&item.id).is_ok(), "the evidence is there");
 }
 
@@ -343,6 +350,17 @@ fn a_crash_between_commit_and_publish_is_completed_at_open() {
             .iter()
             .any(|w| w.contains("completed an interrupted import"))
     );
+    // The app says it in the user's language: the kind and the blob, once.
+    let said: Vec<_> = v
+        .notices()
+        .into_iter()
+        .filter(|n| n.key == crate::NoticeKey::InterruptedImportCompleted)
+        .collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(said[0].args, vec![item.blob.clone()]);
+    // Taken with the warnings: a later look (after a pull) does not say it again.
+    v.take_warnings();
+    assert!(v.notices().is_empty(), "{:?}", v.notices());
     let report = v.verify(&Silent).unwrap();
     assert!(report.is_clean(), "{report:?}");
 }

@@ -5,7 +5,7 @@ export type ErrorCode = "wrong_passphrase" | "weak_passphrase" | "locked" | "in_
 
 export type MessageKey = "wrong_passphrase" | "wrong_key" | "not_a_vault" | "vault_exists" | "unsupported_format" | "in_use" | "source" | "not_a_file" | "source_changed" | "output_exists" | "no_such_item" | "ambiguous_id" | "no_such_entity" | "purged" | "not_deleted" | "integrity" | "cancelled";
 
-export type NoticeKey = "missing_entries" | "damaged_journal_file" | "device_forked" | "sync_debris";
+export type NoticeKey = "missing_entries" | "damaged_journal_file" | "device_forked" | "sync_debris" | "device_record_nowhere" | "device_record_unreadable" | "device_record_unsaved" | "snapshot_unsaved" | "interrupted_import_completed" | "interrupted_purge_finished" | "interrupted_work_untidy" | "extraction_unfinished" | "moved_to_format2" | "text_index_not_carried";
 
 export type DebrisKind = "syncthing_conflict" | "syncthing_download" | "syncthing_folder" | "sync_service_conflict" | "numbered_copy" | "temporary" | "desktop_file" | "sync_client_state" | "stray";
 

@@ -134,6 +134,22 @@ describe("notices from opening", () => {
     expect(noticeText(debris)).toContain("Syncthing's own folder marker");
   });
 
+  it("name the app's own action where the CLI's words name a command", () => {
+    const unfinished: Notice = {
+      key: "extraction_unfinished",
+      args: ["2"],
+      text: "metadata extraction of 2 item(s) did not finish last time; they are stored, and `dossier reindex` retries",
+    };
+    for (const lang of ["en", "ru", "kk", "fr"] as UiLang[]) {
+      setUiLanguage(lang);
+      const said = noticeText(unfinished);
+      expect(said).toContain("2");
+      expect(said).toContain(t.reindex);
+      expect(said).toContain(t.navVerify);
+      expect(said).not.toContain("dossier reindex");
+    }
+  });
+
   it("fall back to the core's words for a kind the catalogue does not know", () => {
     expect(noticeText({ key: "unknown" as Notice["key"], args: [], text: "in English" })).toBe("in English");
   });

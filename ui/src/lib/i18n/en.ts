@@ -426,6 +426,24 @@ export const en = {
     device_forked: (device: string, entry: string) =>
       `Device ${device} wrote two different entries numbered ${entry}: two computers share one device record. Both are kept; only the first is used.`,
     sync_debris: (path: string, what: string) => `${path} is ${what}: kept, never read.`,
+    device_record_nowhere: () =>
+      "This computer has no folder for its record of the vault (HOME is not set): if someone put an older copy of the vault folder back, it would not be noticed here.",
+    device_record_unreadable: (why: string) =>
+      `This computer's record of the vault could not be read (${why}). It starts a new one from what the vault holds now.`,
+    device_record_unsaved: (folder: string, why: string) =>
+      `This computer's record of the vault could not be saved in ${folder} (${why}). The vault works, but an older copy put back would not be noticed until the record is saved.`,
+    snapshot_unsaved: (why: string) =>
+      `A shortcut that makes the next opening faster could not be saved (${why}). Nothing is lost; the vault only opens more slowly.`,
+    interrupted_import_completed: (blob: string) => `An import that a crash interrupted was completed (file ${blob}).`,
+    interrupted_purge_finished: (blob: string) => `A purge that a crash interrupted was finished: its bytes (file ${blob}) are gone.`,
+    interrupted_work_untidy: (why: string) =>
+      `Leftovers of work a crash interrupted could not be tidied up (${why}). Nothing stored is lost.`,
+    extraction_unfinished: (n: string) =>
+      `Reading ${n} item(s) stopped when Dossier last closed. They are stored; “Read every item again” on the Verify page retries.`,
+    moved_to_format2: (generation: string) =>
+      `This vault was moved to the new format (a journal for each computer, safe in a sync folder). The old catalog (generation ${generation}) is kept, unread, in the folder catalog/: remove it once every computer runs this version.`,
+    text_index_not_carried: (why: string) =>
+      `The search texts were not carried over to the new format (${why}). “Read every item again” on the Verify page rebuilds them.`,
   } satisfies Record<NoticeKey, (...args: string[]) => string> as Record<NoticeKey, (...args: string[]) => string>,
   debris: {
     syncthing_conflict: "a Syncthing conflict copy (two devices wrote a file of this name)",

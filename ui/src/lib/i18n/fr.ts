@@ -443,6 +443,24 @@ export const fr: Strings = {
     device_forked: (device: string, entry: string) =>
       `L'appareil ${device} a écrit deux entrées différentes numérotées ${entry} : deux ordinateurs partagent un même enregistrement d'appareil. Les deux sont gardées ; seule la première est utilisée.`,
     sync_debris: (path: string, what: string) => `${path} est ${what} : gardé, jamais lu.`,
+    device_record_nowhere: () =>
+      "Cet ordinateur n'a pas de dossier pour son relevé du coffre (HOME n'est pas défini) : si quelqu'un remettait une ancienne copie du dossier du coffre, ce ne serait pas remarqué ici.",
+    device_record_unreadable: (why: string) =>
+      `Le relevé du coffre tenu par cet ordinateur n'a pas pu être lu (${why}). Il en commence un nouveau à partir de ce que le coffre contient maintenant.`,
+    device_record_unsaved: (folder: string, why: string) =>
+      `Le relevé du coffre tenu par cet ordinateur n'a pas pu être enregistré dans ${folder} (${why}). Le coffre fonctionne, mais une ancienne copie remise en place ne serait pas remarquée tant que le relevé n'est pas enregistré.`,
+    snapshot_unsaved: (why: string) =>
+      `Un instantané qui accélère la prochaine ouverture n'a pas pu être enregistré (${why}). Rien n'est perdu ; le coffre s'ouvre seulement plus lentement.`,
+    interrupted_import_completed: (blob: string) => `Une importation interrompue par une panne a été achevée (fichier ${blob}).`,
+    interrupted_purge_finished: (blob: string) => `Une purge interrompue par une panne a été achevée : ses octets (fichier ${blob}) ont disparu.`,
+    interrupted_work_untidy: (why: string) =>
+      `Les restes d'un travail interrompu par une panne n'ont pas pu être rangés (${why}). Rien de ce qui est conservé n'est perdu.`,
+    extraction_unfinished: (n: string) =>
+      `La lecture de pièces (${n}) s'est arrêtée à la dernière fermeture de Dossier. Elles sont conservées ; « Relire toutes les pièces » sur la page « Vérifier » recommence.`,
+    moved_to_format2: (generation: string) =>
+      `Ce coffre est passé au nouveau format (un journal par ordinateur, sûr dans un dossier synchronisé). L'ancien catalogue (génération ${generation}) est gardé, non lu, dans le dossier catalog/ : supprimez-le quand tous les ordinateurs utiliseront cette version.`,
+    text_index_not_carried: (why: string) =>
+      `Les textes de recherche n'ont pas été repris dans le nouveau format (${why}). « Relire toutes les pièces » sur la page « Vérifier » les reconstruit.`,
   },
   debris: {
     syncthing_conflict: "une copie de conflit de Syncthing (deux appareils ont écrit un fichier de ce nom)",
