@@ -1,6 +1,8 @@
-// The UI's words in the chosen language. `t` is one reactive object that every component
-// reads (`t.save`); switching language swaps its contents in place, so every screen follows
-// without a reload. The language is the vault's setting once unlocked, the system's before.
+// The UI's words in the chosen language. `t` is one object that every component reads
+// (`t.save`); every read goes through one signal, the catalogue on screen, so switching
+// language is one write and every screen follows without a reload. (A deep `$state` copy of
+// the catalogue cost a signal per key and a proxy per table at every switch.) The language is
+// the vault's setting once unlocked, the system's before.
 import { en, type Strings } from "./i18n/en";
 import { fr } from "./i18n/fr";
 import { kk } from "./i18n/kk";
@@ -17,8 +19,16 @@ export const uiLanguages: Record<UiLang, string> = {
   fr: "Français",
 };
 
-export const t: Strings = $state(structuredCloneSafe(en));
 let current = $state<UiLang>("en");
+// Catalogues are never changed: no deep proxy needed.
+let shown = $state.raw<Strings>(en);
+export const t: Strings = new Proxy(en, {
+  get: (_, key) => Reflect.get(shown, key),
+  has: (_, key) => Reflect.has(shown, key),
+  ownKeys: () => Reflect.ownKeys(shown),
+  getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(shown, key),
+  set: () => false,
+});
 
 /** The language on screen. */
 export function uiLang(): UiLang {
@@ -42,17 +52,8 @@ export function systemLanguage(preferred: readonly string[] = navigator.language
 /** Shows the app in `code` (unknown codes: English). */
 export function setUiLanguage(code: string): UiLang {
   const lang: UiLang = code in catalogues ? (code as UiLang) : "en";
-  Object.assign(t, structuredCloneSafe(catalogues[lang]));
+  shown = catalogues[lang];
   current = lang;
   if (typeof document !== "undefined") document.documentElement.lang = lang;
   return lang;
-}
-
-/** A copy a `$state` proxy can own: nested tables copied, functions kept. */
-function structuredCloneSafe(s: Strings): Strings {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s)) {
-    out[k] = v && typeof v === "object" ? { ...(v as object) } : v;
-  }
-  return out as Strings;
 }
