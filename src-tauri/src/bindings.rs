@@ -127,6 +127,13 @@ fn render() -> String {
         ShareReport,
         ReceiveReport,
     );
+    // A submission field's key is a string in the catalog (logged, merged), not an enum;
+    // the union lets each UI catalogue be checked for a label of every field.
+    let keys: Vec<String> = dossier::submission::all_keys()
+        .iter()
+        .map(|k| format!("{k:?}"))
+        .collect();
+    out.push_str(&format!("export type FieldKey = {};\n", keys.join(" | ")));
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

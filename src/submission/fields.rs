@@ -182,6 +182,18 @@ impl Template {
     }
 }
 
+/// Every field's key, each once, in the order the templates ask (for the UI's catalogues,
+/// which name each field in the language on screen).
+pub fn all_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for f in [WGAD, PACE, EP, GENERIC].into_iter().flatten() {
+        if !keys.contains(&f.key) {
+            keys.push(f.key);
+        }
+    }
+    keys
+}
+
 /// The spec of a key in any template.
 pub fn spec(key: &str) -> Option<&'static FieldSpec> {
     [WGAD, PACE, EP, GENERIC]

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use time::OffsetDateTime;
 
 pub use disclosure::{DatumKind, PersonalDatum};
-pub use fields::{FieldKind, FieldOrigin, FieldSpec, FieldState};
+pub use fields::{FieldKind, FieldOrigin, FieldSpec, FieldState, all_keys};
 pub use labels::Lang;
 
 use crate::dating::DocumentDate;

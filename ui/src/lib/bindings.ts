@@ -690,3 +690,5 @@ items: Array<string>,
  * How many of them were already in this vault (same SHA-256) and were not stored again.
  */
 duplicates: number, };
+
+export type FieldKey = "summary" | "identity" | "arrest" | "detention" | "arbitrary" | "category i" | "category ii" | "category iii" | "category iv" | "category v" | "remedies" | "source" | "source consent" | "source confidential" | "urgent action" | "urgent reason" | "criterion a" | "criterion b" | "criterion c" | "criterion d" | "criterion e" | "pace request" | "signatories" | "subject" | "ep request" | "petitioner" | "petitioner eligible";

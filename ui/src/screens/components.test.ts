@@ -3,7 +3,7 @@
 // call across the boundary, and what comes back is shown.
 import { flushSync, mount, tick, unmount } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { KeySlot, LibraryRow, Link, Lists } from "../lib/bindings";
+import type { FieldState, KeySlot, LibraryRow, Link, Lists } from "../lib/bindings";
 
 const api = vi.hoisted(() => ({
   keySlots: vi.fn(),
@@ -13,6 +13,8 @@ const api = vi.hoisted(() => ({
   linkAll: vi.fn(),
   search: vi.fn(),
   why: vi.fn(),
+  submissionForm: vi.fn(),
+  setSubmissionField: vi.fn(),
 }));
 vi.mock("../lib/api", () => ({
   api,
@@ -20,8 +22,10 @@ vi.mock("../lib/api", () => ({
   renditionUrl: () => "",
 }));
 
+import { setUiLanguage } from "../lib/strings.svelte";
 import KeySlots from "./KeySlots.svelte";
 import Library from "./Library.svelte";
+import SubmissionForm from "./SubmissionForm.svelte";
 
 let target: HTMLElement;
 let app: ReturnType<typeof mount> | null = null;
@@ -202,3 +206,31 @@ describe("Library", () => {
     expect(target.querySelector('.item-row[data-id="i1"] .why')).toBeNull();
   });
 });
+
+describe("SubmissionForm", () => {
+  afterEach(() => setUiLanguage("en"));
+  const field = (key: string, label: string, required: boolean, value = "") =>
+    ({ key, label, kind: "text", required, value, origin: value ? "field" : "empty" }) as FieldState;
+
+  it("asks each question in the language on screen, and names the empty required ones in it", async () => {
+    setUiLanguage("ru");
+    api.submissionForm.mockResolvedValue([
+      field("summary", "Summary of the case", true, "Кратко."),
+      field("remedies", "Domestic remedies pursued and their results", true),
+      field("a key this UI predates", "A question from a newer core", false),
+    ]);
+    // As `bind:missing` passes it: the form writes the list back through the setter.
+    let missing: string[] = [];
+    const props = { caseId: "c1", template: "wgad", items: [], get missing() { return missing; }, set missing(v) { missing = v; } };
+    app = mount(SubmissionForm, { target, props });
+    await settle();
+    const labels = [...target.querySelectorAll("label")].map((l) => l.textContent?.replace(/\s*\*$/, "").trim());
+    expect(labels).toEqual([
+      "Краткое изложение дела",
+      "Использованные внутренние средства правовой защиты и их результаты",
+      "A question from a newer core",
+    ]);
+    expect(missing).toEqual(["Использованные внутренние средства правовой защиты и их результаты"]);
+  });
+});
+
