@@ -5,6 +5,9 @@
 //!
 //!   age-plugin-dossiertest                  prints a new identity (and its recipient)
 //!   age-plugin-dossiertest --age-plugin=…   runs a state machine (started by age)
+//!
+//! With `DOSSIERTEST_PIN` set, unwrapping first says "touch your key" and asks for that PIN,
+//! as a YubiKey's plugin does; a wrong or missing PIN unwraps nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -117,9 +120,18 @@ impl IdentityPluginV1 for Identities {
     fn unwrap_file_keys(
         &mut self,
         files: Vec<Vec<Stanza>>,
-        _: impl Callbacks<identity::Error>,
+        mut callbacks: impl Callbacks<identity::Error>,
     ) -> io::Result<HashMap<usize, Result<FileKey, Vec<identity::Error>>>> {
         let mut found = HashMap::new();
+        // As a YubiKey's plugin: the PIN only for a file that holds one of its stanzas.
+        let ours = files.iter().flatten().any(|s| s.tag == NAME);
+        if let (true, Ok(pin)) = (ours, std::env::var("DOSSIERTEST_PIN")) {
+            let _ = callbacks.message("Touch your dossiertest key")?;
+            let given = callbacks.request_secret("Enter the PIN of your dossiertest key")?;
+            if given.ok().as_ref().map(|p| p.expose_secret()) != Some(pin.as_str()) {
+                return Ok(found);
+            }
+        }
         for (index, stanzas) in files.into_iter().enumerate() {
             for stanza in stanzas.into_iter().filter(|s| s.tag == NAME) {
                 let x25519 = Stanza {

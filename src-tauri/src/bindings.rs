@@ -28,6 +28,7 @@ use ts_rs::{Config, TS};
 
 use crate::commands::library::SearchInput;
 use crate::error::{ApiError, ErrorCode};
+use crate::prompts::{KeyPrompt, PromptKind};
 use crate::wire::*;
 
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/lib/bindings.ts");
@@ -117,6 +118,8 @@ fn render() -> String {
         DatumKind,
         KeySlot,
         RecoveryKeyShown,
+        KeyPrompt,
+        PromptKind,
         BackupReport,
         Report,
         ItemCheck,

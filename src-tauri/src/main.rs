@@ -9,6 +9,7 @@ mod commands;
 mod dialogs;
 mod error;
 mod progress;
+mod prompts;
 mod protocol;
 mod state;
 mod wire;
@@ -53,6 +54,8 @@ fn main() {
             session::vault_status,
             session::create_vault,
             session::unlock,
+            session::unlock_with_key,
+            session::answer_prompt,
             session::accept_damaged,
             session::conflicts,
             session::resolve_conflict,
@@ -114,6 +117,7 @@ fn main() {
             work::set_submission_field,
             keys::key_slots,
             keys::add_recovery_key,
+            keys::add_plugin_key,
             keys::remove_key_slot,
             keys::backup,
             keys::pull,

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use dossier::{CancelFlag, Vault};
 
 use crate::error::{ApiError, ApiResult};
+use crate::prompts::{Prompts, WindowUi};
 
 /// Minutes of inactivity before the vault locks itself, until the user chooses otherwise.
 pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 10;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub auto_lock_minutes: AtomicU32,
     /// The dossier draft on show (unsigned PDF, memory only), dropped at lock.
     pub draft: Mutex<Option<Vec<u8>>>,
+    /// A key plugin's questions waiting for the window's answers.
+    pub prompts: Arc<Prompts>,
 }
 
 /// Clears the running job when the work ends, however it ends.
@@ -56,7 +59,18 @@ impl AppState {
             last_seen: Mutex::new(Instant::now()),
             auto_lock_minutes: AtomicU32::new(DEFAULT_AUTO_LOCK_MINUTES),
             draft: Mutex::new(None),
+            prompts: Arc::new(Prompts::default()),
         }
+    }
+
+    /// The callbacks for one run of a key plugin: its questions go to the window as
+    /// `key-prompt` events, and its answers come back through `answer_prompt`.
+    pub fn prompt_ui(&self, app: &tauri::AppHandle) -> WindowUi {
+        use tauri::Emitter;
+        let app = app.clone();
+        WindowUi::new(self.prompts.clone(), move |p| {
+            let _ = app.emit("key-prompt", p);
+        })
     }
 
     /// Runs `f` on the unlocked vault, or fails with `locked`.

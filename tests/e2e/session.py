@@ -466,6 +466,54 @@ def run(app, files):
     key_file.unlink()
     log("the backup opens with the recovery key and verifies")
 
+    # A lost passphrase: the recovery key, as printed, opens the vault from the unlock screen.
+    app.click("#lock")
+    app.click("#with-key-open")
+    slip = secret[:-3] + ("QQQ" if not secret.endswith("QQQ") else "PPP")
+    app.type("#recovery-key", slip)
+    app.click("#open-with-key")
+    err = app.text("#unlock-error")
+    assert "not a recovery key as printed" in err, err
+    app.type("#recovery-key", secret)
+    app.shot("11b-open-with-recovery-key")
+    app.click("#open-with-key")
+    app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 4)
+    assert not app.d.find_elements(By.CSS_SELECTOR, "#recovery-key"), "the key field is gone"
+    app.click("#nav-settings")
+    app.el("#key-slots")
+    log("the vault opened with the recovery key instead of the passphrase (a slip in it refused)")
+
+    # A hardware key through its age plugin: the stand-in plugin (examples/) plays a YubiKey,
+    # "touch your key" and PIN included (tests/e2e/run puts it on PATH and sets its PIN).
+    made = subprocess.run(["age-plugin-dossiertest"], capture_output=True, text=True, check=True).stdout
+    recipient = next(line.split(": ", 1)[1] for line in made.splitlines() if line.startswith("# recipient: "))
+    hardware_key = WORK / "hardware-key.txt"
+    hardware_key.write_text(made)
+    # Its identity is read by Rust only: it must not reach the disk anywhere else either.
+    identity_line = next(line for line in made.splitlines() if line.startswith("AGE-PLUGIN-"))
+    (WORK / "canaries.json").write_text(json.dumps(canaries(files) + [secret, identity_line], ensure_ascii=False))
+    app.click("#plugin-open")
+    app.type("#plugin-recipient", recipient)
+    app.type("#plugin-label", "YubiKey on the keyring")
+    app.type("#plugin-passphrase", PASSPHRASE)
+    app.click("#plugin-add")
+    app.wait(lambda: "YubiKey on the keyring" in app.text("#key-message"), 20)
+    app.click("#lock")
+    app.click("#with-key-open")
+    app.click("#open-with-key-file")
+    dialog("Choose the key file that opens this vault", hardware_key)
+    app.el("#key-prompt-answer")
+    assert "Touch your dossiertest key" in app.text("#key-prompts"), app.text("#key-prompts")
+    assert "Enter the PIN" in app.text("#key-prompts"), app.text("#key-prompts")
+    app.shot("11c-hardware-key-pin")
+    app.type("#key-prompt-answer", os.environ["DOSSIERTEST_PIN"])
+    app.click("#key-prompt-ok")
+    app.wait(lambda: len(app.d.find_elements(By.CSS_SELECTOR, ".item-row")) == 4, 30)
+    assert not app.d.find_elements(By.CSS_SELECTOR, "#key-prompts"), "the question is gone"
+    app.click("#nav-settings")
+    app.el("#key-slots")
+    log("a hardware key added from the app, then the vault opened with it and its PIN")
+
     # Removing a way in asks first, with its own passphrase field; a wrong one removes nothing.
     app.click('.remove-key[data-label="paper copy"]')
     assert "no longer open this vault" in app.text("#key-slots")

@@ -48,6 +48,22 @@ impl AppState {
         })
     }
 
+    /// A slot for a hardware key through its age plugin (a YubiKey's recipient,
+    /// `age1yubikey1…`, as `age-plugin-yubikey` printed it). Asks for the passphrase first,
+    /// as for a recovery key. The plugin runs once now, and may ask through `ui`.
+    pub fn add_plugin_key(
+        &self,
+        passphrase: &SecretString,
+        recipient: &str,
+        label: &str,
+        ui: impl dossier::PluginUi,
+    ) -> ApiResult<KeySlot> {
+        self.with_vault(|v| {
+            v.confirm_passphrase(passphrase)?;
+            v.add_plugin_key(recipient, label, ui)
+        })
+    }
+
     pub fn remove_key_slot(&self, passphrase: &SecretString, id: &str) -> ApiResult<KeySlot> {
         self.with_vault(|v| {
             v.confirm_passphrase(passphrase)?;
@@ -95,6 +111,18 @@ pub fn add_recovery_key(
             .then(|| dialogs::save(&app, "Save the recovery key to print", "recovery-key.pdf"))
             .flatten()
     })
+}
+
+#[tauri::command(async)]
+pub fn add_plugin_key(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: String,
+    recipient: String,
+    label: String,
+) -> ApiResult<KeySlot> {
+    let ui = state.prompt_ui(&app);
+    state.add_plugin_key(&SecretString::from(passphrase), &recipient, &label, ui)
 }
 
 #[tauri::command(async)]

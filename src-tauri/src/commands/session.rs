@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use dossier::strength::{STRONG_SCORE, score};
-use dossier::{CreateOptions, DEFAULT_WORK_FACTOR, ExposeSecret, SecretString, Vault};
+use dossier::{CreateOptions, DEFAULT_WORK_FACTOR, ExposeSecret, PluginUi, SecretString, Vault};
 use tauri::{AppHandle, State};
 
 use crate::dialogs;
@@ -63,7 +63,19 @@ impl AppState {
     /// Opens the vault and returns everything opening found, for the UI to show (the CLI
     /// prints the same warnings).
     pub fn unlock(&self, passphrase: &SecretString) -> ApiResult<Opened> {
-        let mut vault = Vault::open(&self.path, passphrase)?;
+        let vault = Vault::open(&self.path, passphrase)?;
+        self.opened(vault)
+    }
+
+    /// Opens the vault with a key instead of the passphrase: a recovery key
+    /// (`AGE-SECRET-KEY-1…`) or a plugin identity (`AGE-PLUGIN-YUBIKEY-1…`), whose plugin asks
+    /// its questions (PIN, touch) through `ui`.
+    pub fn unlock_with_key(&self, key: &SecretString, ui: impl PluginUi) -> ApiResult<Opened> {
+        let vault = Vault::open_with_identity(&self.path, key, ui)?;
+        self.opened(vault)
+    }
+
+    fn opened(&self, mut vault: Vault) -> ApiResult<Opened> {
         let minutes = vault
             .preference(AUTO_LOCK)?
             .and_then(|m| m.parse().ok())
@@ -218,6 +230,53 @@ pub fn suggest_passphrase(state: State<'_, AppState>) -> String {
 #[tauri::command(async)]
 pub fn unlock(state: State<'_, AppState>, passphrase: String) -> ApiResult<Opened> {
     state.unlock(&SecretString::from(passphrase))
+}
+
+/// Opens the vault with a key: `key` as pasted (a recovery key), or, without it, the key file
+/// the user chooses (a YubiKey's identity file, or a recovery key saved as a file). `None`:
+/// the dialog was closed. A plugin's questions come to the window as `key-prompt` events.
+#[tauri::command(async)]
+pub fn unlock_with_key(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    key: Option<String>,
+) -> ApiResult<Option<Opened>> {
+    let key = match key {
+        Some(k) => SecretString::from(k),
+        None => {
+            let Some(path) = dialogs::pick_file(&app, "Choose the key file that opens this vault")
+            else {
+                return Ok(None);
+            };
+            SecretString::from(read_key_file(&path)?)
+        }
+    };
+    state.unlock_with_key(&key, state.prompt_ui(&app)).map(Some)
+}
+
+/// A key file is a few lines; anything large is not one (and is not read into memory).
+fn read_key_file(path: &std::path::Path) -> ApiResult<String> {
+    use std::io::Read;
+    let invalid = |why: String| ApiError::from(dossier::Error::Invalid(why));
+    let file = std::fs::File::open(path)
+        .map_err(|e| invalid(format!("cannot read the key file {}: {e}", path.display())))?;
+    let mut text = String::new();
+    file.take(64 * 1024 + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| invalid(format!("{} is not a key file: {e}", path.display())))?;
+    if text.len() > 64 * 1024 {
+        return Err(invalid(format!(
+            "{} is too large to be a key file",
+            path.display()
+        )));
+    }
+    Ok(text)
+}
+
+/// The answer to a plugin's question (`None`: declined); false if nothing waits for it.
+#[tauri::command(async)]
+pub fn answer_prompt(state: State<'_, AppState>, id: u64, answer: Option<String>) -> bool {
+    state.prompts.answer(id, answer)
 }
 
 #[tauri::command(async)]

@@ -134,14 +134,44 @@ fn recovery_keys_need_the_passphrase_and_open_the_vault() {
     let slots = state.key_slots().unwrap();
     assert_eq!(slots.len(), 2);
     assert_eq!(slots[1].label, "paper");
+    // A key whose slot was removed opens nothing.
+    let removed = state
+        .add_recovery_key(&secret(PASS), "spare", || None)
+        .unwrap();
+    state
+        .remove_key_slot(&secret(PASS), &removed.slot.id)
+        .unwrap();
     state.lock_vault();
-    let vault = dossier::Vault::open_with_identity(
-        &state.path,
-        &secret(&shown.secret),
-        dossier::NoCallbacks,
-    )
-    .unwrap();
-    drop(vault);
+    // The app opens with the key instead of the passphrase (a lost passphrase), as pasted.
+    let ui = || {
+        crate::prompts::WindowUi::new(state.prompts.clone(), |p| {
+            panic!("a recovery key asks nothing: {p:?}")
+        })
+    };
+    let wrong = state.unlock_with_key(&secret(&removed.secret), ui());
+    assert!(wrong.is_err(), "a removed key opens nothing");
+    assert!(!state.is_unlocked());
+    let opened = state
+        .unlock_with_key(&secret(&format!("  {}\n", shown.secret)), ui())
+        .unwrap();
+    assert_eq!(opened.conflicts, 0);
+    assert!(state.is_unlocked());
+    // A plugin slot needs the passphrase too, and a plugin recipient.
+    let refused = state.add_plugin_key(&secret("not it"), "age1yubikey1qq", "YubiKey", ui());
+    assert_eq!(refused.unwrap_err().code, ErrorCode::WrongPassphrase);
+    let not_plugin = state.add_plugin_key(
+        &secret(PASS),
+        &shown.slot.recipient.clone().unwrap(),
+        "YubiKey",
+        ui(),
+    );
+    assert!(
+        not_plugin
+            .unwrap_err()
+            .message
+            .contains("not an age plugin recipient")
+    );
+    state.lock_vault();
     state.unlock(&secret(PASS)).unwrap();
     state
         .remove_key_slot(&secret(PASS), &shown.slot.id)

@@ -45,6 +45,11 @@ export const api = {
   create: (passphrase: string, acceptWeak: boolean) => invoke<void>("create_vault", { passphrase, acceptWeak }),
   suggestPassphrase: () => invoke<string>("suggest_passphrase"),
   unlock: (passphrase: string) => invoke<B.Opened>("unlock", { passphrase }),
+  /** A pasted recovery key, or `null`: Rust asks for a key file (`null` back: dialog closed). */
+  unlockWithKey: (key: string | null) => invoke<B.Opened | null>("unlock_with_key", { key }),
+  answerPrompt: (id: number, answer: string | null) => invoke<boolean>("answer_prompt", { id, answer }),
+  addPluginKey: (passphrase: string, recipient: string, label: string) =>
+    invoke<B.KeySlot>("add_plugin_key", { passphrase, recipient, label }),
   acceptDamaged: () => invoke<string[]>("accept_damaged"),
   conflicts: () => invoke<B.Conflict[]>("conflicts"),
   resolveConflict: (number: number, keep: number) => invoke<void>("resolve_conflict", { number, keep }),
@@ -133,6 +138,9 @@ export const api = {
     listen<number>("files-dropped", (e) => f(e.payload)),
   /** The vault locked itself after the idle time. */
   onLocked: (f: () => void): Promise<UnlistenFn> => listen("locked", () => f()),
+  /** A key plugin's question or message (a YubiKey's PIN, "touch your key"). */
+  onKeyPrompt: (f: (p: B.KeyPrompt) => void): Promise<UnlistenFn> =>
+    listen<B.KeyPrompt>("key-prompt", (e) => f(e.payload)),
 };
 
 /** `dossier://` serves renditions decrypted in memory, never cached (see src-tauri/src/protocol.rs). */

@@ -588,6 +588,22 @@ secret: string,
  */
 sheet: string | null, sheet_error: string | null, };
 
+export type KeyPrompt = { 
+/**
+ * Answer with this id; a message needs no answer.
+ */
+id: number, kind: PromptKind, 
+/**
+ * The plugin's own words (it speaks English).
+ */
+text: string, 
+/**
+ * For a confirmation: the plugin's words for yes and, if it offers one, no.
+ */
+yes: string | null, no: string | null, };
+
+export type PromptKind = "message" | "confirm" | "text" | "secret";
+
 export type BackupReport = { to: string, 
 /**
  * Files copied in this run (and verified by reading them back).

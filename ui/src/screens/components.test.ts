@@ -3,7 +3,7 @@
 // call across the boundary, and what comes back is shown.
 import { flushSync, mount, tick, unmount } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { FieldState, KeySlot, LibraryRow, Link, Lists } from "../lib/bindings";
+import type { FieldState, KeyPrompt, KeySlot, LibraryRow, Link, Lists } from "../lib/bindings";
 
 const api = vi.hoisted(() => ({
   keySlots: vi.fn(),
@@ -15,6 +15,8 @@ const api = vi.hoisted(() => ({
   why: vi.fn(),
   submissionForm: vi.fn(),
   setSubmissionField: vi.fn(),
+  onKeyPrompt: vi.fn(),
+  answerPrompt: vi.fn(),
 }));
 vi.mock("../lib/api", () => ({
   api,
@@ -23,6 +25,7 @@ vi.mock("../lib/api", () => ({
 }));
 
 import { setUiLanguage } from "../lib/strings.svelte";
+import KeyPrompts from "./KeyPrompts.svelte";
 import KeySlots from "./KeySlots.svelte";
 import Library from "./Library.svelte";
 import SubmissionForm from "./SubmissionForm.svelte";
@@ -231,6 +234,33 @@ describe("SubmissionForm", () => {
       "A question from a newer core",
     ]);
     expect(missing).toEqual(["Использованные внутренние средства правовой защиты и их результаты"]);
+  });
+});
+
+describe("KeyPrompts", () => {
+  it("shows what the key's plugin says, and sends a PIN back to the question that asked", async () => {
+    let tell: (p: KeyPrompt) => void = () => {};
+    api.onKeyPrompt.mockImplementation((f: (p: KeyPrompt) => void) => { tell = f; return Promise.resolve(() => {}); });
+    api.answerPrompt.mockResolvedValue(true);
+    app = mount(KeyPrompts, { target });
+    await settle();
+    expect(target.querySelector("#key-prompts")).toBeNull();
+    tell({ id: 1, kind: "message", text: "Touch your YubiKey", yes: null, no: null });
+    tell({ id: 2, kind: "secret", text: "Enter PIN for YubiKey", yes: null, no: null });
+    flushSync();
+    expect(q("#key-prompts").textContent).toContain("Touch your YubiKey");
+    expect(q("#key-prompts label").textContent).toContain("Enter PIN for YubiKey");
+    typeInto("#key-prompt-answer", "123456");
+    q<HTMLButtonElement>("#key-prompt-ok").click();
+    await settle();
+    expect(api.answerPrompt).toHaveBeenCalledWith(2, "123456");
+    expect(target.querySelector("#key-prompt-answer")).toBeNull();
+    // Declining a question answers it with nothing, so the plugin stops waiting.
+    tell({ id: 3, kind: "text", text: "Which slot?", yes: null, no: null });
+    flushSync();
+    q<HTMLButtonElement>("#key-prompt-cancel").click();
+    await settle();
+    expect(api.answerPrompt).toHaveBeenLastCalledWith(3, null);
   });
 });
 
