@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-/// What opening found: the journal's problems and the sync engines' leftovers.
+/// What opening found (the journal's problems, the sync engines' leftovers) or did (work a
+/// crash interrupted, finished; this device's record), for a front end to say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Notice {

@@ -108,6 +108,16 @@ fn a_key_typed_from_paper_in_groups_and_lower_case_still_opens() {
         list.contains("passphrase") && list.contains("recovery"),
         "{list}"
     );
+    // A file far larger than a key file is refused by name, not read whole.
+    let big = f.dir.join("not-a-key.bin");
+    std::fs::write(&big, vec![b'A'; 200 * 1024]).unwrap();
+    let out = with_identity(&f, &big, &["key", "list"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not-a-key.bin is too large to be a key file"),
+        "{}",
+        stderr(&out)
+    );
     f.cleanup();
 }
 

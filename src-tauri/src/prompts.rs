@@ -13,9 +13,15 @@ use dossier::{PluginUi, SecretString};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::state::AppState;
+
 /// How long a question waits before the plugin is told there is no answer (it then fails,
 /// and the vault stays locked).
 const PATIENCE: Duration = Duration::from_secs(300);
+
+/// The event that tells the window a plugin run ended: what it showed can go.
+pub const DONE: &str = "key-prompts-done";
 
 /// One question or message, as the UI shows it.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -44,13 +50,27 @@ pub enum PromptKind {
 }
 
 /// The questions waiting for the UI, shared by every plugin run.
-#[derive(Default)]
 pub struct Prompts {
     next: AtomicU64,
     waiting: Mutex<HashMap<u64, Sender<Option<String>>>>,
+    patience: Duration,
+}
+
+impl Default for Prompts {
+    fn default() -> Self {
+        Prompts::with_patience(PATIENCE)
+    }
 }
 
 impl Prompts {
+    pub fn with_patience(patience: Duration) -> Prompts {
+        Prompts {
+            next: AtomicU64::new(0),
+            waiting: Mutex::new(HashMap::new()),
+            patience,
+        }
+    }
+
     /// Gives `answer` (`None`: the user declined) to the question `id`; false if nothing
     /// waits for it any more (answered, or given up).
     pub fn answer(&self, id: u64, answer: Option<String>) -> bool {
@@ -75,13 +95,35 @@ impl Prompts {
             .unwrap_or_else(|p| p.into_inner())
             .insert(id, tx);
         show(prompt);
-        let answer = rx.recv_timeout(PATIENCE).ok().flatten();
+        let answer = rx.recv_timeout(self.patience).ok().flatten();
         self.waiting
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id);
         answer
     }
+}
+
+/// Runs `work`, which may start a key plugin, on a thread of its own: a plugin can wait minutes
+/// for a PIN, and must not hold one of the few threads that run commands. Then tells the
+/// window the run is over (`DONE`), however it ended.
+pub async fn run_plugin<T: Send + 'static>(
+    app: tauri::AppHandle,
+    work: impl FnOnce(&tauri::AppHandle, &AppState) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    use tauri::{Emitter, Manager};
+    let joined = tauri::async_runtime::spawn_blocking(move || {
+        let result = work(&app, &app.state::<AppState>());
+        let _ = app.emit(DONE, ());
+        result
+    })
+    .await;
+    joined.unwrap_or_else(|e| {
+        Err(ApiError::new(
+            ErrorCode::Other,
+            format!("the key's work stopped: {e}"),
+        ))
+    })
 }
 
 /// The age callbacks of one plugin run: each question goes to `show` (the window), and the
@@ -141,29 +183,44 @@ impl PluginUi for WindowUi {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dossier::ExposeSecret;
+    use std::time::Instant;
 
     #[test]
     fn a_question_waits_for_its_answer_and_a_message_does_not() {
-        let prompts = Arc::new(Prompts::default());
+        // A question left unanswered fails fast here, instead of after five minutes.
+        let prompts = Arc::new(Prompts::with_patience(Duration::from_secs(10)));
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let (answerer, log) = (prompts.clone(), seen.clone());
+        let answerers = Arc::new(Mutex::new(Vec::new()));
+        let (answerer, log, threads) = (prompts.clone(), seen.clone(), answerers.clone());
         let ui = WindowUi::new(prompts.clone(), move |p: KeyPrompt| {
             log.lock().unwrap().push((p.kind, p.text.clone()));
             let answerer = answerer.clone();
             // As the UI would: later, from another thread (the answer command's).
-            std::thread::spawn(move || match p.kind {
-                PromptKind::Secret => assert!(answerer.answer(p.id, Some("123456".into()))),
-                PromptKind::Confirm => assert!(answerer.answer(p.id, Some("yes".into()))),
-                PromptKind::Text => assert!(answerer.answer(p.id, None)),
-                PromptKind::Message => assert!(!answerer.answer(p.id, Some("x".into()))),
-            });
+            threads
+                .lock()
+                .unwrap()
+                .push(std::thread::spawn(move || match p.kind {
+                    PromptKind::Secret => answerer.answer(p.id, Some("123456".into())),
+                    PromptKind::Confirm => answerer.answer(p.id, Some("yes".into())),
+                    PromptKind::Text => answerer.answer(p.id, None),
+                    // Nothing waits for a message: an answer to it goes nowhere.
+                    PromptKind::Message => !answerer.answer(p.id, Some("x".into())),
+                }));
         });
+        let start = Instant::now();
         ui.display_message("Touch your YubiKey");
-        use dossier::ExposeSecret;
         let pin = ui.request_passphrase("Enter PIN for YubiKey").unwrap();
         assert_eq!(pin.expose_secret(), "123456");
         assert_eq!(ui.confirm("Use this key?", "Use", Some("Skip")), Some(true));
         assert_eq!(ui.request_public_string("Which slot?"), None, "declined");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no answer timed out"
+        );
+        for t in answerers.lock().unwrap().drain(..) {
+            assert!(t.join().unwrap(), "each answer reached its question");
+        }
         let kinds: Vec<_> = seen.lock().unwrap().iter().map(|(k, _)| *k).collect();
         assert_eq!(
             kinds,
@@ -174,9 +231,21 @@ mod tests {
                 PromptKind::Text
             ]
         );
+    }
+
+    #[test]
+    fn an_unanswered_question_gives_up_and_a_late_answer_finds_nothing() {
+        let prompts = Arc::new(Prompts::with_patience(Duration::from_millis(50)));
+        let asked = Arc::new(Mutex::new(0));
+        let last = asked.clone();
+        let ui = WindowUi::new(prompts.clone(), move |p: KeyPrompt| {
+            *last.lock().unwrap() = p.id
+        });
+        assert!(ui.request_passphrase("Enter PIN").is_none());
+        let id = *asked.lock().unwrap();
         assert!(
-            prompts.waiting.lock().unwrap().is_empty(),
-            "nothing left waiting"
+            !prompts.answer(id, Some("123456".into())),
+            "nobody waits any more"
         );
     }
 }

@@ -496,6 +496,11 @@ impl Vault {
     /// A warning a front end can say in its own language: kept as a notice, and in English
     /// among the warnings (the CLI prints those).
     pub(crate) fn raise(&mut self, notice: crate::Notice) {
+        // Said once: a step that runs twice in one opening (saving the device record during a
+        // migration) must not repeat itself.
+        if self.raised.contains(&notice) {
+            return;
+        }
         self.warnings.push(notice.text.clone());
         self.raised.push(notice);
     }

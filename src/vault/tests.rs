@@ -629,3 +629,21 @@ fn a_case_people_row_from_another_device_renames_the_case_items_entries() {
         entry(&v)
     );
 }
+
+#[test]
+fn a_notice_raised_twice_in_one_opening_is_said_once() {
+    let dir = scratch("raised-twice");
+    let mut v = new_vault(&dir);
+    v.take_warnings();
+    let said = || {
+        crate::Notice::new(
+            crate::NoticeKey::DeviceRecordUnsaved,
+            &[&"/state", &"read-only file system"],
+            "this device's record of the vault could not be saved in /state".into(),
+        )
+    };
+    v.raise(said());
+    v.raise(said());
+    assert_eq!(v.notices().len(), 1, "{:?}", v.notices());
+    assert_eq!(v.take_warnings().len(), 1);
+}

@@ -113,16 +113,18 @@ pub fn add_recovery_key(
     })
 }
 
-#[tauri::command(async)]
-pub fn add_plugin_key(
+#[tauri::command]
+pub async fn add_plugin_key(
     app: AppHandle,
-    state: State<'_, AppState>,
     passphrase: String,
     recipient: String,
     label: String,
 ) -> ApiResult<KeySlot> {
-    let ui = state.prompt_ui(&app);
-    state.add_plugin_key(&SecretString::from(passphrase), &recipient, &label, ui)
+    crate::prompts::run_plugin(app, move |app, state| {
+        let ui = state.prompt_ui(app);
+        state.add_plugin_key(&SecretString::from(passphrase), &recipient, &label, ui)
+    })
+    .await
 }
 
 #[tauri::command(async)]

@@ -235,46 +235,27 @@ pub fn unlock(state: State<'_, AppState>, passphrase: String) -> ApiResult<Opene
 /// Opens the vault with a key: `key` as pasted (a recovery key), or, without it, the key file
 /// the user chooses (a YubiKey's identity file, or a recovery key saved as a file). `None`:
 /// the dialog was closed. A plugin's questions come to the window as `key-prompt` events.
-#[tauri::command(async)]
-pub fn unlock_with_key(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    key: Option<String>,
-) -> ApiResult<Option<Opened>> {
-    let key = match key {
-        Some(k) => SecretString::from(k),
-        None => {
-            let Some(path) = dialogs::pick_file(&app, "Choose the key file that opens this vault")
-            else {
-                return Ok(None);
-            };
-            SecretString::from(read_key_file(&path)?)
-        }
-    };
-    state.unlock_with_key(&key, state.prompt_ui(&app)).map(Some)
+#[tauri::command]
+pub async fn unlock_with_key(app: AppHandle, key: Option<String>) -> ApiResult<Option<Opened>> {
+    crate::prompts::run_plugin(app, move |app, state| {
+        let key = match key {
+            Some(k) => SecretString::from(k),
+            None => {
+                let title = "Choose the key file that opens this vault";
+                let Some(path) = dialogs::pick_file(app, title) else {
+                    return Ok(None);
+                };
+                dossier::read_identity_file(&path)?
+            }
+        };
+        state.unlock_with_key(&key, state.prompt_ui(app)).map(Some)
+    })
+    .await
 }
 
-/// A key file is a few lines; anything large is not one (and is not read into memory).
-fn read_key_file(path: &std::path::Path) -> ApiResult<String> {
-    use std::io::Read;
-    let invalid = |why: String| ApiError::from(dossier::Error::Invalid(why));
-    let file = std::fs::File::open(path)
-        .map_err(|e| invalid(format!("cannot read the key file {}: {e}", path.display())))?;
-    let mut text = String::new();
-    file.take(64 * 1024 + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| invalid(format!("{} is not a key file: {e}", path.display())))?;
-    if text.len() > 64 * 1024 {
-        return Err(invalid(format!(
-            "{} is too large to be a key file",
-            path.display()
-        )));
-    }
-    Ok(text)
-}
-
-/// The answer to a plugin's question (`None`: declined); false if nothing waits for it.
-#[tauri::command(async)]
+/// The answer to a plugin's question (`None`: declined); false if nothing waits for it. On the
+/// main thread: the command whose plugin waits for this answer holds a worker thread.
+#[tauri::command]
 pub fn answer_prompt(state: State<'_, AppState>, id: u64, answer: Option<String>) -> bool {
     state.prompts.answer(id, answer)
 }

@@ -149,7 +149,11 @@ fn recovery_keys_need_the_passphrase_and_open_the_vault() {
         })
     };
     let wrong = state.unlock_with_key(&secret(&removed.secret), ui());
-    assert!(wrong.is_err(), "a removed key opens nothing");
+    assert_eq!(
+        wrong.unwrap_err().key,
+        Some(MessageKey::WrongKey),
+        "a removed key opens nothing"
+    );
     assert!(!state.is_unlocked());
     let opened = state
         .unlock_with_key(&secret(&format!("  {}\n", shown.secret)), ui())

@@ -26,11 +26,7 @@ pub fn open_with_identity(root: &Path, file: &Path) -> anyhow::Result<Vault> {
     let identity = if file == Path::new("-") {
         prompt("Recovery key (AGE-SECRET-KEY-1…): ")?
     } else {
-        let mut text = Zeroizing::new(String::new());
-        std::fs::File::open(file)
-            .and_then(|mut f| f.read_to_string(&mut text))
-            .with_context(|| format!("cannot read the identity file {}", file.display()))?;
-        SecretString::from(text.to_string())
+        dossier::read_identity_file(file)?
     };
     let vault = Vault::open_with_identity(root, &identity, keys::TermUi)
         .with_context(|| format!("cannot open the vault with {}", file.display()))?;

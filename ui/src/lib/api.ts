@@ -141,6 +141,8 @@ export const api = {
   /** A key plugin's question or message (a YubiKey's PIN, "touch your key"). */
   onKeyPrompt: (f: (p: B.KeyPrompt) => void): Promise<UnlistenFn> =>
     listen<B.KeyPrompt>("key-prompt", (e) => f(e.payload)),
+  /** The plugin's run ended (opened, added, failed or gave up): what it showed can go. */
+  onKeyPromptsDone: (f: () => void): Promise<UnlistenFn> => listen("key-prompts-done", () => f()),
 };
 
 /** `dossier://` serves renditions decrypted in memory, never cached (see src-tauri/src/protocol.rs). */

@@ -16,6 +16,7 @@ const api = vi.hoisted(() => ({
   submissionForm: vi.fn(),
   setSubmissionField: vi.fn(),
   onKeyPrompt: vi.fn(),
+  onKeyPromptsDone: vi.fn(),
   answerPrompt: vi.fn(),
 }));
 vi.mock("../lib/api", () => ({
@@ -241,6 +242,8 @@ describe("KeyPrompts", () => {
   it("shows what the key's plugin says, and sends a PIN back to the question that asked", async () => {
     let tell: (p: KeyPrompt) => void = () => {};
     api.onKeyPrompt.mockImplementation((f: (p: KeyPrompt) => void) => { tell = f; return Promise.resolve(() => {}); });
+    let done: () => void = () => {};
+    api.onKeyPromptsDone.mockImplementation((f: () => void) => { done = f; return Promise.resolve(() => {}); });
     api.answerPrompt.mockResolvedValue(true);
     app = mount(KeyPrompts, { target });
     await settle();
@@ -261,6 +264,13 @@ describe("KeyPrompts", () => {
     q<HTMLButtonElement>("#key-prompt-cancel").click();
     await settle();
     expect(api.answerPrompt).toHaveBeenLastCalledWith(3, null);
+    // "Touch your key" after the last question stays until the plugin's run ends.
+    tell({ id: 4, kind: "message", text: "Touch your YubiKey again", yes: null, no: null });
+    flushSync();
+    expect(q("#key-prompts").textContent).toContain("again");
+    done();
+    flushSync();
+    expect(target.querySelector("#key-prompts")).toBeNull();
   });
 });
 

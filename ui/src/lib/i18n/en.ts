@@ -333,7 +333,7 @@ export const en = {
   removeKeyAsk: "Remove…",
   removeKeyConfirm: (label: string) =>
     `Remove “${label}”? It will no longer open this vault (copies of the vault made earlier still hold it). Type your passphrase to confirm.`,
-  slotKinds: { passphrase: "passphrase", recovery: "recovery key", plugin: "security key" } as {
+  slotKinds: { passphrase: "passphrase", recovery: "recovery key", plugin: "hardware key" } as {
     passphrase: string; recovery: string; plugin: string; [kind: string]: string | undefined;
   },
   backupsTitle: "Backups",

@@ -348,7 +348,7 @@ export const fr: Strings = {
   removeKeyAsk: "Retirer…",
   removeKeyConfirm: (label: string) =>
     `Retirer « ${label} » ? Elle n'ouvrira plus ce coffre (les copies du coffre faites avant la conservent). Tapez votre phrase secrète pour confirmer.`,
-  slotKinds: { passphrase: "phrase secrète", recovery: "clé de récupération", plugin: "clé de sécurité" },
+  slotKinds: { passphrase: "phrase secrète", recovery: "clé de récupération", plugin: "clé matérielle" },
   backupsTitle: "Sauvegardes",
   backupsHint:
     "Copie le coffre chiffré dans un dossier de votre choix (clé USB, autre disque). La première fois tout est copié, ensuite seulement ce qui a changé ; chaque fichier est relu et comparé. Pour restaurer, ouvrez le dossier de sauvegarde comme coffre.",
