@@ -1,5 +1,6 @@
 //! File dialogs, opened from Rust so that every path the app reads or writes was chosen by the
-//! user in a system dialog (or dropped on the window), never named by the webview.
+//! user in a system dialog (or dropped on the window), never named by the webview. Their titles
+//! come from the UI, in its language (a title names no path).
 
 use std::path::PathBuf;
 

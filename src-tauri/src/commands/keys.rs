@@ -101,6 +101,7 @@ pub fn key_slots(state: State<'_, AppState>) -> ApiResult<Vec<KeySlot>> {
 #[tauri::command(async)]
 pub fn add_recovery_key(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     passphrase: String,
     label: String,
@@ -108,7 +109,7 @@ pub fn add_recovery_key(
 ) -> ApiResult<RecoveryKeyShown> {
     state.add_recovery_key(&SecretString::from(passphrase), &label, || {
         sheet
-            .then(|| dialogs::save(&app, "Save the recovery key to print", "recovery-key.pdf"))
+            .then(|| dialogs::save(&app, &title, "recovery-key.pdf"))
             .flatten()
     })
 }
@@ -140,10 +141,11 @@ pub fn remove_key_slot(
 #[tauri::command(async)]
 pub fn backup(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<BackupReport>> {
-    let Some(dir) = dialogs::pick_folder(&app, "Choose the backup folder") else {
+    let Some(dir) = dialogs::pick_folder(&app, &title) else {
         return Ok(None);
     };
     let job = state.begin_job()?;
@@ -154,11 +156,11 @@ pub fn backup(
 #[tauri::command(async)]
 pub fn pull(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<Pulled>> {
-    let Some(dir) = dialogs::pick_folder(&app, "Choose the backup that has the missing entries")
-    else {
+    let Some(dir) = dialogs::pick_folder(&app, &title) else {
         return Ok(None);
     };
     let job = state.begin_job()?;
@@ -168,10 +170,11 @@ pub fn pull(
 #[tauri::command(async)]
 pub fn verify_backup(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<Report>> {
-    let Some(dir) = dialogs::pick_folder(&app, "Choose the backup to check") else {
+    let Some(dir) = dialogs::pick_folder(&app, &title) else {
         return Ok(None);
     };
     let job = state.begin_job()?;

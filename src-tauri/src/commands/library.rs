@@ -252,11 +252,12 @@ pub fn unlink(state: State<'_, AppState>, link: Link) -> ApiResult<()> {
 #[tauri::command(async)]
 pub fn extract_item(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     id: String,
 ) -> ApiResult<Option<String>> {
     let name = state.with_vault(|v| v.item(&id))?.name;
-    let Some(out) = dialogs::save(&app, "Save a copy of the evidence", &name) else {
+    let Some(out) = dialogs::save(&app, &title, &name) else {
         return Ok(None);
     };
     state.extract(&id, &out)?;

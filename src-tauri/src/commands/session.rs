@@ -236,13 +236,16 @@ pub fn unlock(state: State<'_, AppState>, passphrase: String) -> ApiResult<Opene
 /// the user chooses (a YubiKey's identity file, or a recovery key saved as a file). `None`:
 /// the dialog was closed. A plugin's questions come to the window as `key-prompt` events.
 #[tauri::command]
-pub async fn unlock_with_key(app: AppHandle, key: Option<String>) -> ApiResult<Option<Opened>> {
+pub async fn unlock_with_key(
+    app: AppHandle,
+    key: Option<String>,
+    title: String,
+) -> ApiResult<Option<Opened>> {
     crate::prompts::run_plugin(app, move |app, state| {
         let key = match key {
             Some(k) => SecretString::from(k),
             None => {
-                let title = "Choose the key file that opens this vault";
-                let Some(path) = dialogs::pick_file(app, title) else {
+                let Some(path) = dialogs::pick_file(app, &title) else {
                     return Ok(None);
                 };
                 dossier::read_identity_file(&path)?
@@ -344,12 +347,12 @@ pub fn change_passphrase(
 #[tauri::command(async)]
 pub fn export_identity(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     passphrase: String,
 ) -> ApiResult<Option<String>> {
     state.confirm_passphrase(&SecretString::from(passphrase))?;
-    let Some(out) = dialogs::save(&app, "Save the recovery identity", "dossier-identity.txt")
-    else {
+    let Some(out) = dialogs::save(&app, &title, "dossier-identity.txt") else {
         return Ok(None);
     };
     state.export_identity(&out)?;
@@ -360,14 +363,11 @@ pub fn export_identity(
 #[tauri::command(async)]
 pub fn export_signer(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     signer_name: String,
 ) -> ApiResult<Option<String>> {
-    let Some(out) = dialogs::save(
-        &app,
-        "Save the signer certificate",
-        "dossier-signer-root.pem",
-    ) else {
+    let Some(out) = dialogs::save(&app, &title, "dossier-signer-root.pem") else {
         return Ok(None);
     };
     state.export_signer_root(&out, &signer_name)?;

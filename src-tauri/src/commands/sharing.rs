@@ -79,12 +79,13 @@ pub fn sharing_key(state: State<'_, AppState>) -> ApiResult<SharingKey> {
 #[tauri::command(async)]
 pub fn share_case(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     case: String,
     contacts: Vec<String>,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<ShareReport>> {
-    let Some(out) = dialogs::save(&app, "Save the encrypted bundle", "case.dossier") else {
+    let Some(out) = dialogs::save(&app, &title, "case.dossier") else {
         return Ok(None);
     };
     let job = state.begin_job()?;
@@ -97,11 +98,12 @@ pub fn share_case(
 #[tauri::command(async)]
 pub fn receive_bundle(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     case: Option<String>,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<ReceiveReport>> {
-    let Some(bundle) = dialogs::pick_file(&app, "Choose a bundle to receive") else {
+    let Some(bundle) = dialogs::pick_file(&app, &title) else {
         return Ok(None);
     };
     let job = state.begin_job()?;

@@ -380,10 +380,11 @@ fn export_options(input: ExportInput, out: PathBuf) -> ApiResult<ExportOptions> 
 #[tauri::command(async)]
 pub fn import_files(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<ImportReport>> {
-    let Some(paths) = dialogs::pick_files(&app, "Import evidence") else {
+    let Some(paths) = dialogs::pick_files(&app, &title) else {
         return Ok(None);
     };
     let job = state.begin_job()?;
@@ -407,10 +408,11 @@ pub fn import_attachments(
 #[tauri::command(async)]
 pub fn import_folder(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<ImportReport>> {
-    let Some(folder) = dialogs::pick_folder(&app, "Import a folder of evidence") else {
+    let Some(folder) = dialogs::pick_folder(&app, &title) else {
         return Ok(None);
     };
     let job = state.begin_job()?;
@@ -475,10 +477,11 @@ pub fn reindex(state: State<'_, AppState>, channel: Channel<ProgressEvent>) -> A
 #[tauri::command(async)]
 pub fn verify_file(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<VerifyOutcome>> {
-    let Some(path) = dialogs::pick_file(&app, "Choose a file or a dossier to verify") else {
+    let Some(path) = dialogs::pick_file(&app, &title) else {
         return Ok(None);
     };
     let job = state.begin_job()?;
@@ -519,12 +522,13 @@ pub fn export_preview(state: State<'_, AppState>, input: ExportInput) -> ApiResu
 #[tauri::command(async)]
 pub fn export_dossier(
     app: AppHandle,
+    title: String,
     state: State<'_, AppState>,
     input: ExportInput,
     channel: Channel<ProgressEvent>,
 ) -> ApiResult<Option<ExportReport>> {
     let suggested = format!("dossier-{}.pdf", input.template);
-    let Some(out) = dialogs::save(&app, "Save the signed dossier", &suggested) else {
+    let Some(out) = dialogs::save(&app, &title, &suggested) else {
         return Ok(None);
     };
     let job = state.begin_job()?;

@@ -46,7 +46,7 @@ export const api = {
   suggestPassphrase: () => invoke<string>("suggest_passphrase"),
   unlock: (passphrase: string) => invoke<B.Opened>("unlock", { passphrase }),
   /** A pasted recovery key, or `null`: Rust asks for a key file (`null` back: dialog closed). */
-  unlockWithKey: (key: string | null) => invoke<B.Opened | null>("unlock_with_key", { key }),
+  unlockWithKey: (key: string | null) => invoke<B.Opened | null>("unlock_with_key", { key, title: t.dialogs.keyFile }),
   answerPrompt: (id: number, answer: string | null) => invoke<boolean>("answer_prompt", { id, answer }),
   addPluginKey: (passphrase: string, recipient: string, label: string) =>
     invoke<B.KeySlot>("add_plugin_key", { passphrase, recipient, label }),
@@ -63,8 +63,8 @@ export const api = {
   sendTimeStamps: () => invoke<B.StampReport | null>("send_time_stamps"),
   changePassphrase: (current: string, next: string, acceptWeak: boolean) =>
     invoke<void>("change_passphrase", { current, new: next, acceptWeak }),
-  exportIdentity: (passphrase: string) => invoke<string | null>("export_identity", { passphrase }),
-  exportSigner: (signerName: string) => invoke<string | null>("export_signer", { signerName }),
+  exportIdentity: (passphrase: string) => invoke<string | null>("export_identity", { passphrase, title: t.dialogs.saveIdentity }),
+  exportSigner: (signerName: string) => invoke<string | null>("export_signer", { signerName, title: t.dialogs.saveSigner }),
 
   library: () => invoke<B.LibraryRow[]>("library"),
   prepareSearch: () => invoke<void>("prepare_search"),
@@ -76,7 +76,7 @@ export const api = {
   link: (link: B.Link) => invoke<void>("link", { link }),
   linkAll: (links: B.Link[]) => invoke<number>("link_all", { links }),
   unlink: (link: B.Link) => invoke<void>("unlink", { link }),
-  extract: (id: string) => invoke<string | null>("extract_item", { id }),
+  extract: (id: string) => invoke<string | null>("extract_item", { id, title: t.dialogs.saveCopy }),
 
   cases: () => invoke<B.Case[]>("cases"),
   people: () => invoke<B.Person[]>("people"),
@@ -95,10 +95,10 @@ export const api = {
   custodyLog: () => invoke<B.Entry[]>("custody_log"),
   addEvent: (input: B.NewEventInput) => invoke<string>("add_event", { input }),
 
-  importFiles: (p: OnProgress) => invoke<B.ImportReport | null>("import_files", { channel: channel(p) }),
+  importFiles: (p: OnProgress) => invoke<B.ImportReport | null>("import_files", { channel: channel(p), title: t.dialogs.importFiles }),
   importAttachments: (id: string, p: OnProgress) =>
     invoke<B.ImportReport>("import_attachments", { id, channel: channel(p) }),
-  importFolder: (p: OnProgress) => invoke<B.ImportReport | null>("import_folder", { channel: channel(p) }),
+  importFolder: (p: OnProgress) => invoke<B.ImportReport | null>("import_folder", { channel: channel(p), title: t.dialogs.importFolder }),
   importDropped: (p: OnProgress) => invoke<B.ImportReport>("import_dropped", { channel: channel(p) }),
   discardDropped: () => invoke<void>("discard_dropped"),
   recogniseQueued: (p: OnProgress) => invoke<B.OcrReport>("recognise_queued", { channel: channel(p) }),
@@ -107,7 +107,7 @@ export const api = {
   verifyVault: (p: OnProgress) => invoke<B.Report>("verify_vault", { channel: channel(p) }),
   deleteItem: (id: string, reason: string) => invoke<B.Item>("delete_item", { id, reason }),
   renameItem: (id: string, name: string, source: string) => invoke<B.Item>("rename_item", { id, name, source }),
-  verifyFile: (p: OnProgress) => invoke<B.VerifyOutcome | null>("verify_file", { channel: channel(p) }),
+  verifyFile: (p: OnProgress) => invoke<B.VerifyOutcome | null>("verify_file", { channel: channel(p), title: t.dialogs.verifyFile }),
   exportPreview: (input: B.ExportInput) => invoke<B.ExportPreview>("export_preview", { input }),
   dossierDraft: (input: B.ExportInput) => invoke<number>("dossier_draft", { input }),
   submissionForm: (caseId: string, template: string) =>
@@ -115,23 +115,23 @@ export const api = {
   setSubmissionField: (caseId: string, key: string, value: string) =>
     invoke<void>("set_submission_field", { case: caseId, key, value }),
   exportDossier: (input: B.ExportInput, p: OnProgress) =>
-    invoke<B.ExportReport | null>("export_dossier", { input, channel: channel(p) }),
+    invoke<B.ExportReport | null>("export_dossier", { input, channel: channel(p), title: t.dialogs.saveDossier }),
 
   keySlots: () => invoke<B.KeySlot[]>("key_slots"),
   addRecoveryKey: (passphrase: string, label: string, sheet: boolean) =>
-    invoke<B.RecoveryKeyShown>("add_recovery_key", { passphrase, label, sheet }),
+    invoke<B.RecoveryKeyShown>("add_recovery_key", { passphrase, label, sheet, title: t.dialogs.saveRecoverySheet }),
   removeKeySlot: (passphrase: string, id: string) => invoke<B.KeySlot>("remove_key_slot", { passphrase, id }),
-  backup: (p: OnProgress) => invoke<B.BackupReport | null>("backup", { channel: channel(p) }),
-  pull: (p: OnProgress) => invoke<B.Pulled | null>("pull", { channel: channel(p) }),
-  verifyBackup: (p: OnProgress) => invoke<B.Report | null>("verify_backup", { channel: channel(p) }),
+  backup: (p: OnProgress) => invoke<B.BackupReport | null>("backup", { channel: channel(p), title: t.dialogs.backupFolder }),
+  pull: (p: OnProgress) => invoke<B.Pulled | null>("pull", { channel: channel(p), title: t.dialogs.pullFrom }),
+  verifyBackup: (p: OnProgress) => invoke<B.Report | null>("verify_backup", { channel: channel(p), title: t.dialogs.checkBackup }),
   contacts: () => invoke<B.Contact[]>("contacts"),
   addContact: (name: string, key: string) => invoke<B.Contact>("add_contact", { name, key }),
   removeContact: (id: string) => invoke<B.Contact>("remove_contact", { id }),
   sharingKey: () => invoke<B.SharingKey>("sharing_key"),
   shareCase: (caseId: string, contacts: string[], p: OnProgress) =>
-    invoke<B.ShareReport | null>("share_case", { case: caseId, contacts, channel: channel(p) }),
+    invoke<B.ShareReport | null>("share_case", { case: caseId, contacts, channel: channel(p), title: t.dialogs.saveBundle }),
   receiveBundle: (caseId: string | null, p: OnProgress) =>
-    invoke<B.ReceiveReport | null>("receive_bundle", { case: caseId, channel: channel(p) }),
+    invoke<B.ReceiveReport | null>("receive_bundle", { case: caseId, channel: channel(p), title: t.dialogs.receiveBundle }),
 
   /** Files were dropped on the window: their count (the paths stay in Rust). */
   onDropped: (f: (count: number) => void): Promise<UnlistenFn> =>

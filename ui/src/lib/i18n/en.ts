@@ -208,6 +208,23 @@ export const en = {
   submissionForm: "What the recipient asks for",
   required: "required",
   /** Each submission field's question, by its key (the form; the CLI prints the core's English). */
+  /** File dialogs' titles (the dialogs are GTK's, opened from Rust). */
+  dialogs: {
+    importFiles: "Import evidence",
+    importFolder: "Import a folder of evidence",
+    verifyFile: "Choose a file or a dossier to verify",
+    saveDossier: "Save the signed dossier",
+    saveRecoverySheet: "Save the recovery key to print",
+    backupFolder: "Choose the backup folder",
+    pullFrom: "Choose the backup that has the missing entries",
+    checkBackup: "Choose the backup to check",
+    saveCopy: "Save a copy of the evidence",
+    saveBundle: "Save the encrypted bundle",
+    receiveBundle: "Choose a bundle to receive",
+    saveIdentity: "Save the recovery identity",
+    saveSigner: "Save the signer certificate",
+    keyFile: "Choose the key file that opens this vault",
+  },
   fieldLabels: {
     "summary": "Summary of the case",
     "identity": "Sex, identity document, profession and usual address of the person detained",
