@@ -22,16 +22,16 @@ pub const NO_SHADER_CACHE: [(&str, &str); 4] = [
     ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
 ];
 
-/// Drivers read their environment when GTK starts, before any Rust code could change it
-/// (and changing a running process's environment is unsound with threads). So unless every
-/// variable of [`NO_SHADER_CACHE`] already has its value, the program starts itself again, in
-/// place (same process id, same arguments), with them set; the new image finds them set and
-/// goes on, so this happens once. `Ok` means they are set; an error says why the restart
-/// could not be done, and the caller goes on as it is.
+/// Drivers, GTK and WebKit read their environment when they start, before any Rust code could
+/// change it (and changing a running process's environment is unsound with threads). So unless
+/// every variable of `env` already has its value, the program starts itself again, in place
+/// (same process id, same arguments), with them set; the new image finds them set and goes on,
+/// so this happens once. `Ok` means they are set; an error says why the restart could not be
+/// done, and the caller goes on as it is.
 #[cfg(unix)]
-pub fn restart_without_shader_caches() -> std::io::Result<()> {
+pub fn restart_with(env: &[(String, std::ffi::OsString)]) -> std::io::Result<()> {
     use std::os::unix::process::CommandExt;
-    if NO_SHADER_CACHE
+    if env
         .iter()
         .all(|(k, v)| std::env::var_os(k).is_some_and(|set| set == *v))
     {
@@ -40,6 +40,6 @@ pub fn restart_without_shader_caches() -> std::io::Result<()> {
     let exe = std::env::current_exe()?;
     Err(std::process::Command::new(exe)
         .args(std::env::args_os().skip(1))
-        .envs(NO_SHADER_CACHE)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .exec())
 }

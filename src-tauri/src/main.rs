@@ -11,6 +11,8 @@ mod error;
 mod progress;
 mod prompts;
 mod protocol;
+#[cfg(unix)]
+mod quiet;
 mod state;
 mod wire;
 
@@ -34,8 +36,10 @@ fn main() {
     dossier::worker::serve_if_requested();
     // Before GTK and the web view start: they and their processes inherit the environment.
     #[cfg(unix)]
-    if let Err(e) = dossier::hardening::restart_without_shader_caches() {
-        eprintln!("warning: GPU drivers may cache shaders under ~/.cache: {e}");
+    if let Err(e) = dossier::hardening::restart_with(&quiet::environment()) {
+        eprintln!(
+            "warning: could not restart with a quiet environment (shader caches, WebKit's data): {e}"
+        );
     }
     if let Err(e) = dossier::hardening::disable_core_dumps() {
         eprintln!("warning: could not disable core dumps: {e}");

@@ -210,7 +210,27 @@ def dialog(title, path):
     xdo("key", "Return")
 
 
+# Another program's entry in the desktop's list of recently used files: the app must leave it.
+RECENT = "file:///home/aliya/letter-to-my-mother.odt"
+
+
+def seed_recent_files():
+    recent = Path(os.environ["HOME_UNDER_TEST"]) / ".local/share/recently-used.xbel"
+    recent.parent.mkdir(parents=True, exist_ok=True)
+    recent.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<xbel version="1.0" '
+        'xmlns:bookmark="http://www.freedesktop.org/standards/desktop-bookmarks" '
+        'xmlns:mime="http://www.freedesktop.org/standards/shared-mime-info">'
+        f'<bookmark href="{RECENT}" added="2026-11-01T10:00:00Z" modified="2026-11-01T10:00:00Z" '
+        'visited="2026-11-01T10:00:00Z"><info><metadata owner="http://freedesktop.org">'
+        '<mime:mime-type type="application/vnd.oasis.opendocument.text"/><bookmark:applications>'
+        '<bookmark:application name="LibreOffice" exec="soffice %u" modified="2026-11-01T10:00:00Z" count="1"/>'
+        '</bookmark:applications></metadata></info></bookmark></xbel>\n')
+    return recent
+
+
 def main():
+    seed_recent_files()
     files = make_evidence()
     (WORK / "canaries.json").write_text(json.dumps(canaries(files), ensure_ascii=False))
     app = App()
@@ -786,6 +806,15 @@ def run(app, files):
                     b"WEBKIT_DISABLE_COMPOSITING_MODE=1"):
             assert var in environ, f"process {pid} may cache shaders: no {var!r}"
     assert checked >= 2, f"only {checked} of the session's processes were checked"
+    # GTK's recent files (switched off) and WebKit's data live in the session's runtime folder:
+    # the desktop's own list kept the other program's entry through every file dialog, and
+    # nothing of WebKit's is under ~/.local/share.
+    home = Path(os.environ["HOME_UNDER_TEST"])
+    recent = (home / ".local/share/recently-used.xbel").read_text()
+    assert RECENT in recent, "the desktop's recent files were rewritten:\n" + recent
+    assert not (home / ".local/share/org.dossier.app").exists(), "WebKit wrote under ~/.local/share"
+    assert (Path(os.environ["XDG_RUNTIME_DIR"]) / "dossier-app").is_dir()
+    log("the desktop's recent files are untouched, and WebKit's data is in the session's runtime folder")
     log("session done")
 
 
