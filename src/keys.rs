@@ -337,16 +337,12 @@ pub(crate) fn opens_this_vault(layout: &Layout, key: &VaultKey) -> bool {
         })
 }
 
-/// Parses an age identity file (or a key typed from paper): `AGE-SECRET-KEY-1…` lines and
-/// plugin identities `AGE-PLUGIN-NAME-1…` (whose plugin binary `age-plugin-name` must be on
-/// `PATH`; `ui` relays its messages and PIN requests). Comments and blank lines are skipped.
 /// A key file is a few lines: anything larger is not one, and is not read whole.
 const KEY_FILE_MAX: u64 = 64 * 1024;
 
 /// Reads a key file the user chose (a recovery key saved as a file, a YubiKey's identity):
 /// into memory that is wiped when dropped, and only up to the size a key file can have.
 pub fn read_identity_file(path: &Path) -> Result<SecretString> {
-    use std::io::Read;
     let file = std::fs::File::open(path).map_err(Error::io("cannot read the key file", path))?;
     // Sized up front: a growing String would leave unwiped copies of the key behind.
     let mut bytes = Zeroizing::new(Vec::with_capacity(KEY_FILE_MAX as usize + 1));
@@ -364,6 +360,9 @@ pub fn read_identity_file(path: &Path) -> Result<SecretString> {
     Ok(SecretString::from(text.to_string()))
 }
 
+/// Parses an age identity file (or a key typed from paper): `AGE-SECRET-KEY-1…` lines and
+/// plugin identities `AGE-PLUGIN-NAME-1…` (whose plugin binary `age-plugin-name` must be on
+/// `PATH`; `ui` relays its messages and PIN requests). Comments and blank lines are skipped.
 pub fn parse_identities(
     text: &str,
     ui: impl age::Callbacks,

@@ -112,12 +112,11 @@ pub async fn run_plugin<T: Send + 'static>(
     work: impl FnOnce(&tauri::AppHandle, &AppState) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     use tauri::{Emitter, Manager};
-    let joined = tauri::async_runtime::spawn_blocking(move || {
-        let result = work(&app, &app.state::<AppState>());
-        let _ = app.emit(DONE, ());
-        result
-    })
-    .await;
+    let handle = app.clone();
+    let joined =
+        tauri::async_runtime::spawn_blocking(move || work(&app, &app.state::<AppState>())).await;
+    // After the join, so that it is sent even if the work panicked.
+    let _ = handle.emit(DONE, ());
     joined.unwrap_or_else(|e| {
         Err(ApiError::new(
             ErrorCode::Other,

@@ -2,7 +2,7 @@
 //! running, and when the user was last seen (for auto-lock).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,10 @@ pub struct AppState {
     pub path: PathBuf,
     /// `None` while locked. Locking drops the `Vault`, which drops (and wipes) its key.
     vault: Mutex<Option<Vault>>,
+    /// Whether `vault` holds one, readable without its lock: the main thread asks (a file
+    /// dropped on the window) while a command may hold the vault for minutes (an import, a
+    /// hardware key waiting for its PIN).
+    unlocked: AtomicBool,
     /// The cancel flag of the import, export or verification under way.
     job: Mutex<Option<Arc<CancelFlag>>>,
     /// Paths dropped on the window, waiting for the user to confirm the import. They come
@@ -54,6 +58,7 @@ impl AppState {
         AppState {
             path,
             vault: Mutex::new(None),
+            unlocked: AtomicBool::new(false),
             job: Mutex::new(None),
             dropped: Mutex::new(Vec::new()),
             last_seen: Mutex::new(Instant::now()),
@@ -81,18 +86,23 @@ impl AppState {
     }
 
     pub fn is_unlocked(&self) -> bool {
-        lock(&self.vault).is_some()
+        self.unlocked.load(Ordering::SeqCst)
     }
 
     pub fn set_vault(&self, vault: Vault) {
         *lock(&self.vault) = Some(vault);
+        self.unlocked.store(true, Ordering::SeqCst);
         self.touch();
     }
 
     /// Stops any running job and drops the vault (and with it the key).
     pub fn lock_vault(&self) {
         self.cancel_job();
-        let vault = lock(&self.vault).take();
+        let vault = {
+            let mut held = lock(&self.vault);
+            self.unlocked.store(false, Ordering::SeqCst);
+            held.take()
+        };
         drop(vault);
         lock(&self.dropped).clear();
         lock(&self.draft).take();

@@ -30,6 +30,9 @@ pub struct PullReport {
     /// Journal entries the vault now holds.
     pub entries: u64,
     pub warnings: Vec<String>,
+    /// Those of the warnings a front end says in its own language (reloading the journal
+    /// could not save the device record or a snapshot).
+    pub notices: Vec<crate::Notice>,
 }
 
 /// The files of `from` that `to` lacks, among those a pull may bring: journal segments,
@@ -149,7 +152,7 @@ impl Vault {
         progress.finish();
         self.reload()?;
         report.entries = self.generation().0;
-        report.warnings = self.take_warnings();
+        (report.warnings, report.notices) = self.take_warnings_and_notices();
         if report.segments + report.blobs > 0 && self.read_only().is_none() {
             let detail = serde_json::json!({
                 "pulled_from": from.display().to_string(), "segments": report.segments,

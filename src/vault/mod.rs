@@ -493,6 +493,12 @@ impl Vault {
         std::mem::take(&mut self.warnings)
     }
 
+    /// The warnings gathered since the last take, and the notices among them.
+    pub(crate) fn take_warnings_and_notices(&mut self) -> (Vec<String>, Vec<crate::Notice>) {
+        let notices = std::mem::take(&mut self.raised);
+        (std::mem::take(&mut self.warnings), notices)
+    }
+
     /// A warning a front end can say in its own language: kept as a notice, and in English
     /// among the warnings (the CLI prints those).
     pub(crate) fn raise(&mut self, notice: crate::Notice) {

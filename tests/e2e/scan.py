@@ -1,6 +1,8 @@
 """The leak scan: after a full session, nothing the session imported or typed may be found in
 the places a desktop app leaves traces: ~/.cache, ~/.local/share, ~/.local/state (where the
-vault keeps its encrypted device record), ~/.config, /tmp, /var/tmp.
+vault keeps its encrypted device record), ~/.config, /tmp, /var/tmp, and the app's folder in the
+session's runtime directory (GTK's and WebKit's per-user data: a tmpfs on a desktop, a folder
+of the test here).
 Looks for each canary (file names, texts, case/person/event names, SHA-256 of every file,
 the passphrase) as UTF-8 and UTF-16LE bytes, in every readable file, compressed or not."""
 
@@ -24,14 +26,17 @@ for c in canaries:
 # checkouts need no exception: each session draws fresh canaries (session.py).
 repo = Path(__file__).resolve().parents[2]
 home_real = home.resolve()
+runtime = Path(os.environ["XDG_RUNTIME_DIR"]) / "dossier-app" if os.environ.get("XDG_RUNTIME_DIR") else None
 
 
 def skipped(d):
     inside = lambda root: d == root or root in d.parents
-    return inside(repo) and not inside(home_real)
+    return inside(repo) and not inside(home_real) and not (runtime and inside(runtime.resolve()))
 
 
 roots = [home / ".cache", home / ".local" / "share", home / ".local" / "state", home / ".config", Path("/tmp"), Path("/var/tmp")]
+if runtime:
+    roots.append(runtime)
 hits, scanned, created = [], 0, []
 for root in roots:
     for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: None):

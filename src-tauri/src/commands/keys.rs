@@ -84,10 +84,10 @@ impl AppState {
     pub fn pull_from(&self, dir: &Path, progress: &dyn Progress) -> ApiResult<Pulled> {
         self.with_vault(|v| {
             let report = v.pull(dir, progress)?;
-            Ok(Pulled {
-                report,
-                notices: v.notices(),
-            })
+            // The journal's notices as they stand now, then what the pull could not do.
+            let mut notices = v.notices();
+            notices.extend(report.notices.iter().cloned());
+            Ok(Pulled { report, notices })
         })
     }
 }

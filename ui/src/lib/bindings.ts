@@ -27,7 +27,12 @@ segments: number, snapshots: number, blobs: number, bytes: number,
 /**
  * Journal entries the vault now holds.
  */
-entries: number, warnings: Array<string>, };
+entries: number, warnings: Array<string>, 
+/**
+ * Those of the warnings a front end says in its own language (reloading the journal
+ * could not save the device record or a snapshot).
+ */
+notices: Array<Notice>, };
 
 export type Pulled = { report: PullReport, 
 /**

@@ -207,7 +207,6 @@ export const en = {
   page: "Page",
   submissionForm: "What the recipient asks for",
   required: "required",
-  /** Each submission field's question, by its key (the form; the CLI prints the core's English). */
   /** File dialogs' titles (the dialogs are GTK's, opened from Rust). */
   dialogs: {
     importFiles: "Import evidence",
@@ -225,6 +224,7 @@ export const en = {
     saveSigner: "Save the signer certificate",
     keyFile: "Choose the key file that opens this vault",
   },
+  /** Each submission field's question, by its key (the form; the CLI prints the core's English). */
   fieldLabels: {
     "summary": "Summary of the case",
     "identity": "Sex, identity document, profession and usual address of the person detained",
