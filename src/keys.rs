@@ -170,13 +170,13 @@ pub fn unlock_passphrase_slot(layout: &Layout, passphrase: &SecretString) -> Res
         .map_err(|e| slot_error(&path, layout, e))?;
     let mut identity = age::scrypt::Identity::new(passphrase.clone());
     identity.set_max_work_factor(MAX_WORK_FACTOR);
-    let mut reader = decryptor
+    let reader = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|e| slot_error(&path, layout, e))?;
-    let mut text = Zeroizing::new(String::new());
-    reader
-        .read_to_string(&mut text)
-        .map_err(|e| Error::Corrupt(format!("key slot {} is damaged: {e}", path.display())))?;
+    let text = read_small_secret(reader)
+        .ok()
+        .flatten()
+        .ok_or_else(|| Error::Corrupt(format!("key slot {} is damaged", path.display())))?;
     VaultKey::from_identity_file(&text)
 }
 
@@ -261,7 +261,7 @@ pub fn unlock_with_identities(
             .map_err(Error::io("cannot open the key slot", &path))?;
         let decrypted = age::Decryptor::new_buffered(std::io::BufReader::new(file))
             .and_then(|d| d.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity)));
-        let mut reader = match decrypted {
+        let reader = match decrypted {
             Ok(r) => r,
             Err(age::DecryptError::NoMatchingKeys) => continue,
             // A plugin that failed (no YubiKey inserted, wrong PIN) is worth reporting as such.
@@ -277,10 +277,10 @@ pub fn unlock_with_identities(
                 continue;
             }
         };
-        let mut text = Zeroizing::new(String::new());
-        reader
-            .read_to_string(&mut text)
-            .map_err(|e| Error::Corrupt(format!("key slot {} is damaged: {e}", path.display())))?;
+        let text = read_small_secret(reader)
+            .ok()
+            .flatten()
+            .ok_or_else(|| Error::Corrupt(format!("key slot {} is damaged", path.display())))?;
         let key = VaultKey::from_identity_file(&text)?;
         // Anyone who knows a recovery or YubiKey *public* recipient can plant a slot that this
         // identity opens, holding a key of their own: only a key that opens this vault's
@@ -337,27 +337,47 @@ pub(crate) fn opens_this_vault(layout: &Layout, key: &VaultKey) -> bool {
         })
 }
 
-/// A key file is a few lines: anything larger is not one, and is not read whole.
-const KEY_FILE_MAX: u64 = 64 * 1024;
+/// A key file (or a passphrase file, or a key slot's content) is a few lines: anything
+/// larger is not one, and is not read whole.
+const KEY_FILE_MAX: usize = 64 * 1024;
 
-/// Reads a key file the user chose (a recovery key saved as a file, a YubiKey's identity):
-/// into memory that is wiped when dropped, and only up to the size a key file can have.
-pub fn read_identity_file(path: &Path) -> Result<SecretString> {
-    let file = std::fs::File::open(path).map_err(Error::io("cannot read the key file", path))?;
-    // Sized up front: a growing String would leave unwiped copies of the key behind.
-    let mut bytes = Zeroizing::new(Vec::with_capacity(KEY_FILE_MAX as usize + 1));
-    file.take(KEY_FILE_MAX + 1)
-        .read_to_end(&mut bytes)
-        .map_err(Error::io("cannot read the key file", path))?;
-    if bytes.len() as u64 > KEY_FILE_MAX {
-        return Err(Error::Invalid(format!(
-            "{} is too large to be a key file",
-            path.display()
-        )));
+/// Reads a small secret text into memory that is wiped when dropped, sized up front: a
+/// growing String would leave unwiped copies of the secret behind in freed memory.
+/// `Ok(None)`: more than [`KEY_FILE_MAX`] bytes, or not UTF-8.
+fn read_small_secret(reader: impl Read) -> std::io::Result<Option<Zeroizing<String>>> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(KEY_FILE_MAX + 1));
+    reader
+        .take(KEY_FILE_MAX as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > KEY_FILE_MAX {
+        return Ok(None);
     }
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| Error::Invalid(format!("{} is not a key file (not text)", path.display())))?;
-    Ok(SecretString::from(text.to_string()))
+    let mut text = Zeroizing::new(String::with_capacity(bytes.len()));
+    match std::str::from_utf8(&bytes) {
+        Ok(t) => text.push_str(t),
+        Err(_) => return Ok(None),
+    }
+    Ok(Some(text))
+}
+
+/// Reads a secret file the user chose (a recovery key saved as a file, a YubiKey's identity, a
+/// passphrase file), wiped when dropped; `what` names it in errors ("key file").
+pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::Invalid(format!("cannot read the {what} {}: {e}", path.display())))?;
+    read_small_secret(file)
+        .map_err(|e| Error::Invalid(format!("cannot read the {what} {}: {e}", path.display())))?
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{} is not a {what}: too large, or not text",
+                path.display()
+            ))
+        })
+}
+
+/// Reads a key file the user chose (a recovery key saved as a file, a YubiKey's identity).
+pub fn read_identity_file(path: &Path) -> Result<SecretString> {
+    read_secret_file(path, "key file").map(|t| SecretString::from(t.as_str()))
 }
 
 /// Parses an age identity file (or a key typed from paper): `AGE-SECRET-KEY-1…` lines and

@@ -65,7 +65,8 @@ pub use error::{Error, MessageKey, Result};
 pub use items::Item;
 pub use keyring::{KeySlot, RecoveryKey};
 pub use keys::{
-    DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase, read_identity_file,
+    DEFAULT_WORK_FACTOR, MAX_WORK_FACTOR, MIN_WORK_FACTOR, check_new_passphrase,
+    read_identity_file, read_secret_file,
 };
 pub use library::{LibraryRow, files_to_import};
 pub use notice::{Notice, NoticeKey};

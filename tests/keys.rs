@@ -114,7 +114,7 @@ fn a_key_typed_from_paper_in_groups_and_lower_case_still_opens() {
     let out = with_identity(&f, &big, &["key", "list"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("not-a-key.bin is too large to be a key file"),
+        stderr(&out).contains("not-a-key.bin is not a key file: too large, or not text"),
         "{}",
         stderr(&out)
     );

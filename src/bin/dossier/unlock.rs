@@ -1,12 +1,11 @@
 //! Opening the vault: the passphrase (from a file or the terminal), a recovery key or plugin
 //! identity, and what every unlock prints.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::{Context, bail};
 use dossier::{SecretString, Vault};
-use zeroize::Zeroizing;
 
 use crate::keys;
 
@@ -53,10 +52,7 @@ fn opened(root: &Path, mut vault: Vault) -> Vault {
 }
 
 fn read_passphrase_file(path: &Path) -> anyhow::Result<SecretString> {
-    let mut text = Zeroizing::new(String::new());
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_string(&mut text))
-        .with_context(|| format!("cannot read the passphrase file {}", path.display()))?;
+    let text = dossier::read_secret_file(path, "passphrase file")?;
     let line = text.lines().next().unwrap_or("");
     Ok(SecretString::from(line.to_string()))
 }
