@@ -47,6 +47,21 @@ pub struct ItemCheck {
     pub problem: Option<String>,
 }
 
+/// The last check of the whole vault (by any device, the app's or `dossier verify`), as the
+/// custody log recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LastCheck {
+    /// When it ran (RFC 3339, UTC).
+    pub at: String,
+    pub items: u64,
+    /// Items CHANGED, MISSING or UNREADABLE.
+    pub problems: u64,
+    /// Files nothing in the catalog accounts for.
+    pub unknown_files: u64,
+    pub chain_intact: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {

@@ -19,7 +19,7 @@ use dossier::submission::{
     DatumKind, ExportPreview, ExportReport, FieldKind, FieldOrigin, FieldState, PersonalDatum,
 };
 use dossier::timestamp::Stamp;
-use dossier::verify::{ItemCheck, Report, Status};
+use dossier::verify::{ItemCheck, LastCheck, Report, Status};
 use dossier::{
     Conflict, ConflictValue, CustodyEntry, DebrisKind, ExtractionRecord, Item, KeySlot, LibraryRow,
     MessageKey, Notice, NoticeKey, OcrSettings, RecognisedText, StampReport,
@@ -122,6 +122,7 @@ fn render() -> String {
         PromptKind,
         BackupReport,
         Report,
+        LastCheck,
         ItemCheck,
         Status,
         ChainBreak,

@@ -60,6 +60,8 @@ pub struct Settings {
     pub time_stamps_waiting: u32,
     /// The app's language on this vault (`en`, `ru`, `kk`, `fr`); none: the system's.
     pub ui_language: Option<String>,
+    /// The last check of the whole vault, by any device; none: never checked.
+    pub last_check: Option<dossier::verify::LastCheck>,
 }
 
 /// A recovery key just made: shown once, then forgotten by the UI.

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use rusqlite::OptionalExtension;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -16,7 +17,7 @@ use crate::storage::blob;
 use crate::storage::durable;
 use crate::storage::layout::Layout;
 use crate::storage::pack;
-use crate::verify::{self, ItemCheck, Report, Status};
+use crate::verify::{self, ItemCheck, LastCheck, Report, Status};
 
 use super::Vault;
 use super::blobs::blob_id;
@@ -29,6 +30,30 @@ impl Vault {
         let sha256 = hash_file(path, progress)?;
         let items = self.catalog.items_by_sha256(&sha256)?;
         Ok((sha256, items))
+    }
+
+    /// The newest check of the whole vault the custody log holds (none yet: `None`).
+    pub fn last_check(&self) -> Result<Option<LastCheck>> {
+        let row: Option<(String, String)> = self
+            .catalog
+            .db
+            .prepare_cached(
+                "SELECT at, detail FROM custody WHERE action = 'verify' ORDER BY at DESC LIMIT 1",
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.map(|(at, detail)| {
+            let d: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+            let n = |k: &str| d[k].as_u64().unwrap_or(0);
+            LastCheck {
+                at,
+                items: n("items"),
+                problems: n("changed") + n("missing") + n("unreadable"),
+                unknown_files: n("unknown_files"),
+                // An entry that does not say (none such is written) is not called intact.
+                chain_intact: d["chain_intact"].as_bool().unwrap_or(false),
+            }
+        }))
     }
 
     /// Decrypts every blob, re-hashes it, checks the custody chain and looks for files the

@@ -437,7 +437,9 @@ def run(app, files):
     app.click("#verify-vault")
     app.wait(lambda: "The vault is intact" in app.text("#vault-check"), 120)
     app.shot("09b-verify-vault")
-    log("the whole vault checked from the app")
+    app.click("#nav-settings")
+    app.wait(lambda: "items intact" in app.text("#last-check"), 20)
+    log("the whole vault checked from the app; Settings shows when, and that it was intact")
     app.click("#nav-log")
     app.wait(lambda: "imported" in app.text("#custody-log") and "copy saved out" in app.text("#custody-log"), 20)
     assert "{" not in app.text("#custody-log"), "no raw JSON in the custody log"
@@ -730,7 +732,11 @@ def run(app, files):
     assert len(named) == 6 and problems.count("CHANGED") == 6, problems
     app.scroll_to("#vault-check-problems")
     app.shot("09d-verify-vault-changed")
-    log("a byte flipped on disk: the check names the changed items")
+    # Settings says when the vault was last checked, and what that check found.
+    app.click("#nav-settings")
+    app.wait(lambda: "CHANGED" in app.text("#last-check"), 20)
+    assert "items CHANGED, MISSING or UNREADABLE" in app.text("#last-check"), app.text("#last-check")
+    log("a byte flipped on disk: the check names the changed items, and Settings says so")
 
     # A damaged journal file: read-only until the user goes on without it (it stays on disk).
     app.click("#lock")

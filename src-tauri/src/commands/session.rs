@@ -122,6 +122,7 @@ impl AppState {
             time_stamp_imports: self.with_vault(|v| v.time_stamps_imports())?,
             time_stamps_waiting: self.with_vault(|v| v.time_stamps_waiting())?,
             ui_language: self.with_vault(|v| v.preference(UI_LANGUAGE))?,
+            last_check: self.with_vault(|v| v.last_check())?,
         })
     }
 

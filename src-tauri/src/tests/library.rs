@@ -86,9 +86,18 @@ fn import_reports_each_file_flags_duplicates_and_walks_folders() {
         state.delete_item(&report.ids[2], "").is_err(),
         "already deleted"
     );
+    assert_eq!(state.settings().unwrap().last_check, None, "never checked");
     let checked = state.verify_vault(&dossier::Silent).unwrap();
     assert!(checked.is_clean(), "{checked:?}");
     assert_eq!(checked.items.len(), 2, "the deleted item is still verified");
+    // Settings shows the check: when, how many items, nothing wrong.
+    let last = state
+        .settings()
+        .unwrap()
+        .last_check
+        .expect("the check is recorded");
+    assert_eq!((last.items, last.problems, last.unknown_files), (2, 0, 0));
+    assert!(last.chain_intact && last.at.starts_with("20"), "{last:?}");
 }
 
 #[test]

@@ -130,7 +130,11 @@ time_stamps_waiting: number,
 /**
  * The app's language on this vault (`en`, `ru`, `kk`, `fr`); none: the system's.
  */
-ui_language: string | null, };
+ui_language: string | null, 
+/**
+ * The last check of the whole vault, by any device; none: never checked.
+ */
+last_check: LastCheck | null, };
 
 export type SignerSummary = { 
 /**
@@ -665,6 +669,20 @@ sync_debris: Array<string>,
  * Problems met while opening (skipped catalog generations, finished interrupted work).
  */
 warnings: Array<string>, };
+
+export type LastCheck = { 
+/**
+ * When it ran (RFC 3339, UTC).
+ */
+at: string, items: number, 
+/**
+ * Items CHANGED, MISSING or UNREADABLE.
+ */
+problems: number, 
+/**
+ * Files nothing in the catalog accounts for.
+ */
+unknown_files: number, chain_intact: boolean, };
 
 export type ItemCheck = { id: string, name: string, status: Status, 
 /**

@@ -51,3 +51,10 @@ export function shortDate(day: string): string {
   const parts: Intl.DateTimeFormatOptions = { day: "2-digit", month: "2-digit", year: "numeric", timeZone: "UTC" };
   return new Intl.DateTimeFormat(locale(), parts).format(when);
 }
+
+/** A moment (RFC 3339, UTC) in the user's time zone, as the language on screen writes it. */
+export function moment(at: string): string {
+  const when = new Date(at);
+  if (Number.isNaN(when.getTime())) return at;
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeStyle: "short" }).format(when);
+}
