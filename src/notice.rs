@@ -14,6 +14,10 @@ pub struct Notice {
     pub args: Vec<String>,
     /// In the core's words (English), as the CLI prints it.
     pub text: String,
+    /// What the vault holds now (the journal's problems, leftovers in its folder): said again
+    /// while it holds, so a front end replaces these when it asks again. Otherwise something
+    /// one opening (or pull) did or could not do, said once.
+    pub standing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,11 +65,25 @@ pub enum NoticeKey {
 }
 
 impl Notice {
+    /// Something this opening did or could not do.
     pub(crate) fn new(key: NoticeKey, args: &[&dyn std::fmt::Display], text: String) -> Notice {
         Notice {
             key,
             args: args.iter().map(|a| a.to_string()).collect(),
             text,
+            standing: false,
+        }
+    }
+
+    /// Something the vault holds now (see [`Notice::standing`]).
+    pub(crate) fn standing(
+        key: NoticeKey,
+        args: &[&dyn std::fmt::Display],
+        text: String,
+    ) -> Notice {
+        Notice {
+            standing: true,
+            ..Notice::new(key, args, text)
         }
     }
 }

@@ -175,18 +175,16 @@ pub(super) fn compare_with_state(catalog: &mut Catalog, state: &mut DeviceState)
 }
 
 /// Records what this device has now seen (never less than before: a vault that went back
-/// keeps being reported until what it lacks is back).
+/// keeps being reported until what it lacks is back). Returns the notice to raise when the
+/// record cannot be saved.
 pub(super) fn save_state(
     catalog: &Catalog,
     state: &mut DeviceState,
     root: &Path,
     dir: Option<&Path>,
     recipient: &age::x25519::Recipient,
-    notices: &mut Vec<Notice>,
-) {
-    let Some(log) = catalog.log.as_ref() else {
-        return;
-    };
+) -> Option<Notice> {
+    let log = catalog.log.as_ref()?;
     for (d, h) in log.heads() {
         let entry = state.heads.entry(d.to_string()).or_insert(Seen {
             seq: 0,
@@ -202,11 +200,11 @@ pub(super) fn save_state(
         }
     }
     state.hlc = state.hlc.max(log.hlc());
-    if let Some(dir) = dir
-        && let Err(e) = state.save(dir, root, log.mac(), recipient)
-    {
-        notices.push(record_unsaved(dir, &e));
-    }
+    let dir = dir?;
+    state
+        .save(dir, root, log.mac(), recipient)
+        .err()
+        .map(|e| record_unsaved(dir, &e))
 }
 
 /// The warnings opening gives: the journal's problems and the sync-engine debris in it.
@@ -232,14 +230,14 @@ pub(crate) fn notices(catalog: &Catalog) -> Vec<Notice> {
     let mut out = Vec::new();
     for p in &log.problems {
         out.push(match p {
-            Problem::Damaged { path, why } => Notice {
-                key: NoticeKey::DamagedJournalFile,
-                args: vec![path.display().to_string(), why.clone()],
-                text: format!(
+            Problem::Damaged { path, why } => Notice::standing(
+                NoticeKey::DamagedJournalFile,
+                &[&path.display(), why],
+                format!(
                     "journal file {} is damaged and was not applied: {why}",
                     path.display()
                 ),
-            },
+            ),
             Problem::Missing { device, from, to, made, known_by } => {
                 let entries = if from == to {
                     format!("entry {from}")
@@ -261,52 +259,44 @@ pub(crate) fn notices(catalog: &Catalog) -> Vec<Notice> {
                     KnownBy::ThisDevice => ("this_device", String::new()),
                     KnownBy::Device(d) => ("device", device_name(&catalog.db, *d)),
                 };
-                Notice {
-                    key: NoticeKey::MissingEntries,
-                    args: vec![
-                        from.to_string(),
-                        to.to_string(),
-                        name.clone(),
-                        day,
-                        known.into(),
-                        by,
-                    ],
-                    text: format!(
+                Notice::standing(
+                    NoticeKey::MissingEntries,
+                    &[from, to, &name, &day, &known, &by],
+                    format!(
                         "{entries} of device {name}{when}, are missing from this vault (known to {known_by}): \
                          the vault went back, or a sync has not finished; waiting for those files. \
                          `dossier pull --from BACKUP` brings them back from a backup that has them"
                     ),
-                }
+                )
             }
             Problem::Fork { device, seq } => {
                 let name = device_name(&catalog.db, *device);
-                Notice {
-                    key: NoticeKey::DeviceForked,
-                    args: vec![name.clone(), seq.to_string()],
-                    text: format!(
+                Notice::standing(
+                    NoticeKey::DeviceForked,
+                    &[&name, seq],
+                    format!(
                         "device {name} wrote two different entries numbered {seq}: two computers \
                          share one device record; both are kept and only the first is used"
                     ),
-                }
+                )
             }
         });
     }
     for d in &log.debris {
-        out.push(Notice {
-            key: NoticeKey::SyncDebris,
-            args: vec![
-                d.path.display().to_string(),
-                serde_json::to_value(d.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
-            ],
-            text: format!(
+        // The kind as named in JSON, so that its names are defined once (DebrisKind's serde).
+        let kind = serde_json::to_value(d.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        out.push(Notice::standing(
+            NoticeKey::SyncDebris,
+            &[&d.path.display(), &kind],
+            format!(
                 "{} is {} (kept, never read)",
                 d.path.display(),
                 d.kind.describe()
             ),
-        });
+        ));
     }
     out
 }

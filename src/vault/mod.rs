@@ -489,8 +489,7 @@ impl Vault {
     /// Warnings gathered since the last call (opening, purges whose bytes must wait, exports
     /// that could not be logged). The notices among them are taken too.
     pub fn take_warnings(&mut self) -> Vec<String> {
-        self.raised.clear();
-        std::mem::take(&mut self.warnings)
+        self.take_warnings_and_notices().0
     }
 
     /// The warnings gathered since the last take, and the notices among them.
@@ -612,17 +611,14 @@ impl Vault {
     /// Saves this device's record of what it has seen (at open, flush and drop).
     pub(super) fn save_device_state(&mut self) {
         self.state_dirty = false;
-        let mut notices = Vec::new();
-        journal::save_state(
+        if let Some(notice) = journal::save_state(
             &self.catalog,
             &mut self.device_state,
             &self.layout.root,
             self.state_dir.as_deref(),
             &self.recipient,
-            &mut notices,
-        );
-        for n in notices {
-            self.raise(n);
+        ) {
+            self.raise(notice);
         }
     }
 

@@ -358,6 +358,7 @@ fn a_crash_between_commit_and_publish_is_completed_at_open() {
         .collect();
     assert_eq!(said.len(), 1, "{said:?}");
     assert_eq!(said[0].args, vec![item.blob.clone()]);
+    assert!(!said[0].standing, "something this opening did, said once");
     // Taken with the warnings: a later look (after a pull) does not say it again.
     v.take_warnings();
     assert!(v.notices().is_empty(), "{:?}", v.notices());

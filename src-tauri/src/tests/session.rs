@@ -168,6 +168,8 @@ fn unlock_shows_what_opening_found() {
     assert!(notice.args[0].ends_with(".stfolder"), "{notice:?}");
     assert_eq!(notice.args[1], "syncthing_folder");
     assert!(notice.text.contains("Syncthing"), "{notice:?}");
+    // It stands while the marker is there: asked again, the UI replaces it.
+    assert!(notice.standing, "{notice:?}");
     assert!(
         !opened.warnings.contains(&notice.text),
         "said once, not also among the warnings: {:?}",

@@ -17,7 +17,13 @@ args: Array<string>,
 /**
  * In the core's words (English), as the CLI prints it.
  */
-text: string, };
+text: string, 
+/**
+ * What the vault holds now (the journal's problems, leftovers in its folder): said again
+ * while it holds, so a front end replaces these when it asks again. Otherwise something
+ * one opening (or pull) did or could not do, said once.
+ */
+standing: boolean, };
 
 export type PullReport = { from: string, 
 /**

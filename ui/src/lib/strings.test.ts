@@ -116,8 +116,9 @@ describe("notices from opening", () => {
     key: "missing_entries",
     args: ["15", "17", "Laptop (ab12cd34)", "2031-05-03", "later_entry", ""],
     text: "entries 15–17 of device Laptop (ab12cd34), made on 2031-05-03, are missing from this vault",
+    standing: true,
   };
-  const debris: Notice = { key: "sync_debris", args: ["/v/.stfolder", "syncthing_folder"], text: "/v/.stfolder is …" };
+  const debris: Notice = { key: "sync_debris", args: ["/v/.stfolder", "syncthing_folder"], text: "/v/.stfolder is …", standing: true };
 
   it("are said in the language on screen, with dates as it writes them", () => {
     setUiLanguage("ru");
@@ -140,6 +141,7 @@ describe("notices from opening", () => {
       key: "extraction_unfinished",
       args: ["2"],
       text: "metadata extraction of 2 item(s) did not finish last time; they are stored, and `dossier reindex` retries",
+      standing: false,
     };
     for (const lang of ["en", "ru", "kk", "fr"] as UiLang[]) {
       setUiLanguage(lang);
@@ -152,6 +154,6 @@ describe("notices from opening", () => {
   });
 
   it("fall back to the core's words for a kind the catalogue does not know", () => {
-    expect(noticeText({ key: "unknown" as Notice["key"], args: [], text: "in English" })).toBe("in English");
+    expect(noticeText({ key: "unknown" as Notice["key"], args: [], text: "in English", standing: false })).toBe("in English");
   });
 });
