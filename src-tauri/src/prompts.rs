@@ -1,6 +1,7 @@
 //! What an age plugin (a YubiKey's `age-plugin-yubikey`) asks while it works, such as "enter
 //! the PIN" or "touch your key", put to the window and answered there. The plugin runs on a
-//! command's worker thread, which waits here for the answer the UI sends (`answer_prompt`).
+//! blocking thread of its own (`run_plugin`), which waits here for the answer the UI sends
+//! (`answer_prompt`).
 //! Secrets answered (a PIN) go straight back to the plugin and are not kept.
 
 use std::collections::HashMap;
@@ -14,14 +15,17 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::state::AppState;
+use crate::state::{AppState, lock};
 
 /// How long a question waits before the plugin is told there is no answer (it then fails,
 /// and the vault stays locked).
 const PATIENCE: Duration = Duration::from_secs(300);
 
+/// The event that brings the window a question or a message ([`KeyPrompt`]).
+const ASK: &str = "key-prompt";
+
 /// The event that tells the window a plugin run ended: what it showed can go.
-pub const DONE: &str = "key-prompts-done";
+const DONE: &str = "key-prompts-done";
 
 /// One question or message, as the UI shows it.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -74,11 +78,7 @@ impl Prompts {
     /// Gives `answer` (`None`: the user declined) to the question `id`; false if nothing
     /// waits for it any more (answered, or given up).
     pub fn answer(&self, id: u64, answer: Option<String>) -> bool {
-        let waiting = self
-            .waiting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
+        let waiting = lock(&self.waiting).remove(&id);
         waiting.is_some_and(|tx| tx.send(answer).is_ok())
     }
 
@@ -90,31 +90,33 @@ impl Prompts {
         }
         let (tx, rx) = channel();
         let id = prompt.id;
-        self.waiting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, tx);
+        lock(&self.waiting).insert(id, tx);
         show(prompt);
         let answer = rx.recv_timeout(self.patience).ok().flatten();
-        self.waiting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
+        lock(&self.waiting).remove(&id);
         answer
     }
 }
 
 /// Runs `work`, which may start a key plugin, on a thread of its own: a plugin can wait minutes
-/// for a PIN, and must not hold one of the few threads that run commands. Then tells the
-/// window the run is over (`DONE`), however it ended.
+/// for a PIN, and must not hold one of the few threads that run commands. `work` gets the
+/// plugin's callbacks: its questions go to the window (`ASK`), its answers come back through
+/// `answer_prompt`. Then tells the window the run is over (`DONE`), however it ended.
 pub async fn run_plugin<T: Send + 'static>(
     app: tauri::AppHandle,
-    work: impl FnOnce(&tauri::AppHandle, &AppState) -> ApiResult<T> + Send + 'static,
+    work: impl FnOnce(&tauri::AppHandle, &AppState, WindowUi) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     use tauri::{Emitter, Manager};
     let handle = app.clone();
-    let joined =
-        tauri::async_runtime::spawn_blocking(move || work(&app, &app.state::<AppState>())).await;
+    let joined = tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let asker = app.clone();
+        let ui = WindowUi::new(state.prompts.clone(), move |p| {
+            let _ = asker.emit(ASK, p);
+        });
+        work(&app, &state, ui)
+    })
+    .await;
     // After the join, so that it is sent even if the work panicked.
     let _ = handle.emit(DONE, ());
     joined.unwrap_or_else(|e| {

@@ -69,7 +69,10 @@ fn from(
         // The default vault is named before the move, or nothing moves: a vault made in the
         // runtime folder would vanish at logout.
         match data_dir.filter(|d| d.is_absolute() && *d != moved) {
-            Some(data) => env.push(("DOSSIER_VAULT".into(), data.join("dossier/vault").into())),
+            Some(data) => env.push((
+                "DOSSIER_VAULT".into(),
+                crate::state::default_vault(&data).into(),
+            )),
             None => return env,
         }
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use dossier::{CancelFlag, Vault};
 
 use crate::error::{ApiError, ApiResult};
-use crate::prompts::{Prompts, WindowUi};
+use crate::prompts::Prompts;
 
 /// Minutes of inactivity before the vault locks itself, until the user chooses otherwise.
 pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 10;
@@ -47,9 +47,9 @@ impl Drop for JobGuard<'_> {
     }
 }
 
-/// A poisoned mutex means a panic elsewhere; the data (an `Option<Vault>`) is still coherent
-/// because the core never leaves the vault half-changed in memory.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A poisoned mutex means a panic elsewhere; the data (an `Option<Vault>`, a job, a waiting
+/// question) is still coherent because none of it is left half-changed in memory.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -66,16 +66,6 @@ impl AppState {
             draft: Mutex::new(None),
             prompts: Arc::new(Prompts::default()),
         }
-    }
-
-    /// The callbacks for one run of a key plugin: its questions go to the window as
-    /// `key-prompt` events, and its answers come back through `answer_prompt`.
-    pub fn prompt_ui(&self, app: &tauri::AppHandle) -> WindowUi {
-        use tauri::Emitter;
-        let app = app.clone();
-        WindowUi::new(self.prompts.clone(), move |p| {
-            let _ = app.emit("key-prompt", p);
-        })
     }
 
     /// Runs `f` on the unlocked vault, or fails with `locked`.
@@ -152,6 +142,11 @@ impl AppState {
 pub fn vault_path() -> PathBuf {
     std::env::var_os("DOSSIER_VAULT")
         .map(PathBuf::from)
-        .or_else(|| dirs::data_dir().map(|d| d.join("dossier").join("vault")))
+        .or_else(|| dirs::data_dir().map(|d| default_vault(&d)))
         .unwrap_or_else(|| PathBuf::from("dossier-vault"))
+}
+
+/// The default vault in a user's data folder (`dirs::data_dir()`).
+pub fn default_vault(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("dossier").join("vault")
 }

@@ -121,8 +121,7 @@ pub async fn add_plugin_key(
     recipient: String,
     label: String,
 ) -> ApiResult<KeySlot> {
-    crate::prompts::run_plugin(app, move |app, state| {
-        let ui = state.prompt_ui(app);
+    crate::prompts::run_plugin(app, move |_, state, ui| {
         state.add_plugin_key(&SecretString::from(passphrase), &recipient, &label, ui)
     })
     .await

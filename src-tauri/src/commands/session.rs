@@ -113,16 +113,18 @@ impl AppState {
     }
 
     pub fn settings(&self) -> ApiResult<Settings> {
-        let signer = self.with_vault(|v| v.stored_signer()?.map(|s| s.summary()).transpose())?;
-        Ok(Settings {
-            auto_lock_minutes: self.auto_lock_minutes.load(Ordering::Relaxed),
-            signer,
-            ocr: self.with_vault(|v| v.ocr_settings())?,
-            time_stamping_authority: self.with_vault(|v| v.time_stamping_authority())?,
-            time_stamp_imports: self.with_vault(|v| v.time_stamps_imports())?,
-            time_stamps_waiting: self.with_vault(|v| v.time_stamps_waiting())?,
-            ui_language: self.with_vault(|v| v.preference(UI_LANGUAGE))?,
-            last_check: self.with_vault(|v| v.last_check())?,
+        // One look at the vault: one lock, one consistent answer.
+        self.with_vault(|v| {
+            Ok(Settings {
+                auto_lock_minutes: self.auto_lock_minutes.load(Ordering::Relaxed),
+                signer: v.stored_signer()?.map(|s| s.summary()).transpose()?,
+                ocr: v.ocr_settings()?,
+                time_stamping_authority: v.time_stamping_authority()?,
+                time_stamp_imports: v.time_stamps_imports()?,
+                time_stamps_waiting: v.time_stamps_waiting()?,
+                ui_language: v.preference(UI_LANGUAGE)?,
+                last_check: v.last_check()?,
+            })
         })
     }
 
@@ -242,7 +244,7 @@ pub async fn unlock_with_key(
     key: Option<String>,
     title: String,
 ) -> ApiResult<Option<Opened>> {
-    crate::prompts::run_plugin(app, move |app, state| {
+    crate::prompts::run_plugin(app, move |app, state, ui| {
         let key = match key {
             Some(k) => SecretString::from(k),
             None => {
@@ -252,7 +254,7 @@ pub async fn unlock_with_key(
                 dossier::read_identity_file(&path)?
             }
         };
-        state.unlock_with_key(&key, state.prompt_ui(app)).map(Some)
+        state.unlock_with_key(&key, ui).map(Some)
     })
     .await
 }
