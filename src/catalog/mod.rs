@@ -130,6 +130,15 @@ impl Catalog {
             .optional()?)
     }
 
+    /// Sets a `vault_info` value (inside the caller's transaction, if one is open).
+    pub fn set_info(&self, key: &str, value: &str) -> Result<()> {
+        self.db.execute(
+            "INSERT OR REPLACE INTO vault_info (key, value) VALUES (?1, ?2)",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
     /// The highest generation number found in any readable catalog header.
     pub fn highest_seen(&self) -> u64 {
         self.max_seen

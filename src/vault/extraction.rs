@@ -592,10 +592,7 @@ fn copy_texts(
                 .map(String::as_str)
                 .collect();
             lacking.sort();
-            texts.db.execute(
-                "INSERT OR REPLACE INTO vault_info (key, value) VALUES (?1, ?2)",
-                [&record, &format!("{files}\n{}", lacking.join(","))],
-            )?;
+            texts.set_info(&record, &format!("{files}\n{}", lacking.join(",")))?;
             tx.commit()?;
             Ok(found)
         };

@@ -118,10 +118,7 @@ impl Vault {
         let (mac, vault_bytes) = self.key.journal_key();
         let device = journal::device_id(&mut self.device_state);
         let old = std::mem::replace(&mut self.catalog, Catalog::create_empty()?);
-        old.db.execute(
-            "INSERT OR REPLACE INTO vault_info (key, value) VALUES ('accepted_damaged_catalog', ?1)",
-            [damaged.join(",")],
-        )?;
+        old.set_info("accepted_damaged_catalog", &damaged.join(","))?;
         let stamp = super::timestamp(self.now());
         custody::append(
             &old.db,

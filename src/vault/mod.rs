@@ -466,10 +466,7 @@ impl Vault {
             return self.accept_damaged_format_1(notice, damaged);
         }
         let result = self.commit(|cat, now| {
-            cat.db.execute(
-                "INSERT OR REPLACE INTO vault_info (key, value) VALUES ('accepted_damaged_segments', ?1)",
-                [damaged.join(",")],
-            )?;
+            cat.set_info("accepted_damaged_segments", &damaged.join(","))?;
             custody::append(
                 &cat.db,
                 now,
